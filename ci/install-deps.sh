@@ -1,0 +1,46 @@
+#!/bin/sh
+# Install the Debian packages vpnlab needs, and only those that are missing.
+# Usage: ci/install-deps.sh [build|test|all]   (default: all)
+#   build: what compiles and unit-tests vpnlab
+#   test:  build + the real peers and tools the integration and interop tests start
+set -eu
+
+want=${1:-all}
+
+build_pkgs="gcc make pkg-config libc6-dev libnl-3-dev libnl-route-3-dev libssl-dev \
+libpcap-dev libyaml-dev libcunit1-dev libnftables-dev libmicrohttpd-dev libjansson-dev \
+iproute2 util-linux"
+test_pkgs="strongswan-charon strongswan-swanctl libcharon-extra-plugins ike-scan tshark \
+iperf3 tcpdump curl python3-openstackclient python3-neutronclient"
+
+case "$want" in
+  build) pkgs=$build_pkgs ;;
+  test|all) pkgs="$build_pkgs $test_pkgs" ;;
+  *) echo "ci/install-deps.sh: unknown set '$want' (build, test or all)" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+  st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+  case "$st" in
+    ii*) ;;
+    *) missing="$missing $p" ;;
+  esac
+done
+
+if [ -z "$missing" ]; then
+  echo "ci/install-deps.sh: all $want packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ci/install-deps.sh: missing packages:$missing" >&2
+  echo "ci/install-deps.sh: run as root (or: sudo apt-get install$missing)" >&2
+  exit 3
+fi
+
+echo "ci/install-deps.sh: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,36 @@
+/* cli.c: `vpnlab COMMAND ...` dispatch and the top-level help. */
+#include "harness/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fputs("usage: vpnlab COMMAND [ARGS]\n"
+	      "\n"
+	      "commands:\n"
+	      "  run FILE...        build the lab, play the scenario, judge the checks\n"
+	      "  validate FILE...   check scenario files without running them\n"
+	      "  version            print the version\n"
+	      "\n"
+	      "`vpnlab COMMAND --help` describes each command.\n", f);
+}
+
+int cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("vpnlab %s\n", VPNLAB_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "vpnlab: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
