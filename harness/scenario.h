@@ -1,0 +1,264 @@
+/*
+ * scenario.h: a scenario file as plain structs (docs/scenario-format.md is the format).
+ *
+ * scenario_load() reads YAML with libyaml, fills these structs and then runs a whole-document
+ * validation pass (names resolve, addresses fit, steps refer to things that exist). Every
+ * problem becomes a diagnostic "FILE:LINE:COL: message"; all of a file's problems are reported,
+ * not only the first. Nothing here touches the system: validate runs without privileges.
+ *
+ * Ownership: a struct scenario owns everything it points to; scenario_free() releases it.
+ * Positions point into sc->file (borrowed by every sc_pos).
+ */
+#ifndef VPNLAB_HARNESS_SCENARIO_H
+#define VPNLAB_HARNESS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "peers/labtime.h"
+
+#define SC_NAME_MAX   32        /* node, segment, filter, step names: 1..31 chars */
+#define SC_IFNAME_MAX 16        /* interface names: 1..15 chars (IFNAMSIZ) */
+#define SC_ADDRS_MAX  4         /* addresses per link end */
+
+struct sc_pos {
+	const char *file;       /* borrowed from struct scenario */
+	int line;               /* 1-based */
+	int col;                /* 1-based */
+};
+
+/* An address with a prefix length: 192.0.2.1/24, 2001:db8::1/64, or a bare address (prefix
+ * = 32 / 128). family is AF_INET or AF_INET6. */
+struct sc_prefix {
+	int family;
+	uint8_t addr[16];
+	int len;
+};
+
+/* A link end: "node:iface ADDR/LEN ADDR/LEN", or the name of a segment. */
+struct sc_end {
+	char node[SC_NAME_MAX];         /* a node, or a segment when is_segment */
+	char iface[SC_IFNAME_MAX];      /* "" for a segment end */
+	bool is_segment;
+	struct sc_prefix addrs[SC_ADDRS_MAX];
+	int naddrs;
+	struct sc_pos pos;
+};
+
+/* A veth pair between two node interfaces, or a node interface plugged into a segment. */
+struct sc_link {
+	struct sc_end ends[2];
+	int mtu;                        /* 0: default 1500 */
+	struct sc_pos pos;
+};
+
+/* A shared L2 segment: a bridge that lives in a hidden namespace of its own. */
+struct sc_segment {
+	char name[SC_NAME_MAX];
+	int mtu;                        /* 0: default 1500 */
+	struct sc_pos pos;
+};
+
+/* "default via 192.0.2.1", "10.1.0.0/16 via 10.0.0.2", "10.2.0.0/16 dev eth1",
+ * "2001:db8:2::/48 via 2001:db8::2 dev eth0" */
+struct sc_route {
+	struct sc_prefix dst;           /* default: the family's /0 */
+	bool has_via;
+	struct sc_prefix via;           /* len unused */
+	char dev[SC_IFNAME_MAX];        /* "" if not given */
+	struct sc_pos pos;
+};
+
+enum sc_filter_match {
+	SC_MATCH_ESP,                   /* IP protocol 50 */
+	SC_MATCH_IKE,                   /* UDP 500 and 4500 */
+	SC_MATCH_UDP,                   /* UDP to or from port */
+	SC_MATCH_TCP,                   /* TCP to or from port */
+	SC_MATCH_ICMP,                  /* ICMP and ICMPv6 */
+	SC_MATCH_ALL,                   /* every IP packet */
+};
+
+/* A filter: drop matching packets crossing iface (or any interface) of a node, optionally only
+ * after the first N matching packets of a flow have passed. Steps switch it on and off. */
+struct sc_filter {
+	char name[SC_NAME_MAX];
+	char iface[SC_IFNAME_MAX];      /* "" = every interface */
+	enum sc_filter_match match;
+	int port;                       /* SC_MATCH_UDP / SC_MATCH_TCP */
+	uint64_t after;                 /* 0 = drop from the first packet */
+	bool enabled;                   /* initial state */
+	struct sc_pos pos;
+};
+
+struct sc_node {
+	char name[SC_NAME_MAX];
+	bool forward;                   /* IPv4 and IPv6 forwarding */
+	char masquerade[SC_IFNAME_MAX]; /* source NAT out of this interface; "" = none */
+	bool has_mss_clamp;
+	char mss_iface[SC_IFNAME_MAX];  /* "" = every forwarded SYN */
+	int mss;                        /* clamp to this value; 0 = to the path MTU */
+	struct sc_route *routes;
+	size_t nroutes;
+	struct sc_filter *filters;
+	size_t nfilters;
+	struct sc_pos pos;
+};
+
+enum sc_step_kind {
+	SC_STEP_WAIT,           /* let lab time pass: wait: 5s */
+	SC_STEP_ADVANCE,        /* skip lab time (virtual clock): advance: 1h */
+	SC_STEP_PING,
+	SC_STEP_UDP,
+	SC_STEP_TCP,
+	SC_STEP_LINK,
+	SC_STEP_FILTER,
+};
+
+/* Where a probe is aimed: an address, or "node" / "node:iface" (its first address of the
+ * probe's family, resolved when the lab is built). */
+struct sc_target {
+	bool is_addr;
+	struct sc_prefix addr;
+	char node[SC_NAME_MAX];
+	char iface[SC_IFNAME_MAX];
+};
+
+/* ICMP error the probe must (or must not) see. */
+enum sc_icmp_expect {
+	SC_ICMP_ANY,            /* not checked */
+	SC_ICMP_NONE,           /* no ICMP error at all */
+	SC_ICMP_FRAG_NEEDED,    /* IPv4 type 3 code 4 / ICMPv6 packet too big */
+	SC_ICMP_UNREACHABLE,    /* any other destination unreachable */
+};
+
+/* What a probe step asserts; each assertion becomes one check in the report. */
+struct sc_probe_expect {
+	bool has_replies;
+	int replies_min, replies_max;   /* ping: replies received, within [min, max] */
+	bool has_loss;
+	double loss_max_pct;            /* udp: loss at most this (percent) */
+	bool has_bytes;                 /* tcp: every byte delivered */
+	enum sc_icmp_expect icmp;
+	int icmp_mtu;                   /* with SC_ICMP_FRAG_NEEDED: 0 = any MTU */
+};
+
+struct sc_ping {
+	char from[SC_NAME_MAX];
+	struct sc_target to;
+	int size;                       /* ICMP data bytes, as ping -s; default 56 */
+	bool df;                        /* set DF (IPv4); default false */
+	int count;                      /* default 1 */
+	lab_ns interval;                /* default 1s */
+	lab_ns timeout;                 /* per echo, default 2s */
+	struct sc_probe_expect expect;  /* default: every echo answered */
+};
+
+struct sc_udp {
+	char from[SC_NAME_MAX];
+	struct sc_target to;
+	int port;
+	int size;                       /* payload bytes; default 100 */
+	int count;                      /* default 10 */
+	double rate;                    /* datagrams per second; default 10 */
+	bool df;
+	struct sc_probe_expect expect;  /* default: loss at most 0% */
+};
+
+struct sc_tcp {
+	char from[SC_NAME_MAX];
+	struct sc_target to;
+	int port;
+	uint64_t bytes;                 /* default 1 MiB */
+	lab_ns timeout;                 /* default 30s */
+	struct sc_probe_expect expect;  /* default: every byte delivered */
+};
+
+struct sc_linkop {
+	char node[SC_NAME_MAX];
+	char iface[SC_IFNAME_MAX];
+	int up;                         /* -1 unchanged, 0 down, 1 up */
+	int mtu;                        /* 0 unchanged */
+};
+
+struct sc_filterop {
+	char node[SC_NAME_MAX];
+	char filter[SC_NAME_MAX];
+	bool enabled;
+};
+
+struct sc_step {
+	enum sc_step_kind kind;
+	char name[64];                  /* optional label; "" = generated in reports */
+	struct sc_pos pos;
+	union {
+		lab_ns duration;        /* WAIT, ADVANCE */
+		struct sc_ping ping;
+		struct sc_udp udp;
+		struct sc_tcp tcp;
+		struct sc_linkop link;
+		struct sc_filterop filter;
+	} u;
+};
+
+enum sc_clock {
+	SC_CLOCK_VIRTUAL,
+	SC_CLOCK_REAL,
+};
+
+struct scenario {
+	char *file;                     /* path as given; owned */
+	char name[64];
+	char *description;              /* owned; may be NULL */
+	uint64_t seed;
+	bool has_seed;
+	enum sc_clock clock;
+	lab_ns timeout;                 /* lab-time budget for the steps; 0 = none */
+
+	struct sc_node *nodes;
+	size_t nnodes;
+	struct sc_segment *segments;
+	size_t nsegments;
+	struct sc_link *links;
+	size_t nlinks;
+	struct sc_step *steps;
+	size_t nsteps;
+};
+
+/* A diagnostic list: "FILE:LINE:COL: message" lines. */
+struct sc_diags {
+	char **lines;                   /* owned */
+	size_t n;
+	size_t cap;
+};
+
+void sc_diags_free(struct sc_diags *d);
+/* Print every diagnostic, one per line. */
+void sc_diags_print(const struct sc_diags *d, FILE *f);
+
+/*
+ * Load and validate a scenario file. On success returns 0 and *out (caller frees with
+ * scenario_free). On failure returns -EINVAL (or -errno if the file cannot be read) and diags
+ * holds every problem found; *out is NULL. diags must be zeroed by the caller.
+ */
+int scenario_load(const char *path, struct scenario **out, struct sc_diags *diags);
+
+/* The same from a buffer; name is used in positions. */
+int scenario_load_buffer(const char *name, const char *text, size_t len,
+                         struct scenario **out, struct sc_diags *diags);
+
+void scenario_free(struct scenario *sc);
+
+/* Lookups; NULL if absent. */
+const struct sc_node *scenario_node(const struct scenario *sc, const char *name);
+const struct sc_segment *scenario_segment(const struct scenario *sc, const char *name);
+
+/* Parsers shared with the CLI (--seed, durations on the command line). 0 or -EINVAL. */
+int sc_parse_duration(const char *text, lab_ns *out);   /* "250ms", "30s", "8h", "1h30m", "2d" */
+int sc_parse_size(const char *text, uint64_t *out);     /* "1400", "1.5KiB", "10MiB", "1GB" */
+int sc_parse_prefix(const char *text, struct sc_prefix *out, bool need_len);
+/* Format back, for reports: "192.0.2.1/24" (or without /len if with_len is false). */
+void sc_format_prefix(const struct sc_prefix *p, bool with_len, char *buf, size_t len);
+
+#endif
