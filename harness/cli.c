@@ -1,5 +1,6 @@
 /* cli.c: `vpnlab COMMAND ...` dispatch and the top-level help. */
 #include "harness/cli.h"
+#include "harness/cmd_run.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,8 @@ int cli_main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vpnlab %s\n", VPNLAB_VERSION);
 		return 0;

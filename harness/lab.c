@@ -386,7 +386,19 @@ int lab_build(struct lab *lab, const struct scenario *sc, struct loop *loop,
 	return 0;
 fail:
 	lab_teardown(lab);
+	lab_free(lab);
 	return err;
+}
+
+void lab_free(struct lab *lab)
+{
+	for (size_t i = 0; i < lab->nnodes; i++) {
+		free(lab->nodes[i].ifaces);
+		free(lab->nodes[i].filter_on);
+	}
+	free(lab->nodes);
+	lab->nodes = NULL;
+	lab->nnodes = 0;
 }
 
 void lab_teardown(struct lab *lab)

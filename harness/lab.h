@@ -60,8 +60,10 @@ struct lab {
 int lab_build(struct lab *lab, const struct scenario *sc, struct loop *loop,
               const struct lab_opts *opts, char *msg, size_t msglen);
 
-/* Close captures (flushing every pcap), sockets and namespaces. Idempotent. */
+/* Close captures (flushing every pcap), sockets and namespaces. Idempotent. The node and
+ * interface records (with capture frame counts) stay readable until lab_free. */
 void lab_teardown(struct lab *lab);
+void lab_free(struct lab *lab);
 
 struct lab_node *lab_node(struct lab *lab, const char *name);
 struct lab_iface *lab_iface(struct lab *lab, const char *node, const char *iface);
