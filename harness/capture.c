@@ -14,7 +14,7 @@
 #include "harness/netns.h"
 
 #define CAPTURE_SNAPLEN 65535
-#define CAPTURE_BUFFER  (1 << 20)      /* ring per link end; 100 links = 100 MiB at most */
+#define CAPTURE_BUFFER  (2 << 20)      /* ring per link end */
 
 struct capture {
 	pcap_t *pc;

@@ -11,7 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include "harness/capture.h"
+#include "harness/ethtool.h"
 #include "harness/netns.h"
 #include "harness/nft.h"
 #include "harness/rtnl.h"
@@ -223,11 +226,23 @@ static int iface_configure(struct lab_iface *f, const struct sc_end *end, char *
 			            f->name, rt_strerror(err));
 		}
 	}
-	err = rt_set_up(n->nl, f->name, true);
-	if (err < 0)
-		return fail(msg, msglen, -EIO, &end->pos, "%s:%s: bringing it up", n->name, f->name,
-		            rt_strerror(err));
 	return 0;
+}
+
+/* A fixed MAC per node:iface (locally administered, unicast), so captures of the same
+ * scenario repeat byte for byte instead of carrying the kernel's random veth addresses. */
+void lab_mac(const char *node, const char *iface, uint8_t mac[6])
+{
+	uint8_t h[SHA256_DIGEST_LENGTH];
+	char key[SC_NAME_MAX + SC_IFNAME_MAX + 2];
+	size_t n = strlen(node), m = strlen(iface);
+
+	memcpy(key, node, n);
+	key[n] = ':';
+	memcpy(key + n + 1, iface, m);
+	SHA256((const uint8_t *)key, n + 1 + m, h);
+	mac[0] = 0x02;
+	memcpy(mac + 1, h, 5);
 }
 
 /* dst = a + sep + b (b only when sep is not empty), truncated to fit. */
@@ -249,6 +264,7 @@ static int link_build(struct lab *lab, const struct sc_link *l, size_t idx, char
 	struct lab_node *na, *nb;
 	struct lab_iface *fa, *fb = NULL;
 	char bname[SC_IFNAME_MAX];
+	uint8_t mac_a[6], mac_b[6];
 	int err;
 
 	if (a->is_segment) {            /* keep the node end first */
@@ -267,7 +283,9 @@ static int link_build(struct lab *lab, const struct sc_link *l, size_t idx, char
 	else
 		snprintf(bname, sizeof bname, "%s", b->iface);
 
-	err = rt_veth_add(na->nl, a->iface, nb->nsfd, bname, l->mtu);
+	lab_mac(a->node, a->iface, mac_a);
+	lab_mac(b->node, bname, mac_b);
+	err = rt_veth_add(na->nl, a->iface, mac_a, nb->nsfd, bname, mac_b, l->mtu);
 	if (err < 0)
 		return fail(msg, msglen, -EIO, &l->pos, "creating veth %s:%s", a->node, a->iface,
 		            rt_strerror(err));
@@ -283,11 +301,9 @@ static int link_build(struct lab *lab, const struct sc_link *l, size_t idx, char
 		fb->mtu = fa->mtu;
 		join(fb->peer, sizeof fb->peer, a->node, ":", a->iface);
 	}
-	/* Capture before anything comes up: the pcap starts with the first frame. */
-	if ((err = capture_end(lab, fa, msg, msglen)))
-		return err;
-	if (fb && (err = capture_end(lab, fb, msg, msglen)))
-		return err;
+	/* Up first (libpcap captures only an up interface), but with no address yet and IPv6
+	 * still off, nothing can be sent; then the captures; then the addresses. So each pcap
+	 * starts with the link's first frame. */
 	if (b->is_segment) {
 		err = rt_set_master(nb->nl, bname, SEG_BRIDGE);
 		if (!err)
@@ -295,9 +311,23 @@ static int link_build(struct lab *lab, const struct sc_link *l, size_t idx, char
 		if (err < 0)
 			return fail(msg, msglen, -EIO, &l->pos, "segment %s: attaching %s", b->node,
 			            bname, rt_strerror(err));
-	} else if ((err = iface_configure(fb, b, msg, msglen))) {
-		return err;
+	} else if ((err = rt_set_up(nb->nl, bname, true)) < 0) {
+		return fail(msg, msglen, -EIO, &b->pos, "%s:%s: bringing it up", b->node, bname,
+		            rt_strerror(err));
 	}
+	if ((err = rt_set_up(na->nl, a->iface, true)) < 0)
+		return fail(msg, msglen, -EIO, &a->pos, "%s:%s: bringing it up", a->node, a->iface,
+		            rt_strerror(err));
+	if ((err = ethtool_wire_like(na->nsfd, a->iface)) ||
+	    (err = ethtool_wire_like(nb->nsfd, bname)))
+		return fail(msg, msglen, err, &l->pos, "link %s:%s: switching offloads off", a->node,
+		            a->iface, strerror(-err));
+	if ((err = capture_end(lab, fa, msg, msglen)))
+		return err;
+	if (fb && (err = capture_end(lab, fb, msg, msglen)))
+		return err;
+	if (fb && (err = iface_configure(fb, b, msg, msglen)))
+		return err;
 	return iface_configure(fa, a, msg, msglen);
 }
 

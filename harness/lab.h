@@ -72,6 +72,9 @@ struct lab_iface *lab_iface(struct lab *lab, const char *node, const char *iface
  * 0 or -ENOENT. */
 int lab_resolve(struct lab *lab, const struct sc_target *t, int family, struct sc_prefix *out);
 
+/* The fixed MAC address vpnlab gives node:iface. */
+void lab_mac(const char *node, const char *iface, uint8_t mac[6]);
+
 /* Steps. 0 or -errno with msg. */
 int lab_link_set(struct lab *lab, const char *node, const char *iface, int up, int mtu,
                  char *msg, size_t msglen);

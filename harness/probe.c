@@ -466,6 +466,15 @@ static int udp_start(struct probe *p, struct lab_node *from, struct lab_node *to
 	p->tx_fd = sock_in(from, p->family, SOCK_DGRAM, 0);
 	if (p->tx_fd < 0)
 		return p->tx_fd;
+	/* A source port from the run's DRBG rather than the kernel's random ephemeral one:
+	 * the same seed gives the same datagrams. */
+	{
+		struct sc_prefix any = { .family = p->family };
+
+		sl = to_sockaddr(&any, 49152 + (int)drbg_uniform(drbg, 16384), &ss);
+		if (bind(p->tx_fd, (struct sockaddr *)&ss, sl) < 0)
+			return -errno;
+	}
 	if ((err = set_df(p->tx_fd, p->family, u->df)))
 		return err;
 	if (p->family == AF_INET)
@@ -483,18 +492,21 @@ static int udp_start(struct probe *p, struct lab_node *from, struct lab_node *to
 
 /* ---- tcp ---- */
 
+#define TCP_PROBE_BUF (64 * 1024)
+
 static void tcp_write(struct probe *p)
 {
 	const struct sc_tcp *t = &p->step->u.tcp;
 
-	while (p->r.bytes_sent < t->bytes) {
+	if (p->r.bytes_sent < t->bytes) {
 		uint64_t left = t->bytes - p->r.bytes_sent;
 		size_t chunk = left < p->buflen ? (size_t)left : p->buflen;
 		ssize_t n = send(p->conn_fd, p->buf, chunk, MSG_NOSIGNAL);
 
-		if (n < 0)
-			return;
-		p->r.bytes_sent += (uint64_t)n;
+		if (n > 0)
+			p->r.bytes_sent += (uint64_t)n;
+		if (p->r.bytes_sent < t->bytes)
+			return;         /* one chunk per turn of the loop: captures drain between */
 	}
 	shutdown(p->conn_fd, SHUT_WR);
 	loop_watch_mod(p->lab->loop, p->conn_fd, EPOLLIN);
@@ -564,9 +576,9 @@ static int tcp_start(struct probe *p, struct lab_node *from, struct lab_node *to
 	const struct sc_tcp *t = &p->step->u.tcp;
 	struct sockaddr_storage ss;
 	socklen_t sl = to_sockaddr(&p->r.dst, t->port, &ss);
-	int on = 1, err;
+	int on = 1, bufsize = TCP_PROBE_BUF, err;
 
-	p->buflen = 64 * 1024;
+	p->buflen = TCP_PROBE_BUF / 2;
 	p->buf = calloc(1, p->buflen);
 	if (!p->buf)
 		return -ENOMEM;
@@ -574,6 +586,9 @@ static int tcp_start(struct probe *p, struct lab_node *from, struct lab_node *to
 	if (p->listen_fd < 0)
 		return p->listen_fd;
 	setsockopt(p->listen_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	/* Small socket buffers tie the transfer's pace to this loop's reads, so every capture
+	 * handle is drained between bursts and no frame is lost to a full capture ring. */
+	setsockopt(p->listen_fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof bufsize);
 	if (bind(p->listen_fd, (struct sockaddr *)&ss, sl) < 0 || listen(p->listen_fd, 4) < 0)
 		return -errno;
 	if ((err = loop_watch(p->lab->loop, p->listen_fd, EPOLLIN, tcp_accept, p)))
@@ -581,6 +596,7 @@ static int tcp_start(struct probe *p, struct lab_node *from, struct lab_node *to
 	p->conn_fd = sock_in(from, p->family, SOCK_STREAM, 0);
 	if (p->conn_fd < 0)
 		return p->conn_fd;
+	setsockopt(p->conn_fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof bufsize);
 	if (connect(p->conn_fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)
 		return -errno;
 	if ((err = loop_watch(p->lab->loop, p->conn_fd, EPOLLOUT, tcp_client, p)))

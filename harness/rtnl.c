@@ -45,7 +45,21 @@ const char *rt_strerror(int err)
 	return nl_geterror(err);
 }
 
-int rt_veth_add(struct nl_sock *ska, const char *aname, int nsfd_b, const char *bname, int mtu)
+static void set_mac(struct rtnl_link *link, const uint8_t *mac)
+{
+	struct nl_addr *a;
+
+	if (!mac)
+		return;
+	a = nl_addr_build(AF_LLC, mac, 6);
+	if (a) {
+		rtnl_link_set_addr(link, a);
+		nl_addr_put(a);
+	}
+}
+
+int rt_veth_add(struct nl_sock *ska, const char *aname, const uint8_t *mac_a, int nsfd_b,
+                const char *bname, const uint8_t *mac_b, int mtu)
 {
 	struct rtnl_link *link, *peer;
 	int err;
@@ -57,6 +71,8 @@ int rt_veth_add(struct nl_sock *ska, const char *aname, int nsfd_b, const char *
 	rtnl_link_set_name(link, aname);
 	rtnl_link_set_name(peer, bname);
 	rtnl_link_set_ns_fd(peer, nsfd_b);
+	set_mac(link, mac_a);
+	set_mac(peer, mac_b);
 	if (mtu > 0) {
 		rtnl_link_set_mtu(link, (unsigned)mtu);
 		rtnl_link_set_mtu(peer, (unsigned)mtu);

@@ -8,6 +8,7 @@
 #define VPNLAB_HARNESS_RTNL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "harness/scenario.h"
 
@@ -19,8 +20,10 @@ void rt_close(struct nl_sock *sk);
 const char *rt_strerror(int err);
 
 /* Create a veth pair: aname in a's namespace (socket ska), bname in the namespace nsfd_b.
- * Both ends get mtu (0: kernel default) and stay down. */
-int rt_veth_add(struct nl_sock *ska, const char *aname, int nsfd_b, const char *bname, int mtu);
+ * Both ends get mtu (0: kernel default) and the given MAC addresses (NULL: the kernel picks
+ * a random one) and stay down. */
+int rt_veth_add(struct nl_sock *ska, const char *aname, const uint8_t *mac_a, int nsfd_b,
+                const char *bname, const uint8_t *mac_b, int mtu);
 /* A bridge named name, down. */
 int rt_bridge_add(struct nl_sock *sk, const char *name, int mtu);
 /* Attach an interface to a bridge. */

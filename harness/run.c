@@ -314,9 +314,11 @@ static int run_steps(const struct scenario *sc, const struct run_opts *o, struct
 				snprintf(msg, sizeof msg, "the scenario's timeout ends before this wait does");
 				break;
 			}
-			/* Ticks give the progress line something to show on long waits. */
+			/* On a terminal, ticks give the progress line something to show on long
+			 * waits (each costs a virtual-clock jump, so only there). */
 			loop_timer_init(&pg.tick, on_tick, &pg);
-			on_tick(&pg);
+			if (o->out.is_tty)
+				on_tick(&pg);
 			err = loop_run(loop, pg.end, wait_progress, &pg);
 			loop_timer_cancel(loop, &pg.tick);
 			if (err == -ETIMEDOUT)
