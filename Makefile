@@ -31,7 +31,9 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/harness/main.o
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all check unit integration interop asan fuzz fuzz-smoke bench run deps clean help
+SCENARIO ?= scenarios/two-sites.yaml
+
+.PHONY: all check check-all unit integration interop asan fuzz fuzz-smoke bench run deps clean help
 
 all: $(BUILD)/vpnlab
 
@@ -94,7 +96,12 @@ asan:
 integration: $(BUILD)/vpnlab
 	VPNLAB=$(BUILD)/vpnlab tests/integration/run.sh
 
-check: $(BUILD)/vpnlab $(BUILD)/test-unit $(FUZZ_BIN)
+# check and run first install what is missing (as root), then build in a fresh make, so the
+# pkg-config flags are read after the -dev packages exist.
+check: deps
+	$(MAKE) check-all
+
+check-all: $(BUILD)/vpnlab $(BUILD)/test-unit $(FUZZ_BIN)
 	$(BUILD)/test-unit
 	$(Q)for f in $(FUZZ_BIN); do $$f --mutate 20000 || exit 1; done
 	VPNLAB=$(BUILD)/vpnlab tests/integration/run.sh
@@ -103,11 +110,12 @@ bench: $(BUILD)/vpnlab
 	VPNLAB=$(BUILD)/vpnlab tests/bench/run.sh
 
 deps:
-	ci/install-deps.sh all
+	@if [ "$$(id -u)" -eq 0 ]; then ci/install-deps.sh all; else ci/install-deps.sh all || \
+	  echo "make: not root: install the packages above, or run as root"; fi
 
 run: deps
 	$(MAKE) $(BUILD)/vpnlab
-	$(BUILD)/vpnlab run scenarios/two-sites.yaml --out out/two-sites
+	$(BUILD)/vpnlab run $(SCENARIO) --out out/$(basename $(notdir $(SCENARIO)))
 
 clean:
 	rm -rf $(BUILD)

@@ -22,7 +22,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: vpnlab run FILE... [--out DIR] [--junit FILE] [--json] [--seed N] [--hold]\n"
-	      "                  [--quiet]\n"
+	      "                  [--quiet] [--no-capture]\n"
 	      "\n"
 	      "Build each scenario's lab in network namespaces, play its steps, judge its checks,\n"
 	      "and remove everything. Captures (one pcap per link end) and report.json go to the\n"
@@ -35,6 +35,7 @@ static void usage(FILE *f)
 	      "  --hold         keep the lab up after the steps until Ctrl-C, and print how to\n"
 	      "                 enter each node (one file only)\n"
 	      "  --quiet        no progress lines\n"
+	      "  --no-capture   write no pcaps (for benchmarks of bring-up and tear-down only)\n"
 	      "\n"
 	      "Exit status: 0 every check held, 1 a check failed, 2 bad usage or an invalid file,\n"
 	      "3 the environment cannot run a lab (the message says what is missing).\n"
@@ -93,11 +94,13 @@ int cmd_run(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "hold", no_argument, NULL, 'H' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-capture", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *outbase = NULL, *junit = NULL;
 	bool json = false, hold = false, quiet = false, has_seed = false, invalid = false;
+	bool capture = true;
 	uint64_t seed = 0;
 	struct scenario **scs = NULL;
 	struct report *reports = NULL;
@@ -105,13 +108,14 @@ int cmd_run(int argc, char **argv)
 	int c, nfiles, code = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:j:Js:Hqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:j:Js:HqNh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': outbase = optarg; break;
 		case 'j': junit = optarg; break;
 		case 'J': json = true; break;
 		case 'H': hold = true; break;
 		case 'q': quiet = true; break;
+		case 'N': capture = false; break;
 		case 's': {
 			char *end;
 
@@ -166,7 +170,7 @@ int cmd_run(int argc, char **argv)
 
 	for (int i = 0; i < nfiles; i++) {
 		struct run_opts ro = { .has_seed = has_seed, .seed = seed, .hold = hold,
-		                       .capture = true };
+		                       .capture = capture };
 		char outdir[512];
 		int rc, err;
 
