@@ -145,6 +145,17 @@ static void edit_up(struct rtnl_link *chg, long up)
 		rtnl_link_unset_flags(chg, IFF_UP);
 }
 
+static void edit_noarp(struct rtnl_link *chg, long unused)
+{
+	(void)unused;
+	rtnl_link_set_flags(chg, IFF_NOARP);
+}
+
+int rt_set_noarp(struct nl_sock *sk, const char *ifname)
+{
+	return link_change(sk, ifname, edit_noarp, 0);
+}
+
 static void edit_mtu(struct rtnl_link *chg, long mtu)
 {
 	rtnl_link_set_mtu(chg, (unsigned)mtu);

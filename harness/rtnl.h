@@ -31,6 +31,7 @@ int rt_set_master(struct nl_sock *sk, const char *ifname, const char *master);
 
 int rt_ifindex(struct nl_sock *sk, const char *ifname);   /* > 0, or a negative error */
 int rt_set_up(struct nl_sock *sk, const char *ifname, bool up);
+int rt_set_noarp(struct nl_sock *sk, const char *ifname);
 int rt_set_mtu(struct nl_sock *sk, const char *ifname, int mtu);
 int rt_get_mtu(struct nl_sock *sk, const char *ifname);   /* > 0, or a negative error */
 

@@ -1,0 +1,44 @@
+/*
+ * tunif.h: a gateway's tunnel interface, without TUN.
+ *
+ * A veth pair inside the gateway's own namespace: the kernel routes the traffic selectors'
+ * packets into NAME (flagged NOARP, so no neighbour resolution is needed), and they come out
+ * of NAME's peer, where vpnlab reads them through an AF_PACKET socket. Decrypted packets go
+ * the other way: vpnlab writes them to the peer end and the kernel receives them on NAME as if
+ * they had arrived from the tunnel.
+ *
+ * Why not TUN: /dev/net/tun is root-only on the machines vpnlab targets, so a rootless run
+ * could not open it, while packet sockets work in a user namespace. One code path serves both,
+ * and NAME can be captured like any other link, showing the tunnel's cleartext.
+ */
+#ifndef VPNLAB_HARNESS_TUNIF_H
+#define VPNLAB_HARNESS_TUNIF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/loop.h"
+
+struct nl_sock;
+
+/* Called with each IP packet the kernel routed into the tunnel interface (borrowed). */
+typedef void (*tunif_rx_fn)(void *ctx, const uint8_t *pkt, size_t len);
+
+struct tunif;
+
+/* Create NAME (mtu) and its driven peer inside nsfd, bring both up, watch the peer on loop.
+ * 0 or -errno with msg. */
+int tunif_open(struct tunif **out, struct loop *loop, int nsfd, struct nl_sock *nl,
+               const char *name, int mtu, tunif_rx_fn rx, void *ctx, char *msg, size_t msglen);
+
+/* Deliver an IP packet (IPv4 or IPv6 by its version nibble) to the kernel as if it arrived on
+ * the tunnel interface. 0 or -errno. */
+int tunif_deliver(struct tunif *t, const uint8_t *pkt, size_t len);
+
+uint64_t tunif_rx_packets(const struct tunif *t);
+uint64_t tunif_tx_packets(const struct tunif *t);
+
+/* Stop watching and close the socket; the interfaces go with the namespace. */
+void tunif_close(struct tunif *t);
+
+#endif
