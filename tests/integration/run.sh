@@ -14,7 +14,7 @@ if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
 pass=0 fail=0 skip=0 failed=""
 for t in "$here"/*.sh; do
   name=$(basename "$t" .sh)
-  case "$name" in run|lib) continue ;; esac
+  case "$name" in run|lib|lib_*) continue ;; esac
   if [ $# -gt 0 ]; then
     case " $* " in *" $name "*) ;; *) continue ;; esac
   fi
