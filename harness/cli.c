@@ -1,6 +1,7 @@
 /* cli.c: `vpnlab COMMAND ...` dispatch and the top-level help. */
 #include "harness/cli.h"
 #include "harness/cmd_run.h"
+#include "harness/cmd_validate.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,8 @@ int cli_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "validate"))
+		return cmd_validate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("vpnlab %s\n", VPNLAB_VERSION);
 		return 0;

@@ -108,7 +108,7 @@ int cmd_run(int argc, char **argv)
 	int c, nfiles, code = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:j:Js:HqNh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:j:Js:HqNh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': outbase = optarg; break;
 		case 'j': junit = optarg; break;
