@@ -76,9 +76,11 @@ static int prepare_env(void)
 	if (!err)
 		err = netns_create(&fd);
 	if (err) {
-		fprintf(stderr, "vpnlab: cannot create network namespaces: %s (vpnlab needs "
-		        "CAP_SYS_ADMIN or a user namespace, and a kernel with CONFIG_NET_NS)\n",
-		        strerror(-err));
+		fprintf(stderr, "vpnlab: cannot create network namespaces: %s (%s)\n", strerror(-err),
+		        err == -ENOSPC ? "the limit user.max_net_namespaces is 0 or used up" :
+		        err == -EPERM ? "vpnlab needs CAP_SYS_ADMIN, or unprivileged user namespaces" :
+		        err == -EINVAL ? "the kernel lacks CONFIG_NET_NS" :
+		        "vpnlab needs network namespaces");
 		return EXIT_ENV;
 	}
 	close(fd);

@@ -217,6 +217,13 @@ void loop_timer_arm(struct loop *l, struct loop_timer *t, lab_ns when)
 	heap_up(l, l->nheap - 1);
 }
 
+void loop_follow_wall(struct loop *l)
+{
+	l->mode = LOOP_CLOCK_REAL;
+	l->wall_base = mono_ns();
+	l->wall_lab = l->now;
+}
+
 void loop_busy(struct loop *l, int delta)
 {
 	if (l->mode == LOOP_CLOCK_VIRTUAL && delta > 0 && l->busy == 0) {

@@ -78,6 +78,10 @@ void loop_timer_arm(struct loop *l, struct loop_timer *t, lab_ns when);
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 static inline bool loop_timer_armed(const struct loop_timer *t) { return t->slot != 0; }
 
+/* From now on lab time follows the wall clock (used while a held lab waits for Ctrl-C, where
+ * a person, not a timer, decides what happens next). */
+void loop_follow_wall(struct loop *l);
+
 /* Something is in flight that the loop cannot see (a kernel TCP transfer): +1 / -1. */
 void loop_busy(struct loop *l, int delta);
 

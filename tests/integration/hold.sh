@@ -10,7 +10,7 @@ until grep -q "lab is up" "$T/log"; do
   i=$((i + 1)); [ $i -lt 300 ] || { kill -9 $pid; fail "lab did not come up"; }
   sleep 0.1
 done
-cmd=$(grep -m1 ' server ' "$T/log" | sed 's/^ *server *//')
+cmd=$(grep -m1 '^  server  *nsenter' "$T/log" | sed 's/^ *server *//')
 $cmd ping -c 1 -W 2 192.168.10.10 > /dev/null 2>&1 || fail "ping from inside the held lab failed"
 kill -INT $pid
 wait $pid; rc=$?

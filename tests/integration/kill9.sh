@@ -14,10 +14,11 @@ until grep -q "lab is up" "$T/log"; do
   sleep 0.1
 done
 # The lab's namespaces exist while it runs ...
-lab_ns=$(for f in /proc/$pid/fd/*; do readlink "$f"; done | grep '^net:' | sort -u)
+host_ns=$(readlink /proc/self/ns/net)
+lab_ns=$(for f in /proc/$pid/fd/*; do readlink "$f"; done | grep '^net:' | grep -vxF "$host_ns" | sort -u)
 [ "$(echo "$lab_ns" | wc -l)" -ge 5 ] || fail "expected the lab's namespaces to be held by fd"
 # ... and can be entered the way --hold says.
-cmd=$(grep -m1 ' office ' "$T/log" | sed 's/^ *office *//')
+cmd=$(grep -m1 '^  office  *nsenter' "$T/log" | sed 's/^ *office *//')
 out=$($cmd ip -4 -o addr show dev eth0 2>&1) || fail "'$cmd' failed: $out"
 echo "$out" | grep -q 192.168.10.10 || fail "entering office shows no 192.168.10.10: $out"
 kill -9 $pid
