@@ -14,7 +14,6 @@
 #include "harness/netns.h"
 
 #define CAPTURE_SNAPLEN 65535
-#define CAPTURE_BUFFER  (2 << 20)      /* ring per link end */
 
 struct capture {
 	pcap_t *pc;
@@ -62,7 +61,7 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 }
 
 int capture_open(struct capture **out, struct loop *loop, int nsfd, const char *ifname,
-                 const char *path, int64_t epoch_us, char *msg, size_t msglen)
+                 const char *path, int64_t epoch_us, int ring_bytes, char *msg, size_t msglen)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct capture *c = calloc(1, sizeof *c);
@@ -85,7 +84,7 @@ int capture_open(struct capture **out, struct loop *loop, int nsfd, const char *
 	if (c->pc) {
 		pcap_set_snaplen(c->pc, CAPTURE_SNAPLEN);
 		pcap_set_immediate_mode(c->pc, 1);
-		pcap_set_buffer_size(c->pc, CAPTURE_BUFFER);
+		pcap_set_buffer_size(c->pc, ring_bytes);
 		pcap_set_promisc(c->pc, 0);
 		rc = pcap_activate(c->pc);
 		if (rc < 0) {

@@ -18,9 +18,10 @@
 struct capture;
 
 /* Open a capture of ifname inside nsfd, writing to path. epoch_us: the wall-clock time (us
- * since 1970) that lab time 0 stands for. 0 or -errno, msg says why. */
+ * since 1970) that lab time 0 stands for; ring_bytes: the kernel ring for this handle. 0 or
+ * -errno, msg says why. */
 int capture_open(struct capture **out, struct loop *loop, int nsfd, const char *ifname,
-                 const char *path, int64_t epoch_us, char *msg, size_t msglen);
+                 const char *path, int64_t epoch_us, int ring_bytes, char *msg, size_t msglen);
 
 /* Read everything pending now (also done by the loop). */
 void capture_drain(struct capture *c);

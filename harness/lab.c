@@ -20,6 +20,9 @@
 #include "harness/rtnl.h"
 
 #define SEG_BRIDGE "br0"
+#define CAPTURE_RING_BUDGET (48 << 20)
+#define CAPTURE_RING_MAX (2 << 20)
+#define CAPTURE_RING_MIN (256 << 10)
 
 static int fail(char *msg, size_t msglen, int err, const struct sc_pos *pos, const char *fmt,
                 const char *a, const char *b, const char *why)
@@ -180,7 +183,7 @@ static int capture_end(struct lab *lab, struct lab_iface *f, char *msg, size_t m
 	snprintf(path, sizeof path, "%s/captures/%s-%s.pcap", lab->opts.outdir, f->node->name,
 	         f->name);
 	return capture_open(&f->cap, lab->loop, f->node->nsfd, f->name, path, lab->opts.epoch_us,
-	                    msg, msglen);
+	                    lab->ring_bytes, msg, msglen);
 }
 
 /* An IPv6 address on an interface needs IPv6 switched back on there first. */
@@ -375,6 +378,20 @@ int lab_build(struct lab *lab, const struct scenario *sc, struct loop *loop,
 	lab->opts = *opts;
 	if (opts->capture && (err = mkdirs(opts->outdir, msg, msglen)))
 		return err;
+	/* Capture rings share a budget: 2 MiB each in small labs, less (never under 256 KiB) in
+	 * big ones, so a 100-node star does not pin hundreds of MiB of kernel memory. The probes
+	 * pace themselves so that bursts stay far below even the smallest ring. */
+	{
+		size_t ends = 0;
+
+		for (size_t l = 0; l < sc->nlinks; l++)
+			ends += sc->links[l].ends[0].is_segment || sc->links[l].ends[1].is_segment ? 1 : 2;
+		lab->ring_bytes = CAPTURE_RING_BUDGET / (int)(ends ? ends : 1);
+		if (lab->ring_bytes > CAPTURE_RING_MAX)
+			lab->ring_bytes = CAPTURE_RING_MAX;
+		if (lab->ring_bytes < CAPTURE_RING_MIN)
+			lab->ring_bytes = CAPTURE_RING_MIN;
+	}
 	lab->nodes = calloc(sc->nnodes + sc->nsegments, sizeof *lab->nodes);
 	if (!lab->nodes)
 		return -ENOMEM;

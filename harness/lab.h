@@ -53,6 +53,7 @@ struct lab {
 	struct lab_opts opts;
 	struct lab_node *nodes;         /* scenario nodes first, then segments */
 	size_t nnodes;
+	int ring_bytes;                 /* capture ring per link end */
 };
 
 /* Build the whole lab. On failure everything made so far is torn down and msg says what
