@@ -1,0 +1,345 @@
+/*
+ * Two simulated IKEv1 peers in one process, no sockets: fixed seeds, packets shuttled by the
+ * test. Main mode + quick mode with and without PFS, keys agree in both directions, proposal
+ * mismatch gives NO_PROPOSAL_CHOSEN, a wrong PSK fails on both sides, DPD is answered, NAT-T
+ * forced encapsulation floats to 4500, and the same seeds give the same bytes.
+ */
+#include "tests/unit/unit.h"
+#include "peers/ike/ike_peer.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct pair {
+	struct ike_peer *a, *b;
+	struct drbg da, db;
+	struct ike_event ea[64], eb[64];
+	int nea, neb;
+	lab_ns now;
+	uint8_t first_bytes[64];        /* first 64 bytes of every packet, hashed together */
+	uint64_t digest;
+	int packets;
+	int drop_to_b;                  /* drop this many packets to b (link cut) */
+};
+
+static void policy(struct ike_policy *p, const char *local, const char *remote, const char *ike,
+                   const char *esp, const char *psk, bool initiator)
+{
+	char err[200];
+
+	memset(p, 0, sizeof *p);
+	p->local.family = p->remote.family = AF_INET;
+	inet_pton(AF_INET, local, p->local.addr);
+	inet_pton(AF_INET, remote, p->remote.addr);
+	p->local.port = p->remote.port = 500;
+	memcpy(p->psk, psk, strlen(psk));
+	p->psk_len = strlen(psk);
+	p->nike = ike_props_parse(ike, false, p->ike, IKE_MAX_PROPS, err, sizeof err);
+	p->nesp = ike_props_parse(esp, true, p->esp, IKE_MAX_PROPS, err, sizeof err);
+	p->local_ts.family = p->remote_ts.family = AF_INET;
+	inet_pton(AF_INET, initiator ? "10.1.0.0" : "10.2.0.0", p->local_ts.addr);
+	inet_pton(AF_INET, initiator ? "10.2.0.0" : "10.1.0.0", p->remote_ts.addr);
+	p->local_ts.len = p->remote_ts.len = 16;
+	p->send_dpd_vid = p->send_natt_vid = true;
+	p->initial_contact = true;
+	p->initiator = initiator;
+	p->dpd = IKE_DPD_IDLE;
+	p->dpd_needs_peer_vid = true;
+	p->dpd_delay = lab_sec(30);
+	p->dpd_timeout = lab_sec(120);
+	p->ike_lifetime = lab_sec(28800);
+	p->esp_lifetime = lab_sec(3600);
+}
+
+static void shuttle(struct pair *pr)
+{
+	struct ike_packet pkt;
+	bool moved = true;
+
+	while (moved) {
+		moved = false;
+		while (ike_peer_output(pr->a, &pkt)) {
+			size_t m = pkt.to.port == 4500 ? 4 : 0;
+
+			for (size_t i = 0; i < pkt.len && i < 64; i++)
+				pr->digest = pr->digest * 31 + pkt.data[i];
+			pr->packets++;
+			if (pr->drop_to_b > 0) {
+				pr->drop_to_b--;
+				continue;
+			}
+			ike_peer_input(pr->b, pkt.data + m, pkt.len - m, &pkt.from, &pkt.to, pr->now);
+			moved = true;
+		}
+		while (ike_peer_output(pr->b, &pkt)) {
+			size_t m = pkt.to.port == 4500 ? 4 : 0;
+
+			for (size_t i = 0; i < pkt.len && i < 64; i++)
+				pr->digest = pr->digest * 31 + pkt.data[i];
+			pr->packets++;
+			ike_peer_input(pr->a, pkt.data + m, pkt.len - m, &pkt.from, &pkt.to, pr->now);
+			moved = true;
+		}
+	}
+	while (pr->nea < 64 && ike_peer_event(pr->a, &pr->ea[pr->nea]))
+		pr->nea++;
+	while (pr->neb < 64 && ike_peer_event(pr->b, &pr->eb[pr->neb]))
+		pr->neb++;
+}
+
+static void run_until(struct pair *pr, lab_ns end)
+{
+	shuttle(pr);
+	for (;;) {
+		lab_ns d = ike_peer_deadline(pr->a), e = ike_peer_deadline(pr->b);
+
+		if (e < d)
+			d = e;
+		if (d > end)
+			break;
+		pr->now = d > pr->now ? d : pr->now;
+		ike_peer_timer(pr->a, pr->now);
+		ike_peer_timer(pr->b, pr->now);
+		shuttle(pr);
+	}
+	pr->now = end;
+}
+
+static void setup(struct pair *pr, struct ike_policy *pa, struct ike_policy *pb, uint64_t seed)
+{
+	memset(pr, 0, sizeof *pr);
+	drbg_init(&pr->da, seed);
+	drbg_init(&pr->db, seed + 1000);
+	CU_ASSERT_FATAL(ike_peer_new(&pr->a, pa, &pr->da) == 0);
+	CU_ASSERT_FATAL(ike_peer_new(&pr->b, pb, &pr->db) == 0);
+	ike_peer_start(pr->a, 0);
+}
+
+static void teardown(struct pair *pr)
+{
+	ike_peer_free(pr->a);
+	ike_peer_free(pr->b);
+}
+
+static const struct ike_event *find(const struct ike_event *ev, int n, enum ike_event_type t)
+{
+	for (int i = 0; i < n; i++)
+		if (ev[i].type == t)
+			return &ev[i];
+	return NULL;
+}
+
+static void check_established(const char *ike, const char *esp, const char *want_ike,
+                              const char *want_esp)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ia, *ib, *ca, *cb;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", ike, esp, "secret", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", ike, esp, "secret", false);
+	setup(&pr, &pa, &pb, 7);
+	run_until(&pr, lab_sec(5));
+	ia = find(pr.ea, pr.nea, IKE_EV_IKE_SA_ESTABLISHED);
+	ib = find(pr.eb, pr.neb, IKE_EV_IKE_SA_ESTABLISHED);
+	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+	cb = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ia);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ib);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
+	CU_ASSERT_STRING_EQUAL(ia->proposal, want_ike);
+	CU_ASSERT_STRING_EQUAL(ib->proposal, want_ike);
+	CU_ASSERT_STRING_EQUAL(ca->proposal, want_esp);
+	CU_ASSERT_STRING_EQUAL(ia->keyline, ib->keyline);
+	/* the SPIs and keys cross over */
+	CU_ASSERT_EQUAL(ca->spi_in, cb->spi_out);
+	CU_ASSERT_EQUAL(ca->spi_out, cb->spi_in);
+	CU_ASSERT_EQUAL(ca->out.spi, cb->in.spi);
+	CU_ASSERT_EQUAL(ca->out.enc_len, cb->in.enc_len);
+	CU_ASSERT_EQUAL(memcmp(ca->out.enc, cb->in.enc, ca->out.enc_len), 0);
+	CU_ASSERT_EQUAL(memcmp(ca->out.integ, cb->in.integ, ca->out.integ_len), 0);
+	CU_ASSERT_EQUAL(memcmp(ca->in.enc, cb->out.enc, ca->in.enc_len), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(ca->in.enc, ca->out.enc, ca->in.enc_len), 0);
+	CU_ASSERT_EQUAL(ca->lifetime, lab_sec(3600));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	teardown(&pr);
+}
+
+static void test_main_and_quick_mode(void)
+{
+	check_established("aes128-sha1-modp1536", "aes128-sha1-modp1536",
+	                  "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536",
+	                  "ESP:AES_CBC_128/HMAC_SHA1_96/MODP_1536/NO_EXT_SEQ");
+	check_established("aes256-sha256-modp2048", "aes256-sha256-modp2048",
+	                  "IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048",
+	                  "ESP:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ");
+	check_established("3des-sha1-modp1024", "3des-sha1",
+	                  "IKE:3DES_CBC/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024",
+	                  "ESP:3DES_CBC/HMAC_SHA1_96/NO_EXT_SEQ");
+	check_established("aes256-sha1-modp2048", "aes256-sha512",
+	                  "IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048",
+	                  "ESP:AES_CBC_256/HMAC_SHA2_512_256/NO_EXT_SEQ");
+}
+
+static void test_responder_order_wins(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ib;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes256-sha256-modp2048,aes128-sha1-modp1024",
+	       "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1024,aes256-sha256-modp2048",
+	       "aes128-sha1", "k", false);
+	setup(&pr, &pa, &pb, 3);
+	run_until(&pr, lab_sec(5));
+	ib = find(pr.eb, pr.neb, IKE_EV_IKE_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ib);
+	/* strongSwan's default: the responder's own order (research notes 3.1) */
+	CU_ASSERT_STRING_EQUAL(ib->proposal, "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024");
+	teardown(&pr);
+}
+
+static void test_no_proposal_chosen(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes256-sha256-modp2048", "aes256-sha256", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
+	setup(&pr, &pa, &pb, 4);
+	run_until(&pr, lab_sec(5));
+	CU_ASSERT_PTR_NOT_NULL(find(pr.eb, pr.neb, IKE_EV_NO_PROPOSAL_CHOSEN));
+	CU_ASSERT_PTR_NOT_NULL(find(pr.ea, pr.nea, IKE_EV_NO_PROPOSAL_CHOSEN));
+	CU_ASSERT_PTR_NULL(find(pr.ea, pr.nea, IKE_EV_IKE_SA_ESTABLISHED));
+	teardown(&pr);
+}
+
+static void test_wrong_psk(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "one", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "two", false);
+	setup(&pr, &pa, &pb, 5);
+	run_until(&pr, lab_sec(5));
+	CU_ASSERT_PTR_NOT_NULL(find(pr.eb, pr.neb, IKE_EV_AUTH_FAILED));
+	CU_ASSERT_PTR_NULL(find(pr.ea, pr.nea, IKE_EV_IKE_SA_ESTABLISHED));
+	CU_ASSERT_PTR_NULL(find(pr.eb, pr.neb, IKE_EV_IKE_SA_ESTABLISHED));
+	/* the initiator gives up after its retransmissions */
+	run_until(&pr, lab_sec(200));
+	CU_ASSERT_TRUE(find(pr.ea, pr.nea, IKE_EV_AUTH_FAILED) ||
+	               find(pr.ea, pr.nea, IKE_EV_TIMEOUT));
+	teardown(&pr);
+}
+
+static void test_dpd_and_rekey(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *rk;
+	int acks = 0;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1-modp1536", "k",
+	       true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1-modp1536", "k",
+	       false);
+	pa.dpd = IKE_DPD_ALWAYS;
+	pa.dpd_delay = lab_sec(15);
+	pa.esp_lifetime = pb.esp_lifetime = lab_sec(180);
+	pa.rekey_margin = lab_sec(20);
+	setup(&pr, &pa, &pb, 6);
+	run_until(&pr, lab_sec(400));
+	for (int i = 0; i < pr.nea; i++)
+		acks += pr.ea[i].type == IKE_EV_DPD_ACK;
+	CU_ASSERT(acks >= 20);          /* every 15 s for 400 s */
+	rk = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_REKEYED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
+	CU_ASSERT_EQUAL(rk->time, lab_sec(160));        /* 180 s - 20 s margin, no jitter */
+	CU_ASSERT_NOT_EQUAL(rk->spi_in, rk->old_spi_in);
+	CU_ASSERT_PTR_NOT_NULL(find(pr.eb, pr.neb, IKE_EV_CHILD_SA_REKEYED));
+	CU_ASSERT_PTR_NULL(find(pr.ea, pr.nea, IKE_EV_DPD_TIMEOUT));
+	/* the old SA is deleted at its expiry */
+	CU_ASSERT_PTR_NOT_NULL(find(pr.eb, pr.neb, IKE_EV_CHILD_SA_DELETED));
+	teardown(&pr);
+}
+
+static void test_dpd_timeout_restart(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
+	pa.dpd = IKE_DPD_ALWAYS;
+	pa.dpd_delay = lab_sec(10);
+	pa.dpd_timeout = lab_sec(30);
+	pa.dpd_action = IKE_DPD_RESTART;
+	setup(&pr, &pa, &pb, 8);
+	run_until(&pr, lab_sec(5));
+	CU_ASSERT_TRUE_FATAL(ike_peer_child_up(pr.a));
+	pr.drop_to_b = 1000000;         /* the link towards b is cut */
+	run_until(&pr, lab_sec(60));
+	CU_ASSERT_PTR_NOT_NULL(find(pr.ea, pr.nea, IKE_EV_DPD_TIMEOUT));
+	CU_ASSERT_FALSE(ike_peer_child_up(pr.a));
+	pr.drop_to_b = 0;               /* it comes back: restart brings the tunnel up again */
+	run_until(&pr, lab_sec(200));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	teardown(&pr);
+}
+
+static void test_forced_encap_floats(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ca;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
+	pb.force_encap = true;          /* as strongSwan's kernel-libipsec does */
+	setup(&pr, &pa, &pb, 9);
+	run_until(&pr, lab_sec(5));
+	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+	CU_ASSERT_TRUE(ca->udp_encap);
+	CU_ASSERT_EQUAL(ca->remote.port, 4500);
+	teardown(&pr);
+}
+
+static void test_same_seed_same_bytes(void)
+{
+	struct ike_policy pa, pb;
+	struct pair p1, p2;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1-modp1536", "k",
+	       true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1-modp1536", "k",
+	       false);
+	setup(&p1, &pa, &pb, 11);
+	run_until(&p1, lab_sec(5));
+	setup(&p2, &pa, &pb, 11);
+	run_until(&p2, lab_sec(5));
+	CU_ASSERT_EQUAL(p1.packets, 9);         /* MM 6 + QM 3 */
+	CU_ASSERT_EQUAL(p1.packets, p2.packets);
+	CU_ASSERT_EQUAL(p1.digest, p2.digest);
+	teardown(&p1);
+	teardown(&p2);
+	setup(&p2, &pa, &pb, 12);
+	run_until(&p2, lab_sec(5));
+	CU_ASSERT_NOT_EQUAL(p1.digest, p2.digest);
+	teardown(&p2);
+}
+
+UNIT_SUITE(ike_peer,
+	UNIT_TEST(test_main_and_quick_mode),
+	UNIT_TEST(test_responder_order_wins),
+	UNIT_TEST(test_no_proposal_chosen),
+	UNIT_TEST(test_wrong_psk),
+	UNIT_TEST(test_dpd_and_rekey),
+	UNIT_TEST(test_dpd_timeout_restart),
+	UNIT_TEST(test_forced_encap_floats),
+	UNIT_TEST(test_same_seed_same_bytes))
