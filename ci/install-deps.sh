@@ -10,7 +10,7 @@ want=${1:-all}
 build_pkgs="gcc make pkg-config libc6-dev libnl-3-dev libnl-route-3-dev libssl-dev \
 libpcap-dev libyaml-dev libcunit1-dev libnftables-dev libmicrohttpd-dev libjansson-dev \
 iproute2 util-linux bc python3 procps"
-test_pkgs="iputils-ping strongswan-charon strongswan-swanctl libcharon-extra-plugins ike-scan tshark \
+test_pkgs="iputils-ping strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins ike-scan tshark \
 iperf3 tcpdump curl python3-openstackclient python3-neutronclient"
 
 case "$want" in

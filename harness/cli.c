@@ -1,5 +1,6 @@
 /* cli.c: `vpnlab COMMAND ...` dispatch and the top-level help. */
 #include "harness/cli.h"
+#include "harness/cmd_peer.h"
 #include "harness/cmd_run.h"
 #include "harness/cmd_validate.h"
 
@@ -13,6 +14,7 @@ static void usage(FILE *f)
 	      "commands:\n"
 	      "  run FILE...        build the lab, play the scenario, judge the checks\n"
 	      "  validate FILE...   check scenario files without running them\n"
+	      "  peer ...           run one simulated IKEv1 peer in the current namespace\n"
 	      "  version            print the version\n"
 	      "\n"
 	      "`vpnlab COMMAND --help` describes each command.\n", f);
@@ -30,6 +32,8 @@ int cli_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "peer"))
+		return cmd_peer(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "validate"))
 		return cmd_validate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {

@@ -2113,8 +2113,10 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 			struct ike_event *e = event(p, IKE_EV_TIMEOUT);
 
 			snprintf(e->detail, sizeof e->detail, "giving up after %d retransmits: no answer "
-			         "from the peer in state %s", p->pol.retransmit_tries > 0 ?
-			         p->pol.retransmit_tries : 5, sa_state_names[s->st]);
+			         "from the peer in state %s%s", p->pol.retransmit_tries > 0 ?
+			         p->pol.retransmit_tries : 5, sa_state_names[s->st],
+			         s->st == MM_I3 ? " (no MM6: the responder could not authenticate us; "
+			         "pre-shared keys differ?)" : "");
 			logf_(p, "%s", e->detail);
 			sa_kill(p, s, "peer does not answer");
 			if (p->pol.initiator)

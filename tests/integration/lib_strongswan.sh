@@ -14,7 +14,7 @@ sw_start() {
   mkdir -p "$d"
   cat > "$d/strongswan.conf" <<CONF
 charon {
-  load = random nonce aes des sha1 sha2 md5 hmac gmp kdf drbg pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici
+  load = random nonce openssl aes sha1 sha2 md5 hmac gmp kdf drbg pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici
   filelog {
     log {
       path = $d/charon.log
@@ -51,8 +51,8 @@ CONF
 }
 
 sw_swanctl() {   # sw_swanctl NAME ARGS...
-  n=$1; shift
-  swanctl "$@" --uri "unix://$T/sw-$n/charon.vici"
+  sw_n=$1; shift
+  swanctl "$@" --uri "unix://$T/sw-$sw_n/charon.vici"
 }
 
 sw_log() { cat "$T/sw-$1/charon.log"; }

@@ -1,0 +1,563 @@
+/*
+ * cmd_peer.c: `vpnlab peer`: run one simulated IKEv1 peer against anything, in the current
+ * network namespace (so `ip netns exec NS vpnlab peer ...` works against a real router or
+ * daemon). UDP 500 and 4500 sockets on the local address, the real clock, one line per event
+ * (or one JSON object per line), Wireshark key files on request.
+ */
+#include "harness/cmd_peer.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/cli.h"
+#include "harness/loop.h"
+#include "harness/scenario.h"
+#include "peers/ike/ike_peer.h"
+
+struct peer_run {
+	struct loop loop;
+	struct ike_peer *ike;
+	struct drbg drbg;
+	struct ike_policy pol;
+	int fd500, fd4500;
+	struct loop_timer timer, giveup, linger;
+	bool json, once, verbose;
+	int exit_code;                  /* -1 while running */
+	char reason[320];
+	const char *keys_dir;
+	bool child_seen;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: vpnlab peer --local ADDR --remote ADDR --psk SECRET\n"
+	      "                   [--local-id ID] [--remote-id ID]\n"
+	      "                   [--ike PROPOSAL[,PROPOSAL...]] [--esp PROPOSAL[,...]]\n"
+	      "                   [--local-ts CIDR] [--remote-ts CIDR]\n"
+	      "                   [--ike-lifetime DUR] [--esp-lifetime DUR] [--dpd DUR]\n"
+	      "                   [--initiate] [--once] [--timeout DUR] [--keys DIR] [--json]\n"
+	      "                   [--seed N] [--force-encap] [--verbose]\n"
+	      "\n"
+	      "Run one simulated IKEv1 peer (main mode with a pre-shared key, quick mode) in the\n"
+	      "current network namespace, e.g. under `ip netns exec NS`, against any peer.\n"
+	      "Proposals in strongSwan's notation: aes256-sha256-modp2048 (IKE; a DH group is\n"
+	      "required), aes128-sha1 or aes256-sha256-modp2048 (ESP; a group means PFS).\n"
+	      "Defaults: --ike aes128-sha1-modp1536, --esp aes128-sha1-modp1536, traffic selectors\n"
+	      "0.0.0.0/0, lifetimes 8h / 1h, DPD off.\n"
+	      "\n"
+	      "  --once          exit 0 when the first CHILD_SA is up, 1 on failure or timeout\n"
+	      "  --timeout DUR   give up after DUR (with --once: exit 1)\n"
+	      "  --keys DIR      append Wireshark's ikev1_decryption_table and esp_sa lines there\n"
+	      "  --json          one JSON object per line: {\"event\": ..., \"time\": ...}\n"
+	      "  --force-encap   fake NAT-D so the peer floats to UDP 4500 (as kernel-libipsec)\n"
+	      "  --verbose       charon-style log lines on stderr\n"
+	      "Until the ESP data plane lands, the CHILD_SA is negotiated but carries no traffic.\n",
+	      f);
+}
+
+static double now_s(const struct peer_run *r)
+{
+	return (double)loop_now(&r->loop) / LAB_NS_PER_SEC;
+}
+
+static const char *event_name(enum ike_event_type t)
+{
+	static const char *const n[] = {
+		"ike_sa_established", "child_sa_established", "child_sa_rekeyed",
+		"ike_sa_reauthenticated", "no_proposal_chosen", "auth_failed", "ike_sa_deleted",
+		"child_sa_deleted", "dpd_sent", "dpd_ack", "dpd_timeout", "timeout", "error",
+	};
+
+	return n[t];
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void append_line(const char *dir, const char *file, const char *line)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	f = fopen(path, "a");
+	if (!f) {
+		fprintf(stderr, "vpnlab peer: cannot write %s: %s\n", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%s\n", line);
+	fclose(f);
+}
+
+static void print_event(struct peer_run *r, const struct ike_event *e)
+{
+	FILE *f = stdout;
+
+	if (r->json) {
+		fprintf(f, "{\"event\": \"%s\", \"time\": %.3f", event_name(e->type), now_s(r));
+		if (e->proposal[0]) {
+			fprintf(f, ", \"proposal\": ");
+			json_str(f, e->proposal);
+		}
+		if (e->type == IKE_EV_CHILD_SA_ESTABLISHED || e->type == IKE_EV_CHILD_SA_REKEYED ||
+		    e->type == IKE_EV_CHILD_SA_DELETED)
+			fprintf(f, ", \"spi_in\": \"%08x\", \"spi_out\": \"%08x\"", e->spi_in, e->spi_out);
+		if (e->type == IKE_EV_CHILD_SA_REKEYED)
+			fprintf(f, ", \"old_spi_in\": \"%08x\", \"old_spi_out\": \"%08x\"", e->old_spi_in,
+			        e->old_spi_out);
+		if (e->lifetime)
+			fprintf(f, ", \"lifetime\": %lld", (long long)(e->lifetime / LAB_NS_PER_SEC));
+		if (e->type == IKE_EV_CHILD_SA_ESTABLISHED || e->type == IKE_EV_IKE_SA_ESTABLISHED)
+			fprintf(f, ", \"udp_encap\": %s", e->udp_encap ? "true" : "false");
+		if (e->type == IKE_EV_DPD_SENT || e->type == IKE_EV_DPD_ACK)
+			fprintf(f, ", \"seq\": %u", e->dpd_seq);
+		if (e->detail[0]) {
+			fprintf(f, ", \"detail\": ");
+			json_str(f, e->detail);
+		}
+		fprintf(f, "}\n");
+	} else {
+		fprintf(f, "%9.3f %s", now_s(r), event_name(e->type));
+		if (e->proposal[0])
+			fprintf(f, " %s", e->proposal);
+		if (e->spi_in)
+			fprintf(f, " spi_in=%08x spi_out=%08x", e->spi_in, e->spi_out);
+		if (e->lifetime)
+			fprintf(f, " lifetime=%llds", (long long)(e->lifetime / LAB_NS_PER_SEC));
+		if (e->type == IKE_EV_DPD_SENT || e->type == IKE_EV_DPD_ACK)
+			fprintf(f, " seq=%u", e->dpd_seq);
+		if (e->detail[0] && !e->proposal[0])
+			fprintf(f, " (%s)", e->detail);
+		fputc('\n', f);
+	}
+	fflush(f);
+}
+
+static void handle_event(struct peer_run *r, const struct ike_event *e)
+{
+	char line[400];
+
+	print_event(r, e);
+	if (r->keys_dir && e->type == IKE_EV_IKE_SA_ESTABLISHED)
+		append_line(r->keys_dir, "ikev1_decryption_table", e->keyline);
+	if (r->keys_dir && (e->type == IKE_EV_CHILD_SA_ESTABLISHED ||
+	                    e->type == IKE_EV_CHILD_SA_REKEYED)) {
+		ike_esp_sa_line(&e->remote, &e->local, &e->prop, &e->in, line, sizeof line);
+		append_line(r->keys_dir, "esp_sa", line);
+		ike_esp_sa_line(&e->local, &e->remote, &e->prop, &e->out, line, sizeof line);
+		append_line(r->keys_dir, "esp_sa", line);
+	}
+	if (!r->once)
+		return;
+	switch (e->type) {
+	case IKE_EV_CHILD_SA_ESTABLISHED:
+		/* linger half a second, so the peer finishes its side of quick mode before our
+		 * DELETEs arrive */
+		if (r->exit_code < 0 && !loop_timer_armed(&r->linger))
+			loop_timer_arm(&r->loop, &r->linger, loop_now(&r->loop) + lab_ms(500));
+		break;
+	case IKE_EV_NO_PROPOSAL_CHOSEN:
+	case IKE_EV_AUTH_FAILED:
+	case IKE_EV_TIMEOUT:
+		r->exit_code = 1;
+		snprintf(r->reason, sizeof r->reason, "%s: %s", event_name(e->type), e->detail);
+		break;
+	default:
+		break;
+	}
+}
+
+static void flush(struct peer_run *r)
+{
+	struct ike_packet pkt;
+	struct ike_event ev;
+	char line[256];
+
+	while (ike_peer_output(r->ike, &pkt)) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		int fd = pkt.from.port == 4500 ? r->fd4500 : r->fd500;
+
+		memset(&ss, 0, sizeof ss);
+		if (pkt.to.family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(pkt.to.port);
+			memcpy(&s4->sin_addr, pkt.to.addr, 4);
+			sl = sizeof *s4;
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons(pkt.to.port);
+			memcpy(&s6->sin6_addr, pkt.to.addr, 16);
+			sl = sizeof *s6;
+		}
+		if (sendto(fd, pkt.data, pkt.len, 0, (struct sockaddr *)&ss, sl) < 0 && r->verbose)
+			fprintf(stderr, "vpnlab peer: sendto: %s\n", strerror(errno));
+	}
+	while (ike_peer_log(r->ike, line, sizeof line))
+		if (r->verbose)
+			fprintf(stderr, "%9.3f [IKE] %s\n", now_s(r), line);
+	while (ike_peer_event(r->ike, &ev))
+		handle_event(r, &ev);
+	loop_timer_arm(&r->loop, &r->timer, ike_peer_deadline(r->ike));
+}
+
+static void on_timer(void *ctx)
+{
+	struct peer_run *r = ctx;
+
+	ike_peer_timer(r->ike, loop_now(&r->loop));
+	flush(r);
+}
+
+static void on_giveup(void *ctx)
+{
+	struct peer_run *r = ctx;
+
+	if (!r->once || loop_timer_armed(&r->linger)) {
+		r->exit_code = loop_timer_armed(&r->linger) ? 0 : r->exit_code < 0 ? 0 : r->exit_code;
+		return;
+	}
+	r->exit_code = 1;
+	snprintf(r->reason, sizeof r->reason, "timeout: no CHILD_SA within the time given");
+}
+
+static void on_linger(void *ctx)
+{
+	struct peer_run *r = ctx;
+
+	if (r->exit_code < 0)
+		r->exit_code = 0;
+}
+
+static void on_datagram(void *ctx, int fd, uint32_t events)
+{
+	struct peer_run *r = ctx;
+	uint8_t buf[65536];
+
+	(void)events;
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&ss, &sl);
+		struct ike_endpoint from = { 0 }, to = r->pol.local;
+		const uint8_t *m = buf;
+		size_t len;
+
+		if (n < 0)
+			break;
+		len = (size_t)n;
+		from.family = ss.ss_family;
+		if (ss.ss_family == AF_INET) {
+			memcpy(from.addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+			from.port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		} else {
+			memcpy(from.addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+			from.port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		}
+		to.port = fd == r->fd4500 ? 4500 : 500;
+		if (fd == r->fd4500) {
+			/* RFC 3948: a non-ESP marker means IKE; 0xFF alone is a keepalive; anything
+			 * else is ESP, which this command does not carry yet */
+			if (len == 1 && buf[0] == 0xff)
+				continue;
+			if (len < 4 || memcmp(buf, "\0\0\0\0", 4)) {
+				ike_peer_traffic(r->ike, loop_now(&r->loop));
+				continue;
+			}
+			m += 4;
+			len -= 4;
+		}
+		ike_peer_input(r->ike, m, len, &from, &to, loop_now(&r->loop));
+	}
+	flush(r);
+}
+
+static int bind_udp(const struct ike_endpoint *local, uint16_t port, char *msg, size_t mlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int on = 1, fd = socket(local->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		snprintf(msg, mlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	memset(&ss, 0, sizeof ss);
+	if (local->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, local->addr, 4);
+		sl = sizeof *s4;
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, local->addr, 16);
+		sl = sizeof *s6;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		char a[64];
+
+		inet_ntop(local->family, local->addr, a, sizeof a);
+		snprintf(msg, mlen, "cannot bind UDP %s port %u: %s (is another IKE daemon running "
+		         "here?)", a, port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool run_done(void *ctx)
+{
+	return ((struct peer_run *)ctx)->exit_code >= 0;
+}
+
+static int parse_endpoint(const char *opt, const char *text, struct ike_endpoint *e)
+{
+	struct sc_prefix p;
+
+	if (sc_parse_prefix(text, &p, false) < 0 || p.len != (p.family == AF_INET ? 32 : 128)) {
+		fprintf(stderr, "vpnlab peer: %s: '%s' is not an IP address\n", opt, text);
+		return -1;
+	}
+	memset(e, 0, sizeof *e);
+	e->family = p.family;
+	memcpy(e->addr, p.addr, 16);
+	e->port = 500;
+	return 0;
+}
+
+static int parse_net(const char *opt, const char *text, struct ike_net *n)
+{
+	struct sc_prefix p;
+
+	if (sc_parse_prefix(text, &p, true) < 0) {
+		fprintf(stderr, "vpnlab peer: %s: '%s' is not a prefix like 10.1.0.0/16\n", opt, text);
+		return -1;
+	}
+	n->family = p.family;
+	memcpy(n->addr, p.addr, 16);
+	n->len = p.len;
+	return 0;
+}
+
+static int parse_id(const char *opt, const char *text, uint8_t *type, uint8_t *data, size_t *len)
+{
+	struct sc_prefix p;
+
+	if (sc_parse_prefix(text, &p, false) == 0 && !strchr(text, '/')) {
+		*type = p.family == AF_INET ? ISAKMP_ID_IPV4_ADDR : ISAKMP_ID_IPV6_ADDR;
+		*len = p.family == AF_INET ? 4 : 16;
+		memcpy(data, p.addr, *len);
+		return 0;
+	}
+	if (strlen(text) == 0 || strlen(text) > 63) {
+		fprintf(stderr, "vpnlab peer: %s: an address or a name of 1 to 63 characters\n", opt);
+		return -1;
+	}
+	*type = strchr(text, '@') ? ISAKMP_ID_USER_FQDN : ISAKMP_ID_FQDN;
+	*len = strlen(text);
+	memcpy(data, text, *len);
+	return 0;
+}
+
+static int parse_dur(const char *opt, const char *text, lab_ns *out)
+{
+	if (sc_parse_duration(text, out) < 0 || *out <= 0) {
+		fprintf(stderr, "vpnlab peer: %s: '%s' is not a duration like 30s or 8h\n", opt, text);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_peer(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "local", required_argument, NULL, 'l' }, { "remote", required_argument, NULL, 'r' },
+		{ "psk", required_argument, NULL, 'k' }, { "local-id", required_argument, NULL, 'I' },
+		{ "remote-id", required_argument, NULL, 'R' }, { "ike", required_argument, NULL, 'i' },
+		{ "esp", required_argument, NULL, 'e' }, { "local-ts", required_argument, NULL, 't' },
+		{ "remote-ts", required_argument, NULL, 'T' },
+		{ "ike-lifetime", required_argument, NULL, 'L' },
+		{ "esp-lifetime", required_argument, NULL, 'E' }, { "dpd", required_argument, NULL, 'd' },
+		{ "initiate", no_argument, NULL, 'a' }, { "once", no_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 'w' }, { "keys", required_argument, NULL, 'K' },
+		{ "json", no_argument, NULL, 'j' }, { "seed", required_argument, NULL, 's' },
+		{ "force-encap", no_argument, NULL, 'f' }, { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	struct peer_run *r = calloc(1, sizeof *r);
+	const char *ike = "aes128-sha1-modp1536", *esp = "aes128-sha1-modp1536";
+	bool have_local = false, have_remote = false, have_psk = false;
+	lab_ns timeout = 0;
+	uint64_t seed = 0;
+	char err[256];
+	int c, code = EXIT_USAGE;
+
+	if (!r)
+		return EXIT_ENV;
+	r->fd500 = r->fd4500 = -1;
+	r->exit_code = -1;
+	r->pol.local_ts.family = r->pol.remote_ts.family = AF_INET;
+	r->pol.initial_contact = true;
+	r->pol.send_dpd_vid = true;
+	r->pol.send_natt_vid = true;
+	r->pol.dpd_needs_peer_vid = true;
+	r->pol.unique_on_initial_contact = true;
+	snprintf(r->pol.name, sizeof r->pol.name, "vpnlab-peer");
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^ (uint64_t)getpid();
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': if (parse_endpoint("--local", optarg, &r->pol.local)) goto out; have_local = true; break;
+		case 'r': if (parse_endpoint("--remote", optarg, &r->pol.remote)) goto out; have_remote = true; break;
+		case 'k':
+			if (strlen(optarg) == 0 || strlen(optarg) > sizeof r->pol.psk) {
+				fprintf(stderr, "vpnlab peer: --psk: 1 to %zu bytes\n", sizeof r->pol.psk);
+				goto out;
+			}
+			r->pol.psk_len = strlen(optarg);
+			memcpy(r->pol.psk, optarg, r->pol.psk_len);
+			have_psk = true;
+			break;
+		case 'I':
+			if (parse_id("--local-id", optarg, &r->pol.local_id_type, r->pol.local_id,
+			             &r->pol.local_id_len))
+				goto out;
+			break;
+		case 'R':
+			if (parse_id("--remote-id", optarg, &r->pol.remote_id_type, r->pol.remote_id,
+			             &r->pol.remote_id_len))
+				goto out;
+			break;
+		case 'i': ike = optarg; break;
+		case 'e': esp = optarg; break;
+		case 't': if (parse_net("--local-ts", optarg, &r->pol.local_ts)) goto out; break;
+		case 'T': if (parse_net("--remote-ts", optarg, &r->pol.remote_ts)) goto out; break;
+		case 'L': if (parse_dur("--ike-lifetime", optarg, &r->pol.ike_lifetime)) goto out; break;
+		case 'E': if (parse_dur("--esp-lifetime", optarg, &r->pol.esp_lifetime)) goto out; break;
+		case 'd':
+			if (parse_dur("--dpd", optarg, &r->pol.dpd_delay))
+				goto out;
+			r->pol.dpd = IKE_DPD_IDLE;
+			r->pol.dpd_timeout = 4 * r->pol.dpd_delay;
+			break;
+		case 'a': r->pol.initiator = true; break;
+		case 'o': r->once = true; break;
+		case 'w': if (parse_dur("--timeout", optarg, &timeout)) goto out; break;
+		case 'K': r->keys_dir = optarg; break;
+		case 'j': r->json = true; break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'f': r->pol.force_encap = true; break;
+		case 'v': r->verbose = true; break;
+		case 'h': usage(stdout); code = 0; goto out;
+		default: usage(stderr); goto out;
+		}
+	}
+	if (!have_local || !have_remote || !have_psk) {
+		fprintf(stderr, "vpnlab peer: --local, --remote and --psk are required\n");
+		usage(stderr);
+		goto out;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vpnlab peer: unexpected argument '%s'\n", argv[optind]);
+		goto out;
+	}
+	r->pol.nike = ike_props_parse(ike, false, r->pol.ike, IKE_MAX_PROPS, err, sizeof err);
+	if (r->pol.nike < 0) {
+		fprintf(stderr, "vpnlab peer: --ike: %s\n", err);
+		goto out;
+	}
+	r->pol.nesp = ike_props_parse(esp, true, r->pol.esp, IKE_MAX_PROPS, err, sizeof err);
+	if (r->pol.nesp < 0) {
+		fprintf(stderr, "vpnlab peer: --esp: %s\n", err);
+		goto out;
+	}
+	if (r->keys_dir && mkdir(r->keys_dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vpnlab peer: --keys: cannot create %s: %s\n", r->keys_dir,
+		        strerror(errno));
+		goto out;
+	}
+	code = EXIT_ENV;
+	if (loop_init(&r->loop, LOOP_CLOCK_REAL) < 0) {
+		fprintf(stderr, "vpnlab peer: cannot start the event loop\n");
+		goto out;
+	}
+	if ((r->fd500 = bind_udp(&r->pol.local, 500, err, sizeof err)) < 0 ||
+	    (r->fd4500 = bind_udp(&r->pol.local, 4500, err, sizeof err)) < 0) {
+		fprintf(stderr, "vpnlab peer: %s\n", err);
+		goto out_loop;
+	}
+	drbg_init(&r->drbg, seed);
+	if (ike_peer_new(&r->ike, &r->pol, &r->drbg) < 0) {
+		fprintf(stderr, "vpnlab peer: cannot create the peer\n");
+		goto out_loop;
+	}
+	loop_watch(&r->loop, r->fd500, EPOLLIN, on_datagram, r);
+	loop_watch(&r->loop, r->fd4500, EPOLLIN, on_datagram, r);
+	loop_timer_init(&r->timer, on_timer, r);
+	loop_timer_init(&r->giveup, on_giveup, r);
+	loop_timer_init(&r->linger, on_linger, r);
+	if (timeout)
+		loop_timer_arm(&r->loop, &r->giveup, timeout);
+	if (r->pol.initiator)
+		ike_peer_start(r->ike, 0);
+	flush(r);
+	loop_run(&r->loop, LAB_NEVER, run_done, r);
+	if (r->loop.interrupted || r->exit_code < 0)
+		r->exit_code = r->once ? 1 : 0;
+	if (r->loop.interrupted && r->once)
+		snprintf(r->reason, sizeof r->reason, "interrupted");
+	/* say goodbye properly: DELETEs for what is up */
+	ike_peer_shutdown(r->ike, loop_now(&r->loop));
+	flush(r);
+	if (r->exit_code && r->reason[0])
+		fprintf(stderr, "vpnlab peer: %s\n", r->reason);
+	code = r->exit_code;
+	ike_peer_free(r->ike);
+	drbg_wipe(&r->drbg);
+out_loop:
+	if (r->fd500 >= 0)
+		close(r->fd500);
+	if (r->fd4500 >= 0)
+		close(r->fd4500);
+	loop_fini(&r->loop);
+out:
+	explicit_bzero(r, sizeof *r);
+	free(r);
+	return code;
+}
