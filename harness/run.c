@@ -421,7 +421,7 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 	struct lab_opts lo;
 	struct timespec t0;
 	uint64_t seed = o->has_seed ? o->seed : sc->has_seed ? sc->seed : 1;
-	char msg[1024] = "";
+	char msg[900] = "";
 	int err, code;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
