@@ -1,5 +1,6 @@
 /* cli.c: `vpnlab COMMAND ...` dispatch and the top-level help. */
 #include "harness/cli.h"
+#include "harness/cmd_validate.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,8 @@ int cli_main(int argc, char **argv)
 		printf("vpnlab %s\n", VPNLAB_VERSION);
 		return 0;
 	}
+	if (!strcmp(argv[1], "validate"))
+		return cmd_validate(argc - 1, argv + 1);
 	fprintf(stderr, "vpnlab: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
