@@ -32,6 +32,10 @@ static void diag_vadd(struct sc_ctx *c, int line, int col, const char *fmt, va_l
 	char *s;
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* Messages quote the file; keep control characters out of the user's terminal. */
+	for (char *m = msg; *m; m++)
+		if ((unsigned char)*m < 0x20 || *m == 0x7f)
+			*m = '?';
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		char **l = realloc(d->lines, cap * sizeof *l);
@@ -264,7 +268,9 @@ bool sc_read_u64(struct sc_ctx *c, const struct ynode *n, const char *what, uint
 
 	if (!sc_want_scalar(c, n, what))
 		return false;
-	r = parse_u64(n->str, max, out);
+	r = parse_u64(n->str[0] == '-' && n->str[1] ? n->str + 1 : n->str, max, out);
+	if (r == 0 && n->str[0] == '-')
+		r = -ERANGE;
 	if (r == -EINVAL)
 		sc_err(c, n, "%s: expected a whole number, got '%s'", what, n->str);
 	else if (r < 0)

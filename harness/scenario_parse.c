@@ -84,7 +84,7 @@ int sc_parse_size(const char *text, uint64_t *out)
 	size_t digits = 0, fdigits = 0;
 
 	while (*p >= '0' && *p <= '9') {
-		if (whole > (UINT64_MAX - 9) / 10)
+		if (whole > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
 			return -ERANGE;
 		whole = whole * 10 + (uint64_t)(*p++ - '0');
 		digits++;

@@ -184,7 +184,7 @@ static void read_replies(struct sc_ctx *c, const struct ynode *v, int count,
 	} else if (strspn(v->str, "0123456789") != v->len || !v->len) {
 		sc_err(c, v, "replies: expected a count, all, none or {min: N, max: M}, got '%s'",
 		       v->str);
-	} else if (sc_read_int(c, v, "replies (at most count)", 0, count, &e->replies_min)) {
+	} else if (sc_read_int(c, v, "replies", 0, count, &e->replies_min)) {
 		e->replies_max = e->replies_min;
 	}
 }

@@ -381,9 +381,11 @@ static void iface_list(const struct scenario *sc, const char *node, char *buf, s
 		for (int e = 0; e < 2 && used < len; e++) {
 			const struct sc_end *end = &sc->links[i].ends[e];
 
-			if (!end->is_segment && !strcmp(end->node, node))
-				used += (size_t)snprintf(buf + used, len - used, "%s%s",
-				                         used ? ", " : "", end->iface);
+			if (end->is_segment || strcmp(end->node, node) ||
+			    sc_lab_iface(sc, node, end->iface, NULL) != end)
+				continue;       /* not this node's, or a repeated name */
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+			                         end->iface);
 		}
 }
 

@@ -138,8 +138,14 @@ static bool props_bad(struct builder *b, const yaml_event_t *ev, const yaml_char
 		return true;
 	}
 	if (tag) {
-		report(b, line, col, "YAML tags (%s) are not supported; write plain values",
-		       (const char *)tag);
+		const char *t = (const char *)tag, *core = "tag:yaml.org,2002:";
+
+		/* Show the tag as written: libyaml expands "!!str" to the core schema URI. */
+		if (!strncmp(t, core, strlen(core)))
+			report(b, line, col, "YAML tags (!!%s) are not supported; write plain values",
+			       t + strlen(core));
+		else
+			report(b, line, col, "YAML tags (%s) are not supported; write plain values", t);
 		return true;
 	}
 	return false;
