@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -319,10 +320,85 @@ static void test_unreadable_file(void)
 	sc_diags_free(&d);
 }
 
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (!f)
+		return NULL;
+	m = open_memstream(&buf, &len);
+	for (int ch; m && (ch = fgetc(f)) != EOF;)
+		fputc(ch, m);
+	if (m)
+		fclose(m);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The invalid fixtures and their .expect files: every diagnostic, in order, with the file
+ * named as in the .expect file (its base name).
+ */
+static void test_invalid_fixtures(void)
+{
+	static const char *const names[] = {
+		"invalid-typos", "invalid-references", "invalid-wire", "invalid-yaml",
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char rel[128], path[4096], *want, *got = NULL;
+		size_t glen = 0, plen;
+		struct sc_diags d = { 0 };
+		struct scenario *sc = NULL;
+		FILE *m;
+
+		snprintf(rel, sizeof rel, "fixtures/scenarios/%s.expect", names[i]);
+		want = slurp(unit_fixture(rel));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+		snprintf(rel, sizeof rel, "fixtures/scenarios/%s.yaml", names[i]);
+		snprintf(path, sizeof path, "%s", unit_fixture(rel));
+		plen = strlen(path) - strlen(names[i]) - strlen(".yaml");
+		CU_ASSERT_EQUAL(scenario_load(path, &sc, &d), -EINVAL);
+		CU_ASSERT_PTR_NULL(sc);
+		m = open_memstream(&got, &glen);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		for (size_t j = 0; j < d.n; j++) {
+			CU_ASSERT_EQUAL(strncmp(d.lines[j], path, strlen(path)), 0);
+			fprintf(m, "%s\n", d.lines[j] + plen);
+		}
+		fclose(m);
+		CU_ASSERT_STRING_EQUAL(got, want);
+		if (strcmp(got, want))
+			fprintf(stderr, "\n[%s] got:\n%s", names[i], got);
+		free(got);
+		free(want);
+		sc_diags_free(&d);
+	}
+}
+
+static void test_docs_example(void)
+{
+	struct scenario *sc = load_fixture("fixtures/scenarios/valid-docs.yaml");
+
+	if (!sc)
+		return;
+	CU_ASSERT_EQUAL(sc->seed, 7);
+	CU_ASSERT_EQUAL(sc->nsegments, 1);
+	CU_ASSERT_TRUE(sc->links[2].ends[1].is_segment);
+	CU_ASSERT_EQUAL(sc->nodes[3].nfilters, 0);
+	CU_ASSERT_STRING_EQUAL(scenario_node(sc, "r2")->filters[1].name, "ike-after-3");
+	scenario_free(sc);
+}
+
 UNIT_SUITE(scenario_load,
            UNIT_TEST(test_block_style),
            UNIT_TEST(test_flow_style_same_struct),
            UNIT_TEST(test_minimal_defaults),
            UNIT_TEST(test_probe_defaults),
            UNIT_TEST(test_two_sites),
-           UNIT_TEST(test_unreadable_file))
+           UNIT_TEST(test_unreadable_file),
+           UNIT_TEST(test_invalid_fixtures),
+           UNIT_TEST(test_docs_example))
