@@ -480,6 +480,17 @@ next_addr:
 		if (v6 && l->mtu && l->mtu < 1280)
 			sc_err_pos(c, &c->lpos[i].mtu, "mtu %d is below 1280, the IPv6 minimum "
 			           "(RFC 8200), and this link carries IPv6 addresses", l->mtu);
+		for (int e = 0; v6 && e < 2; e++) {
+			const struct sc_segment *sg;
+
+			if (!l->ends[e].is_segment)
+				continue;
+			sg = scenario_segment(sc, l->ends[e].node);
+			if (sg && sg->mtu && sg->mtu < 1280)
+				sc_err_pos(c, &l->ends[e].pos, "segment '%s' has mtu %d, below 1280, "
+				           "the IPv6 minimum (RFC 8200), and this link carries IPv6 "
+				           "addresses", sg->name, sg->mtu);
+		}
 	}
 }
 
