@@ -19,7 +19,7 @@
 
 #include "peers/labtime.h"
 
-#define SC_NAME_MAX   32        /* node, segment, filter, step names: 1..31 chars */
+#define SC_NAME_MAX   32        /* node, segment, filter names: 1..31 chars */
 #define SC_IFNAME_MAX 16        /* interface names: 1..15 chars (IFNAMSIZ) */
 #define SC_ADDRS_MAX  4         /* addresses per link end */
 
@@ -190,7 +190,7 @@ struct sc_filterop {
 
 struct sc_step {
 	enum sc_step_kind kind;
-	char name[64];                  /* optional label; "" = generated in reports */
+	char name[64];                  /* optional label, 1..63 chars; "" = generated in reports */
 	struct sc_pos pos;
 	union {
 		lab_ns duration;        /* WAIT, ADVANCE */
@@ -254,7 +254,9 @@ void scenario_free(struct scenario *sc);
 const struct sc_node *scenario_node(const struct scenario *sc, const char *name);
 const struct sc_segment *scenario_segment(const struct scenario *sc, const char *name);
 
-/* Parsers shared with the CLI (--seed, durations on the command line). 0 or -EINVAL. */
+/* Parsers shared with the CLI (--seed, durations on the command line). 0, -EINVAL when the text
+ * is malformed, or -ERANGE when a duration or size is well-formed but does not fit (durations
+ * past INT64_MAX ns, sizes past 2^64-1). *out is written only on success. */
 int sc_parse_duration(const char *text, lab_ns *out);   /* "250ms", "30s", "8h", "1h30m", "2d" */
 int sc_parse_size(const char *text, uint64_t *out);     /* "1400", "1.5KiB", "10MiB", "1GB" */
 int sc_parse_prefix(const char *text, struct sc_prefix *out, bool need_len);

@@ -1,168 +1,180 @@
 /*
- * scenario_parse.c: the small parsers of scenario values (durations, sizes, prefixes) and the
- * diagnostics list (see scenario.h).
+ * scenario_parse.c: the value parsers shared by the scenario loader and the command line:
+ * durations, sizes, prefixes. Pure functions: text in, value or error out.
  */
 #include "harness/scenario.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <stdlib.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
-void sc_diags_free(struct sc_diags *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->lines[i]);
-	free(d->lines);
-	memset(d, 0, sizeof *d);
-}
-
-void sc_diags_print(const struct sc_diags *d, FILE *f)
-{
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(f, "%s\n", d->lines[i]);
-}
-
-/* A decimal number with an optional fraction: "12", "1.5". Returns chars used, 0 if none. */
-static size_t number(const char *s, double *out)
-{
-	size_t i = 0;
-	double v = 0, scale = 1;
-	bool digits = false;
-
-	while (isdigit((unsigned char)s[i])) {
-		v = v * 10 + (s[i++] - '0');
-		digits = true;
-		if (v > 1e18)
-			return 0;
-	}
-	if (s[i] == '.' && isdigit((unsigned char)s[i + 1])) {
-		i++;
-		while (isdigit((unsigned char)s[i])) {
-			scale /= 10;
-			v += (s[i++] - '0') * scale;
-		}
-	}
-	if (!digits)
-		return 0;
-	*out = v;
-	return i;
-}
+/*
+ * Durations: one or more NUMBER UNIT groups with units in strictly decreasing order
+ * ("1h30m", not "30m1h" nor "1m1m"), so that a value reads one way only. No bare numbers.
+ */
+static const struct {
+	const char *unit;
+	lab_ns ns;
+} duration_units[] = {
+	/* Longest first so that "ms" is not read as "m" followed by "s". */
+	{ "us", 1000LL },
+	{ "ms", 1000LL * 1000 },
+	{ "d", 86400LL * 1000 * 1000 * 1000 },
+	{ "h", 3600LL * 1000 * 1000 * 1000 },
+	{ "m", 60LL * 1000 * 1000 * 1000 },
+	{ "s", 1000LL * 1000 * 1000 },
+};
 
 int sc_parse_duration(const char *text, lab_ns *out)
 {
-	static const struct { const char *unit; double ns; } units[] = {
-		{ "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
-		{ "d", 86400e9 },
-	};
+	lab_ns total = 0, last_unit = INT64_MAX;
 	const char *p = text;
-	double total = 0;
-	int last = -1;
 
 	if (!*p)
 		return -EINVAL;
 	while (*p) {
-		double v;
-		size_t n = number(p, &v), best = 0;
-		int which = -1;
+		uint64_t v = 0;
+		lab_ns unit = 0;
+		size_t digits = 0;
 
-		if (!n)
+		while (*p >= '0' && *p <= '9') {
+			if (v > (UINT64_MAX - 9) / 10)
+				return -ERANGE;
+			v = v * 10 + (uint64_t)(*p++ - '0');
+			digits++;
+		}
+		if (!digits)
 			return -EINVAL;
-		p += n;
-		for (int u = 0; u < 6; u++) {
-			size_t l = strlen(units[u].unit);
+		for (size_t i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++) {
+			size_t ul = strlen(duration_units[i].unit);
 
-			if (!strncmp(p, units[u].unit, l) && l > best &&
-			    !(l == 1 && p[0] == 'm' && p[1] == 's')) {
-				best = l;
-				which = u;
+			if (!strncmp(p, duration_units[i].unit, ul)) {
+				unit = duration_units[i].ns;
+				p += ul;
+				break;
 			}
 		}
-		if (which < 0)
-			return -EINVAL;         /* a bare number, or an unknown unit */
-		/* "1h30m": larger units first, each at most once */
-		if (last >= 0 && which >= last)
+		if (!unit || unit >= last_unit)
 			return -EINVAL;
-		last = which;
-		p += best;
-		total += v * units[which].ns;
-		if (total > 9.2e18)
+		last_unit = unit;
+		if (v > (uint64_t)(INT64_MAX / unit) || (lab_ns)v * unit > INT64_MAX - total)
 			return -ERANGE;
+		total += (lab_ns)v * unit;
 	}
-	*out = (lab_ns)(total + 0.5);
+	*out = total;
 	return 0;
 }
 
+/* Sizes: DIGITS[.DIGITS][UNIT]; the result must be a whole number of bytes. */
+static const struct {
+	const char *unit;
+	uint64_t mult;
+} size_units[] = {
+	{ "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 }, { "GiB", 1ULL << 30 },
+	{ "KB", 1000ULL }, { "MB", 1000ULL * 1000 }, { "GB", 1000ULL * 1000 * 1000 },
+};
+
 int sc_parse_size(const char *text, uint64_t *out)
 {
-	static const struct { const char *unit; double mult; } units[] = {
-		{ "KiB", 1024.0 }, { "MiB", 1048576.0 }, { "GiB", 1073741824.0 },
-		{ "KB", 1e3 }, { "MB", 1e6 }, { "GB", 1e9 }, { "B", 1 }, { "", 1 },
-	};
-	double v;
-	size_t n = number(text, &v);
+	const char *p = text;
+	uint64_t whole = 0, frac = 0, frac_div = 1, mult = 1;
+	size_t digits = 0, fdigits = 0;
 
-	if (!n)
+	while (*p >= '0' && *p <= '9') {
+		if (whole > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -ERANGE;
+		whole = whole * 10 + (uint64_t)(*p++ - '0');
+		digits++;
+	}
+	if (!digits)
 		return -EINVAL;
-	for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
-		if (!strcmp(text + n, units[u].unit)) {
-			double bytes = v * units[u].mult;
-
-			if (bytes > 1.8e19)
-				return -ERANGE;
-			if (bytes != (double)(uint64_t)bytes && !units[u].unit[0])
-				return -EINVAL; /* "1.5" bytes */
-			*out = (uint64_t)(bytes + 0.5);
-			return 0;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9') {
+			if (fdigits == 9)       /* a billionth of a GiB is less than a byte */
+				return -EINVAL;
+			frac = frac * 10 + (uint64_t)(*p++ - '0');
+			frac_div *= 10;
+			fdigits++;
 		}
-	return -EINVAL;
+		if (!fdigits)
+			return -EINVAL;
+	}
+	if (*p) {
+		size_t i, n = sizeof size_units / sizeof size_units[0];
+
+		for (i = 0; i < n; i++)
+			if (!strcmp(p, size_units[i].unit))
+				break;
+		if (i == n)
+			return -EINVAL;
+		mult = size_units[i].mult;
+	}
+	/* frac < 10^9 and mult <= 2^30, so frac * mult fits in 64 bits. */
+	if ((frac * mult) % frac_div)
+		return -EINVAL;
+	if (whole > UINT64_MAX / mult || whole * mult > UINT64_MAX - frac * mult / frac_div)
+		return -ERANGE;
+	*out = whole * mult + frac * mult / frac_div;
+	return 0;
 }
 
 int sc_parse_prefix(const char *text, struct sc_prefix *out, bool need_len)
 {
-	char buf[64];
+	char addr[INET6_ADDRSTRLEN];
 	const char *slash = strchr(text, '/');
 	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	struct sc_prefix p = { 0 };
 	int max;
 
-	memset(out, 0, sizeof *out);
-	if (alen == 0 || alen >= sizeof buf)
+	if (alen == 0 || alen >= sizeof addr)
 		return -EINVAL;
-	memcpy(buf, text, alen);
-	buf[alen] = 0;
-	if (inet_pton(AF_INET, buf, out->addr) == 1) {
-		out->family = AF_INET;
+	memcpy(addr, text, alen);
+	addr[alen] = 0;
+	if (inet_pton(AF_INET, addr, p.addr) == 1) {
+		p.family = AF_INET;
 		max = 32;
-	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
-		out->family = AF_INET6;
+	} else if (inet_pton(AF_INET6, addr, p.addr) == 1) {
+		p.family = AF_INET6;
 		max = 128;
 	} else {
 		return -EINVAL;
 	}
-	out->len = max;
+	p.len = max;
 	if (slash) {
-		char *end;
-		long l;
+		const char *l = slash + 1;
+		int v = 0;
 
-		if (!isdigit((unsigned char)slash[1]))
+		if (!*l || (l[0] == '0' && l[1]))       /* no "/", no "/024" */
 			return -EINVAL;
-		l = strtol(slash + 1, &end, 10);
-		if (*end || l < 0 || l > max)
-			return -EINVAL;
-		out->len = (int)l;
+		for (; *l; l++) {
+			if (*l < '0' || *l > '9')
+				return -EINVAL;
+			v = v * 10 + (*l - '0');
+			if (v > max)
+				return -EINVAL;
+		}
+		p.len = v;
 	} else if (need_len) {
 		return -EINVAL;
 	}
+	*out = p;
 	return 0;
 }
 
 void sc_format_prefix(const struct sc_prefix *p, bool with_len, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
+	char a[INET6_ADDRSTRLEN];
 
-	inet_ntop(p->family == AF_INET6 ? AF_INET6 : AF_INET, p->addr, a, sizeof a);
+	if (!len)
+		return;
+	if (!inet_ntop(p->family, p->addr, a, sizeof a)) {
+		snprintf(buf, len, "?");
+		return;
+	}
 	if (with_len)
 		snprintf(buf, len, "%s/%d", a, p->len);
 	else

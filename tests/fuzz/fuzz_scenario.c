@@ -1,6 +1,8 @@
 /*
- * Fuzz target: the scenario loader (YAML tree, typed extraction, whole-document checks) on
- * arbitrary bytes. Seeds: the shipped scenario and small files exercising every step kind.
+ * fuzz_scenario.c: bytes -> scenario_load_buffer(), and the value parsers on the same bytes.
+ * Nothing may crash, leak or read past the buffer. Seeds: the default scenario, every fixture
+ * under tests/fixtures/scenarios/ (valid-docs.yaml is the examples of docs/scenario-format.md)
+ * and a few small documents that reach the YAML edge cases (anchors, tags, flow style).
  */
 #include "tests/fuzz/fuzz.h"
 #include "harness/scenario.h"
@@ -8,45 +10,354 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* scenarios/two-sites.yaml */
+static const char seed_two_sites[] =
+	"# two-sites: two LANs joined by two routers across an \"internet\" whose first hop has MTU 1454,\n"
+	"# smaller than the 1500 of the LANs, as on an access line with extra encapsulation.\n"
+	"#\n"
+	"# What it shows, as the kernel does it on the wire:\n"
+	"#   - a 64-byte ping with DF crosses everything;\n"
+	"#   - 1472 bytes of ICMP data is a 1500-byte IPv4 packet (20 IP + 8 ICMP + 1472). Without DF,\n"
+	"#     r1 fragments it to fit the 1454-byte link and every echo comes back;\n"
+	"#   - with DF, r1 may not fragment: it drops the packet and returns ICMP type 3 code 4\n"
+	"#     (fragmentation needed) carrying the next-hop MTU 1454 (RFC 1191), and no echo returns;\n"
+	"#   - 1426 bytes with DF (1454 - 28) is the largest ping that fits;\n"
+	"#   - a UDP and a TCP probe across both routers;\n"
+	"#   - lowering r1's wan0 MTU to 1400 makes r1 report 1400 instead;\n"
+	"#   - a filter on r2 that drops ICMP, switched on and off, turns replies into silence and back.\n"
+	"#\n"
+	"# office 192.168.10.10 -- r1 ==(mtu 1454)== internet -- r2 -- server 192.168.20.10\n"
+	"name: two-sites\n"
+	"description: |\n"
+	"  Two sites behind routers r1 and r2, joined through an internet node. The r1-internet link\n"
+	"  has MTU 1454, so large pings show fragmentation and the ICMP fragmentation-needed error.\n"
+	"seed: 1\n"
+	"clock: virtual\n"
+	"timeout: 5m\n"
+	"\n"
+	"topology:\n"
+	"  nodes:\n"
+	"    office: {}\n"
+	"    r1: {forward: true}\n"
+	"    internet: {forward: true}\n"
+	"    r2:\n"
+	"      forward: true\n"
+	"      filters:\n"
+	"        drop-icmp: {match: icmp, iface: wan0, enabled: false}\n"
+	"    server: {}\n"
+	"  links:\n"
+	"    - [office:eth0 192.168.10.10/24, r1:lan0 192.168.10.1/24]\n"
+	"    - {ends: [r1:wan0 198.51.100.1/30, internet:e0 198.51.100.2/30], mtu: 1454}\n"
+	"    - [internet:e1 203.0.113.1/30, r2:wan0 203.0.113.2/30]\n"
+	"    - [r2:lan0 192.168.20.1/24, server:eth0 192.168.20.10/24]\n"
+	"  routes:\n"
+	"    office: [default via 192.168.10.1]\n"
+	"    r1: [default via 198.51.100.2]\n"
+	"    internet:\n"
+	"      - 192.168.10.0/24 via 198.51.100.1\n"
+	"      - 192.168.20.0/24 via 203.0.113.2\n"
+	"    r2: [default via 203.0.113.1]\n"
+	"    server: [default via 192.168.20.1]\n"
+	"\n"
+	"steps:\n"
+	"  - name: small ping with DF\n"
+	"    ping: {from: office, to: server, size: 64, df: true, count: 3}\n"
+	"\n"
+	"  # Before any frag-needed has taught office the path MTU, so r1 is the one that fragments.\n"
+	"  - name: 1500-byte ping without DF is fragmented by r1\n"
+	"    ping: {from: office, to: server, size: 1472, count: 3}\n"
+	"\n"
+	"  - name: 1500-byte ping with DF gets frag-needed 1454\n"
+	"    ping:\n"
+	"      from: office\n"
+	"      to: server\n"
+	"      size: 1472\n"
+	"      df: true\n"
+	"      count: 3\n"
+	"      expect: {replies: none, icmp: frag-needed, mtu: 1454}\n"
+	"\n"
+	"  - name: largest ping that fits (1454 - 28)\n"
+	"    ping: {from: office, to: server, size: 1426, df: true, count: 3}\n"
+	"\n"
+	"  - name: udp across both routers\n"
+	"    udp: {from: office, to: server, port: 5001, size: 1200, count: 20, rate: 20,\n"
+	"          expect: {loss: 0%}}\n"
+	"\n"
+	"  - name: tcp across both routers\n"
+	"    tcp: {from: office, to: server, port: 5201, bytes: 1MiB, timeout: 30s}\n"
+	"\n"
+	"  - name: r1 wan0 down to mtu 1400\n"
+	"    link: {at: r1:wan0, mtu: 1400}\n"
+	"  - name: the same 1454-byte packet now gets frag-needed 1400\n"
+	"    ping:\n"
+	"      from: office\n"
+	"      to: server\n"
+	"      size: 1426\n"
+	"      df: true\n"
+	"      expect: {replies: none, icmp: frag-needed, mtu: 1400}\n"
+	"  - link: {at: r1:wan0, mtu: 1454}\n"
+	"\n"
+	"  - filter: {node: r2, name: drop-icmp, enabled: true}\n"
+	"  - name: pings vanish at r2\n"
+	"    ping: {from: office, to: server, count: 2, expect: {replies: none}}\n"
+	"  - filter: {node: r2, name: drop-icmp, enabled: false}\n"
+	"  - wait: 1s\n"
+	"  - name: and come back\n"
+	"    ping: {from: office, to: server, count: 2}\n";
+
+/* tests/fixtures/scenarios/invalid-references.yaml */
+static const char seed_invalid_references[] =
+	"# Names that do not resolve: nodes, segments, interfaces, next hops, filters.\n"
+	"name: references\n"
+	"topology:\n"
+	"  nodes:\n"
+	"    office: {}\n"
+	"    r1: {forward: true, mss_clamp: {iface: ppp0}}\n"
+	"  segments:\n"
+	"    lan: {}\n"
+	"  links:\n"
+	"    - [office:eth0 192.168.10.10/24, r1:lan0 192.168.10.1/24]\n"
+	"    - [pc3:eth0 192.168.20.3/24, lan]\n"
+	"    - [r1:lan1 192.168.30.1/24, dmz]\n"
+	"  routes:\n"
+	"    office: [default via 192.168.11.1]\n"
+	"    r1: [\"10.0.0.0/8 dev wan0\"]\n"
+	"    r2: [default via 192.168.10.1]\n"
+	"steps:\n"
+	"  - ping: {from: office, to: server}\n"
+	"  - link: {at: r1:wan0, state: down}\n"
+	"  - filter: {node: r1, name: cut-esp, enabled: true}\n";
+
+/* tests/fixtures/scenarios/invalid-typos.yaml */
+static const char seed_invalid_typos[] =
+	"# Typos at every level: each is reported at the key, with the keys that were expected.\n"
+	"name: typos\n"
+	"seeed: 3\n"
+	"topology:\n"
+	"  nodes:\n"
+	"    office: {}\n"
+	"    r1: {fowrard: true, nat: {masquarade: wan0}}\n"
+	"  links:\n"
+	"    - [office:eth0 192.168.10.10/24, r1:lan0 192.168.10.1/24]\n"
+	"    - {ends: [r1:wan0 198.51.100.1/30, isp:wan0 198.51.100.2/30], mut: 1454}\n"
+	"  rotues:\n"
+	"    office: [default via 192.168.10.1]\n"
+	"steps:\n"
+	"  - pign: {from: office, to: r1}\n"
+	"  - ping: {from: office, too: r1, count: 3}\n"
+	"  - ping: {from: office, to: r1, expect: {replys: 3}}\n"
+	"  - wait: 30\n";
+
+/* tests/fixtures/scenarios/invalid-wire.yaml */
+static const char seed_invalid_wire[] =
+	"# Things real equipment would refuse or could never show.\n"
+	"name: wire\n"
+	"topology:\n"
+	"  nodes: {a: {}, b: {}, c: {}}\n"
+	"  links:\n"
+	"    - [a:eth0 192.168.1.0/24, b:eth0 192.168.1.255/24]\n"
+	"    - {ends: [b:eth1 2001:db8::1/64, c:eth0 2001:db8::2/64], mtu: 1000}\n"
+	"    - [a:eth1 10.0.0.1/24, c:eth1 10.0.0.1/24]\n"
+	"  routes:\n"
+	"    a: [10.1.2.3/16 via 10.0.0.9]\n"
+	"steps:\n"
+	"  - ping: {from: a, to: c:eth1, size: 1472, expect: {replies: 0, icmp: frag-needed}}\n"
+	"  - ping: {from: b, to: 2001:db8::2, df: true}\n"
+	"  - ping: {from: a, to: c:eth1, size: 1000, df: true, expect: {icmp: frag-needed, mtu: 1454}}\n";
+
+/* tests/fixtures/scenarios/invalid-yaml.yaml */
+static const char seed_invalid_yaml[] =
+	"name: broken\n"
+	"topology:\n"
+	"  nodes:\n"
+	"    a: {}\n"
+	"   b: {}\n";
+
+/* tests/fixtures/scenarios/valid-docs.yaml */
+static const char seed_valid_docs[] =
+	"# The examples of docs/scenario-format.md, put together so that they validate.\n"
+	"name: docs-example\n"
+	"seed: 7\n"
+	"clock: virtual\n"
+	"timeout: 10m\n"
+	"\n"
+	"topology:\n"
+	"  nodes:\n"
+	"    office: {}\n"
+	"    pc1: {}\n"
+	"    pc2: {}\n"
+	"    r1: {forward: true, nat: {masquerade: wan0}, mss_clamp: {iface: wan0, mss: 1360}}\n"
+	"    r2:\n"
+	"      forward: true\n"
+	"      mss_clamp: {iface: wan0}           # no mss: clamp to the path MTU\n"
+	"      filters:\n"
+	"        cut-esp: {match: esp, iface: wan0, enabled: false}\n"
+	"        ike-after-3: {match: udp, port: 500, after: 3}\n"
+	"  segments:\n"
+	"    lan: {mtu: 1500}\n"
+	"  links:\n"
+	"    - [office:eth0 192.168.10.10/24, r1:lan0 192.168.10.1/24]\n"
+	"    - {ends: [r1:wan0 198.51.100.1/30, r2:wan0 198.51.100.2/30], mtu: 1454}\n"
+	"    - [pc1:eth0 10.0.0.11/24, lan]       # a node interface plugged into segment `lan`\n"
+	"    - [pc2:eth0 10.0.0.12/24 2001:db8::12/64, lan]\n"
+	"  routes:\n"
+	"    office: [default via 192.168.10.1]\n"
+	"    r1: [default via 198.51.100.2, \"10.9.0.0/16 dev wan0\"]\n"
+	"\n"
+	"steps:\n"
+	"  - wait: 5s\n"
+	"  - advance: 8h\n"
+	"  - ping:\n"
+	"      from: office\n"
+	"      to: pc1\n"
+	"      size: 1472\n"
+	"      df: true\n"
+	"      count: 3\n"
+	"      interval: 1s\n"
+	"      timeout: 2s\n"
+	"      expect:\n"
+	"        replies: 0\n"
+	"        icmp: frag-needed\n"
+	"        mtu: 1454\n"
+	"  - udp: {from: office, to: pc2, port: 5001, size: 1200, count: 100, rate: 50, df: false,\n"
+	"          expect: {loss: 0%}}\n"
+	"  - tcp: {from: office, to: pc2, port: 5201, bytes: 10MiB, timeout: 30s}\n"
+	"  - link: {at: r1:wan0, state: down}\n"
+	"  - link: {at: r1:wan0, mtu: 1400}\n"
+	"  - filter: {node: r2, name: cut-esp, enabled: true}\n";
+
+/* tests/fixtures/scenarios/valid-full-flow.yaml */
+static const char seed_valid_full_flow[] =
+	"# valid-full.yaml written as JSON (YAML flow style, every scalar quoted).\n"
+	"{\"name\": \"lab-1\", \"description\": \"two lines\\nof text\\n\", \"seed\": \"18446744073709551615\", \"clock\": \"real\", \"timeout\": \"1h30m\", \"topology\": {\"nodes\": {\"office\": null, \"r1\": {\"forward\": true, \"nat\": {\"masquerade\": \"wan0\"}, \"mss_clamp\": {\"iface\": \"wan0\", \"mss\": 1360}}, \"r2\": {\"forward\": true, \"mss_clamp\": {}, \"filters\": {\"cut-esp\": {\"match\": \"esp\", \"iface\": \"wan0\", \"enabled\": false}, \"ike-after-3\": {\"match\": \"udp\", \"port\": 500, \"after\": 3}}}, \"pc1\": {}}, \"segments\": {\"lan\": {\"mtu\": 9000}, \"lan2\": {}}, \"links\": [[\"office:eth0 192.168.10.10/24\", \"r1:lan0 192.168.10.1/24\"], {\"ends\": [\"r1:wan0 198.51.100.1/30 2001:db8::1/64\", \"r2:wan0 198.51.100.2/30 2001:db8::2/64\"], \"mtu\": 1454}, [\"pc1:eth0 10.0.0.11/24\", \"lan\"], [\"lan\", \"r2:lan0 10.0.0.1/24\"]], \"routes\": {\"office\": [\"default via 192.168.10.1\"], \"r1\": [\"default via 198.51.100.2\", \"10.0.0.0/24 via 198.51.100.2 dev wan0\", \"::/0 via 2001:db8::2\"], \"r2\": [\"192.168.10.0/24 via 198.51.100.1\", \"172.16.0.0/12 dev wan0\"], \"pc1\": [\"default via 10.0.0.1\"]}}, \"steps\": [{\"wait\": \"5s\"}, {\"name\": \"skip the night\", \"advance\": \"8h\"}, {\"ping\": {\"from\": \"office\", \"to\": \"pc1\", \"size\": 1472, \"df\": true, \"count\": 3, \"interval\": \"250ms\", \"timeout\": \"1s\", \"expect\": {\"replies\": 0, \"icmp\": \"frag-needed\", \"mtu\": 1454}}}, {\"ping\": {\"from\": \"r1\", \"to\": \"2001:db8::2\", \"expect\": {\"replies\": {\"min\": 1, \"max\": 1}, \"icmp\": \"none\"}}}, {\"ping\": {\"from\": \"pc1\", \"to\": \"r1:lan0\", \"count\": 4, \"expect\": {\"replies\": {\"min\": 2}}}}, {\"udp\": {\"from\": \"office\", \"to\": \"10.0.0.11\", \"port\": 5001, \"size\": 1200, \"count\": 100, \"rate\": 50, \"df\": true, \"expect\": {\"loss\": \"2.5%\"}}}, {\"tcp\": {\"from\": \"office\", \"to\": \"pc1\", \"port\": 5201, \"bytes\": \"1.5MiB\", \"timeout\": \"10s\"}}, {\"link\": {\"at\": \"r1:wan0\", \"state\": \"down\"}}, {\"link\": {\"at\": \"r1:wan0\", \"state\": \"up\", \"mtu\": 1400}}, {\"filter\": {\"node\": \"r2\", \"name\": \"cut-esp\", \"enabled\": true}}]}\n";
+
+/* tests/fixtures/scenarios/valid-full.yaml */
+static const char seed_valid_full[] =
+	"# Every feature of the format once, in block style with some flow maps inside.\n"
+	"name: lab-1\n"
+	"description: |\n"
+	"  two lines\n"
+	"  of text\n"
+	"seed: 18446744073709551615\n"
+	"clock: real\n"
+	"timeout: 1h30m\n"
+	"topology:\n"
+	"  nodes:\n"
+	"    office:\n"
+	"    r1: {forward: true, nat: {masquerade: wan0}, mss_clamp: {iface: wan0, mss: 1360}}\n"
+	"    r2:\n"
+	"      forward: true\n"
+	"      mss_clamp: {}\n"
+	"      filters:\n"
+	"        cut-esp: {match: esp, iface: wan0, enabled: false}\n"
+	"        ike-after-3: {match: udp, port: 500, after: 3}\n"
+	"    pc1: {}\n"
+	"  segments:\n"
+	"    lan: {mtu: 9000}\n"
+	"    lan2: {}\n"
+	"  links:\n"
+	"    - [office:eth0 192.168.10.10/24, r1:lan0 192.168.10.1/24]\n"
+	"    - ends: [r1:wan0 198.51.100.1/30 2001:db8::1/64, r2:wan0 198.51.100.2/30 2001:db8::2/64]\n"
+	"      mtu: 1454\n"
+	"    - [pc1:eth0 10.0.0.11/24, lan]\n"
+	"    - [lan, r2:lan0 10.0.0.1/24]\n"
+	"  routes:\n"
+	"    office: [default via 192.168.10.1]\n"
+	"    r1:\n"
+	"      - default via 198.51.100.2\n"
+	"      - \"10.0.0.0/24 via 198.51.100.2 dev wan0\"\n"
+	"      - ::/0 via 2001:db8::2\n"
+	"    r2: [\"192.168.10.0/24 via 198.51.100.1\", 172.16.0.0/12 dev wan0]\n"
+	"    pc1: [default via 10.0.0.1]\n"
+	"steps:\n"
+	"  - wait: 5s\n"
+	"  - name: skip the night\n"
+	"    advance: 8h\n"
+	"  - ping: {from: office, to: pc1, size: 1472, df: true, count: 3, interval: 250ms, timeout: 1s,\n"
+	"           expect: {replies: 0, icmp: frag-needed, mtu: 1454}}\n"
+	"  - ping: {from: r1, to: 2001:db8::2, expect: {replies: {min: 1, max: 1}, icmp: none}}\n"
+	"  - ping: {from: pc1, to: r1:lan0, count: 4, expect: {replies: {min: 2}}}\n"
+	"  - udp: {from: office, to: 10.0.0.11, port: 5001, size: 1200, count: 100, rate: 50, df: true,\n"
+	"          expect: {loss: 2.5%}}\n"
+	"  - tcp: {from: office, to: pc1, port: 5201, bytes: 1.5MiB, timeout: 10s}\n"
+	"  - link: {at: r1:wan0, state: down}\n"
+	"  - link: {at: r1:wan0, state: up, mtu: 1400}\n"
+	"  - filter: {node: r2, name: cut-esp, enabled: true}\n";
+
+static const char seed_yaml_edges[] =
+	"name: &a t\n"
+	"topology: !!map {nodes: {a: *a, b: {}}, links: [[a:e0 10.0.0.1/24, b:e0 10.0.0.2/24]]}\n"
+	"steps: [{wait: 1s}, {ping: {from: a, to: b}}, {advance: 1h30m}]\n"
+	"---\n"
+	"name: u\n";
+
+static const char seed_routes[] =
+	"name: r\n"
+	"topology:\n"
+	"  nodes: {a: {}, b: {forward: true}}\n"
+	"  links: [[a:e0 10.0.0.1/24 2001:db8::1/64, b:e0 10.0.0.2/24 2001:db8::2/64]]\n"
+	"  routes:\n"
+	"    a: [default via 10.0.0.2, \"::/0 via fe80::1 dev e0\", 10.9.0.0/16 dev e0]\n";
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sc_diags d = { 0 };
 	struct scenario *sc = NULL;
+	char text[80];
+	size_t n = size < sizeof text - 1 ? size : sizeof text - 1;
+	struct sc_prefix p;
+	uint64_t u;
+	lab_ns ns;
 
-	scenario_load_buffer("fuzz.yaml", (const char *)data, size, &sc, &d);
+	if (scenario_load_buffer("fuzz.yaml", (const char *)data, size, &sc, &d) == 0) {
+		/* A valid scenario must be consistent with its own lookups. */
+		for (size_t i = 0; i < sc->nnodes; i++)
+			if (scenario_node(sc, sc->nodes[i].name) != &sc->nodes[i])
+				abort();
+		if (d.n)
+			abort();
+	} else if (sc || !d.n) {
+		abort();        /* failure means no scenario and at least one diagnostic */
+	}
 	scenario_free(sc);
 	sc_diags_free(&d);
+
+	memcpy(text, data, n);
+	text[n] = 0;
+	sc_parse_duration(text, &ns);
+	sc_parse_size(text, &u);
+	if (sc_parse_prefix(text, &p, false) == 0) {
+		char back[64];
+		struct sc_prefix q;
+
+		/* Formatting and parsing again gives the same prefix. */
+		sc_format_prefix(&p, true, back, sizeof back);
+		if (sc_parse_prefix(back, &q, true) || q.family != p.family || q.len != p.len ||
+		    memcmp(q.addr, p.addr, sizeof p.addr))
+			abort();
+	}
 	return 0;
 }
 
-static const char *const seed_text[] = {
-	"name: t\nseed: 3\nclock: virtual\ntimeout: 1h\ntopology:\n  nodes:\n"
-	"    a: {}\n    r: {forward: true, nat: {masquerade: wan0}, mss_clamp: {iface: wan0}}\n"
-	"    b: {filters: {cut: {match: udp, port: 500, after: 3, iface: eth0}}}\n"
-	"  segments: {lan: {mtu: 1500}}\n"
-	"  links:\n    - [a:eth0 10.0.0.1/24 2001:db8::1/64, r:lan0 10.0.0.254/24]\n"
-	"    - {ends: [r:wan0 198.51.100.1/30, b:eth0 198.51.100.2/30], mtu: 1454}\n"
-	"    - [b:eth1 10.9.0.2/24, lan]\n"
-	"  routes:\n    a: [default via 10.0.0.254]\n    b: [\"10.0.0.0/24 via 198.51.100.1 dev eth0\"]\n"
-	"steps:\n  - ping: {from: a, to: b, size: 1472, df: true, expect: {replies: none, icmp: frag-needed, mtu: 1454}}\n"
-	"  - udp: {from: a, to: b:eth0, port: 9, count: 3, rate: 2, expect: {loss: 5%}}\n"
-	"  - tcp: {from: a, to: 198.51.100.2, port: 80, bytes: 1MiB, timeout: 5s}\n"
-	"  - link: {at: r:wan0, state: down, mtu: 1400}\n"
-	"  - filter: {node: b, name: cut, enabled: false}\n"
-	"  - {name: skip, advance: 1h30m}\n  - wait: 250ms\n",
-	"name: x\ntopology: {nodes: {a: {fowrard: true}}, links: [[a:e0 1.2.3.4/8, b]]}\nsteps: [{wait: 5}]\n",
-	"a: &x [*x]\n",
-	"name: t\ntopology:\n  nodes:\n    a: {}\n  routes:\n    a: [default via ::1, \"10.0.0.0/8 dev e9\"]\n",
-};
-
 const struct fuzz_seed *fuzz_seeds(size_t *n)
 {
-	static struct fuzz_seed seeds[sizeof seed_text / sizeof seed_text[0]];
+#define SEED(s) { (const uint8_t *)(s), sizeof(s) - 1 }
+	static const struct fuzz_seed seeds[] = {
+		SEED(seed_two_sites),
+		SEED(seed_invalid_references),
+		SEED(seed_invalid_typos),
+		SEED(seed_invalid_wire),
+		SEED(seed_invalid_yaml),
+		SEED(seed_valid_docs),
+		SEED(seed_valid_full_flow),
+		SEED(seed_valid_full),
+		SEED(seed_yaml_edges),
+		SEED(seed_routes),
+		SEED("30s"), SEED("1h30m"), SEED("1.5KiB"), SEED("2001:db8::1/64"),
+		SEED("192.0.2.1/24"),
+	};
+#undef SEED
 
-	for (size_t i = 0; i < sizeof seed_text / sizeof seed_text[0]; i++) {
-		seeds[i].data = (const uint8_t *)seed_text[i];
-		seeds[i].len = strlen(seed_text[i]);
-	}
-	*n = sizeof seed_text / sizeof seed_text[0];
+	*n = sizeof seeds / sizeof seeds[0];
 	return seeds;
 }
