@@ -334,7 +334,35 @@ static void test_same_seed_same_bytes(void)
 	teardown(&p2);
 }
 
+static void test_reauthentication(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ra;
+	int children = 0;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
+	pa.ike_lifetime = pb.ike_lifetime = lab_sec(600);
+	pa.esp_lifetime = pb.esp_lifetime = lab_sec(3600);
+	pa.rekey_margin = lab_sec(60);
+	setup(&pr, &pa, &pb, 13);
+	run_until(&pr, lab_sec(700));
+	/* strongSwan-style: a new main mode at lifetime - margin, the CHILD_SA moves over */
+	ra = find(pr.ea, pr.nea, IKE_EV_IKE_SA_REAUTHENTICATED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ra);
+	CU_ASSERT_EQUAL(ra->time, lab_sec(540));
+	for (int i = 0; i < pr.nea; i++)
+		children += pr.ea[i].type == IKE_EV_CHILD_SA_ESTABLISHED;
+	CU_ASSERT_EQUAL(children, 1);           /* no new quick mode */
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	CU_ASSERT_PTR_NOT_NULL(find(pr.eb, pr.neb, IKE_EV_IKE_SA_DELETED));   /* the old one */
+	teardown(&pr);
+}
+
 UNIT_SUITE(ike_peer,
+	UNIT_TEST(test_reauthentication),
 	UNIT_TEST(test_main_and_quick_mode),
 	UNIT_TEST(test_responder_order_wins),
 	UNIT_TEST(test_no_proposal_chosen),
