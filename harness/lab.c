@@ -109,6 +109,12 @@ static int node_sysctls(const struct scenario *sc, struct lab_node *n, char *msg
 		/* No IPv6 unless an interface has an IPv6 address: no router solicitations,
 		 * MLD reports or DAD probes in captures that nobody asked for. */
 		{ "net/ipv6/conf/default/disable_ipv6", "1", true },
+		/* Where IPv6 is on, no duplicate address detection and no router discovery: their
+		 * wall-clock delays would leave addresses tentative while virtual time runs on. */
+		{ "net/ipv6/conf/default/accept_dad", "0", true },
+		{ "net/ipv6/conf/default/dad_transmits", "0", false },
+		{ "net/ipv6/conf/default/accept_ra", "0", true },
+		{ "net/ipv6/conf/default/router_solicitations", "0", true },
 		{ "net/ipv4/conf/all/rp_filter", "0", true },
 		{ "net/ipv4/conf/default/rp_filter", "0", true },
 		{ "net/ipv4/conf/all/send_redirects", "0", true },
@@ -123,11 +129,12 @@ static int node_sysctls(const struct scenario *sc, struct lab_node *n, char *msg
 		{ "net/ipv4/icmp_msgs_burst", "100000", false },
 		{ "net/ipv4/ip_forward", "1", true },
 		{ "net/ipv6/conf/all/forwarding", "1", true },
+		{ "net/ipv6/conf/default/forwarding", "1", true },
 	};
 	size_t count = sizeof set / sizeof set[0];
 
 	if (!n->sc->forward)
-		count -= 2;
+		count -= 3;
 	for (size_t i = 0; i < count; i++) {
 		int err;
 
@@ -189,9 +196,10 @@ static int capture_end(struct lab *lab, struct lab_iface *f, char *msg, size_t m
 /* An IPv6 address on an interface needs IPv6 switched back on there first. */
 static int iface_enable_v6(struct lab_node *n, const char *ifname)
 {
+	/* DAD and router discovery off first: switching IPv6 on starts them at once */
 	static const char *const keys[][2] = {
-		{ "disable_ipv6", "0" }, { "accept_dad", "0" }, { "accept_ra", "0" },
-		{ "router_solicitations", "0" },
+		{ "accept_dad", "0" }, { "accept_ra", "0" }, { "router_solicitations", "0" },
+		{ "disable_ipv6", "0" },
 	};
 	char path[128];
 
