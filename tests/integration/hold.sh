@@ -5,6 +5,8 @@ need_root
 before=$(host_state)
 "$VPNLAB" run "$SRC/scenarios/two-sites.yaml" --out "$T/out" --hold > "$T/log" 2>&1 &
 pid=$!
+kill_lab() { kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; }
+cleanup_hooks="kill_lab $cleanup_hooks"     # a failing check must not leave the lab running
 i=0
 until grep -q "lab is up" "$T/log"; do
   i=$((i + 1)); [ $i -lt 300 ] || { kill -9 $pid; fail "lab did not come up"; }

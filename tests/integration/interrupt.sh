@@ -17,6 +17,8 @@ YAML
 before=$(host_state)
 "$VPNLAB" run "$T/long.yaml" --out "$T/out" > "$T/log" 2>&1 &
 pid=$!
+kill_lab() { kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; }
+cleanup_hooks="kill_lab $cleanup_hooks"
 sleep 1.5
 kill -INT $pid
 wait $pid; rc=$?
