@@ -58,10 +58,9 @@ struct ike_policy {
 	struct ike_net local_ts, remote_ts;
 	lab_ns ike_lifetime;            /* proposed / enforced; 0 = 8h */
 	lab_ns esp_lifetime;            /* 0 = 1h */
-	uint64_t esp_lifebytes;         /* 0 = none */
+	uint64_t esp_lifebytes;         /* proposed in quick mode; 0 = none (enforced by the ESP data plane) */
 	enum ike_select select;
 	enum ike_life_rule life_rule;
-	bool send_responder_lifetime;   /* RFC 2407 4.6.3.1 when we shorten a lifetime */
 	bool send_dpd_vid;
 	bool send_natt_vid;
 	bool initial_contact;
