@@ -1,14 +1,18 @@
 /*
  * Fuzz the ESP receive path: UDP/4500 classification, SPI table lookup, replay check, ICV,
  * decryption, padding and next-header parsing. Seeds are valid packets for several SAs; one SA
- * has no ICV (RFC 3602 style) so mutations reach the decrypted trailer checks.
+ * has no ICV (RFC 3602 style) so mutations reach the decrypted trailer checks. The same input,
+ * read as an inner IPv4 packet, also goes through the data path parsers (fit decision, ICMP
+ * fragmentation-needed, TCP MSS clamp); a TCP SYN seed leads there.
  */
 #include "tests/fuzz/fuzz.h"
 #include "peers/drbg.h"
 #include "peers/esp/esp_natt.h"
+#include "peers/esp/esp_path.h"
 #include "peers/esp/esp_sa.h"
 #include "peers/esp/esp_table.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +35,8 @@ static const struct fsa fsas[] = {
 #define NSA (sizeof fsas / sizeof fsas[0])
 
 static struct esp_table *table;
-static struct fuzz_seed seeds[NSA * 3 + 2];
+static struct esp_sa *paths;          /* outbound SA for the data path calls */
+static struct fuzz_seed seeds[NSA * 3 + 3];
 static uint8_t seedbuf[NSA * 3][1600];
 
 static struct esp_sa *make(const struct fsa *f, enum esp_dir dir)
@@ -85,6 +90,13 @@ static void setup(void)
 	seeds[n++].len = 1;
 	seeds[n].data = (const uint8_t *)"\0\0\0\0\xaa\x5b\xc0\x69\x95\x7f\x83\xb8";
 	seeds[n++].len = 12;
+	/* IPv4 TCP SYN, options NOP NOP MSS 1460 SACK-permitted NOP WS 7 */
+	seeds[n].data = (const uint8_t *)
+		"\x45\x00\x00\x34\x00\x00\x40\x00\x40\x06\x00\x00\x0a\x01\x00\x05\x0a\x02\x00\x07"
+		"\x9c\x40\x00\x50\x11\x22\x33\x44\x00\x00\x00\x00\x80\x02\xfa\xf0\x00\x00\x00\x00"
+		"\x01\x01\x02\x04\x05\xb4\x04\x02\x01\x03\x03\x07";
+	seeds[n++].len = 52;
+	paths = make(&fsas[0], ESP_DIR_OUT);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -94,7 +106,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct esp_sa *sa;
 	enum esp_verdict v;
 
+	static const uint8_t gw[4] = { 10, 0, 0, 1 };
+	size_t mtu;
+	int n;
+
 	setup();
+	if (size <= sizeof out) {
+		memcpy(out, data, size);
+		if (esp_path_tcp_mss_clamp(out, size, 1360) < -EINVAL)
+			abort();
+		esp_path_ipv4_decide(paths, data, size, 1400, 1500, &mtu);
+		n = esp_path_icmp_frag_needed(data, size, gw, 1400, 64, out, 256);
+		if (n > 0 && (n > 20 + 8 + 60 + 8 || out[20] != 3))  /* IHL up to 60 */
+			abort();
+	}
 	if (esp_natt_classify(data, size) != ESP_NATT_ESP)
 		return 0;
 	v = esp_table_input(table, data, size, out, sizeof out, &res, &sa);
