@@ -229,3 +229,93 @@ int esp_path_tcp_mss_clamp(uint8_t *pkt, size_t len, uint16_t mss)
 	}
 	return 0;
 }
+
+/*
+ * Options for fragments after the first: only those with the copied flag (bit 0x80 of the type,
+ * RFC 791 3.1), padded with End of Option List to a 4-byte boundary. Returns the header length
+ * written to hdr (which already holds the first 20 bytes).
+ */
+static size_t copied_options(const uint8_t *pkt, size_t hl, uint8_t *hdr)
+{
+	size_t o = ESP_PATH_IPV4_HDR, w = ESP_PATH_IPV4_HDR;
+
+	while (o < hl) {
+		uint8_t type = pkt[o], olen;
+
+		if (type == 0)
+			break;
+		if (type == 1) {
+			o++;
+			continue;
+		}
+		if (hl - o < 2)
+			break;
+		olen = pkt[o + 1];
+		if (olen < 2 || olen > hl - o)
+			break;
+		if (type & 0x80) {
+			memcpy(hdr + w, pkt + o, olen);
+			w += olen;
+		}
+		o += olen;
+	}
+	while (w % 4)
+		hdr[w++] = 0;
+	return w;
+}
+
+int esp_path_ipv4_fragment(const uint8_t *pkt, size_t len, size_t mtu, uint8_t *out,
+                           size_t cap, struct esp_frag *frags, size_t max_frags)
+{
+	struct ipv4 ip;
+	uint8_t later[60];
+	size_t data_len, done = 0, w = 0, n = 0, later_hl;
+
+	if (ipv4_parse(pkt, len, &ip) < 0 || ip.df)
+		return -EINVAL;
+	if ((size_t)ip.frag_off * 8 + ip.total - ip.hl > 0xffff)
+		return -EINVAL;                 /* offsets would not fit 13 bits */
+	memcpy(later, pkt, ESP_PATH_IPV4_HDR);
+	later_hl = copied_options(pkt, ip.hl, later);
+	later[0] = (uint8_t)(0x40 | later_hl / 4);
+	if (mtu < ip.hl + 8 || mtu < later_hl + 8)
+		return -EINVAL;
+	data_len = ip.total - ip.hl;
+	while (done < data_len || n == 0) {
+		const uint8_t *hdr = n == 0 ? pkt : later;
+		size_t hl = n == 0 ? ip.hl : later_hl;
+		size_t room = (mtu - hl) / 8 * 8, chunk = data_len - done;
+		int last;
+		uint16_t off;
+
+		if (chunk > room)
+			chunk = room;
+		last = done + chunk == data_len;
+		if (n == max_frags || w + hl + chunk > cap)
+			return -ENOSPC;
+		memcpy(out + w, hdr, hl);
+		memcpy(out + w + hl, pkt + ip.hl + done, chunk);
+		put_be16(out + w + 2, (uint16_t)(hl + chunk));
+		off = (uint16_t)(ip.frag_off + done / 8);
+		put_be16(out + w + 6, (uint16_t)(off | ((!last || ip.mf) ? 0x2000 : 0)));
+		out[w + 10] = 0;
+		out[w + 11] = 0;
+		put_be16(out + w + 10, csum(out + w, hl));
+		frags[n].off = w;
+		frags[n].len = hl + chunk;
+		w += hl + chunk;
+		done += chunk;
+		n++;
+	}
+	return (int)n;
+}
+
+int esp_path_outer_df(enum esp_df_mode mode, int inner_df)
+{
+	switch (mode) {
+	case ESP_DF_COPY:  return inner_df ? 1 : 0;
+	case ESP_DF_CLEAR: return 0;
+	case ESP_DF_SET:   return 1;
+	}
+	return 0;
+}

@@ -53,6 +53,29 @@ enum esp_path_action esp_path_ipv4_decide(const struct esp_sa *sa, const uint8_t
 int esp_path_icmp_frag_needed(const uint8_t *orig, size_t len, const uint8_t gw[4],
                               uint16_t mtu, uint8_t ttl, uint8_t *out, size_t cap);
 
+struct esp_frag {
+	size_t off;             /* where the fragment starts in out */
+	size_t len;
+};
+
+/*
+ * Fragment an IPv4 packet before encryption (RFC 791 3.2; "pre-fragmentation", research notes
+ * section 5) into pieces of at most mtu bytes: data in multiples of 8 bytes, MF on all but the
+ * last (which keeps the original MF: the packet may itself be a fragment), offsets relative to
+ * the original's, only options with the copied flag repeated after the first, header checksums
+ * recomputed. The fragments go one after another into out; frags[0 .. return) say where.
+ * Returns the fragment count, or -EINVAL (malformed, DF set, mtu too small for 8 data bytes),
+ * -ENOSPC (out or frags too small).
+ */
+int esp_path_ipv4_fragment(const uint8_t *pkt, size_t len, size_t mtu, uint8_t *out,
+                           size_t cap, struct esp_frag *frags, size_t max_frags);
+
+/* Outer DF per SA (RFC 4301 8.1; FITELnet `set ip df-bit 0` is CLEAR, Cisco's default COPY). */
+enum esp_df_mode { ESP_DF_COPY, ESP_DF_CLEAR, ESP_DF_SET };
+
+/* The outer header's DF for an inner packet whose DF is inner_df. */
+int esp_path_outer_df(enum esp_df_mode mode, int inner_df);
+
 /* MSS that fits an IPv4 MTU: mtu - 20 (IPv4) - 20 (TCP). */
 uint16_t esp_path_mss_for_mtu(size_t mtu);
 

@@ -102,7 +102,9 @@ const char *esp_verdict_name(enum esp_verdict v);
 
 struct esp_sa_stats {
 	uint64_t packets;               /* accepted inbound / sent outbound */
-	uint64_t bytes;                 /* inner packet bytes of those */
+	uint64_t bytes;                 /* inner packet bytes of those: what strongSwan's
+	                                 * libipsec counts too (ipsec_processor.c,
+	                                 * update_usestats with the inner packet's length) */
 	uint64_t drops[ESP_VERDICT_COUNT];
 	uint32_t seq;                   /* outbound: last sent; inbound: highest accepted */
 };

@@ -3,7 +3,7 @@
  * decryption, padding and next-header parsing. Seeds are valid packets for several SAs; one SA
  * has no ICV (RFC 3602 style) so mutations reach the decrypted trailer checks. The same input,
  * read as an inner IPv4 packet, also goes through the data path parsers (fit decision, ICMP
- * fragmentation-needed, TCP MSS clamp); a TCP SYN seed leads there.
+ * fragmentation-needed, pre-fragmentation, TCP MSS clamp); a TCP SYN seed leads there.
  */
 #include "tests/fuzz/fuzz.h"
 #include "peers/drbg.h"
@@ -36,7 +36,8 @@ static const struct fsa fsas[] = {
 
 static struct esp_table *table;
 static struct esp_sa *paths;          /* outbound SA for the data path calls */
-static struct fuzz_seed seeds[NSA * 3 + 3];
+static struct fuzz_seed seeds[NSA * 3 + 4];
+static uint8_t frag_seed[1200];
 static uint8_t seedbuf[NSA * 3][1600];
 
 static struct esp_sa *make(const struct fsa *f, enum esp_dir dir)
@@ -96,12 +97,19 @@ static void setup(void)
 		"\x9c\x40\x00\x50\x11\x22\x33\x44\x00\x00\x00\x00\x80\x02\xfa\xf0\x00\x00\x00\x00"
 		"\x01\x01\x02\x04\x05\xb4\x04\x02\x01\x03\x03\x07";
 	seeds[n++].len = 52;
+	/* IPv4, DF clear, options Router Alert + Timestamp: for pre-fragmentation */
+	memset(frag_seed, 0x33, sizeof frag_seed);
+	memcpy(frag_seed, "\x47\x00\x04\xb0\x12\x34\x00\x00\x40\x11\x00\x00"
+	       "\x0a\x01\x00\x05\x0a\x02\x00\x07\x94\x04\x00\x00\x44\x04\x05\x00", 28);
+	seeds[n].data = frag_seed;
+	seeds[n++].len = sizeof frag_seed;
 	paths = make(&fsas[0], ESP_DIR_OUT);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t out[65536];
+	static uint8_t out[65536], frag_out[8 * 576];
+	struct esp_frag frags[8];
 	struct esp_in_result res;
 	struct esp_sa *sa;
 	enum esp_verdict v;
@@ -116,6 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (esp_path_tcp_mss_clamp(out, size, 1360) < -EINVAL)
 			abort();
 		esp_path_ipv4_decide(paths, data, size, 1400, 1500, &mtu);
+		n = esp_path_ipv4_fragment(data, size, 576, frag_out, sizeof frag_out, frags, 8);
+		if (n > 8)
+			abort();
 		n = esp_path_icmp_frag_needed(data, size, gw, 1400, 64, out, 256);
 		if (n > 0 && (n > 20 + 8 + 60 + 8 || out[20] != 3))  /* IHL up to 60 */
 			abort();

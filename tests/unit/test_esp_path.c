@@ -235,7 +235,120 @@ static void test_mss_clamp(void)
 	CU_ASSERT_EQUAL(esp_path_tcp_mss_clamp(p, n, 1300), -EINVAL);         /* offset > seg */
 }
 
+/* Reassemble fragments by offset and compare with the original data; check every header. */
+static void check_fragments(const uint8_t *orig, size_t olen, size_t ohl, const uint8_t *out,
+                            const struct esp_frag *f, int n, size_t mtu, int orig_mf,
+                            uint16_t orig_off)
+{
+	static uint8_t data[65536];
+	size_t covered = 0;
+
+	memset(data, 0xee, olen);
+	for (int k = 0; k < n; k++) {
+		const uint8_t *h = out + f[k].off;
+		size_t hl = (size_t)(h[0] & 15) * 4;
+		uint16_t fo = (uint16_t)((h[6] << 8 | h[7]) & 0x1fff);
+		int mf = (h[6] & 0x20) != 0;
+
+		CU_ASSERT(f[k].len <= mtu);
+		CU_ASSERT_EQUAL((size_t)(h[2] << 8 | h[3]), f[k].len);
+		CU_ASSERT_EQUAL(fold(h, hl, 0), 0);
+		CU_ASSERT_EQUAL(memcmp(h + 4, orig + 4, 2), 0);         /* same ID */
+		CU_ASSERT_EQUAL(mf, k < n - 1 ? 1 : orig_mf);
+		CU_ASSERT(k == n - 1 || (f[k].len - hl) % 8 == 0);
+		CU_ASSERT_EQUAL((size_t)(fo - orig_off) * 8, covered);
+		memcpy(data + covered, h + hl, f[k].len - hl);
+		covered += f[k].len - hl;
+	}
+	CU_ASSERT_EQUAL(covered, olen - ohl);
+	CU_ASSERT_EQUAL(memcmp(data, orig + ohl, olen - ohl), 0);
+}
+
+static void test_fragment_before_encryption(void)
+{
+	static uint8_t p[1500], out[3000];
+	struct esp_frag f[8];
+	int n;
+
+	/* kernel-libipsec: a 1500-byte packet at the 1400 TUN: 1396 + 124 on the wire. */
+	ipv4(p, 1500, 0, 17);
+	for (int i = 20; i < 1500; i++)
+		p[i] = (uint8_t)(i * 7);
+	n = esp_path_ipv4_fragment(p, 1500, 1400, out, sizeof out, f, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(f[0].len, 20 + 1376);
+	CU_ASSERT_EQUAL(f[1].len, 20 + 104);
+	check_fragments(p, 1500, 20, out, f, n, 1400, 0, 0);
+	/* Small MTU: many fragments; not enough room -> -ENOSPC; DF set -> refused. */
+	n = esp_path_ipv4_fragment(p, 1500, 576, out, sizeof out, f, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	check_fragments(p, 1500, 20, out, f, n, 576, 0, 0);
+	CU_ASSERT_EQUAL(esp_path_ipv4_fragment(p, 1500, 100, out, sizeof out, f, 8), -ENOSPC);
+	CU_ASSERT_EQUAL(esp_path_ipv4_fragment(p, 1500, 27, out, sizeof out, f, 8), -EINVAL);
+	p[6] = 0x40;
+	CU_ASSERT_EQUAL(esp_path_ipv4_fragment(p, 1500, 1400, out, sizeof out, f, 8), -EINVAL);
+	/* A fragment of a fragment: offsets continue from 100 * 8, the last keeps MF. */
+	p[6] = 0x20;
+	p[7] = 100;
+	n = esp_path_ipv4_fragment(p, 1500, 1000, out, sizeof out, f, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	check_fragments(p, 1500, 20, out, f, n, 1000, 1, 100);
+}
+
+/*
+ * Research notes section 4 (LAB, kernel-libipsec, TUN MTU 1400, AES-CBC/HMAC-SHA1-96 in
+ * UDP/4500): "a 1428-byte ping left as ESP 1452+108 (UDP lengths)".
+ */
+static void test_lab_libipsec_ping_1428(void)
+{
+	static uint8_t p[1428], out[3000];
+	struct esp_sa *sa = mk(ESP_ENCR_AES128_CBC, ESP_INTEG_HMAC_SHA1_96, true);
+	struct esp_frag f[4];
+	size_t mtu = 0;
+	int n;
+
+	ipv4(p, sizeof p, 0, 1);
+	CU_ASSERT_EQUAL(esp_path_ipv4_decide(sa, p, sizeof p, 1400, 1500, &mtu), ESP_PATH_FRAGMENT);
+	n = esp_path_ipv4_fragment(p, sizeof p, mtu, out, sizeof out, f, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(8 + esp_sa_out_len(sa, f[0].len), 1452);
+	CU_ASSERT_EQUAL(8 + esp_sa_out_len(sa, f[1].len), 108);
+	esp_sa_free(sa);
+}
+
+static void test_fragment_options(void)
+{
+	/* IHL 7: Router Alert (0x94, copied) + Timestamp (0x44, not copied). */
+	static uint8_t p[1000], out[2000];
+	struct esp_frag f[8];
+	int n;
+
+	ipv4(p, 1000, 0, 17);
+	p[0] = 0x47;
+	memcpy(p + 20, "\x94\x04\x00\x00\x44\x04\x05\x00", 8);
+	for (int i = 28; i < 1000; i++)
+		p[i] = (uint8_t)i;
+	n = esp_path_ipv4_fragment(p, 1000, 500, out, sizeof out, f, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(out[f[0].off], 0x47);                   /* first keeps every option */
+	CU_ASSERT_EQUAL(out[f[1].off], 0x46);                   /* later: Router Alert only */
+	CU_ASSERT_EQUAL(memcmp(out + f[1].off + 20, "\x94\x04\x00\x00", 4), 0);
+	check_fragments(p, 1000, 28, out, f, n, 500, 0, 0);
+}
+
+static void test_outer_df(void)
+{
+	CU_ASSERT_EQUAL(esp_path_outer_df(ESP_DF_COPY, 1), 1);
+	CU_ASSERT_EQUAL(esp_path_outer_df(ESP_DF_COPY, 0), 0);
+	CU_ASSERT_EQUAL(esp_path_outer_df(ESP_DF_CLEAR, 1), 0);
+	CU_ASSERT_EQUAL(esp_path_outer_df(ESP_DF_SET, 0), 1);
+}
+
 UNIT_SUITE(esp_path,
+	UNIT_TEST(test_fragment_before_encryption),
+	UNIT_TEST(test_lab_libipsec_ping_1428),
+	UNIT_TEST(test_fragment_options),
+	UNIT_TEST(test_outer_df),
 	UNIT_TEST(test_overhead_lab_example),
 	UNIT_TEST(test_inner_mtu_is_exact),
 	UNIT_TEST(test_decide_table),
