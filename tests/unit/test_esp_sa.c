@@ -244,10 +244,15 @@ static void test_next_header(void)
 	size_t n;
 
 	ipv4(pt, 44, 0x22);
-	pt[44] = 1; pt[45] = 2; pt[46] = 2; pt[47] = 59;       /* 59: no next header (dummy) */
-	n = forge(ESP_ENCR_AES128_CBC, ESP_INTEG_HMAC_SHA1_96, 7, 1, pt, sizeof pt, pkt);
+	pt[44] = 1; pt[45] = 2; pt[46] = 2; pt[47] = 17;       /* UDP: transport mode, not ours */
+	n = forge(ESP_ENCR_AES128_CBC, ESP_INTEG_HMAC_SHA1_96, 7, 9, pt, sizeof pt, pkt);
 	CU_ASSERT_EQUAL(esp_sa_decrypt(in, pkt, n, out, sizeof out, &res), ESP_E_NEXT_HEADER);
-	CU_ASSERT_EQUAL(res.next_header, 59);
+	CU_ASSERT_EQUAL(res.next_header, 17);
+	CU_ASSERT_EQUAL(esp_sa_decrypt(in, pkt, n, out, sizeof out, &res), ESP_E_NEXT_HEADER);
+	pt[47] = ESP_NH_NONE;                                  /* 59: dummy (RFC 4303 2.6) */
+	n = forge(ESP_ENCR_AES128_CBC, ESP_INTEG_HMAC_SHA1_96, 7, 1, pt, sizeof pt, pkt);
+	CU_ASSERT_EQUAL(esp_sa_decrypt(in, pkt, n, out, sizeof out, &res), ESP_E_DUMMY);
+	CU_ASSERT_EQUAL(esp_sa_decrypt(in, pkt, n, out, sizeof out, &res), ESP_E_REPLAY_DUP);
 	pt[47] = ESP_NH_IPV6;                                  /* says IPv6, carries IPv4 */
 	n = forge(ESP_ENCR_AES128_CBC, ESP_INTEG_HMAC_SHA1_96, 7, 2, pt, sizeof pt, pkt);
 	CU_ASSERT_EQUAL(esp_sa_decrypt(in, pkt, n, out, sizeof out, &res), ESP_E_NEXT_HEADER);
