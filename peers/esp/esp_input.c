@@ -110,6 +110,12 @@ enum esp_verdict esp_sa_decrypt(struct esp_sa *sa, const uint8_t *pkt, size_t le
 			}
 	}
 	res->next_header = nh;
+	if (nh == ESP_NH_NONE) {
+		/* Authentic, so it counts for the window, as in Linux XFRM and libipsec. */
+		esp_replay_update(&sa->replay, res->seq);
+		v = drop(sa, res, ESP_E_DUMMY, "next header 59: dummy packet, discarded");
+		goto wipe;
+	}
 	if (nh != ESP_NH_IPV4 && nh != ESP_NH_IPV6) {
 		v = drop(sa, res, ESP_E_NEXT_HEADER, "next header %u, want 4 or 41", nh);
 		goto wipe;
@@ -120,7 +126,11 @@ enum esp_verdict esp_sa_decrypt(struct esp_sa *sa, const uint8_t *pkt, size_t le
 		goto wipe;
 	}
 
-	/* The window moves only for packets that verified (RFC 4303 3.4.3). */
+	/*
+	 * The window moves only for packets that verified (RFC 4303 3.4.3) and parsed, as Linux
+	 * XFRM does. strongSwan's libipsec (esp_packet.c decrypt) moves it right after the ICV,
+	 * before the padding check; the two differ only for authentic packets with bad padding.
+	 */
 	esp_replay_update(&sa->replay, res->seq);
 	sa->st.packets++;
 	sa->st.bytes += inner_len;

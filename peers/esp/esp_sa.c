@@ -128,6 +128,7 @@ const char *esp_verdict_name(enum esp_verdict v)
 		[ESP_E_AUTH] = "authentication failed",
 		[ESP_E_PADDING] = "bad padding",
 		[ESP_E_NEXT_HEADER] = "bad next header",
+		[ESP_E_DUMMY] = "dummy packet",
 		[ESP_E_NOSPC] = "no space",
 		[ESP_E_INTERNAL] = "internal error",
 	};

@@ -45,6 +45,7 @@ enum esp_dir { ESP_DIR_IN, ESP_DIR_OUT };
 /* Next Header values for tunnel mode (IANA protocol numbers). */
 #define ESP_NH_IPV4 4
 #define ESP_NH_IPV6 41
+#define ESP_NH_NONE 59  /* dummy packet (RFC 4303 2.6) */
 
 #define ESP_HDR_LEN 8   /* SPI + sequence number */
 
@@ -92,7 +93,9 @@ enum esp_verdict {
 	ESP_E_REPLAY_OLD,
 	ESP_E_AUTH,             /* ICV mismatch */
 	ESP_E_PADDING,          /* pad length too large, or pad bytes not 1,2,3,... (strict) */
-	ESP_E_NEXT_HEADER,      /* not 4 / 41, or the inner version disagrees */
+	ESP_E_NEXT_HEADER,      /* not 4 / 41 / 59, or the inner version disagrees */
+	ESP_E_DUMMY,            /* next header 59: a dummy packet, authentic, discarded
+	                         * silently (RFC 4303 2.6); the window does move */
 	ESP_E_NOSPC,            /* the caller's output buffer is too small */
 	ESP_E_INTERNAL,         /* OpenSSL failed, wrong direction */
 	ESP_VERDICT_COUNT
@@ -102,7 +105,9 @@ const char *esp_verdict_name(enum esp_verdict v);
 
 struct esp_sa_stats {
 	uint64_t packets;               /* accepted inbound / sent outbound */
-	uint64_t bytes;                 /* inner packet bytes of those */
+	uint64_t bytes;                 /* inner packet bytes of those: what strongSwan's
+	                                 * libipsec counts too (ipsec_processor.c,
+	                                 * update_usestats with the inner packet's length) */
 	uint64_t drops[ESP_VERDICT_COUNT];
 	uint32_t seq;                   /* outbound: last sent; inbound: highest accepted */
 };
