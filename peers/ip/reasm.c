@@ -230,7 +230,7 @@ static int reasm_place(struct reasm_slot *s, const struct ip_frag_in *f)
 			continue;
 		if (f->offset >= o->offset + o->len || end <= o->offset)
 			continue;
-		if (o->offset == f->offset && o->len == f->len &&
+		if (o->offset == f->offset && o->len == f->len && f->len &&
 		    memcmp(s->buf + f->offset, f->data, f->len) == 0) {
 			dup = true;
 			break;
@@ -248,7 +248,8 @@ static int reasm_place(struct reasm_slot *s, const struct ip_frag_in *f)
 	rec->duplicate = dup;
 	if (dup)
 		return 1;
-	memcpy(s->buf + f->offset, f->data, f->len);
+	if (f->len)
+		memcpy(s->buf + f->offset, f->data, f->len);
 	return 0;
 }
 
