@@ -239,6 +239,54 @@ int cap_frame_decode(int dlt, const uint8_t *data, size_t caplen, size_t wirelen
 	}
 }
 
+int cap_frame_reassemble(struct ip_reasm *r, const struct cap_frame *f,
+                         struct cap_frame *w)
+{
+	struct ip_reasm_datagram d;
+	struct ip_frag_in in;
+
+	if (!f->fragment || f->truncated)
+		return 0;
+	memset(&in, 0, sizeof in);
+	in.src = f->src;
+	in.dst = f->dst;
+	in.proto = f->proto;
+	in.id = f->frag_id;
+	in.offset = f->frag_off;
+	in.mf = f->mf;
+	in.df = f->df;
+	in.ttl = f->ttl;
+	in.data = f->frag_data;
+	in.len = f->frag_len;
+	in.frame = f->number;
+	in.now = f->ts_ns;
+	if (ip_reasm_add(r, &in, &d) != 1)
+		return 0;
+	memset(w, 0, sizeof *w);
+	w->number = f->number;
+	w->ts_ns = f->ts_ns;
+	w->dlt = f->dlt;
+	w->data = d.data;
+	w->caplen = (uint32_t)d.len;
+	w->wirelen = (uint32_t)d.len;
+	w->ethertype = f->ethertype;
+	w->nvlan = f->nvlan;
+	memcpy(w->vlan, f->vlan, sizeof w->vlan);
+	w->l3 = f->l3;
+	w->src = f->src;
+	w->dst = f->dst;
+	w->proto = d.proto;
+	w->ttl = f->ttl;
+	w->ip_id = f->ip_id;
+	w->frag_id = d.id;
+	w->df = d.first_df;
+	w->ip_csum_ok = true;
+	w->reassembled = true;
+	w->reasm = d;
+	cap_frame_decode_l4(w, d.proto, 0, d.len);
+	return 1;
+}
+
 const char *cap_app_name(enum cap_app a)
 {
 	switch (a) {

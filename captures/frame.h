@@ -116,6 +116,15 @@ int cap_frame_decode(int dlt, const uint8_t *data, size_t caplen, size_t wirelen
  */
 int cap_frame_decode_l4(struct cap_frame *f, uint8_t proto, size_t off, size_t len);
 
+/*
+ * Hand a fragment frame (f->fragment set) to r. When it completes a datagram, fill whole
+ * with the reassembled datagram decoded through cap_frame_decode_l4 (number, timestamp and
+ * addresses from f; data and reasm borrowed from r until its next call) and return 1;
+ * otherwise return 0. A fragment cut by the snap length is not added.
+ */
+int cap_frame_reassemble(struct ip_reasm *r, const struct cap_frame *f,
+                         struct cap_frame *whole);
+
 /* Names for printing. */
 const char *cap_app_name(enum cap_app a);
 const char *cap_dlt_name(int dlt);

@@ -54,53 +54,6 @@ fail:
 	return rc;
 }
 
-/* Hand a fragment to reassembly; a completed datagram is decoded into cf->whole. */
-static void cap_file_reassemble(struct cap_file *cf, const struct cap_frame *f)
-{
-	struct ip_reasm_datagram d;
-	struct ip_frag_in in;
-	struct cap_frame *w = &cf->whole;
-
-	memset(&in, 0, sizeof in);
-	in.src = f->src;
-	in.dst = f->dst;
-	in.proto = f->proto;
-	in.id = f->frag_id;
-	in.offset = f->frag_off;
-	in.mf = f->mf;
-	in.df = f->df;
-	in.ttl = f->ttl;
-	in.data = f->frag_data;
-	in.len = f->frag_len;
-	in.frame = f->number;
-	in.now = f->ts_ns;
-	/* A fragment cut by the snap length cannot be reassembled: leave it as a fragment. */
-	if (f->truncated)
-		return;
-	if (ip_reasm_add(cf->reasm, &in, &d) != 1)
-		return;
-	memset(w, 0, sizeof *w);
-	w->number = f->number;
-	w->ts_ns = f->ts_ns;
-	w->dlt = f->dlt;
-	w->data = d.data;
-	w->caplen = (uint32_t)d.len;
-	w->wirelen = (uint32_t)d.len;
-	w->l3 = f->l3;
-	w->src = f->src;
-	w->dst = f->dst;
-	w->proto = d.proto;
-	w->ttl = f->ttl;
-	w->frag_id = d.id;
-	w->df = d.first_df;
-	w->ip_csum_ok = true;
-	w->ethertype = f->ethertype;
-	w->reassembled = true;
-	w->reasm = d;
-	cap_frame_decode_l4(w, d.proto, 0, d.len);
-	cf->whole_pending = true;
-}
-
 int cap_file_next(struct cap_file *cf, const struct cap_frame **out)
 {
 	struct pcap_pkthdr *ph;
@@ -127,8 +80,8 @@ int cap_file_next(struct cap_file *cf, const struct cap_frame **out)
 	cap_frame_decode(cf->dlt, data, ph->caplen, ph->len, &cf->frame);
 	cf->frame.number = cf->number;
 	cf->frame.ts_ns = (int64_t)ph->ts.tv_sec * 1000000000 + ph->ts.tv_usec;
-	if (cf->frame.fragment)
-		cap_file_reassemble(cf, &cf->frame);
+	if (cf->frame.fragment && cap_frame_reassemble(cf->reasm, &cf->frame, &cf->whole) == 1)
+		cf->whole_pending = true;
 	*out = &cf->frame;
 	return 1;
 }
