@@ -1,0 +1,85 @@
+/* Checksums (RFC 1071), addresses and errors shared by the IP codec. */
+#include "peers/ip/ip.h"
+#include "peers/ip/err.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int ip_err_set(struct ip_err *err, int code, const char *field, size_t offset,
+               const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return code;
+	err->field = field;
+	err->offset = offset;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+bool ip_addr_equal(const struct ip_addr *x, const struct ip_addr *y)
+{
+	if (x->family != y->family)
+		return false;
+	return memcmp(x->a, y->a, x->family == 6 ? 16 : 4) == 0;
+}
+
+char *ip_addr_format(const struct ip_addr *x, char *buf, size_t len)
+{
+	if (x->family == 4 || x->family == 6) {
+		if (inet_ntop(x->family == 4 ? AF_INET : AF_INET6, x->a, buf, (socklen_t)len))
+			return buf;
+	}
+	snprintf(buf, len, "-");
+	return buf;
+}
+
+uint32_t ip_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t s = sum;
+
+	/* 16-bit big-endian words; an odd last byte is padded with zero (RFC 1071 §4.1). */
+	while (len >= 2) {
+		s += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		s += (uint32_t)p[0] << 8;
+	while (s >> 32)
+		s = (s & 0xffffffffu) + (s >> 32);
+	return (uint32_t)s;
+}
+
+uint16_t ip_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+uint32_t ip_csum_pseudo(const struct ip_addr *src, const struct ip_addr *dst, uint8_t proto,
+                        uint32_t len)
+{
+	size_t alen = src->family == 6 ? 16 : 4;
+	uint32_t sum = 0;
+	uint8_t tail[8];
+
+	sum = ip_csum_add(sum, src->a, alen);
+	sum = ip_csum_add(sum, dst->a, alen);
+	/* IPv4: zero, protocol, 16-bit length; IPv6: 32-bit length, 3 zero bytes, next header. */
+	tail[0] = 0;
+	tail[1] = 0;
+	tail[2] = (uint8_t)(len >> 24);
+	tail[3] = (uint8_t)(len >> 16);
+	tail[4] = (uint8_t)(len >> 8);
+	tail[5] = (uint8_t)len;
+	tail[6] = 0;
+	tail[7] = proto;
+	return ip_csum_add(sum, tail, sizeof tail);
+}
