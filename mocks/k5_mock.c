@@ -175,7 +175,9 @@ static void tick(struct k5_mock *k)
 			continue;
 		}
 		if ((o = k5_find(k, &k5_kind_conn, id)) && !k->have_gw)
-			json_object_set_new(o, "status", json_string("ACTIVE"));
+			/* an administratively down connection does not come up */
+			json_object_set_new(o, "status", json_string(
+				json_is_false(json_object_get(o, "admin_state_up")) ? "DOWN" : "ACTIVE"));
 		else if ((o = k5_find(k, &k5_kind_floatingip, id)) &&
 		         json_is_string(json_object_get(o, "port_id")))
 			json_object_set_new(o, "status", json_string("ACTIVE"));

@@ -76,6 +76,18 @@ is() {
 	fi
 }
 
+# the command line itself
+ok "mock k5 --help" "$VPNLAB" mock k5 --help
+is "help names --listen" "$(echo "$OUT" | grep -c -- '--listen ADDR:PORT')" "2"
+"$VPNLAB" mock k5 >/dev/null 2>&1; is "no --listen: usage exit" "$?" "2"
+"$VPNLAB" mock k5 --listen 127.0.0.1:1 --bogus >/dev/null 2>&1; is "unknown option exit" "$?" "2"
+"$VPNLAB" mock k5 --listen nowhere >/dev/null 2>&1; is "bad address exit" "$?" "2"
+echo '{"vpnlab_k5_state": 1, "store": [' >"$WORK/bad.json"
+"$VPNLAB" mock k5 --listen 127.0.0.1:0 --state "$WORK/bad.json" 2>"$WORK/err" >/dev/null
+is "bad state file exit" "$?" "2"
+is "bad state file message names FILE:LINE:COL" \
+	"$(grep -c "$WORK/bad.json:[0-9]*:[0-9]*:" "$WORK/err")" "1"
+
 start_mock
 
 ok "network create" openstack network create net1 -f value -c id

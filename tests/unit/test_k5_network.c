@@ -253,6 +253,32 @@ static void test_ports_and_in_use(void)
 		         "more ports have an IP allocation from this subnet.", sub);
 		CU_ASSERT_STRING_EQUAL(rig_s(&r, "NeutronError.message"), want);
 	}
+	/* show, update and delete a port; then every port, the subnet and the network go */
+	snprintf(path, sizeof path, "/v2.0/ports/%s", p1);
+	CU_ASSERT_EQUAL(rig_call(&r, "GET", path, NULL), 200);
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "port.id"), p1);
+	CU_ASSERT_EQUAL(rig_call(&r, "PUT", path, "{\"port\": {\"name\": \"renamed\"}}"), 200);
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "port.name"), "renamed");
+	CU_ASSERT_EQUAL(rig_call(&r, "PUT", path, "{\"port\": {\"network_id\": \"x\"}}"), 400);
+	rig_call(&r, "GET", "/v2.0/ports", NULL);
+	{
+		json_t *list = json_deep_copy(rig_at(&r, "ports")), *p;
+		size_t i;
+
+		json_array_foreach(list, i, p) {
+			snprintf(path, sizeof path, "/v2.0/ports/%s",
+			         json_string_value(json_object_get(p, "id")));
+			CU_ASSERT_EQUAL(rig_call(&r, "DELETE", path, NULL), 204);
+		}
+		CU_ASSERT_EQUAL(json_array_size(list), 5);
+		json_decref(list);
+	}
+	snprintf(path, sizeof path, "/v2.0/subnets/%s", sub);
+	CU_ASSERT_EQUAL(rig_call(&r, "DELETE", path, NULL), 204);
+	snprintf(path, sizeof path, "/v2.0/networks/%s", net);
+	rig_call(&r, "GET", path, NULL);
+	CU_ASSERT_EQUAL(json_array_size(rig_at(&r, "network.subnets")), 0);
+	CU_ASSERT_EQUAL(rig_call(&r, "DELETE", path, NULL), 204);
 	rig_free(&r);
 }
 

@@ -235,6 +235,12 @@ static void test_connection_create_and_conversions(void)
 	CU_ASSERT_STRING_EQUAL(rig_s(&r, "ipsec_site_connections.0.status"), "ACTIVE");
 	rig_call(&r, "GET", "/v2.0/vpn/vpnservices", NULL);
 	CU_ASSERT_STRING_EQUAL(rig_s(&r, "vpnservices.0.status"), "ACTIVE");
+	/* administratively down: DOWN, not ACTIVE, after the delay */
+	CU_ASSERT_EQUAL(rig_conn(&r, &t, id, "\"admin_state_up\": false"), 201);
+	r.now = lab_sec(5);
+	rig_call(&r, "GET", "/v2.0/vpn/ipsec-site-connections?admin_state_up=false", NULL);
+	CU_ASSERT_EQUAL(json_array_size(rig_at(&r, "ipsec_site_connections")), 1);
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "ipsec_site_connections.0.status"), "DOWN");
 	rig_free(&r);
 }
 
