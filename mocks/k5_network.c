@@ -132,7 +132,7 @@ static int network_create(struct k5_mock *k, json_t *obj, struct k5_err *e)
 {
 	(void)k;
 	(void)e;
-	json_object_set_new(obj, "status", json_string("ACTIVE"));
+	k5_status_set(k, "network", obj, "ACTIVE");
 	json_object_set_new(obj, "subnets", json_array());
 	return 0;
 }
@@ -359,7 +359,7 @@ static int port_create(struct k5_mock *k, json_t *obj, struct k5_err *e)
 		random_mac(k, mac);
 		json_object_set_new(obj, "mac_address", json_string(mac));
 	}
-	json_object_set_new(obj, "status", json_string("DOWN"));        /* unbound */
+	k5_status_set(k, "port", obj, "DOWN");        /* unbound */
 	return port_fixed_ips(k, obj, e);
 }
 
@@ -385,7 +385,7 @@ static void port_after_delete(struct k5_mock *k, json_t *obj)
 			json_object_set_new(f, "port_id", json_null());
 			json_object_set_new(f, "fixed_ip_address", json_null());
 			json_object_set_new(f, "router_id", json_null());
-			json_object_set_new(f, "status", json_string("DOWN"));
+			k5_status_set(k, "floatingip", f, "DOWN");
 			k5_due_clear(k, k5_str(f, "id"));
 		}
 }

@@ -649,7 +649,53 @@ static void test_standalone_intents_endpoint(void)
 	rig_free(&r);
 }
 
+struct log_capture {
+	char lines[8][160];
+	int n;
+};
+
+static void capture(void *ctx, const char *line)
+{
+	struct log_capture *c = ctx;
+
+	if (c->n < 8)
+		snprintf(c->lines[c->n++], sizeof c->lines[0], "%s", line);
+}
+
+/* Every status change goes through one function that logs old -> new. */
+static void test_status_log(void)
+{
+	struct k5_config cfg;
+	struct log_capture cap = { .n = 0 };
+	struct k5_rig r;
+	struct k5_topo t;
+	char id[37], want[160];
+	bool seen = false;
+
+	k5_config_default(&cfg);
+	cfg.log = capture;
+	cfg.log_ctx = &cap;
+	rig_init_cfg(&r, &cfg);
+	rig_topology(&r, &t);
+	rig_conn(&r, &t, id, NULL);
+	cap.n = 0;
+	r.now = lab_sec(2);
+	rig_call(&r, "GET", "/v2.0/vpn/vpnservices", NULL);
+	snprintf(want, sizeof want, "k5: ipsec_site_connection %s: PENDING_CREATE -> ACTIVE", id);
+	for (int i = 0; i < cap.n; i++)
+		seen |= !strcmp(cap.lines[i], want);
+	CU_ASSERT(seen);
+	snprintf(want, sizeof want, "k5: vpnservice %s: PENDING_CREATE -> ACTIVE", t.service);
+	CU_ASSERT_EQUAL(cap.n, 2);
+	CU_ASSERT_STRING_EQUAL(cap.lines[1], want);
+	/* no change, no line */
+	rig_call(&r, "GET", "/v2.0/vpn/vpnservices", NULL);
+	CU_ASSERT_EQUAL(cap.n, 2);
+	rig_free(&r);
+}
+
 UNIT_SUITE(k5_vpnaas,
+	UNIT_TEST(test_status_log),
 	UNIT_TEST(test_policy_defaults),
 	UNIT_TEST(test_policy_rules_table),
 	UNIT_TEST(test_vpnservice),
