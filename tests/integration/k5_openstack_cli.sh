@@ -151,6 +151,12 @@ is "peer cidrs after set" "$(echo "$OUT" | python3 -c 'import json,sys; print(js
 is "dpd after set" "$(echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)["dpd"]; print(d["action"], d["interval"], d["timeout"])')" "hold 30 120"
 ok "neutron CLI show" neutron vpn-ikepolicy-show ike1 -f value -c pfs
 is "neutron ikepolicy pfs" "$OUT" "group14"
+ok "neutron CLI site connection create" neutron ipsec-site-connection-create --name nconn \
+	--vpnservice-id vpn1 --ikepolicy-id ike1 --ipsecpolicy-id ipsec1 --peer-address 192.0.2.9 \
+	--peer-id 192.0.2.9 --psk x --peer-cidr 10.9.0.0/24 --mtu 1350 \
+	--dpd action=restart,interval=10,timeout=30 -f value -c mtu
+is "neutron CLI mtu (sent as a string)" "$OUT" "1350"
+ok "neutron CLI site connection delete" neutron ipsec-site-connection-delete nconn
 ok "ike policy show by id" openstack vpn ike policy show "$IKE" -f value -c Description
 is "ike description" "$OUT" "az1-ike"
 
