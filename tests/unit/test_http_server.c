@@ -3,6 +3,7 @@
 #include "mocks/http.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -330,6 +331,37 @@ static void test_bad_percent_escape_400(void)
 	http_server_stop(r.srv);
 }
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Stopping closes the listening socket it was given, the epoll fd and every connection. */
+static void test_stop_closes_everything(void)
+{
+	struct rig r;
+	int before = count_fds(), fd;
+
+	CU_ASSERT_FATAL(before > 0);
+	CU_ASSERT_FATAL(rig_start(&r, 1024) == 0);
+	fd = client_connect(r.port);
+	CU_ASSERT_FATAL(fd >= 0);
+	rig_pump(&r, 5);
+	CU_ASSERT(count_fds() >= before + 3);
+	http_server_stop(r.srv);
+	close(fd);
+	CU_ASSERT_EQUAL(count_fds(), before);
+	http_server_stop(NULL);
+}
+
 static void test_listen_addresses(void)
 {
 	static const struct { const char *in; int ok; } cases[] = {
@@ -387,5 +419,6 @@ UNIT_SUITE(http_server,
 	UNIT_TEST(test_many_sequential_requests),
 	UNIT_TEST(test_concurrent_connections),
 	UNIT_TEST(test_bad_percent_escape_400),
+	UNIT_TEST(test_stop_closes_everything),
 	UNIT_TEST(test_listen_addresses),
 	UNIT_TEST(test_response_helpers))
