@@ -39,6 +39,12 @@ static lab_ns mono_since(void *ctx)
 	return (now.tv_sec - c->start.tv_sec) * LAB_NS_PER_SEC + (now.tv_nsec - c->start.tv_nsec);
 }
 
+/* Status transitions on stderr, stamped with seconds since start. */
+static void log_line(void *ctx, const char *line)
+{
+	fprintf(stderr, "[%9.3f] %s\n", (double)mono_since(ctx) / LAB_NS_PER_SEC, line);
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: vpnlab mock k5 --listen ADDR:PORT [--state FILE] [--seed N] [--region ID]\n"
@@ -162,6 +168,8 @@ int cmd_mock_k5(int argc, char **argv)
 	cfg.epoch_unix = (int64_t)time(NULL);
 	cfg.now = mono_since;
 	cfg.now_ctx = &clk;
+	cfg.log = log_line;
+	cfg.log_ctx = &clk;
 	drbg_init(&drbg, seed);
 	if (k5_mock_new(&k5, &cfg, &drbg)) {
 		fprintf(stderr, "vpnlab mock k5: out of memory\n");

@@ -58,6 +58,10 @@ struct k5_config {
 	lab_ns active_delay;            /* standalone: PENDING_* -> ACTIVE after this long */
 	lab_ns token_lifetime;          /* K5 tokens last 3 h */
 	struct k5_rules rules;
+	/* Optional: one line per status transition ("k5: ipsec_site_connection ID: PENDING_CREATE
+	 * -> ACTIVE"); line is borrowed for the call. */
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
 };
 
 /* Fills cfg with the defaults (region jp-east-1, K5 rules, 2 s delay, 3 h tokens, epoch

@@ -47,7 +47,7 @@ static int fip_associate(struct k5_mock *k, json_t *fip, struct k5_err *e)
 	if (!port_id) {
 		json_object_set_new(fip, "fixed_ip_address", json_null());
 		json_object_set_new(fip, "router_id", json_null());
-		json_object_set_new(fip, "status", json_string("DOWN"));
+		k5_status_set(k, "floatingip", fip, "DOWN");
 		k5_due_clear(k, k5_str(fip, "id"));
 		return 0;
 	}
@@ -82,7 +82,7 @@ static int fip_associate(struct k5_mock *k, json_t *fip, struct k5_err *e)
 		               k5_str(chosen, "subnet_id"), port_id);
 	json_object_set_new(fip, "fixed_ip_address", json_string(k5_str(chosen, "ip_address")));
 	json_object_set_new(fip, "router_id", json_string(k5_str(router, "id")));
-	json_object_set_new(fip, "status", json_string("DOWN"));
+	k5_status_set(k, "floatingip", fip, "DOWN");
 	k5_due_set(k, k5_str(fip, "id"), k->cfg.active_delay);
 	return 0;
 }
@@ -124,7 +124,7 @@ static int fip_create(struct k5_mock *k, json_t *obj, struct k5_err *e)
 		return -1;
 	}
 	json_object_set_new(obj, "floating_ip_address", json_string(ip));
-	json_object_set_new(obj, "status", json_string("DOWN"));
+	k5_status_set(k, "floatingip", obj, "DOWN");
 	return fip_associate(k, obj, e);
 }
 

@@ -291,7 +291,7 @@ static int fw_create(struct k5_mock *k, json_t *obj, struct k5_err *e)
 {
 	if (fw_check(k, obj, e))
 		return -1;
-	json_object_set_new(obj, "status", json_string("PENDING_CREATE"));
+	k5_status_set(k, "firewall", obj, "PENDING_CREATE");
 	return 0;
 }
 
@@ -305,7 +305,7 @@ static int fw_update(struct k5_mock *k, json_t *old, json_t *obj, json_t *change
 		               k5_str(old, "status"));
 	if (fw_check(k, obj, e))
 		return -1;
-	json_object_set_new(obj, "status", json_string("PENDING_UPDATE"));
+	k5_status_set(k, "firewall", obj, "PENDING_UPDATE");
 	return 0;
 }
 

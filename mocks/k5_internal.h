@@ -114,6 +114,8 @@ int k5_store_delete(struct k5_mock *k, const struct k5_kind *kind, const char *i
 /* Remove obj (by identity) from its collection. */
 void k5_store_remove(struct k5_mock *k, const struct k5_kind *kind, json_t *obj);
 void k5_touch(struct k5_mock *k, json_t *obj);                      /* updated_at, revision */
+/* The one place a status changes: sets obj.status and logs old -> new through cfg.log. */
+void k5_status_set(struct k5_mock *k, const char *what, json_t *obj, const char *status);
 
 /* ---- k5_addr.c ---- */
 struct k5_cidr {

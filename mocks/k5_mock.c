@@ -151,7 +151,7 @@ int k5_mock_set_conn_status(struct k5_mock *k, const char *conn_id, const char *
 		return -EINVAL;
 	if (!c)
 		return -ENOENT;
-	json_object_set_new(c, "status", json_string(status));
+	k5_status_set(k, "ipsec_site_connection", c, status);
 	k5_due_clear(k, conn_id);
 	k5_vpn_service_status_refresh(k);
 	return 0;
@@ -175,12 +175,15 @@ static void tick(struct k5_mock *k)
 			continue;
 		}
 		if ((o = k5_find(k, &k5_kind_conn, id)) && !k->have_gw)
-			json_object_set_new(o, "status", json_string("ACTIVE"));
+			/* an administratively down connection does not come up */
+			k5_status_set(k, "ipsec_site_connection", o,
+			              json_is_false(json_object_get(o, "admin_state_up")) ?
+			              "DOWN" : "ACTIVE");
 		else if ((o = k5_find(k, &k5_kind_floatingip, id)) &&
 		         json_is_string(json_object_get(o, "port_id")))
-			json_object_set_new(o, "status", json_string("ACTIVE"));
+			k5_status_set(k, "floatingip", o, "ACTIVE");
 		else if ((o = k5_find(k, &k5_kind_firewall, id)))
-			json_object_set_new(o, "status", json_string("ACTIVE"));
+			k5_status_set(k, "firewall", o, "ACTIVE");
 		it = json_object_iter_next(due, it);
 		json_object_del(due, id);
 		changed = true;

@@ -54,11 +54,9 @@ static const struct k5_attr port_attrs[] = {
 
 bool k5_ip_in_use(struct k5_mock *k, const char *subnet_id, const char *ip)
 {
-	json_t *o, *f, *sub = k5_find(k, &k5_kind_subnet, subnet_id);
+	json_t *o, *f;
 	size_t i, j;
 
-	if (sub && !strcmp(k5_str(sub, "gateway_ip"), ip))
-		return true;
 	json_array_foreach(k5_coll(k, &k5_kind_port), i, o)
 		json_array_foreach(json_object_get(o, "fixed_ips"), j, f)
 			if (!strcmp(k5_str(f, "subnet_id"), subnet_id) &&
@@ -88,7 +86,9 @@ int k5_subnet_alloc_ip(struct k5_mock *k, json_t *subnet, char *out, size_t len,
 		for (unsigned long n = 1; n <= last && n < 65536; n++) {
 			if (k5_cidr_host(&c, n, out, len))
 				break;
-			if (!k5_ip_in_use(k, k5_str(subnet, "id"), out))
+			/* the gateway address is kept for the router interface */
+			if (strcmp(k5_str(subnet, "gateway_ip"), out) &&
+			    !k5_ip_in_use(k, k5_str(subnet, "id"), out))
 				return 0;
 		}
 	}
@@ -132,7 +132,7 @@ static int network_create(struct k5_mock *k, json_t *obj, struct k5_err *e)
 {
 	(void)k;
 	(void)e;
-	json_object_set_new(obj, "status", json_string("ACTIVE"));
+	k5_status_set(k, "network", obj, "ACTIVE");
 	json_object_set_new(obj, "subnets", json_array());
 	return 0;
 }
@@ -359,7 +359,7 @@ static int port_create(struct k5_mock *k, json_t *obj, struct k5_err *e)
 		random_mac(k, mac);
 		json_object_set_new(obj, "mac_address", json_string(mac));
 	}
-	json_object_set_new(obj, "status", json_string("DOWN"));        /* unbound */
+	k5_status_set(k, "port", obj, "DOWN");        /* unbound */
 	return port_fixed_ips(k, obj, e);
 }
 
@@ -385,7 +385,7 @@ static void port_after_delete(struct k5_mock *k, json_t *obj)
 			json_object_set_new(f, "port_id", json_null());
 			json_object_set_new(f, "fixed_ip_address", json_null());
 			json_object_set_new(f, "router_id", json_null());
-			json_object_set_new(f, "status", json_string("DOWN"));
+			k5_status_set(k, "floatingip", f, "DOWN");
 			k5_due_clear(k, k5_str(f, "id"));
 		}
 }

@@ -172,7 +172,7 @@ static int gateway_apply(struct k5_mock *k, json_t *old, json_t *obj, struct k5_
 
 static int router_create(struct k5_mock *k, json_t *obj, struct k5_err *e)
 {
-	json_object_set_new(obj, "status", json_string("ACTIVE"));
+	k5_status_set(k, "router", obj, "ACTIVE");
 	return gateway_apply(k, NULL, obj, e);
 }
 
@@ -266,7 +266,7 @@ static int add_interface(struct k5_mock *k, json_t *router, json_t *body, json_t
 			               "have at least one fixed IP.");
 		json_object_set_new(port, "device_id", json_string(k5_str(router, "id")));
 		json_object_set_new(port, "device_owner", json_string("network:router_interface"));
-		json_object_set_new(port, "status", json_string("ACTIVE"));
+		k5_status_set(k, "port", port, "ACTIVE");
 		k5_touch(k, port);
 	}
 	*out = interface_info(router, port);

@@ -159,6 +159,21 @@ void k5_touch(struct k5_mock *k, json_t *obj)
 	                                                                   "revision_number")) + 1));
 }
 
+void k5_status_set(struct k5_mock *k, const char *what, json_t *obj, const char *status)
+{
+	const char *old = json_string_value(json_object_get(obj, "status"));
+	char line[256];
+
+	if (old && !strcmp(old, status))
+		return;
+	if (k->cfg.log) {
+		snprintf(line, sizeof line, "k5: %s %s: %s -> %s", what, k5_str(obj, "id"),
+		         old ? old : "(new)", status);
+		k->cfg.log(k->cfg.log_ctx, line);
+	}
+	json_object_set_new(obj, "status", json_string(status));
+}
+
 void k5_due_set(struct k5_mock *k, const char *id, lab_ns delay)
 {
 	json_t *due = json_object_get(k->state, "vpnlab_due");

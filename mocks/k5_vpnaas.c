@@ -112,7 +112,7 @@ void k5_vpn_service_status_refresh(struct k5_mock *k)
 		st = !n ? "PENDING_CREATE" : active ? "ACTIVE" : down == n ? "DOWN" :
 		     "PENDING_CREATE";
 		if (strcmp(k5_str(s, "status"), st))
-			json_object_set_new(s, "status", json_string(st));
+			k5_status_set(k, "vpnservice", s, st);
 	}
 }
 
@@ -170,7 +170,7 @@ static int service_create(struct k5_mock *k, json_t *obj, struct k5_err *e)
 		json_object_set_new(obj, k5_ip_version(ip) == 6 ? "external_v6_ip" :
 		                    "external_v4_ip", json_string(ip));
 	}
-	json_object_set_new(obj, "status", json_string("PENDING_CREATE"));
+	k5_status_set(k, "vpnservice", obj, "PENDING_CREATE");
 	return 0;
 }
 
@@ -427,7 +427,7 @@ static int conn_create(struct k5_mock *k, json_t *obj, struct k5_err *e)
 {
 	if (conn_check(k, obj, true, e))
 		return -1;
-	json_object_set_new(obj, "status", json_string("PENDING_CREATE"));
+	k5_status_set(k, "ipsec_site_connection", obj, "PENDING_CREATE");
 	return 0;
 }
 
@@ -437,7 +437,7 @@ static int conn_update(struct k5_mock *k, json_t *old, json_t *obj, json_t *chan
 	(void)changes;
 	if (state_allows_update(old, e) || conn_check(k, obj, false, e))
 		return -1;
-	json_object_set_new(obj, "status", json_string("PENDING_UPDATE"));
+	k5_status_set(k, "ipsec_site_connection", obj, "PENDING_UPDATE");
 	return 0;
 }
 

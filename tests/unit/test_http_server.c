@@ -3,6 +3,7 @@
 #include "mocks/http.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -278,6 +279,40 @@ static void test_many_sequential_requests(void)
 	http_server_stop(r.srv);
 }
 
+/* Twenty connections open at once, all requests written before any answer is read. */
+static void test_concurrent_connections(void)
+{
+	struct rig r;
+	char buf[4096], rq[128], want[64];
+	int fds[20], ok = 0;
+	int64_t t;
+
+	CU_ASSERT_FATAL(rig_start(&r, 1024) == 0);
+	CU_ASSERT(http_server_fd(r.srv) >= 0);
+	for (int i = 0; i < 20; i++) {
+		fds[i] = client_connect(r.port);
+		CU_ASSERT_FATAL(fds[i] >= 0);
+	}
+	rig_pump(&r, 5);
+	/* open idle connections: the 120 s connection timeout bounds the wait */
+	t = http_server_timeout_ms(r.srv);
+	CU_ASSERT(t > 0 && t <= 120000);
+	for (int i = 0; i < 20; i++) {
+		int n = snprintf(rq, sizeof rq, "GET /c%d HTTP/1.1\r\nHost: x\r\n\r\n", i);
+
+		client_send(&r, fds[i], rq, (size_t)n);
+	}
+	for (int i = 19; i >= 0; i--) {
+		client_recv(&r, fds[i], buf, sizeof buf);
+		snprintf(want, sizeof want, "GET /c%d? 0", i);
+		if (!strncmp(buf, "HTTP/1.1 200", 12) && strstr(buf, want))
+			ok++;
+		close(fds[i]);
+	}
+	CU_ASSERT_EQUAL(ok, 20);
+	http_server_stop(r.srv);
+}
+
 static void test_bad_percent_escape_400(void)
 {
 	struct rig r;
@@ -294,6 +329,37 @@ static void test_bad_percent_escape_400(void)
 	CU_ASSERT_EQUAL(r.ctx.calls, 0);
 	close(fd);
 	http_server_stop(r.srv);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Stopping closes the listening socket it was given, the epoll fd and every connection. */
+static void test_stop_closes_everything(void)
+{
+	struct rig r;
+	int before = count_fds(), fd;
+
+	CU_ASSERT_FATAL(before > 0);
+	CU_ASSERT_FATAL(rig_start(&r, 1024) == 0);
+	fd = client_connect(r.port);
+	CU_ASSERT_FATAL(fd >= 0);
+	rig_pump(&r, 5);
+	CU_ASSERT(count_fds() >= before + 3);
+	http_server_stop(r.srv);
+	close(fd);
+	CU_ASSERT_EQUAL(count_fds(), before);
+	http_server_stop(NULL);
 }
 
 static void test_listen_addresses(void)
@@ -351,6 +417,8 @@ UNIT_SUITE(http_server,
 	UNIT_TEST(test_body_split_across_writes),
 	UNIT_TEST(test_oversized_body_413),
 	UNIT_TEST(test_many_sequential_requests),
+	UNIT_TEST(test_concurrent_connections),
 	UNIT_TEST(test_bad_percent_escape_400),
+	UNIT_TEST(test_stop_closes_everything),
 	UNIT_TEST(test_listen_addresses),
 	UNIT_TEST(test_response_helpers))
