@@ -153,6 +153,8 @@ void sakura_mock_attach_gateway(struct sakura_mock *m, const struct sakura_gatew
 
 lab_ns sakura_now(const struct sakura_mock *m)
 {
+	if (m->folding)
+		return m->fold_at;
 	return m->cfg.now ? m->cfg.now(m->cfg.now_ctx) : 0;
 }
 
@@ -491,6 +493,8 @@ void sakura_router_advance(struct sakura_mock *m, struct sakura_router *r, lab_n
 {
 	for (;;) {
 		if (r->avail == SAKURA_AVAIL_MIGRATING && now >= r->avail_until) {
+			m->folding = true;
+			m->fold_at = r->avail_until;
 			if (r->migrating_v2) {
 				r->migrating_v2 = false;
 				r->version = 2;
@@ -507,10 +511,10 @@ void sakura_router_advance(struct sakura_mock *m, struct sakura_router *r, lab_n
 				}
 			}
 			sakura_avail_set(m, r, SAKURA_AVAIL_AVAILABLE, LAB_NEVER);
-			continue;
-		}
-		if (r->power == SAKURA_POWER_BOOTING && r->avail == SAKURA_AVAIL_AVAILABLE &&
-		    now >= r->power_until) {
+		} else if (r->power == SAKURA_POWER_BOOTING && r->avail == SAKURA_AVAIL_AVAILABLE &&
+		           now >= r->power_until) {
+			m->folding = true;
+			m->fold_at = r->power_until;
 			if (r->stuck && r->repaired) {
 				r->stuck = false;
 				r->repaired = false;
@@ -519,14 +523,15 @@ void sakura_router_advance(struct sakura_mock *m, struct sakura_router *r, lab_n
 			}
 			sakura_power_set(m, r, SAKURA_POWER_UP, LAB_NEVER);
 			sakura_router_apply(m, r, SAKURA_APPLY_BOOT);
-			continue;
-		}
-		if (r->power == SAKURA_POWER_CLEANING && now >= r->power_until) {
+		} else if (r->power == SAKURA_POWER_CLEANING && now >= r->power_until) {
+			m->folding = true;
+			m->fold_at = r->power_until;
 			sakura_power_set(m, r, SAKURA_POWER_DOWN, LAB_NEVER);
 			router_powered_off(m, r);
-			continue;
+		} else {
+			break;
 		}
-		break;
+		m->folding = false;
 	}
 }
 

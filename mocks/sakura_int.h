@@ -62,6 +62,10 @@ struct sakura_mock {
 	size_t nrouters, cap;
 	uint32_t next_host;             /* next shared-segment host number */
 	uint64_t shared_switch_id;
+	/* While a due transition is folded, "now" is the time it was due, so logs and
+	 * StatusChangedAt carry that time, not the time of the request that noticed it. */
+	bool folding;
+	lab_ns fold_at;
 };
 
 /* sakura.c: store and state machine */
