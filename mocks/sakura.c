@@ -421,8 +421,13 @@ static void log_config_lines(struct sakura_mock *m, struct sakura_router *r,
 		         in->hash);
 	else
 		snprintf(prop, sizeof prop, "%s-%s-%s", in->encryption, in->hash, in->dh_group);
-	if (!in->enabled || !in->npeers) {
-		sakura_router_log(m, r, "charon: 00[CFG] no site-to-site VPN peers configured");
+	if (!in->enabled) {
+		sakura_router_log(m, r, "charon: 00[CFG] vpnlab: site-to-site VPN disabled");
+		return;
+	}
+	if (!in->npeers) {
+		sakura_router_log(m, r, "charon: 00[CFG] vpnlab: no site-to-site VPN peers "
+		                  "configured");
 		return;
 	}
 	for (size_t i = 0; i < in->npeers; i++) {
@@ -460,8 +465,9 @@ void sakura_router_apply(struct sakura_mock *m, struct sakura_router *r,
 	if (!in)
 		return;
 	sakura_intent_build(m, r, in);
-	r->npeers = in->npeers;
-	for (size_t i = 0; i < in->npeers; i++) {
+	/* a disabled VPN has no peers to report */
+	r->npeers = in->enabled ? in->npeers : 0;
+	for (size_t i = 0; i < r->npeers; i++) {
 		memcpy(r->peers[i].peer, in->peers[i].peer, sizeof r->peers[i].peer);
 		r->peers[i].up = false;
 	}

@@ -447,7 +447,6 @@ void sakura_intent_build(const struct sakura_mock *m, const struct sakura_router
 	snprintf(in->zone, sizeof in->zone, "%s", r->zone);
 	in->version = r->version;
 	in->stuck = r->stuck;
-	in->enabled = sakura_flag_true(json_object_get(s2s, "Enabled"));
 	global_ip(r, in->global_ip, sizeof in->global_ip);
 	json_array_foreach(cfg, i, p) {
 		struct sakura_peer_intent *pi;
@@ -471,6 +470,12 @@ void sakura_intent_build(const struct sakura_mock *m, const struct sakura_router
 			if (pi->nlocal < SAKURA_MAX_PREFIXES)
 				copy_str(pi->local_prefix[pi->nlocal++], sizeof pi->local_prefix[0], c);
 	}
+	/* Enabled as sent; when it is missing, what clients would have sent: "True" iff there
+	 * are peers (IAAS MarshalJSON, notes §3.4) */
+	if (json_object_get(s2s, "Enabled"))
+		in->enabled = sakura_flag_true(json_object_get(s2s, "Enabled"));
+	else
+		in->enabled = in->npeers > 0;
 	copy_str(in->encryption, sizeof in->encryption, json_object_get(s2s, "EncryptionAlgo"));
 	if (!*in->encryption)
 		strcpy(in->encryption, "aes128");

@@ -240,7 +240,45 @@ static void test_v1_intent(void)
 	sk_env_fini(&e);
 }
 
+/* Enabled as sent; missing, it is what clients send: "True" iff there are peers. */
+static void test_enabled_flag(void)
+{
+	static const struct {
+		const char *enabled;    /* the "Enabled" member, or "" for none */
+		bool want;
+	} t[] = {
+		{ ",\"Enabled\":\"True\"", true },
+		{ ",\"Enabled\":\"false\"", false },
+		{ "", true },
+	};
+	struct sk_env e;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		char settings[1024];
+		struct sk_resp r;
+		uint64_t id;
+
+		snprintf(settings, sizeof settings, "{\"Router\":{\"SiteToSiteIPsecVPN\":"
+		         "{\"Config\":[{" PEER_OK "}]%s}}}", t[i].enabled);
+		sk_env_init(&e);
+		sk_env_start(&e);
+		id = sk_create(&e, 2, settings);
+		sk_boot(&e, id);
+		CU_ASSERT_EQUAL(e.last.enabled, t[i].want);
+		CU_ASSERT_EQUAL(e.last.npeers, 1);
+		sk_call(&e, "GET", sk_path(id, "/status"), NULL, &r);
+		/* a disabled VPN reports no peers */
+		CU_ASSERT_EQUAL(sk_get(r.json, "Router.SiteToSiteIPsecVPNPeers") != NULL, t[i].want);
+		sk_resp_free(&r);
+		sk_call(&e, "GET", sk_path(id, "/download/log/VPNLogs"), NULL, &r);
+		CU_ASSERT_EQUAL(strstr(sk_str(r.json, "Log"), "VPN disabled") == NULL, t[i].want);
+		sk_resp_free(&r);
+		sk_env_fini(&e);
+	}
+}
+
 UNIT_SUITE(sakura_settings,
+	UNIT_TEST(test_enabled_flag),
 	UNIT_TEST(test_s2s_table),
 	UNIT_TEST(test_peer_limit),
 	UNIT_TEST(test_other_router_settings),
