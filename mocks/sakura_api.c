@@ -1,6 +1,7 @@
 /*
  * sakura_api.c: the handler. Routing, HTTP Basic auth, the raw "?{json}" query, request
- * bodies, envelopes and errors (notes §1), and the appliance endpoints (notes §2.1).
+ * bodies, envelopes and errors (notes §1). The endpoints are in sakura_appliance.c,
+ * sakura_find.c, sakura_actions.c and sakura_vpnlab.c.
  */
 #include "mocks/sakura_int.h"
 
@@ -15,18 +16,6 @@
 #define API_SUFFIX "/api/cloud/1.1/"
 
 /* Everything one request carries into an endpoint. */
-struct call {
-	struct sakura_mock *m;
-	const struct http_request *req;
-	struct http_response *resp;
-	const char *zone;               /* NUL-terminated copy in zone_buf */
-	char zone_buf[8];
-	json_t *body;                   /* parsed JSON body or NULL (owned) */
-	json_t *query;                  /* parsed GET query or NULL (owned) */
-	bool bigint_int;                /* X-Sakura-Bigint-As-Int: 1 */
-	bool pretty;                    /* X-Sakura-API-Beautify */
-};
-
 static const char *header(const struct http_request *req, const char *name)
 {
 	for (size_t i = 0; i < req->nheaders && i < HTTP_MAX_HEADERS; i++)
@@ -101,7 +90,7 @@ void sakura_reply_error(struct sakura_mock *m, struct http_response *resp, int s
 	             false);
 }
 
-static void reply_ok(struct call *c, int status, json_t *extra)
+void sakura_reply_ok(struct sakura_call *c, int status, json_t *extra)
 {
 	json_t *o = extra ? extra : json_object();
 
@@ -170,7 +159,7 @@ json_t *sakura_render_appliance(struct sakura_mock *m, const struct sakura_route
 	return v;
 }
 
-static json_t *appliance_env(struct call *c, const struct sakura_router *r)
+json_t *sakura_appliance_env(struct sakura_call *c, const struct sakura_router *r)
 {
 	return json_pack("{s:o}", "Appliance", sakura_render_appliance(c->m, r, c->bigint_int));
 }
@@ -248,7 +237,7 @@ static int hexval(int ch)
 }
 
 /* Percent-decode len bytes of s ('+' is kept: Go's PathEscape does not use it). */
-static char *pct_decode(const char *s, size_t len)
+char *sakura_pct_decode(const char *s, size_t len)
 {
 	char *out = malloc(len + 1);
 	size_t n = 0;
@@ -271,7 +260,7 @@ static char *pct_decode(const char *s, size_t len)
 }
 
 /* GET parameters: raw JSON after '?' (notes §1.3); percent-decoded when a client encoded it. */
-static int query_parse(struct call *c)
+static int query_parse(struct sakura_call *c)
 {
 	const char *q = c->req->query ? c->req->query : "";
 	size_t len = strlen(q);
@@ -285,7 +274,7 @@ static int query_parse(struct call *c)
 		return 0;
 	json_decref(c->query);
 	c->query = NULL;
-	dec = pct_decode(q, len);
+	dec = sakura_pct_decode(q, len);
 	if (!dec) {
 		sakura_reply_error(c->m, c->resp, 500, NULL, "out of memory");
 		return -ENOMEM;
@@ -306,7 +295,7 @@ static int query_parse(struct call *c)
 	return 0;
 }
 
-static int body_parse(struct call *c)
+static int body_parse(struct sakura_call *c)
 {
 	json_error_t e;
 
@@ -335,7 +324,7 @@ static int body_parse(struct call *c)
 }
 
 /* The "Appliance" object of a body; replies 400 and returns NULL when missing. */
-static json_t *body_appliance(struct call *c)
+json_t *sakura_body_appliance(struct sakura_call *c)
 {
 	json_t *a = json_object_get(c->body, "Appliance");
 
@@ -349,7 +338,7 @@ static json_t *body_appliance(struct call *c)
 
 /* ---- common checks ------------------------------------------------------------------ */
 
-static bool still_creating(struct call *c, const struct sakura_router *r)
+bool sakura_still_creating(struct sakura_call *c, const struct sakura_router *r)
 {
 	if (r->avail != SAKURA_AVAIL_MIGRATING)
 		return false;
@@ -357,812 +346,6 @@ static bool still_creating(struct call *c, const struct sakura_router *r)
 	sakura_reply_error(c->m, c->resp, 409, "still_creating", "appliance %llu is still being "
 	                   "created (Availability: migrating)", (unsigned long long)r->id);
 	return true;
-}
-
-static int check_name_fields(struct call *c, const json_t *a)
-{
-	const char *strs[] = { "Name", "Description" };
-	const json_t *v;
-	size_t i;
-	json_t *t;
-
-	for (size_t k = 0; k < 2; k++) {
-		v = json_object_get(a, strs[k]);
-		if (v && !json_is_string(v)) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "Appliance.%s: expected a "
-			                   "string", strs[k]);
-			return -EINVAL;
-		}
-		if (v && json_string_length(v) > 512) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "Appliance.%s: longer than 512 "
-			                   "characters", strs[k]);
-			return -EINVAL;
-		}
-	}
-	v = json_object_get(a, "Tags");
-	if (v && !json_is_null(v)) {
-		if (!json_is_array(v)) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "Appliance.Tags: expected an "
-			                   "array of strings");
-			return -EINVAL;
-		}
-		json_array_foreach(v, i, t)
-			if (!json_is_string(t)) {
-				sakura_reply_error(c->m, c->resp, 400, NULL, "Appliance.Tags[%zu]: "
-				                   "expected a string", i);
-				return -EINVAL;
-			}
-	}
-	v = json_object_get(a, "Icon");
-	if (v && !json_is_null(v)) {
-		uint64_t id;
-
-		if (!json_is_object(v) || sakura_json_id(json_object_get(v, "ID"), &id)) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "Appliance.Icon: expected null "
-			                   "or {\"ID\":id}");
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-static void copy_name_fields(json_t *doc, const json_t *a)
-{
-	const char *keys[] = { "Name", "Description", "Tags", "Icon" };
-
-	for (size_t k = 0; k < 4; k++) {
-		json_t *v = json_object_get(a, keys[k]);
-
-		if (v)
-			json_object_set(doc, keys[k], v);
-	}
-	if (json_is_null(json_object_get(doc, "Tags")))
-		json_object_set_new(doc, "Tags", json_array());
-}
-
-/* ---- create / read / find / update / delete ------------------------------------------- */
-
-static int zone_id(const char *zone)
-{
-	static const struct { const char *name; int id; } z[] = {
-		{ "tk1a", 21001 }, { "tk1b", 21002 }, { "is1a", 31001 }, { "is1b", 31002 },
-		{ "is1c", 31003 }, { "tk1v", 29001 },     /* IAAS types/zone.go (notes §1.1) */
-	};
-
-	for (size_t i = 0; i < sizeof z / sizeof z[0]; i++)
-		if (!strcmp(z[i].name, zone))
-			return z[i].id;
-	return 0;
-}
-
-static void ipv4_str(uint32_t a, char out[16])
-{
-	snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-}
-
-/* Interfaces[0] of a standard plan: the next address of the shared segment (notes §3.2, §7.5). */
-static json_t *shared_nic(struct sakura_mock *m, uint64_t *host_out)
-{
-	uint32_t mask = m->cfg.shared_masklen == 32 ? 0xffffffffu :
-	                ~(0xffffffffu >> m->cfg.shared_masklen);
-	uint32_t net = m->cfg.shared_net & mask;
-	uint64_t hosts = (uint64_t)(~mask) - 1;
-	char ip[16], nw[16], gw[16];
-
-	if (m->next_host > hosts)
-		return NULL;
-	*host_out = m->next_host;
-	ipv4_str(net + m->next_host, ip);
-	ipv4_str(net, nw);
-	ipv4_str(net + 1, gw);
-	return json_pack("{s:s, s:n, s:n, s:{s:I, s:s, s:s, s:{s:s, s:i, s:s, s:{s:i}}, s:n}}",
-	                 "IPAddress", ip, "UserIPAddress", "HostName",
-	                 "Switch", "ID", (json_int_t)m->shared_switch_id, "Name", "スイッチ",
-	                 "Scope", "shared", "Subnet", "NetworkAddress", nw, "NetworkMaskLen",
-	                 (int)m->cfg.shared_masklen, "DefaultRoute", gw, "Internet",
-	                 "BandWidthMbps", 100, "UserSubnet");
-}
-
-static json_t *user_nic(uint64_t switch_id, const char *scope)
-{
-	return json_pack("{s:n, s:n, s:n, s:{s:I, s:s, s:s, s:n, s:n}}", "IPAddress",
-	                 "UserIPAddress", "HostName", "Switch", "ID", (json_int_t)switch_id,
-	                 "Name", "", "Scope", scope, "Subnet", "UserSubnet");
-}
-
-static void appliance_create(struct call *c)
-{
-	struct sakura_mock *m = c->m;
-	json_t *a = body_appliance(c), *remark, *v, *doc = NULL, *nics = NULL, *settings, *nic0;
-	uint64_t plan = 0, sw = 0, host = 0;
-	int version = 2;
-	char err[384], t[40];
-	struct sakura_router *r;
-
-	if (!a || check_name_fields(c, a))
-		return;
-	v = json_object_get(a, "Class");
-	if (!json_is_string(v) || strcmp(json_string_value(v), "vpcrouter")) {
-		sakura_reply_error(m, c->resp, 400, NULL, "Appliance.Class: this mock serves "
-		                   "\"vpcrouter\" only");
-		return;
-	}
-	if (sakura_json_id(json_object_get(json_object_get(a, "Plan"), "ID"), &plan) ||
-	    plan < 1 || plan > 4) {
-		sakura_reply_error(m, c->resp, 400, NULL, "Appliance.Plan.ID: expected 1 "
-		                   "(standard), 2 (premium), 3 (highspec) or 4 (highspec4000)");
-		return;
-	}
-	remark = json_object_get(a, "Remark");
-	if (remark && !json_is_object(remark)) {
-		sakura_reply_error(m, c->resp, 400, NULL, "Appliance.Remark: expected an object");
-		return;
-	}
-	v = json_object_get(json_object_get(remark, "Router"), "VPCRouterVersion");
-	if (v && !json_is_null(v)) {
-		if (!json_is_integer(v) || (json_integer_value(v) != 1 &&
-		                            json_integer_value(v) != 2)) {
-			sakura_reply_error(m, c->resp, 400, NULL, "Appliance.Remark.Router."
-			                   "VPCRouterVersion: expected 1 or 2");
-			return;
-		}
-		version = (int)json_integer_value(v);
-	}
-	if (plan > 1 && sakura_json_id(json_object_get(json_object_get(remark, "Switch"), "ID"),
-	                               &sw)) {
-		sakura_reply_error(m, c->resp, 400, NULL, "Appliance.Remark.Switch.ID: a premium "
-		                   "or highspec router needs the ID of its internet switch");
-		return;
-	}
-	settings = json_object_get(a, "Settings");
-	if (settings && sakura_settings_check(settings, version, err, sizeof err)) {
-		sakura_reply_error(m, c->resp, 400, NULL, "%s", err);
-		return;
-	}
-	nic0 = plan == 1 ? shared_nic(m, &host) : user_nic(sw, "user");
-	if (!nic0) {
-		sakura_reply_error(m, c->resp, 409, NULL, "the shared segment has no free "
-		                   "address left");
-		return;
-	}
-	r = sakura_router_new(m, c->zone);
-	nics = json_array();
-	doc = json_object();
-	if (!r || !nics || !doc) {
-		json_decref(nic0);
-		goto oom;
-	}
-	json_array_append_new(nics, nic0);
-	for (int i = 1; i < 8; i++)
-		json_array_append_new(nics, json_null());
-	r->version = version;
-	r->created = sakura_now(m);
-	r->status_changed = r->created;
-	sakura_time_format(m, r->created, t, sizeof t);
-	json_object_set_new(doc, "Class", json_string("vpcrouter"));
-	json_object_set_new(doc, "Name", json_string(""));
-	json_object_set_new(doc, "Description", json_string(""));
-	json_object_set_new(doc, "Tags", json_array());
-	json_object_set_new(doc, "Icon", json_null());
-	copy_name_fields(doc, a);
-	json_object_set_new(doc, "Plan", json_pack("{s:I}", "ID", (json_int_t)plan));
-	json_object_set_new(doc, "Remark", json_pack(
-		"{s:{s:i}, s:o, s:o, s:{s:i}, s:{s:I}}",
-		"Router", "VPCRouterVersion", version,
-		"Switch", plan == 1 ? json_pack("{s:s}", "Scope", "shared") :
-		                      json_pack("{s:I}", "ID", (json_int_t)sw),
-		"Servers", json_object_get(remark, "Servers") && plan > 1 ?
-		           json_deep_copy(json_object_get(remark, "Servers")) :
-		           json_pack("[[]]"),
-		"Zone", "ID", zone_id(c->zone), "Plan", "ID", (json_int_t)plan));
-	json_object_set_new(doc, "Settings", settings ? json_deep_copy(settings) :
-	                    json_pack("{s:{}}", "Router"));
-	if (!json_object_get(json_object_get(doc, "Settings"), "Router"))
-		json_object_set_new(json_object_get(doc, "Settings"), "Router", json_object());
-	/* "cloud/appliance/vpc/1" is the standard plan's (notes §3.1); others UNCONFIRMED */
-	json_object_set_new(doc, "ServiceClass", json_sprintf("cloud/appliance/vpc/%u",
-	                                                      (unsigned)plan));
-	json_object_set_new(doc, "CreatedAt", json_string(t));
-	json_object_set_new(doc, "Switch", json_null());
-	json_object_set_new(doc, "Interfaces", nics);
-	nics = NULL;
-	r->doc = doc;
-	if (plan == 1)
-		m->next_host = (uint32_t)host + 1;
-	r->power = SAKURA_POWER_DOWN;
-	r->avail = SAKURA_AVAIL_AVAILABLE;
-	sakura_logf(m, "sakura: appliance %llu: created (version %d, plan %llu, zone %s)",
-	            (unsigned long long)r->id, version, (unsigned long long)plan, c->zone);
-	sakura_avail_set(m, r, SAKURA_AVAIL_MIGRATING, r->created + m->cfg.create_delay);
-	reply_ok(c, 202, json_pack("{s:o, s:s}", "Appliance",
-	                           sakura_render_appliance(m, r, c->bigint_int),
-	                           "Success", "Accepted"));
-	return;
-oom:
-	json_decref(nics);
-	json_decref(doc);
-	if (r)
-		sakura_router_remove(m, r);
-	sakura_reply_error(m, c->resp, 500, NULL, "out of memory");
-}
-
-/* Filter values are url.PathEscape'd strings (notes §1.3). */
-static char *filter_str(const json_t *v)
-{
-	const char *s = json_string_value(v);
-
-	return s ? pct_decode(s, strlen(s)) : NULL;
-}
-
-static bool contains_ci(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; *hay; hay++)
-		if (!strncasecmp(hay, needle, n))
-			return true;
-	return !n;
-}
-
-/* Partial match, words AND-ed (a space or an encoded %20 separates them). */
-static bool match_words(const char *value, const json_t *filter)
-{
-	char *words = filter_str(filter), *save = NULL, *w;
-	bool ok = true;
-
-	if (!words)
-		return false;
-	for (w = strtok_r(words, " ", &save); w && ok; w = strtok_r(NULL, " ", &save))
-		ok = contains_ci(value, w);
-	free(words);
-	return ok;
-}
-
-/* Exact match of any element (OR), or partial words for a plain string. */
-static bool match_field(const char *value, const json_t *filter, bool exact)
-{
-	size_t i;
-	json_t *e;
-
-	if (json_is_string(filter)) {
-		char *d;
-		bool ok;
-
-		if (!exact)
-			return match_words(value, filter);
-		d = filter_str(filter);
-		ok = d && !strcmp(d, value);
-		free(d);
-		return ok;
-	}
-	if (json_is_array(filter)) {
-		json_array_foreach(filter, i, e) {
-			char num[24];
-			const char *s = NULL;
-			char *d = NULL;
-			bool ok;
-
-			if (json_is_integer(e)) {
-				snprintf(num, sizeof num, "%lld", (long long)json_integer_value(e));
-				s = num;
-			} else if (json_is_string(e)) {
-				s = d = filter_str(e);
-			}
-			ok = s && (exact ? !strcmp(s, value) : contains_ci(value, s));
-			free(d);
-			if (ok)
-				return true;
-		}
-		return false;
-	}
-	if (json_is_integer(filter)) {
-		char num[24];
-
-		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(filter));
-		return !strcmp(num, value);
-	}
-	return false;
-}
-
-static bool has_tag(const json_t *tags, const char *tag)
-{
-	size_t i;
-	json_t *t;
-
-	json_array_foreach(tags, i, t)
-		if (json_is_string(t) && !strcmp(json_string_value(t), tag))
-			return true;
-	return false;
-}
-
-/* "Tags.Name": [["t1","t2"]] or ["t1","t2"]: every tag must be present (AND). */
-static bool match_tags(const json_t *tags, const json_t *filter)
-{
-	size_t i;
-	json_t *e;
-
-	if (json_is_string(filter)) {
-		char *d = filter_str(filter);
-		bool ok = d && has_tag(tags, d);
-
-		free(d);
-		return ok;
-	}
-	json_array_foreach(filter, i, e) {
-		if (json_is_array(e)) {
-			if (!match_tags(tags, e))
-				return false;
-		} else {
-			char *d = filter_str(e);
-			bool ok = d && has_tag(tags, d);
-
-			free(d);
-			if (!ok)
-				return false;
-		}
-	}
-	return true;
-}
-
-static bool router_matches(const struct sakura_router *r, const json_t *filter)
-{
-	const char *key;
-	char id[24];
-	json_t *v;
-
-	snprintf(id, sizeof id, "%llu", (unsigned long long)r->id);
-	json_object_foreach((json_t *)filter, key, v) {
-		const json_t *doc = r->doc;
-		bool ok = true;
-
-		if (!strcmp(key, "ID"))
-			ok = match_field(id, v, true);
-		else if (!strcmp(key, "Name"))
-			ok = match_field(json_string_value(json_object_get(doc, "Name")), v, false);
-		else if (!strcmp(key, "Description"))
-			ok = match_field(json_string_value(json_object_get(doc, "Description")), v,
-			                 false);
-		else if (!strcmp(key, "Class"))
-			ok = match_field("vpcrouter", v, false);
-		else if (!strcmp(key, "Tags.Name") || !strcmp(key, "Tags"))
-			ok = match_tags(json_object_get(doc, "Tags"), v);
-		else if (!strcmp(key, "Availability"))
-			ok = match_field(r->avail == SAKURA_AVAIL_MIGRATING ? "migrating" :
-			                 "available", v, true);
-		else if (!strcmp(key, "Instance.Status"))
-			ok = match_field(sakura_status_text(r->power), v, true);
-		/* other keys: ignored, as IAAS's fake driver does (notes §6) */
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-struct sort_key {
-	char field[16];
-	bool desc;
-};
-
-static int sort_cmp(const struct sakura_router *a, const struct sakura_router *b,
-                    const struct sort_key *keys, size_t nkeys)
-{
-	for (size_t k = 0; k < nkeys; k++) {
-		int d = 0;
-
-		if (!strcmp(keys[k].field, "ID"))
-			d = a->id < b->id ? -1 : a->id > b->id;
-		else if (!strcmp(keys[k].field, "Name"))
-			d = strcmp(json_string_value(json_object_get(a->doc, "Name")),
-			           json_string_value(json_object_get(b->doc, "Name")));
-		else if (!strcmp(keys[k].field, "CreatedAt"))
-			d = a->created < b->created ? -1 : a->created > b->created;
-		if (d)
-			return keys[k].desc ? -d : d;
-	}
-	return 0;
-}
-
-static int find_params(struct call *c, long long *from, long long *count, json_t **filter,
-                       struct sort_key *keys, size_t *nkeys)
-{
-	const json_t *q = c->query, *v, *s;
-	const char *names[] = { "From", "Count" };
-	long long *dst[] = { from, count };
-	size_t i;
-
-	*from = *count = 0;
-	*filter = NULL;
-	*nkeys = 0;
-	for (int k = 0; k < 2; k++) {
-		v = json_object_get(q, names[k]);
-		if (!v || json_is_null(v))
-			continue;
-		if (!json_is_integer(v) || json_integer_value(v) < 0) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "query.%s: expected an integer "
-			                   ">= 0", names[k]);
-			return -EINVAL;
-		}
-		*dst[k] = json_integer_value(v);
-	}
-	v = json_object_get(q, "Filter");
-	if (v && !json_is_null(v)) {
-		if (!json_is_object(v)) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "query.Filter: expected an "
-			                   "object");
-			return -EINVAL;
-		}
-		*filter = (json_t *)v;
-	}
-	v = json_object_get(q, "Sort");
-	if (json_is_string(v) || (v && !json_is_null(v) && !json_is_array(v))) {
-		if (!json_is_string(v)) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "query.Sort: expected an array "
-			                   "of field names");
-			return -EINVAL;
-		}
-	}
-	for (i = 0; v && i < (json_is_array(v) ? json_array_size(v) : 1); i++) {
-		const char *f;
-
-		s = json_is_array(v) ? json_array_get(v, i) : v;
-		f = json_string_value(s);
-		if (!f) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "query.Sort[%zu]: expected a "
-			                   "string", i);
-			return -EINVAL;
-		}
-		if (*nkeys == 4)
-			break;
-		keys[*nkeys].desc = *f == '-';
-		f += *f == '-';
-		if (strcmp(f, "ID") && strcmp(f, "Name") && strcmp(f, "CreatedAt")) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "query.Sort[%zu]: '%.32s': "
-			                   "vpnlab sorts by ID, Name or CreatedAt", i, f);
-			return -EINVAL;
-		}
-		snprintf(keys[*nkeys].field, sizeof keys[0].field, "%s", f);
-		(*nkeys)++;
-	}
-	return 0;
-}
-
-static void appliance_find(struct call *c)
-{
-	struct sakura_mock *m = c->m;
-	struct sakura_router **hits;
-	struct sort_key keys[4];
-	long long from, count;
-	size_t nkeys, n = 0, shown = 0;
-	json_t *filter, *list;
-
-	if (find_params(c, &from, &count, &filter, keys, &nkeys))
-		return;
-	hits = calloc(m->nrouters + 1, sizeof *hits);
-	list = json_array();
-	if (!hits || !list) {
-		free(hits);
-		json_decref(list);
-		sakura_reply_error(m, c->resp, 500, NULL, "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < m->nrouters; i++)
-		if (!strcmp(m->routers[i]->zone, c->zone) &&
-		    (!filter || router_matches(m->routers[i], filter)))
-			hits[n++] = m->routers[i];
-	/* insertion sort: stable, and lists are small */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && sort_cmp(hits[j - 1], hits[j], keys, nkeys) > 0; j--) {
-			struct sakura_router *t = hits[j];
-
-			hits[j] = hits[j - 1];
-			hits[j - 1] = t;
-		}
-	for (size_t i = (size_t)from; i < n && (count == 0 || (long long)shown < count); i++) {
-		json_array_append_new(list, sakura_render_appliance(m, hits[i], c->bigint_int));
-		shown++;
-	}
-	free(hits);
-	/* the list envelope (notes §1.4) */
-	sakura_reply(c->resp, 200, json_pack("{s:I, s:I, s:I, s:o}", "Total", (json_int_t)n,
-	                                     "From", (json_int_t)from, "Count",
-	                                     (json_int_t)shown, "Appliances", list), c->pretty);
-}
-
-static void appliance_update(struct call *c, struct sakura_router *r)
-{
-	json_t *a = body_appliance(c), *v, *settings;
-	char err[384], hash[33] = "";
-	uint64_t plan;
-
-	if (!a || check_name_fields(c, a) || still_creating(c, r))
-		return;
-	v = json_object_get(json_object_get(json_object_get(a, "Remark"), "Router"),
-	                    "VPCRouterVersion");
-	if (v && !json_equal(v, json_object_get(json_object_get(json_object_get(r->doc, "Remark"),
-	                                                        "Router"), "VPCRouterVersion"))) {
-		sakura_reply_error(c->m, c->resp, 400, NULL, "Appliance.Remark.Router."
-		                   "VPCRouterVersion: fixed at creation (version %d)", r->version);
-		return;
-	}
-	v = json_object_get(a, "Class");
-	if (v && !(json_is_string(v) && !strcmp(json_string_value(v), "vpcrouter"))) {
-		sakura_reply_error(c->m, c->resp, 400, NULL, "Appliance.Class: cannot be changed");
-		return;
-	}
-	v = json_object_get(json_object_get(a, "Plan"), "ID");
-	if (v && (sakura_json_id(v, &plan) ||
-	          (json_int_t)plan != json_integer_value(json_object_get(json_object_get(r->doc,
-	                                                                 "Plan"), "ID")))) {
-		sakura_reply_error(c->m, c->resp, 400, NULL, "Appliance.Plan.ID: the plan cannot "
-		                   "be changed");
-		return;
-	}
-	settings = json_object_get(a, "Settings");
-	if (settings) {
-		const json_t *sent = json_object_get(a, "SettingsHash");
-
-		if (sakura_settings_check(settings, r->version, err, sizeof err)) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "%s", err);
-			return;
-		}
-		if (sent && !json_is_null(sent) && !json_is_string(sent)) {
-			sakura_reply_error(c->m, c->resp, 400, NULL, "Appliance.SettingsHash: "
-			                   "expected a string");
-			return;
-		}
-		sakura_settings_hash(json_object_get(r->doc, "Settings"), hash);
-		/* vpnlab's choice (notes §8: reaction UNCONFIRMED): a stale hash loses the race */
-		if (json_string_length(sent) && strcmp(json_string_value(sent), hash)) {
-			sakura_reply_error(c->m, c->resp, 409, NULL, "Appliance.SettingsHash: '%.40s' "
-			                   "is stale, the settings changed since it was read "
-			                   "(now %s); read the appliance again",
-			                   json_string_value(sent), hash);
-			return;
-		}
-	}
-	copy_name_fields(r->doc, a);
-	if (settings) {
-		json_t *copy = json_deep_copy(settings);
-
-		if (!json_object_get(copy, "Router") || json_is_null(json_object_get(copy, "Router")))
-			json_object_set_new(copy, "Router", json_object());
-		json_object_set_new(r->doc, "Settings", copy);
-	}
-	reply_ok(c, 200, appliance_env(c, r));
-}
-
-static void appliance_delete(struct call *c, struct sakura_router *r)
-{
-	json_t *env;
-
-	if (still_creating(c, r))
-		return;
-	/* vpnlab's choice (notes §8): clients always stop it first */
-	if (r->power != SAKURA_POWER_DOWN) {
-		sakura_reply_error(c->m, c->resp, 409, NULL, "appliance %llu is %s: shut it down "
-		                   "first", (unsigned long long)r->id, sakura_power_name(r->power));
-		return;
-	}
-	env = appliance_env(c, r);
-	sakura_logf(c->m, "sakura: appliance %llu: deleted", (unsigned long long)r->id);
-	sakura_router_remove(c->m, r);
-	reply_ok(c, 200, env);
-}
-
-/* ---- actions ------------------------------------------------------------------------ */
-
-static void router_config(struct call *c, struct sakura_router *r)
-{
-	if (still_creating(c, r))
-		return;
-	if (r->power == SAKURA_POWER_UP && !r->stuck)
-		sakura_router_apply(c->m, r, SAKURA_APPLY_CONFIG);
-	else if (r->stuck)
-		sakura_logf(c->m, "sakura: appliance %llu: /config ignored: the router is stuck",
-		            (unsigned long long)r->id);
-	/* down or in transition: the boot applies the saved settings (notes §7.4) */
-	reply_ok(c, 200, NULL);
-}
-
-static void power_on(struct call *c, struct sakura_router *r)
-{
-	if (still_creating(c, r))
-		return;
-	if (r->power != SAKURA_POWER_DOWN) {
-		sakura_reply_error(c->m, c->resp, 409, NULL, "appliance %llu is already %s",
-		                   (unsigned long long)r->id, sakura_power_name(r->power));
-		return;
-	}
-	sakura_power_set(c->m, r, SAKURA_POWER_BOOTING, sakura_now(c->m) + c->m->cfg.boot_delay);
-	reply_ok(c, 200, NULL);
-}
-
-static void power_off(struct call *c, struct sakura_router *r)
-{
-	const json_t *force = json_object_get(c->body, "Force");
-	lab_ns delay;
-
-	if (force && !json_is_boolean(force)) {
-		sakura_reply_error(c->m, c->resp, 400, NULL, "Force: expected true or false");
-		return;
-	}
-	if (still_creating(c, r))
-		return;
-	if (r->power != SAKURA_POWER_UP && r->power != SAKURA_POWER_BOOTING) {
-		sakura_reply_error(c->m, c->resp, 409, NULL, "appliance %llu is %s",
-		                   (unsigned long long)r->id, sakura_power_name(r->power));
-		return;
-	}
-	delay = json_is_true(force) ? c->m->cfg.force_stop_delay : c->m->cfg.stop_delay;
-	sakura_power_set(c->m, r, SAKURA_POWER_CLEANING, sakura_now(c->m) + delay);
-	reply_ok(c, 200, NULL);
-}
-
-static void power_reset(struct call *c, struct sakura_router *r)
-{
-	if (still_creating(c, r))
-		return;
-	if (r->power != SAKURA_POWER_UP) {
-		sakura_reply_error(c->m, c->resp, 409, NULL, "appliance %llu is %s: reset needs "
-		                   "it up", (unsigned long long)r->id, sakura_power_name(r->power));
-		return;
-	}
-	for (size_t i = 0; i < r->npeers; i++)
-		r->peers[i].up = false;
-	if (c->m->have_gw && c->m->gw.powered_off)
-		c->m->gw.powered_off(c->m->gw.ctx, r->id);
-	sakura_power_set(c->m, r, SAKURA_POWER_BOOTING, sakura_now(c->m) + c->m->cfg.boot_delay);
-	reply_ok(c, 200, NULL);
-}
-
-/* {"Router":{...}} (notes §4) */
-static void router_status(struct call *c, struct sakura_router *r)
-{
-	json_t *logs = json_array(), *peers = json_array(), *router;
-	size_t first = r->nlog > 100 ? r->nlog - 100 : 0;
-
-	if (!r->stuck)
-		for (size_t i = first; i < r->nlog; i++)
-			json_array_append_new(logs, json_string(r->log[(r->log_head + i) %
-			                                              SAKURA_MAX_LOG]));
-	for (size_t i = 0; i < r->npeers; i++) {
-		bool up = r->peers[i].up && r->power == SAKURA_POWER_UP && !r->stuck;
-
-		json_array_append_new(peers, json_pack("{s:s, s:s}", "Status", up ? "UP" : "DOWN",
-		                                       "Peer", r->peers[i].peer));
-	}
-	router = json_pack("{s:[], s:[], s:o, s:i}", "FirewallReceiveLogs", "FirewallSendLogs",
-	                   "VPNLogs", logs, "SessionCount", 0);
-	if (router && r->npeers)
-		json_object_set(router, "SiteToSiteIPsecVPNPeers", peers);
-	json_decref(peers);
-	reply_ok(c, 200, json_pack("{s:o}", "Router", router));
-}
-
-/* {"Log":"line\n...","is_ok":true} (notes §1.4, libsacloud #821) */
-static void router_logs(struct call *c, struct sakura_router *r)
-{
-	size_t len = 1;
-	char *text, *p;
-
-	if (r->stuck) {
-		/* seeds/002: "ログなども見れない状態"; the real error is UNCONFIRMED */
-		sakura_reply_error(c->m, c->resp, 500, NULL, "VPN logs are unavailable: appliance "
-		                   "%llu has not come up since its migration",
-		                   (unsigned long long)r->id);
-		return;
-	}
-	for (size_t i = 0; i < r->nlog; i++)
-		len += strlen(r->log[(r->log_head + i) % SAKURA_MAX_LOG]) + 1;
-	text = p = malloc(len);
-	if (!text) {
-		sakura_reply_error(c->m, c->resp, 500, NULL, "out of memory");
-		return;
-	}
-	*p = '\0';
-	for (size_t i = 0; i < r->nlog; i++) {
-		const char *l = r->log[(r->log_head + i) % SAKURA_MAX_LOG];
-		size_t n = strlen(l);
-
-		memcpy(p, l, n);
-		p[n] = '\n';
-		p += n + 1;
-	}
-	*p = '\0';
-	reply_ok(c, 200, json_pack("{s:s}", "Log", text));
-	free(text);
-}
-
-static void router_ping(struct call *c, struct sakura_router *r, const char *dest)
-{
-	char out[2048] = "", *save = NULL, *line;
-	uint32_t a;
-	json_t *res;
-	int rc;
-
-	if (sakura_ipv4_parse(dest, &a)) {
-		sakura_reply_error(c->m, c->resp, 400, NULL, "ping: '%.64s' is not an IPv4 "
-		                   "address", dest);
-		return;
-	}
-	if (still_creating(c, r))
-		return;
-	if (r->power != SAKURA_POWER_UP) {
-		sakura_reply_error(c->m, c->resp, 409, NULL, "appliance %llu is %s: ping needs it "
-		                   "up", (unsigned long long)r->id, sakura_power_name(r->power));
-		return;
-	}
-	if (c->m->have_gw && c->m->gw.ping) {
-		rc = c->m->gw.ping(c->m->gw.ctx, r->id, dest, out, sizeof out);
-		if (rc) {
-			sakura_reply_error(c->m, c->resp, 500, NULL, "ping %s failed: %s", dest,
-			                   strerror(-rc));
-			return;
-		}
-	} else {
-		snprintf(out, sizeof out, "vpnlab: no gateway attached, ping to %s not sent",
-		         dest);
-	}
-	res = json_array();
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		json_array_append_new(res, json_string(line));
-	reply_ok(c, 200, json_pack("{s:o}", "Result", res));
-}
-
-static int nic_index(struct call *c, const char *s, long *out)
-{
-	char *end;
-	long n = strtol(s, &end, 10);
-
-	if (end == s || *end || n < 1 || n > 7 || !isdigit((unsigned char)*s)) {
-		sakura_reply_error(c->m, c->resp, 400, NULL, "interface index '%.16s': expected 1 "
-		                   "to 7 (0 is the public side)", s);
-		return -EINVAL;
-	}
-	*out = n;
-	return 0;
-}
-
-static void nic_connect(struct call *c, struct sakura_router *r, const char *idx,
-                        const char *swid)
-{
-	json_t *nics = json_object_get(r->doc, "Interfaces"), *sw = json_string(swid);
-	uint64_t id = 0;
-	long n;
-	int bad = sakura_json_id(sw, &id);
-
-	json_decref(sw);
-	if (nic_index(c, idx, &n))
-		return;
-	if (bad) {
-		sakura_reply_error(c->m, c->resp, 400, NULL, "switch ID '%.24s': expected a "
-		                   "number", swid);
-		return;
-	}
-	if (still_creating(c, r))
-		return;
-	if (!json_is_null(json_array_get(nics, (size_t)n))) {
-		sakura_reply_error(c->m, c->resp, 400, NULL, "interface %ld is already connected",
-		                   n);
-		return;
-	}
-	json_array_set_new(nics, (size_t)n, user_nic(id, "user"));
-	reply_ok(c, 200, NULL);
-}
-
-static void nic_disconnect(struct call *c, struct sakura_router *r, const char *idx)
-{
-	json_t *nics = json_object_get(r->doc, "Interfaces");
-	long n;
-
-	if (nic_index(c, idx, &n) || still_creating(c, r))
-		return;
-	if (json_is_null(json_array_get(nics, (size_t)n))) {
-		sakura_reply_error(c->m, c->resp, 400, NULL, "interface %ld is not connected", n);
-		return;
-	}
-	json_array_set_new(nics, (size_t)n, json_null());
-	reply_ok(c, 200, NULL);
 }
 
 /* ---- routing ------------------------------------------------------------------------ */
@@ -1187,13 +370,13 @@ static bool is(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
-static void not_allowed(struct call *c)
+static void not_allowed(struct sakura_call *c)
 {
 	sakura_reply_error(c->m, c->resp, 405, NULL, "%s is not allowed on %.200s",
 	                   c->req->method, c->req->path);
 }
 
-static struct sakura_router *lookup(struct call *c, const char *idtext)
+static struct sakura_router *lookup(struct sakura_call *c, const char *idtext)
 {
 	json_t *s = json_string(idtext);
 	struct sakura_router *r = NULL;
@@ -1209,7 +392,7 @@ static struct sakura_router *lookup(struct call *c, const char *idtext)
 }
 
 /* segs after ".../api/cloud/1.1/" */
-static void route_api(struct call *c, char **s, size_t n)
+static void route_api(struct sakura_call *c, char **s, size_t n)
 {
 	const char *meth = c->req->method;
 	struct sakura_router *r;
@@ -1221,9 +404,9 @@ static void route_api(struct call *c, char **s, size_t n)
 	}
 	if (n == 1) {
 		if (is(meth, "GET"))
-			appliance_find(c);
+			sakura_appliance_find(c);
 		else if (is(meth, "POST"))
-			appliance_create(c);
+			sakura_appliance_create(c);
 		else
 			not_allowed(c);
 		return;
@@ -1233,38 +416,38 @@ static void route_api(struct call *c, char **s, size_t n)
 		return;
 	if (n == 2) {
 		if (is(meth, "GET"))
-			reply_ok(c, 200, appliance_env(c, r));
+			sakura_reply_ok(c, 200, sakura_appliance_env(c, r));
 		else if (is(meth, "PUT"))
-			appliance_update(c, r);
+			sakura_appliance_update(c, r);
 		else if (is(meth, "DELETE"))
-			appliance_delete(c, r);
+			sakura_appliance_delete(c, r);
 		else
 			not_allowed(c);
 	} else if (n == 3 && is(s[2], "config")) {
-		is(meth, "PUT") ? router_config(c, r) : not_allowed(c);
+		is(meth, "PUT") ? sakura_router_config(c, r) : not_allowed(c);
 	} else if (n == 3 && is(s[2], "power")) {
 		if (is(meth, "PUT"))
-			power_on(c, r);
+			sakura_power_on(c, r);
 		else if (is(meth, "DELETE"))
-			power_off(c, r);
+			sakura_power_off(c, r);
 		else
 			not_allowed(c);
 	} else if (n == 3 && is(s[2], "reset")) {
-		is(meth, "PUT") ? power_reset(c, r) : not_allowed(c);
+		is(meth, "PUT") ? sakura_power_reset(c, r) : not_allowed(c);
 	} else if (n == 3 && is(s[2], "status")) {
-		is(meth, "GET") ? router_status(c, r) : not_allowed(c);
+		is(meth, "GET") ? sakura_router_status(c, r) : not_allowed(c);
 	} else if (n == 5 && is(s[2], "download") && is(s[3], "log") && is(s[4], "VPNLogs")) {
-		is(meth, "GET") ? router_logs(c, r) : not_allowed(c);
+		is(meth, "GET") ? sakura_router_logs(c, r) : not_allowed(c);
 	} else if (n == 5 && is(s[2], "vpcrouter") && is(s[3], "ping")) {
-		is(meth, "POST") ? router_ping(c, r, s[4]) : not_allowed(c);
+		is(meth, "POST") ? sakura_router_ping(c, r, s[4]) : not_allowed(c);
 	} else if (n == 7 && is(s[2], "interface") && is(s[4], "to") && is(s[5], "switch")) {
-		is(meth, "PUT") ? nic_connect(c, r, s[3], s[6]) : not_allowed(c);
+		is(meth, "PUT") ? sakura_nic_connect(c, r, s[3], s[6]) : not_allowed(c);
 	} else if (n == 6 && is(s[2], "interface") && is(s[4], "to") && is(s[5], "switch")) {
-		is(meth, "DELETE") ? nic_disconnect(c, r, s[3]) : not_allowed(c);
+		is(meth, "DELETE") ? sakura_nic_disconnect(c, r, s[3]) : not_allowed(c);
 	} else if ((n == 4 && is(s[3], "monitor") && (is(s[2], "cpu") || is(s[2], "interface"))) ||
 	           (n == 5 && is(s[2], "interface") && is(s[4], "monitor"))) {
 		/* no traffic samples in vpnlab: an empty series (notes §2.1 shape) */
-		is(meth, "GET") ? reply_ok(c, 200, json_pack("{s:{}}", "Data")) : not_allowed(c);
+		is(meth, "GET") ? sakura_reply_ok(c, 200, json_pack("{s:{}}", "Data")) : not_allowed(c);
 	} else {
 		sakura_reply_error(c->m, c->resp, 404, NULL, "no such resource: %.200s",
 		                   c->req->path);
@@ -1272,7 +455,7 @@ static void route_api(struct call *c, char **s, size_t n)
 }
 
 /* If path is prefix + "/" + zone + ..., take the zone and return what follows it. */
-static const char *strip_zone(struct call *c, const char *path, const char *prefix)
+static const char *strip_zone(struct sakura_call *c, const char *path, const char *prefix)
 {
 	size_t pl = strlen(prefix), zl;
 	const char *z;
@@ -1291,7 +474,7 @@ static const char *strip_zone(struct call *c, const char *path, const char *pref
 
 void sakura_mock_handle(void *mock, const struct http_request *req, struct http_response *resp)
 {
-	struct call c = { .m = mock, .req = req, .resp = resp };
+	struct sakura_call c = { .m = mock, .req = req, .resp = resp };
 	const char *path = req->path ? req->path : "", *rest, *bi;
 	bool vpnlab = false;
 	char *copy = NULL, *segs[MAX_SEGS];
@@ -1362,3 +545,4 @@ out:
 	json_decref(c.body);
 	json_decref(c.query);
 }
+

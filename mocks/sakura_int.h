@@ -121,6 +121,49 @@ void sakura_reply_error(struct sakura_mock *m, struct http_response *resp, int s
 json_t *sakura_render_appliance(struct sakura_mock *m, const struct sakura_router *r,
                                 bool bigint_int);
 
+/* sakura_api.c: one request as the endpoint files see it */
+struct sakura_call {
+	struct sakura_mock *m;
+	const struct http_request *req;
+	struct http_response *resp;
+	const char *zone;               /* NUL-terminated copy in zone_buf */
+	char zone_buf[8];
+	json_t *body;                   /* parsed JSON body or NULL (owned) */
+	json_t *query;                  /* parsed GET query or NULL (owned) */
+	bool bigint_int;                /* X-Sakura-Bigint-As-Int: 1 */
+	bool pretty;                    /* X-Sakura-API-Beautify */
+};
+
+void sakura_reply_ok(struct sakura_call *c, int status, json_t *extra);
+json_t *sakura_appliance_env(struct sakura_call *c, const struct sakura_router *r);
+/* 409 still_creating while Availability is migrating; true when it replied. */
+bool sakura_still_creating(struct sakura_call *c, const struct sakura_router *r);
+/* The "Appliance" object of the body; replies 400 and returns NULL when missing. */
+json_t *sakura_body_appliance(struct sakura_call *c);
+/* Percent-decode len bytes (malloc'd, caller frees; NULL when out of memory). */
+char *sakura_pct_decode(const char *s, size_t len);
+
+/* sakura_appliance.c */
+void sakura_appliance_create(struct sakura_call *c);
+void sakura_appliance_update(struct sakura_call *c, struct sakura_router *r);
+void sakura_appliance_delete(struct sakura_call *c, struct sakura_router *r);
+json_t *sakura_user_nic(uint64_t switch_id, const char *scope);
+
+/* sakura_find.c */
+void sakura_appliance_find(struct sakura_call *c);
+
+/* sakura_actions.c */
+void sakura_router_config(struct sakura_call *c, struct sakura_router *r);
+void sakura_power_on(struct sakura_call *c, struct sakura_router *r);
+void sakura_power_off(struct sakura_call *c, struct sakura_router *r);
+void sakura_power_reset(struct sakura_call *c, struct sakura_router *r);
+void sakura_router_status(struct sakura_call *c, struct sakura_router *r);
+void sakura_router_logs(struct sakura_call *c, struct sakura_router *r);
+void sakura_router_ping(struct sakura_call *c, struct sakura_router *r, const char *dest);
+void sakura_nic_connect(struct sakura_call *c, struct sakura_router *r, const char *idx,
+                        const char *swid);
+void sakura_nic_disconnect(struct sakura_call *c, struct sakura_router *r, const char *idx);
+
 /* sakura_vpnlab.c: vpnlab's own endpoints; segs are the path segments after
  * {vpnlab_prefix}/{zone}/appliance/{id}/. */
 void sakura_vpnlab_route(struct sakura_mock *m, struct sakura_router *r, const char *method,
