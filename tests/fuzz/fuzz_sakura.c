@@ -5,6 +5,9 @@
  * body. "{ID}" in the path stands for a router that exists (created, available, booted, with
  * one S2S peer), so mutations reach the deep endpoints. Each input gets a fresh mock; every
  * answer must be a JSON body with a status the API uses.
+ *
+ * A first byte of 0xff makes the rest a state file for sakura_mock_load() (the other parser
+ * of the module); a load that succeeds must leave a mock that answers and saves.
  */
 #include "tests/fuzz/fuzz.h"
 
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mocks/sakura.h"
 
@@ -91,6 +95,47 @@ static int setup(struct fz *f, char *id, size_t idlen)
 	return 0;
 }
 
+static const char *state_path(void)
+{
+	static char path[64];
+
+	if (!path[0])
+		snprintf(path, sizeof path, "/tmp/vpnlab-fuzz-sakura-%d.json", (int)getpid());
+	return path;
+}
+
+static void fuzz_state(struct fz *f, const uint8_t *data, size_t size)
+{
+	char err[512];
+	FILE *fp = fopen(state_path(), "wb");
+	int st;
+
+	if (!fp)
+		return;
+	fwrite(data, 1, size, fp);
+	fclose(fp);
+	if (sakura_mock_load(f->m, state_path(), err, sizeof err) == 0) {
+		f->now += lab_sec(5);
+		sakura_mock_advance(f->m);
+		call(f, "GET", "/cloud/zone/is1a/api/cloud/1.1/appliance", "", NULL, 0, &st, NULL,
+		     0);
+		if (st != 200)
+			abort();
+		for (size_t i = 0; i < sakura_mock_count(f->m); i++) {
+			char path[128];
+
+			snprintf(path, sizeof path, "/cloud/zone/is1a/api/cloud/1.1/appliance/%llu"
+			         "/status", (unsigned long long)sakura_mock_id_at(f->m, i));
+			call(f, "GET", path, "", NULL, 0, NULL, NULL, 0);
+		}
+		if (sakura_mock_save(f->m, state_path(), err, sizeof err))
+			abort();
+	} else if (!err[0]) {
+		abort();                /* every failure says why */
+	}
+	unlink(state_path());
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char line[512], path[600], id[24], *q, *sp, *tok;
@@ -103,6 +148,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (setup(&f, id, sizeof id))
 		return 0;
+	if (data[0] == 0xff) {
+		fuzz_state(&f, data + 1, size - 1);
+		goto out;
+	}
 	f.now += (lab_ns)data[0] * lab_ms(100);
 	data++;
 	size--;
@@ -173,15 +222,52 @@ static const char *const seed_text[] = {
 	"\x00" "PUT " V "/vpn/reconnect\n",
 };
 
+/* A state file as the mock saves it: a booted router with a peer, and one migrating. */
+static uint8_t *saved_state(size_t *len)
+{
+	struct fz f;
+	char id[24], err[256];
+	uint8_t *buf = NULL;
+	FILE *fp;
+	long n;
+
+	*len = 0;
+	if (setup(&f, id, sizeof id))
+		return NULL;
+	call(&f, "POST", "/cloud/zone/is1a/api/cloud/1.1/appliance", "",
+	     (const uint8_t *)SETTINGS, strlen(SETTINGS), NULL, NULL, 0);
+	if (sakura_mock_save(f.m, state_path(), err, sizeof err) == 0 &&
+	    (fp = fopen(state_path(), "rb")) != NULL) {
+		fseek(fp, 0, SEEK_END);
+		n = ftell(fp);
+		rewind(fp);
+		buf = n > 0 ? malloc((size_t)n + 1) : NULL;
+		if (buf && fread(buf + 1, 1, (size_t)n, fp) == (size_t)n) {
+			buf[0] = 0xff;
+			*len = (size_t)n + 1;
+		}
+		fclose(fp);
+	}
+	unlink(state_path());
+	sakura_mock_free(f.m);
+	return buf;
+}
+
 const struct fuzz_seed *fuzz_seeds(size_t *n)
 {
-	static struct fuzz_seed seeds[sizeof seed_text / sizeof seed_text[0]];
+	static struct fuzz_seed seeds[sizeof seed_text / sizeof seed_text[0] + 1];
+	static size_t count;
 
-	for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
-		/* the leading clock byte may be NUL: the text starts after it */
-		seeds[i].data = (const uint8_t *)seed_text[i];
-		seeds[i].len = 1 + strlen(seed_text[i] + 1);
+	if (!count) {
+		for (size_t i = 0; i < sizeof seed_text / sizeof seed_text[0]; i++) {
+			/* the leading clock byte may be NUL: the text starts after it */
+			seeds[count].data = (const uint8_t *)seed_text[i];
+			seeds[count++].len = 1 + strlen(seed_text[i] + 1);
+		}
+		seeds[count].data = saved_state(&seeds[count].len);   /* kept for the run */
+		if (seeds[count].data)
+			count++;
 	}
-	*n = sizeof seeds / sizeof seeds[0];
+	*n = count;
 	return seeds;
 }
