@@ -109,12 +109,46 @@ fail:
 	return rc;
 }
 
+/* Secrets the settings carry (S2S and L2TP pre-shared keys, remote-access passwords). */
+static bool secret_key(const char *key)
+{
+	return !strcmp(key, "PreSharedSecret") || !strcmp(key, "Password");
+}
+
+void sakura_json_wipe_secrets(json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	/* only a tree nobody else holds: wiping a shared string would corrupt the other */
+	if (!v || v->refcount != 1)
+		return;
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, x) {
+			if (secret_key(key) && json_is_string(x) && x->refcount == 1)
+				OPENSSL_cleanse((char *)json_string_value(x), json_string_length(x));
+			else
+				sakura_json_wipe_secrets(x);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			sakura_json_wipe_secrets(x);
+	}
+}
+
+void sakura_json_drop(json_t *v)
+{
+	sakura_json_wipe_secrets(v);
+	json_decref(v);
+}
+
 void sakura_router_free(struct sakura_router *r)
 {
 	if (!r)
 		return;
-	json_decref(r->doc);
-	json_decref(r->running);
+	sakura_json_drop(r->doc);
+	sakura_json_drop(r->running);
 	for (size_t i = 0; i < r->nlog; i++)
 		free(r->log[(r->log_head + i) % SAKURA_MAX_LOG]);
 	free(r);
@@ -457,7 +491,7 @@ void sakura_router_apply(struct sakura_mock *m, struct sakura_router *r,
 		json_t *copy = router ? json_deep_copy(router) : json_object();
 
 		if (copy) {
-			json_decref(r->running);
+			sakura_json_drop(r->running);
 			r->running = copy;
 		}
 	}

@@ -542,7 +542,7 @@ void sakura_mock_handle(void *mock, const struct http_request *req, struct http_
 	}
 out:
 	free(copy);
-	json_decref(c.body);
+	sakura_json_drop(c.body);
 	json_decref(c.query);
 }
 

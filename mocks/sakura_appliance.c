@@ -296,6 +296,7 @@ void sakura_appliance_update(struct sakura_call *c, struct sakura_router *r)
 
 		if (!json_object_get(copy, "Router") || json_is_null(json_object_get(copy, "Router")))
 			json_object_set_new(copy, "Router", json_object());
+		sakura_json_wipe_secrets(json_object_get(r->doc, "Settings"));
 		json_object_set_new(r->doc, "Settings", copy);
 	}
 	sakura_reply_ok(c, 200, sakura_appliance_env(c, r));

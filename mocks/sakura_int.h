@@ -96,6 +96,10 @@ void sakura_serial_new(struct sakura_mock *m, char out[33]);
 void sakura_time_format(const struct sakura_mock *m, lab_ns t, char *buf, size_t len);
 /* MD5 of the canonical Settings JSON: 32 hex digits like the real SettingsHash. */
 int sakura_settings_hash(const json_t *settings, char out[33]);
+/* Wipe the secrets in a JSON tree only this caller holds, then release it (keys in memory
+ * are cleansed on every path, STYLE.md 6). */
+void sakura_json_wipe_secrets(json_t *v);
+void sakura_json_drop(json_t *v);
 bool sakura_zone_valid(const struct sakura_mock *m, const char *zone, size_t len);
 
 /* sakura_settings.c: validation and intent */

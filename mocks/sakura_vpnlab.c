@@ -107,6 +107,7 @@ static void import(struct sakura_mock *m, struct sakura_router *r, const json_t 
 	}
 	if (!json_is_object(json_object_get(copy, "Router")))
 		json_object_set_new(copy, "Router", json_object());
+	sakura_json_wipe_secrets(json_object_get(r->doc, "Settings"));
 	json_object_set_new(r->doc, "Settings", copy);
 	if (r->stuck && r->power == SAKURA_POWER_DOWN) {
 		r->repaired = true;
