@@ -220,11 +220,14 @@ void sakura_appliance_create(struct sakura_call *c)
 	r->doc = doc;
 	if (plan == 1)
 		m->next_host = (uint32_t)host + 1;
+	/* born migrating and down (notes §2.4): a start state, not a transition */
 	r->power = SAKURA_POWER_DOWN;
-	r->avail = SAKURA_AVAIL_AVAILABLE;
-	sakura_logf(m, "sakura: appliance %llu: created (version %d, plan %llu, zone %s)",
-	            (unsigned long long)r->id, version, (unsigned long long)plan, c->zone);
-	sakura_avail_set(m, r, SAKURA_AVAIL_MIGRATING, r->created + m->cfg.create_delay);
+	r->power_until = LAB_NEVER;
+	r->avail = SAKURA_AVAIL_MIGRATING;
+	r->avail_until = r->created + m->cfg.create_delay;
+	sakura_logf(m, "sakura: appliance %llu: created (version %d, plan %llu, zone %s): "
+	            "migrating, down", (unsigned long long)r->id, version,
+	            (unsigned long long)plan, c->zone);
 	sakura_reply_ok(c, 202, json_pack("{s:o, s:s}", "Appliance",
 	                           sakura_render_appliance(m, r, c->bigint_int),
 	                           "Success", "Accepted"));
