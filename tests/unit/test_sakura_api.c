@@ -742,6 +742,50 @@ static void test_beautify(void)
 	sk_env_fini(&e);
 }
 
+/* Premium: no shared address; the global address is the VIP of Settings.Router.Interfaces[0]
+ * (notes §3.4); a router is only found in its own zone. */
+static void test_premium_and_zones(void)
+{
+	struct sk_env e;
+	struct sk_resp r;
+	uint64_t id;
+
+	sk_env_init(&e);
+	sk_env_start(&e);
+	CU_ASSERT_EQUAL(sk_call(&e, "POST", SK_API "/appliance",
+	                        "{\"Appliance\":{\"Class\":\"vpcrouter\",\"Name\":\"vr2\","
+	                        "\"Plan\":{\"ID\":2},\"Remark\":{\"Switch\":{\"ID\":123456789012},"
+	                        "\"Servers\":[{\"IPAddress\":\"192.0.2.11\"},{\"IPAddress\":"
+	                        "\"192.0.2.12\"}],\"Router\":{\"VPCRouterVersion\":2}},"
+	                        "\"Settings\":{\"Router\":{\"VRID\":1,\"InternetConnection\":"
+	                        "{\"Enabled\":\"True\"},\"Interfaces\":[{\"IPAddress\":"
+	                        "[\"192.0.2.11\",\"192.0.2.12\"],\"VirtualIPAddress\":\"192.0.2.10\","
+	                        "\"IPAliases\":[\"192.0.2.13\"],\"NetworkMaskLen\":28}]}}}}", &r), 202);
+	id = (uint64_t)json_integer_value(sk_get(r.json, "Appliance.ID"));
+	CU_ASSERT(json_is_null(sk_get(r.json, "Appliance.Interfaces.0.IPAddress")));
+	CU_ASSERT_EQUAL(json_integer_value(sk_get(r.json, "Appliance.Remark.Switch.ID")),
+	                123456789012LL);
+	CU_ASSERT_STRING_EQUAL(sk_str(r.json, "Appliance.Remark.Servers.1.IPAddress"), "192.0.2.12");
+	CU_ASSERT_STRING_EQUAL(sk_str(r.json, "Appliance.ServiceClass"), "cloud/appliance/vpc/2");
+	sk_resp_free(&r);
+	sk_advance(&e, e.cfg.create_delay);
+	sk_boot(&e, id);
+	CU_ASSERT_STRING_EQUAL(e.last.global_ip, "192.0.2.10");
+	/* the same ID in another zone does not exist */
+	sk_call(&e, "GET", "/cloud/zone/tk1a/api/cloud/1.1/appliance", NULL, &r);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r.json, "Total")), 0);
+	sk_resp_free(&r);
+	{
+		char path[128];
+
+		snprintf(path, sizeof path, "/cloud/zone/tk1a/api/cloud/1.1/appliance/%llu",
+		         (unsigned long long)id);
+		CU_ASSERT_EQUAL(sk_call(&e, "GET", path, NULL, &r), 404);
+		sk_resp_free(&r);
+	}
+	sk_env_fini(&e);
+}
+
 /* Same seed, same IDs and serials: the run repeats. */
 static void test_deterministic(void)
 {
@@ -775,4 +819,5 @@ UNIT_SUITE(sakura_api,
 	UNIT_TEST(test_body_errors),
 	UNIT_TEST(test_reset_ping_nic_monitor),
 	UNIT_TEST(test_beautify),
+	UNIT_TEST(test_premium_and_zones),
 	UNIT_TEST(test_deterministic))
