@@ -1,6 +1,7 @@
 /* cli.c: `vpnlab COMMAND ...` dispatch and the top-level help. */
 #include "harness/cli.h"
 #include "harness/cmd_mock_k5.h"
+#include "harness/cmd_mock_sakura.h"
 #include "harness/cmd_peer.h"
 #include "harness/cmd_run.h"
 #include "harness/cmd_validate.h"
@@ -17,6 +18,7 @@ static void usage(FILE *f)
 	      "  validate FILE...   check scenario files without running them\n"
 	      "  peer ...           run one simulated IKEv1 peer in the current namespace\n"
 	      "  mock k5 ...        serve a mock Fujitsu K5 API on its own\n"
+	      "  mock sakura ...    serve a mock Sakura Cloud VPC router API on its own\n"
 	      "  version            print the version\n"
 	      "\n"
 	      "`vpnlab COMMAND --help` describes each command.\n", f);
@@ -44,6 +46,8 @@ int cli_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "mock") && argc >= 3 && !strcmp(argv[2], "k5"))
 		return cmd_mock_k5(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "mock") && argc >= 3 && !strcmp(argv[2], "sakura"))
+		return cmd_mock_sakura(argc - 2, argv + 2);
 	fprintf(stderr, "vpnlab: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
