@@ -200,6 +200,18 @@ static int elem_next(const char **s, const char **e, size_t *elen)
 	return 1;
 }
 
+/* Element idx of a syntax string (the caller knows it exists). */
+static void elem_at(const char *syntax, size_t idx, const char **e, size_t *elen)
+{
+	const char *s = syntax;
+
+	*e = syntax;
+	*elen = 0;
+	for (size_t i = 0; i <= idx; i++)
+		if (!elem_next(&s, e, elen))
+			return;
+}
+
 /* {a|b|c}: index of t among the alternatives, or -1. */
 static int choice_index(const char *e, size_t elen, const struct tok *t)
 {
@@ -506,7 +518,7 @@ static void on_always_up(struct parse *p, const struct val *v)
 
 static void on_sa_lifetime(struct parse *p, const struct val *v)
 {
-	IPP(p)->lifetime_s = (uint32_t)v[3].num;
+	IPP(p)->lifetime_s = (uint32_t)v[4].num;
 }
 
 /* Either order: one cipher and one hash (the field note's v2 writes the hash first). */
@@ -791,8 +803,9 @@ static void line_run(struct parse *p, const struct tok *t, size_t n)
 	struct val vals[TOK_MAX + 2], best_vals[TOK_MAX + 2];
 	struct match m, best = { .rank = -1 };
 	const struct cmd *hit = NULL, *best_cmd = NULL;
+	const struct cmd *cand[NCMDS];
 	char expected[FITELNET_DIAG_TEXT];
-	size_t nv, used = 0;
+	size_t nv, used = 0, ncand;
 	enum mode mode = p->mode;
 
 	if (mode == MODE_SKIP) {
@@ -849,15 +862,42 @@ static void line_run(struct parse *p, const struct tok *t, size_t n)
 			p->mode = MODE_SKIP;
 		return;
 	}
-	/* Every command of the mode that got as far as the best one is a candidate. */
+	/*
+	 * Every command of the mode that got as far as the best one is a candidate: one or two
+	 * are shown whole; more (`set foo` in an ipsec policy) as the words allowed at that point.
+	 */
 	expected[0] = '\0';
+	ncand = 0;
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (cmds[i].mode != mode)
 			continue;
 		syntax_match(cmds[i].syntax, t, n, vals, &nv, &m);
-		if (m.rank == best.rank)
+		if (m.rank == best.rank && ncand < NCMDS)
+			cand[ncand++] = &cmds[i];
+	}
+	if (ncand <= 2 || best.why != M_KEYWORD) {
+		for (size_t i = 0; i < ncand; i++)
 			used += (size_t)snprintf(expected + used, used < sizeof expected ? sizeof expected - used : 0,
-			                         "%s%s", used ? "; " : "", cmds[i].syntax);
+			                         "%s%s", used ? "; " : "", cand[i]->syntax);
+	} else {
+		for (size_t i = 0; i < ncand; i++) {
+			const char *e, *e2;
+			size_t el, el2;
+			bool dup = false;
+
+			elem_at(cand[i]->syntax, best.at, &e, &el);
+			for (size_t j = 0; j < i && !dup; j++) {
+				elem_at(cand[j]->syntax, best.at, &e2, &el2);
+				dup = el == el2 && memcmp(e, e2, el) == 0;
+			}
+			if (!dup)
+				used += (size_t)snprintf(expected + used,
+				                         used < sizeof expected ? sizeof expected - used : 0,
+				                         "%s%.*s", used ? "|" : "", (int)el, e);
+		}
+		if (used < sizeof expected)
+			snprintf(expected + used, sizeof expected - used, " after '%.*s'",
+			         (int)(t[best.at - 1].s + t[best.at - 1].len - t[0].s), t[0].s);
 	}
 	switch (best.why) {
 	case M_KEYWORD:
