@@ -153,6 +153,7 @@ static void resolve_one(const struct fitelnet_config *c, const struct fitelnet_m
 	in->peer = pr->peer;
 	in->local_address = pr->local_address_at.line ? pr->local_address : 0;
 	in->self_identity = pr->self_identity_at.line ? pr->self_identity : in->local_address;
+	in->self_identity_type = FITELNET_ID_IPV4_ADDR;    /* the only form the grammar takes */
 	in->psk_len = strlen(pr->local_key);
 	memcpy(in->psk, pr->local_key, in->psk_len + 1);
 

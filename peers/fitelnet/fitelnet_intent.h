@@ -15,6 +15,7 @@
 #define FITELNET_PROPOSALS_MAX  4
 #define FITELNET_PROPOSAL_TEXT  48
 #define FITELNET_TS_TEXT        (2 * FITELNET_SEL_MAX * 20 + 8)
+#define FITELNET_ID_IPV4_ADDR   1       /* phase-1 ID type (RFC2407 4.6.2.1) */
 
 struct fitelnet_resolve_opts {
 	/*
@@ -74,7 +75,8 @@ struct fitelnet_intent {
 	unsigned ike_version;                   /* 1 */
 	uint32_t peer;                          /* set peer (host order) */
 	uint32_t local_address;                 /* local-address; 0 = the lab interface's */
-	uint32_t self_identity;                 /* sent as ID_IPV4_ADDR (RFC2407 4.6.2.1, type 1) */
+	uint32_t self_identity;                 /* self-identity address; else local-address */
+	uint8_t self_identity_type;             /* FITELNET_ID_IPV4_ADDR */
 	char psk[FITELNET_KEY_MAX];             /* local-key; secret, see fitelnet_intent_wipe */
 	size_t psk_len;
 

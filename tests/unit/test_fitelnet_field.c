@@ -71,6 +71,8 @@ static void test_v1_intent(void)
 	CU_ASSERT_EQUAL(intent[0].peer, IP(27, 133, 132, 134));          /* set peer */
 	CU_ASSERT_EQUAL(intent[0].local_address, IP(172, 30, 128, 254)); /* local-address */
 	CU_ASSERT_EQUAL(intent[0].self_identity, IP(172, 30, 128, 254)); /* self-identity address */
+	/* charon: "...126.169.118.242[172.30.128.254]": the F220 behind NAT sends its private IP */
+	CU_ASSERT_EQUAL(intent[0].self_identity_type, FITELNET_ID_IPV4_ADDR);
 	CU_ASSERT_STRING_EQUAL(intent[0].psk, "THIS-IS-SECRET-KEY");     /* local-key */
 	CU_ASSERT_EQUAL(intent[0].psk_len, 18);
 
