@@ -176,6 +176,12 @@ static void on_sa_lifetime(struct fitelnet_cli *p, const struct fitelnet_val *v)
 	IPP(p)->lifetime_s = (uint32_t)v[4].num;
 }
 
+/* F60 manual: with both set, the SA goes at whichever expires first (research 6.1). */
+static void on_sa_lifetime_kb(struct fitelnet_cli *p, const struct fitelnet_val *v)
+{
+	IPP(p)->lifetime_kb = (uint32_t)v[4].num;
+}
+
 /* Either order: one cipher and one hash (the field note's v2 writes the hash first). */
 static void on_transform(struct fitelnet_cli *p, const struct fitelnet_val *v)
 {
@@ -389,6 +395,8 @@ const struct fitelnet_cmd fitelnet_cmds[] = {
 	{ MODE_IPSEC_POLICY, "set pfs {group1|group2|group5|group14|group15|group16}", on_pfs },
 	{ MODE_IPSEC_POLICY, "set security-association always-up", on_always_up },
 	{ MODE_IPSEC_POLICY, "set security-association lifetime seconds " LIFETIME, on_sa_lifetime },
+	{ MODE_IPSEC_POLICY, "set security-association lifetime kilobytes <1000-4294967295>",
+	  on_sa_lifetime_kb },                                          /* F60 manual */
 	{ MODE_IPSEC_POLICY, "set security-association transform "
 	  "{esp-aes|esp-3des|esp-sha-hmac|esp-sha256-hmac} {esp-aes|esp-3des|esp-sha-hmac|esp-sha256-hmac}",
 	  on_transform },

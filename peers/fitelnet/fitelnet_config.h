@@ -47,6 +47,7 @@ struct fitelnet_ipsec_policy {
 	unsigned pfs_group;                     /* set pfs groupN; 0 = not set (no PFS) */
 	bool always_up;                         /* set security-association always-up */
 	uint32_t lifetime_s;                    /* set security-association lifetime seconds; 0 unset */
+	uint32_t lifetime_kb;                   /* ... lifetime kilobytes; 0 unset (no volume limit) */
 	enum fitelnet_cipher esp_cipher;        /* set security-association transform ... */
 	enum fitelnet_hash esp_auth;            /* esp-sha-hmac = SHA1, esp-sha256-hmac = SHA256 */
 	int df_bit;                             /* set ip df-bit 0|1; -1 = not set */

@@ -184,6 +184,8 @@ static void resolve_one(const struct fitelnet_config *c, const struct fitelnet_m
 		                   "for the F220)", m->name, in->ipsec_lifetime_s);
 	}
 
+	in->ipsec_lifetime_kb = q->lifetime_kb;
+
 	in->dpd_interval_s = pr->keepalive_interval_s;
 	in->dpd_always_send = pr->keepalive_always_send;
 	in->always_up = q->always_up;

@@ -91,6 +91,7 @@ struct fitelnet_intent {
 	size_t n_esp;
 	unsigned pfs_group;                     /* 0 = PFS off */
 	uint32_t ipsec_lifetime_s;
+	uint32_t ipsec_lifetime_kb;             /* 0 = no volume limit; else whichever comes first */
 	enum fitelnet_from ipsec_lifetime_from;
 
 	unsigned dpd_interval_s;                /* keepalive interval N; 0 = not configured */

@@ -144,6 +144,13 @@ static void test_lifetime_defaults(void)
 	CU_ASSERT_EQUAL_FATAL(load(variant(4, " set security-association lifetime seconds 120", 0, NULL)), 0);
 	CU_ASSERT_EQUAL_FATAL(fitelnet_resolve(&cfg, NULL, intent, 4, &n, &diags), 0);
 	CU_ASSERT_EQUAL(intent[0].ipsec_lifetime_s, 120);
+	CU_ASSERT_EQUAL(intent[0].ipsec_lifetime_kb, 0);
+	/* Both limits: seconds from the global line, kilobytes from the policy. */
+	CU_ASSERT_EQUAL_FATAL(load(variant(4, " set security-association lifetime kilobytes 4608000", 0, NULL)), 0);
+	CU_ASSERT_EQUAL_FATAL(fitelnet_resolve(&cfg, NULL, intent, 4, &n, &diags), 0);
+	CU_ASSERT_EQUAL(intent[0].ipsec_lifetime_s, 900);
+	CU_ASSERT_EQUAL(intent[0].ipsec_lifetime_from, FITELNET_FROM_GLOBAL);
+	CU_ASSERT_EQUAL(intent[0].ipsec_lifetime_kb, 4608000);
 	CU_ASSERT_EQUAL(intent[0].pfs_group, 0);                /* set pfs replaced: PFS off */
 	CU_ASSERT_STRING_EQUAL(intent[0].esp_proposal[0], "3des-sha1");
 	fitelnet_intent_wipe(&intent[0]);

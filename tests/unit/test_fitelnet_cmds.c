@@ -88,6 +88,11 @@ static void test_ipsec_policy_forms(void)
 	CU_ASSERT_EQUAL(cfg.ipsec_policy[0].fragment, FITELNET_FRAG_PRE);
 	CU_ASSERT_TRUE(cfg.ipsec_policy[0].always_up);
 	CU_ASSERT_EQUAL(cfg.ipsec_policy[0].lifetime_s, 60);
+	CU_ASSERT_EQUAL(cfg.ipsec_policy[0].lifetime_kb, 0);
+	CU_ASSERT_EQUAL(parse("crypto ipsec policy q\n set security-association lifetime kilobytes 1000\n"
+	                      "exit\n"), 0);
+	CU_ASSERT_EQUAL(cfg.ipsec_policy[0].lifetime_kb, 1000);
+	CU_ASSERT_EQUAL(cfg.ipsec_policy[0].lifetime_s, 0);     /* the other limit stays unset */
 	CU_ASSERT_EQUAL(parse("crypto ipsec policy q\n set ip df-bit 0\n set ip fragment post\nexit\n"), 0);
 	CU_ASSERT_EQUAL(cfg.ipsec_policy[0].df_bit, 0);
 	CU_ASSERT_EQUAL(cfg.ipsec_policy[0].fragment, FITELNET_FRAG_POST);
@@ -247,6 +252,14 @@ static const struct { const char *text; const char *want; } bad[] = {
 	  "t:2:44: invalid value '4294967296' in 'set security-association lifetime seconds "
 	  "4294967296' in crypto ipsec policy: out of range 60..4294967295 (expected: set "
 	  "security-association lifetime seconds <60-4294967295>)" },
+	{ "crypto ipsec policy q\n set security-association lifetime kilobytes 999\nexit\n",
+	  "t:2:46: invalid value '999' in 'set security-association lifetime kilobytes 999' in crypto "
+	  "ipsec policy: out of range 1000..4294967295 (expected: set security-association lifetime "
+	  "kilobytes <1000-4294967295>)" },
+	{ "crypto ipsec policy q\n set security-association lifetime minutes 5\nexit\n",
+	  "t:2:36: unknown command 'set security-association lifetime minutes 5' in crypto ipsec "
+	  "policy at 'minutes' (expected: set security-association lifetime seconds <60-4294967295>; "
+	  "set security-association lifetime kilobytes <1000-4294967295>)" },
 	{ "crypto ipsec policy q\n set security-association lifetime seconds 1e3\nexit\n",
 	  "t:2:44: invalid value '1e3' in 'set security-association lifetime seconds 1e3' in crypto "
 	  "ipsec policy: not a decimal number (expected: set security-association lifetime "
