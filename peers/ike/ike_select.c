@@ -8,6 +8,7 @@
  */
 #include "peers/ike/ike_select.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -152,6 +153,29 @@ static int likeness(const struct ike_prop *a, const struct ike_prop *b)
 	       (a->group == b->group);
 }
 
+/* Append one "attribute (ours: ...)" to why, comma-separated; returns what it added. */
+static size_t put(char *why, size_t len, size_t used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static size_t put(char *why, size_t len, size_t used, const char *fmt, ...)
+{
+	va_list ap;
+	int a = 0, b;
+
+	if (used >= len)
+		return 0;
+	if (used)
+		a = snprintf(why + used, len - used, ", ");
+	if (a < 0 || used + (size_t)a >= len)
+		return 0;
+	va_start(ap, fmt);
+	b = vsnprintf(why + used + (size_t)a, len - used - (size_t)a, fmt, ap);
+	va_end(ap);
+	if (b < 0)
+		return 0;
+	return used + (size_t)a + (size_t)b < len ? (size_t)a + (size_t)b : len - used;
+}
+
 static void raw_attr(const struct isakmp_transform *t, uint16_t type, char *buf, size_t len)
 {
 	uint64_t v;
@@ -172,6 +196,7 @@ bool ike_select_why(const struct ike_policy *pol, const struct isakmp_sa *sa, si
 	struct ike_offer o;
 	char raw[24];
 	lab_ns life;
+	size_t n;
 
 	if (!proto_ok(pr, esp)) {
 		snprintf(why, len, "protocol %u with a %u-byte SPI (expected %s)", pr->proto,
@@ -204,23 +229,28 @@ bool ike_select_why(const struct ike_policy *pol, const struct isakmp_sa *sa, si
 		snprintf(why, len, "no %s proposal configured", esp ? "ESP" : "IKE");
 		return true;
 	}
+	/* every attribute that differs from the closest of ours, in the order of struct ike_prop */
+	n = 0;
+	why[0] = 0;
 	if (o.prop.encr != best->encr)
-		snprintf(why, len, "encryption %s (ours: %s)", encr_name(o.prop.encr),
+		n += put(why, len, n, "encryption %s (ours: %s)", encr_name(o.prop.encr),
 		         encr_name(best->encr));
 	else if (o.prop.keylen != best->keylen)
-		snprintf(why, len, "key length %d (ours: %d)", o.prop.keylen, best->keylen);
-	else if (o.prop.hash != best->hash)
-		snprintf(why, len, "%s %s (ours: %s)", esp ? "integrity" : "hash",
+		n += put(why, len, n, "key length %d (ours: %d)", o.prop.keylen, best->keylen);
+	if (o.prop.hash != best->hash)
+		n += put(why, len, n, "%s %s (ours: %s)", esp ? "integrity" : "hash",
 		         hash_name(o.prop.hash), hash_name(best->hash));
-	else if (o.prop.group != best->group)
-		snprintf(why, len, "%s MODP group %d (ours: %d)", esp ? "PFS" : "DH", o.prop.group,
+	if (o.prop.group != best->group)
+		n += put(why, len, n, "%s group %d (ours: %d)", esp ? "PFS" : "DH", o.prop.group,
 		         best->group);
-	else if (!esp && !o.psk)
-		snprintf(why, len, "authentication method %d (ours: pre-shared key, 1)", o.auth);
-	else if (!(life = ike_select_life(pol->life_rule, o.life, my_life)))
+	if (!esp && !o.psk)
+		n += put(why, len, n, "authentication method %d (ours: pre-shared key, 1)", o.auth);
+	if (n)
+		return true;
+	if (!(life = ike_select_life(pol->life_rule, o.life, my_life))) {
 		snprintf(why, len, "lifetime %llds (the required %llds exactly)",
 		         (long long)(o.life / LAB_NS_PER_SEC), (long long)(my_life / LAB_NS_PER_SEC));
-	else
-		return false;
-	return true;
+		return true;
+	}
+	return false;
 }

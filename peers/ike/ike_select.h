@@ -53,10 +53,12 @@ bool ike_select_sa(const struct ike_policy *pol, const struct isakmp_sa *sa, boo
                    struct ike_selection *out);
 
 /*
- * Why offered transform ti of proposal pi does not match: against the one of ours it comes
- * closest to (most equal fields), the first failing check in the order of ike_select_sa
- * (protocol, transform understood, encryption, key length, hash, group, authentication,
- * lifetime). Writes e.g. "hash SHA2_256 (ours: SHA1)" to why; returns false when it matches.
+ * Why offered transform ti of proposal pi does not match. A wrong protocol or a transform
+ * vpnlab does not understand is named alone; otherwise every attribute that differs from the
+ * one of our proposals it comes closest to (most equal fields, encryption weighing most):
+ * encryption or key length, hash, group, authentication method, e.g. "key length 256
+ * (ours: 128), hash SHA2_256 (ours: SHA1), DH group 14 (ours: 5)"; and when all match, the
+ * lifetime rule. Returns false (why empty) when the transform matches.
  */
 bool ike_select_why(const struct ike_policy *pol, const struct isakmp_sa *sa, size_t pi,
                     size_t ti, bool esp, const struct ike_prop *mine, int nmine,

@@ -158,13 +158,13 @@ static void test_sakura_v1_ignores_algorithms(void)
 	const struct ike_policy *pol;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(json);
-	CU_ASSERT_EQUAL_FATAL(sakura_gateway_intent_parse(json, 1, "27.133.132.134", &in, err,
+	CU_ASSERT_EQUAL_FATAL(sakura_gateway_intent_parse(json, 1, "203.0.113.11", &in, err,
 	                                                  sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(in.encryption, "aes256");
 	CU_ASSERT_EQUAL_FATAL(sakura_gateway_config(&in, &cfg, &rep, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.profile, "sakura-vpc-v1");
 	CU_ASSERT_EQUAL_FATAL(cfg.nconns, 1);
-	CU_ASSERT_STRING_EQUAL(cfg.conns[0].name, "peer-126.169.118.242-tunnel-vti");
+	CU_ASSERT_STRING_EQUAL(cfg.conns[0].name, "peer-198.51.100.10-tunnel-vti");
 	pol = &cfg.conns[0].ike;
 	props(pol->ike, pol->nike, buf, sizeof buf);
 	CU_ASSERT_STRING_EQUAL(buf, "aes128-sha1-modp1536,aes128-sha1-modp1024");
@@ -176,7 +176,7 @@ static void test_sakura_v1_ignores_algorithms(void)
 	CU_ASSERT_EQUAL(pol->ike_lifetime, lab_sec(28800));
 	CU_ASSERT_EQUAL(pol->esp_lifetime, lab_sec(1800));
 	CU_ASSERT_EQUAL(pol->local_id_type, ISAKMP_ID_IPV4_ADDR);
-	CU_ASSERT_EQUAL(memcmp(pol->local_id, "\x1b\x85\x84\x86", 4), 0);  /* 27.133.132.134 */
+	CU_ASSERT_EQUAL(memcmp(pol->local_id, "\xcb\x00\x71\x0b", 4), 0);  /* 203.0.113.11 */
 	CU_ASSERT_EQUAL(pol->remote_id_type, ISAKMP_ID_IPV4_ADDR);
 	CU_ASSERT_EQUAL(memcmp(pol->remote_id, "\xac\x1e\x80\xfe", 4), 0); /* 172.30.128.254 */
 	CU_ASSERT_EQUAL(pol->local_ts.len, 0);
@@ -199,7 +199,7 @@ static void test_sakura_v2_builds_the_proposal(void)
 	const struct ike_policy *pol;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(json);
-	CU_ASSERT_EQUAL_FATAL(sakura_gateway_intent_parse(json, 2, "27.133.132.134", &in, err,
+	CU_ASSERT_EQUAL_FATAL(sakura_gateway_intent_parse(json, 2, "203.0.113.11", &in, err,
 	                                                  sizeof err), 0);
 	CU_ASSERT_EQUAL_FATAL(sakura_gateway_config(&in, &cfg, NULL, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.profile, "sakura-vpc-v2");
