@@ -274,9 +274,9 @@ static void on_offer(struct explain *x, const struct cap_ike_msg *m)
 		trs = json_object_get(o, "transforms");
 		x->mem[x->nmem - 1].obj = o;
 	} else {
-		printf("frame %" PRIu64 ": %s mode message 1 from %s:%u to %s:%u (initiator cookie "
+		printf("frame %" PRIu64 ": %s message 1 from %s:%u to %s:%u (initiator cookie "
 		       "%s), judged against connection %s (%s)\n", f->number,
-		       m->hdr.exch == ISAKMP_XCHG_AGGR ? "Aggressive" : "Main", src, f->sport, dst,
+		       m->hdr.exch == ISAKMP_XCHG_AGGR ? "Aggressive Mode" : "Main Mode", src, f->sport, dst,
 		       f->dport, ck, conn->name, v->ours);
 	}
 	for (size_t i = 0; i < v->noffers; i++) {
@@ -341,12 +341,17 @@ static void on_reply(struct explain *x, const struct cap_ike_msg *m)
 			snprintf(cmp, sizeof cmp, "%s would refuse it", x->p->name);
 	} else {
 		snprintf(what, sizeof what, "%s (notify %u)", notify_name(m->notify), m->notify);
+		if (r && r->accepted)
+			snprintf(cmp, sizeof cmp, "%s would accept it, selecting %s", x->p->name,
+			         r->selected);
+		else if (r)
+			snprintf(cmp, sizeof cmp, "%s would refuse it too", x->p->name);
 	}
 	if (x->json) {
-		json_t *a = json_pack("{sIsIssss}", "frame", (json_int_t)m->f->number, "offer_frame",
-		                      (json_int_t)m->offer_frame, "kind",
+		json_t *a = json_pack("{sIsIssssss}", "frame", (json_int_t)m->f->number,
+		                      "offer_frame", (json_int_t)m->offer_frame, "kind",
 		                      m->kind == CAP_IKE_ANSWER ? "selected" : "notify",
-		                      "value", what);
+		                      "value", what, "comparison", cmp);
 
 		if (r && r->obj)
 			json_object_set(r->obj, "capture_answer", a);
