@@ -129,7 +129,7 @@ int cap_explain_walk(const char *path, cap_ike_fn fn, void *ctx, struct cap_expl
 			one_message(&w, f, fn, ctx, st);
 	}
 	if (rc < 0)
-		snprintf(err, errlen, "%s: %s", path, cap_file_error(cf));
+		snprintf(err, errlen, "%s", cap_file_error(cf));   /* names the file and frame */
 out:
 	if (cf)
 		cap_file_close(cf);
