@@ -3,7 +3,8 @@
 # `vpnlab explain` on captures recorded now (tests/fixtures/pcap/record-f220.sh: `vpnlab peer
 # --profile` pairs in two namespaces, and ike-scan): the field-note case end to end with the
 # F220's own config files and the Sakura settings JSON, text and JSON output, exit codes, and
-# a broken FITELnet config reported as NAME:LINE:COL. Also `vpnlab profiles`. About 7 s.
+# a broken FITELnet config reported as NAME:LINE:COL; `vpnlab profiles`; `vpnlab peer --profile`
+# precedence (forced rows beat --ike). About 8 s.
 . "$(dirname "$0")/lib.sh"
 need_root
 have tcpdump || skip "tcpdump missing"
@@ -76,3 +77,26 @@ echo "ok: aggressive mode refused by k5-vpnaas"
 [ "$("$VPNLAB" profiles | wc -l)" -eq 5 ] || fail "vpnlab profiles lists not 5 profiles"
 "$VPNLAB" profiles k5-vpnaas | grep -q "^forced   hairpin                    no$" || fail "vpnlab profiles k5-vpnaas"
 echo "ok: usage errors exit 2; vpnlab profiles"
+
+# 7. vpnlab peer --profile: a forced row beats the command line, a default does not
+# (the F220 offers the v2 set; the responder is given --ike / --esp aes256-sha256-modp2048)
+. "$(dirname "$0")/lib_strongswan.sh"
+netns_pair prof
+A=vl-prof-a; B=vl-prof-b
+peer_pair() {   # peer_pair RESPONDER_PROFILE RESPONDER_IKE: the initiator offers the F220 v2 set
+  ip netns exec $B "$VPNLAB" peer --profile "$1" --ike "$2" --local 10.10.0.2 --remote 10.10.0.1 \
+    --esp aes256-sha256-modp2048 --psk k --once --timeout 5s > "$T/resp.out" 2> "$T/resp.err" & rp=$!
+  sleep 0.3
+  ip netns exec $A "$VPNLAB" peer --profile fitelnet-f220 --local 10.10.0.1 --remote 10.10.0.2 \
+    --psk k --ike aes256-sha256-modp2048,aes128-sha256-modp2048 --esp aes256-sha256-modp2048 --initiate --once --timeout 4s \
+    > "$T/init.out" 2> "$T/init.err"; irc=$?
+  wait $rp; rrc=$?
+}
+peer_pair sakura-vpc-v1 aes256-sha256-modp2048
+[ $irc -ne 0 ] && [ $rrc -ne 0 ] || fail "sakura-vpc-v1 with --ike aes256-sha256-modp2048 linked"
+grep -q "no_proposal_chosen" "$T/init.err" || { cat "$T/init.err"; fail "no NO-PROPOSAL-CHOSEN"; }
+grep -q "vpnlab peer: sakura-vpc-v1: ike-proposals aes256-sha256-modp2048 replaced by aes128-sha1-modp1536,aes128-sha1-modp1024" "$T/resp.err" ||
+  { cat "$T/resp.err"; fail "the forced proposals were not reported"; }
+peer_pair sakura-vpc-v2 aes256-sha256-modp2048
+[ $irc -eq 0 ] && [ $rrc -eq 0 ] || { cat "$T/init.err" "$T/resp.err"; fail "sakura-vpc-v2 with its settings did not link"; }
+echo "ok: vpnlab peer --profile: v1 forces its set over --ike, v2 takes it"
