@@ -21,6 +21,7 @@
 
 #include "captures/explain.h"
 #include "harness/cli.h"
+#include "mocks/k5_gateway.h"
 #include "mocks/sakura_gateway.h"
 #include "peers/profile/profile_explain.h"
 #include "peers/profile/profile_fitelnet.h"
@@ -62,7 +63,8 @@ static void usage(FILE *f)
 	      "  --profile NAME     a profile of `vpnlab profiles`\n"
 	      "  --config FILE      the gateway's own configuration: for fitelnet-f220 its CLI text\n"
 	      "                     (repeat to apply changes in order), for sakura-vpc-v1/v2 a JSON\n"
-	      "                     of the router's settings (Settings, Router or SiteToSiteIPsecVPN)\n"
+	      "                     of the router's settings (Settings, Router or SiteToSiteIPsecVPN),\n"
+	      "                     for k5-vpnaas a JSON with its \"ikepolicy\" / \"ipsecpolicy\"\n"
 	      "  --ike PROPOSALS    IKE proposals instead, e.g. aes256-sha256-modp2048 (forced\n"
 	      "                     profile rows still win)\n"
 	      "  --json             one JSON document on stdout\n"
@@ -135,6 +137,27 @@ static int load_sakura(struct explain *x, char **texts, const char **names, size
 	return rc;
 }
 
+/* k5-vpnaas: one JSON of its ikepolicy / ipsecpolicy. */
+static int load_k5(struct explain *x, char **texts, const char **names, size_t n, char *err,
+                   size_t errlen)
+{
+	struct gw_conn *c;
+	char e[256];
+	int rc;
+
+	if (n != 1) {
+		snprintf(err, errlen, "%s takes one JSON of its policies", x->p->name);
+		return -EINVAL;
+	}
+	if (k5_gateway_config_init(x->cfg) || !(c = profile_conn_add(x->p, x->cfg, x->p->name,
+	                                                             &x->rep)))
+		return -EINVAL;
+	rc = k5_gateway_policies_parse(texts[0], &c->ike, e, sizeof e);
+	if (rc)
+		snprintf(err, errlen, "%s: %s", names[0], e);
+	return rc;
+}
+
 typedef int (*config_loader)(struct explain *x, char **texts, const char **names, size_t n,
                              char *err, size_t errlen);
 
@@ -146,6 +169,7 @@ static const struct {
 	{ "fitelnet-f220", load_fitelnet },
 	{ "sakura-vpc-v1", load_sakura },
 	{ "sakura-vpc-v2", load_sakura },
+	{ "k5-vpnaas", load_k5 },
 };
 
 static int build_policy(struct explain *x, char **configs, size_t nconfigs, const char *ike,

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,5 +274,82 @@ int k5_gateway_conn_set(struct gw_config *c, const struct k5_conn_intent *in, ch
 		memcpy(c, &tmp, sizeof tmp);
 out:
 	gw_config_wipe(&tmp);
+	return rc;
+}
+
+/* A string attribute of a policy object, or the neutron default. */
+static const char *attr(const json_t *obj, const char *key, const char *dflt)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+/* lifetime {"units": "seconds", "value": N}; neutron's default 3600 s. */
+static int lifetime_of(const json_t *obj, const char *what, lab_ns *out, char *err,
+                       size_t errlen)
+{
+	const json_t *l = json_object_get(obj, "lifetime"), *v = json_object_get(l, "value");
+	const char *units = attr(l, "units", "seconds");
+
+	if (!l) {
+		*out = lab_sec(3600);
+		return 0;
+	}
+	if (strcmp(units, "seconds"))
+		return fail(err, errlen, -ENOTSUP, "%s lifetime units '%s': only seconds are "
+		            "simulated", what, units);
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return fail(err, errlen, -EINVAL, "%s lifetime value: expected seconds > 0", what);
+	*out = lab_sec(json_integer_value(v));
+	return 0;
+}
+
+int k5_gateway_policies_parse(const char *json, struct ike_policy *pol, char *err,
+                              size_t errlen)
+{
+	json_error_t je;
+	json_t *doc = json_loads(json, 0, &je);
+	const json_t *ike, *ipsec;
+	const char *mode;
+	int rc = 0;
+
+	if (!doc)
+		return fail(err, errlen, -EINVAL, "%d:%d: %s", je.line, je.column, je.text);
+	ike = json_object_get(doc, "ikepolicy");
+	ipsec = json_object_get(doc, "ipsecpolicy");
+	if (!json_is_object(ike) && !json_is_object(ipsec)) {
+		rc = fail(err, errlen, -EINVAL, "expected an object with \"ikepolicy\" and/or "
+		          "\"ipsecpolicy\"");
+		goto out;
+	}
+	if (json_is_object(ike)) {
+		mode = attr(ike, "phase1_negotiation_mode", "main");
+		if (strcmp(mode, "main")) {
+			rc = fail(err, errlen, -ENOTSUP, "ikepolicy phase1_negotiation_mode '%s': K5 "
+			          "answers main mode only", mode);
+			goto out;
+		}
+		rc = prop_from("ikepolicy", attr(ike, "encryption_algorithm", "aes-128"),
+		               attr(ike, "auth_algorithm", "sha1"), attr(ike, "pfs", "group5"),
+		               &pol->ike[0], err, errlen);
+		if (!rc)
+			rc = lifetime_of(ike, "ikepolicy", &pol->ike_lifetime, err, errlen);
+		if (rc)
+			goto out;
+		pol->nike = 1;
+	}
+	if (json_is_object(ipsec)) {
+		rc = prop_from("ipsecpolicy", attr(ipsec, "encryption_algorithm", "aes-128"),
+		               attr(ipsec, "auth_algorithm", "sha1"), attr(ipsec, "pfs", "group5"),
+		               &pol->esp[0], err, errlen);
+		if (!rc)
+			rc = lifetime_of(ipsec, "ipsecpolicy", &pol->esp_lifetime, err, errlen);
+		if (rc)
+			goto out;
+		pol->nesp = 1;
+	}
+out:
+	json_decref(doc);
 	return rc;
 }

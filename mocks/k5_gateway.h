@@ -39,6 +39,17 @@ int k5_gateway_config_init(struct gw_config *c);
 int k5_gateway_conn_set(struct gw_config *c, const struct k5_conn_intent *in, char *err,
                         size_t errlen);
 
+/*
+ * K5 policies as the API returns them (GET /v2.0/vpn/ikepolicies/ID and .../ipsecpolicies/ID):
+ * one JSON object holding "ikepolicy" and/or "ipsecpolicy", onto pol's proposals and
+ * lifetimes, with neutron's defaults for a missing attribute (aes-128, sha1, group5, 3600 s).
+ * For `vpnlab explain --profile k5-vpnaas --config FILE`. Values are mapped as by
+ * k5_gateway_conn_set; the K5 API rules themselves (sha1 only, ...) are the mock API's to
+ * enforce, not re-checked here. 0, or -EINVAL / -ENOTSUP with err naming the attribute.
+ */
+int k5_gateway_policies_parse(const char *json, struct ike_policy *pol, char *err,
+                              size_t errlen);
+
 /* Remove the connection of conn_id; 0 or -ENOENT. */
 int k5_gateway_conn_remove(struct gw_config *c, const char *conn_id);
 

@@ -223,7 +223,8 @@ static const struct profile profiles[] = {
 	{ "fitelnet-f220", "Furukawa FITELnet F220 configured by its own CLI text",
 	  "the router's CLI config text", ROWS(fitelnet_f220) },
 	{ "k5-vpnaas", "Fujitsu K5 virtual router VPN service (neutron-vpnaas), configured through "
-	  "the K5 API", "JSON of an ikepolicy / ipsecpolicy", ROWS(k5_vpnaas) },
+	  "the K5 API", "JSON of its ikepolicy / ipsecpolicy, as the API returns them",
+	  ROWS(k5_vpnaas) },
 	{ "strongswan", "a real strongSwan charon (kernel-libipsec) run by vpnlab, the reference",
 	  NULL, ROWS(strongswan) },
 };

@@ -68,6 +68,8 @@ echo "ok: FITELnet config as the responder; a bad one is NAME:LINE:COL, exit 2"
 if "$VPNLAB" explain "$AG" --profile k5-vpnaas --ike aes256-sha1-modp2048 > "$T/o6"; then
   cat "$T/o6"; fail "K5 accepted aggressive mode"; fi
 grep -q "mode: aggressive mode refused by k5-vpnaas, main mode only" "$T/o6" || { cat "$T/o6"; fail "mode not named"; }
+"$VPNLAB" explain "$AG" --profile k5-vpnaas --config "$FX/profile/k5-policies.json" > "$T/o7" && fail "K5 accepted aggressive mode"
+grep -q "judged against connection k5-vpnaas (aes256-sha1-modp2048)" "$T/o7" || { cat "$T/o7"; fail "the K5 policies were not used"; }
 echo "ok: aggressive mode refused by k5-vpnaas"
 
 # 6. usage errors and vpnlab profiles

@@ -236,7 +236,43 @@ static void test_sakura_v2_builds_the_proposal(void)
 	free(json);
 }
 
+static void test_k5_policies_json(void)
+{
+	char *json = slurp("fixtures/profile/k5-policies.json"), buf[128], err[160] = "";
+	struct gw_conn *c;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(json);
+	CU_ASSERT_EQUAL_FATAL(k5_gateway_config_init(&cfg), 0);
+	c = profile_conn_add(profile_find("k5-vpnaas"), &cfg, "k5", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(k5_gateway_policies_parse(json, &c->ike, err, sizeof err), 0);
+	props(c->ike.ike, c->ike.nike, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "aes256-sha1-modp2048");
+	props(c->ike.esp, c->ike.nesp, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "aes256-sha1-modp2048");
+	CU_ASSERT_EQUAL(c->ike.ike_lifetime, lab_sec(86400));
+	CU_ASSERT_EQUAL(c->ike.esp_lifetime, lab_sec(28800));
+	/* neutron's defaults for what a policy leaves out */
+	CU_ASSERT_EQUAL(k5_gateway_policies_parse("{\"ikepolicy\":{}}", &c->ike, err, sizeof err), 0);
+	props(c->ike.ike, c->ike.nike, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "aes128-sha1-modp1536");
+	CU_ASSERT_EQUAL(c->ike.ike_lifetime, lab_sec(3600));
+	CU_ASSERT_EQUAL(k5_gateway_policies_parse("{\"ikepolicy\":{\"phase1_negotiation_mode\":"
+	                                          "\"aggressive\"}}", &c->ike, err, sizeof err),
+	                -ENOTSUP);
+	CU_ASSERT_STRING_EQUAL(err, "ikepolicy phase1_negotiation_mode 'aggressive': K5 answers "
+	                       "main mode only");
+	CU_ASSERT_EQUAL(k5_gateway_policies_parse("{\"ikepolicy\":{\"lifetime\":{\"value\":"
+	                                          "\"x\"}}}", &c->ike, err, sizeof err), -EINVAL);
+	CU_ASSERT_EQUAL(k5_gateway_policies_parse("[1,", &c->ike, err, sizeof err), -EINVAL);
+	CU_ASSERT(strncmp(err, "1:", 2) == 0);
+	CU_ASSERT_EQUAL(k5_gateway_policies_parse("{}", &c->ike, err, sizeof err), -EINVAL);
+	gw_config_wipe(&cfg);
+	free(json);
+}
+
 UNIT_SUITE(profile_mocks,
+           UNIT_TEST(test_k5_policies_json),
            UNIT_TEST(test_k5_field_values),
            UNIT_TEST(test_k5_refusals),
            UNIT_TEST(test_sakura_v1_ignores_algorithms),
