@@ -135,6 +135,9 @@ static const struct profile_quirk fitelnet_f220[] = {
 	  "ikev1 §6.1 (DPD is used if both peers support it)", "" },
 	{ PK_DPD_ACTION, PROFILE_DEFAULT, "restart", true, "ikev1 §6.1 (keepalive failure releases "
 	  "the SA)", "released; with always-up it is negotiated again" },
+	{ PK_NOTE, PROFILE_INFO, "DPD timeout: none of the imported commands sets it", true,
+	  "ikev1 §6.1 (the keepalive command has no timeout)",
+	  "the IKE engine's default applies (120 s)" },
 	{ PK_DF, PROFILE_DEFAULT, "copy", true, "ikev1 §6.1",
 	  "`set ip df-bit 0` makes it `clear`" },
 	{ PK_FRAG, PROFILE_DEFAULT, "pre", true, "ikev1 §6.1 (training doc: both commands needed "

@@ -2,11 +2,13 @@
  * Fuzz target: what `vpnlab explain` does with untrusted input. The bytes are tried as an
  * SA payload body judged against every profile (profile_explain_sa: the engine's selection
  * and ike_select_why), as Sakura settings JSON (sakura_gateway_intent_parse, then
- * sakura_gateway_config for both versions) and as F220 CLI text (profile_fitelnet_config).
+ * sakura_gateway_config for both versions), as K5 policies JSON (k5_gateway_policies_parse)
+ * and as F220 CLI text (profile_fitelnet_config).
  * Seeds: main mode 1 SA payloads a vpnlab initiator sends (made on first use) and the
  * settings fixtures of tests/fixtures/profile/.
  */
 #include "tests/fuzz/fuzz.h"
+#include "mocks/k5_gateway.h"
 #include "mocks/sakura_gateway.h"
 #include "peers/ike/ike_peer.h"
 #include "peers/profile/profile_explain.h"
@@ -62,6 +64,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sakura_gateway_config(&in, &cfg, NULL, err, sizeof err);
 			gw_config_wipe(&cfg);
 		}
+	{
+		struct ike_policy pol;
+
+		memset(&pol, 0, sizeof pol);
+		k5_gateway_policies_parse(text, &pol, err, sizeof err);
+	}
 	fitelnet_diags_init(&diags);
 	if (!profile_fitelnet_config(text, "fuzz", &cfg, &diags))
 		gw_config_wipe(&cfg);
@@ -133,6 +141,7 @@ const struct fuzz_seed *fuzz_seeds(size_t *n)
 		"tests/fixtures/profile/sakura-v1.json",
 		"tests/fixtures/profile/sakura-v2.json",
 		"tests/fixtures/fitelnet/v1.conf",
+		"tests/fixtures/profile/k5-policies.json",
 	};
 	static struct fuzz_seed seeds[8];
 	static uint8_t store[3][1024];
@@ -144,7 +153,7 @@ const struct fuzz_seed *fuzz_seeds(size_t *n)
 			seeds[count].data = store[i];
 			count += seeds[count].len > 0;
 		}
-		for (size_t i = 0; i < 3; i++) {
+		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 			size_t len = 0;
 			char *t = slurp(files[i], &len);
 
