@@ -276,6 +276,7 @@ static void on_offer(struct explain *x, const struct cap_ike_msg *m)
 	const struct gw_conn *conn = conn_for(x, &f->src);
 	const char *mode = m->hdr.exch == ISAKMP_XCHG_AGGR ? "aggressive" : "main";
 	struct profile_verdict *v = x->v;
+	struct remembered *mem = NULL;
 	char src[64], dst[64], ck[17];
 	json_t *o = NULL, *trs = NULL;
 
@@ -285,18 +286,18 @@ static void on_offer(struct explain *x, const struct cap_ike_msg *m)
 	hex8(m->hdr.icookie, ck);
 	v->accepted ? x->accepted++ : x->refused++;
 	if (x->nmem < MAX_REMEMBERED) {
-		struct remembered *r = &x->mem[x->nmem++];
-
-		r->frame = f->number;
-		r->accepted = v->accepted;
-		snprintf(r->selected, sizeof r->selected, "%s", v->selected);
+		mem = &x->mem[x->nmem++];
+		mem->frame = f->number;
+		mem->accepted = v->accepted;
+		snprintf(mem->selected, sizeof mem->selected, "%s", v->selected);
 	}
 	if (x->json) {
 		o = json_pack("{sIsssssisisssssss[]}", "frame", (json_int_t)f->number, "src", src,
 		              "dst", dst, "sport", f->sport, "dport", f->dport, "exchange", mode,
 		              "initiator_cookie", ck, "connection", conn->name, "transforms");
 		trs = json_object_get(o, "transforms");
-		x->mem[x->nmem - 1].obj = o;
+		if (mem)
+			mem->obj = o;
 	} else {
 		printf("frame %" PRIu64 ": %s message 1 from %s:%u to %s:%u (initiator cookie "
 		       "%s), judged against connection %s (%s)\n", f->number,
