@@ -14,7 +14,8 @@
  *   initiator bi-directional|response-only -> initiator and always_up | responder only
  *   peer_address / peer_id                 -> remote endpoint port 500 / remote ID
  *                                            (ID_IPV4_ADDR when it is an address, else FQDN)
- *   floating IP, else the router's gateway -> local endpoint (K5's IPsec endpoint)
+ *   floating IP, else the router's gateway -> local endpoint (K5's IPsec endpoint; neither:
+ *                                            local.family 0, the lab's address)
  *   local subnet / peer_cidrs              -> local_ts / remote_ts (K5: one each)
  *   psk, admin_state_up                    -> psk, enabled
  * Not mapped: mtu (per connection in neutron, while a gateway has one data plane).
