@@ -23,6 +23,7 @@
 #include "harness/loop.h"
 #include "harness/scenario.h"
 #include "peers/ike/ike_peer.h"
+#include "peers/profile/profile.h"
 
 struct peer_run {
 	struct loop loop;
@@ -46,7 +47,7 @@ static void usage(FILE *f)
 	      "                   [--local-ts CIDR] [--remote-ts CIDR]\n"
 	      "                   [--ike-lifetime DUR] [--esp-lifetime DUR] [--dpd DUR]\n"
 	      "                   [--initiate] [--once] [--timeout DUR] [--keys DIR] [--json]\n"
-	      "                   [--seed N] [--force-encap] [--verbose]\n"
+	      "                   [--seed N] [--force-encap] [--verbose] [--profile NAME]\n"
 	      "\n"
 	      "Run one simulated IKEv1 peer (main mode with a pre-shared key, quick mode) in the\n"
 	      "current network namespace, e.g. under `ip netns exec NS`, against any peer.\n"
@@ -61,6 +62,8 @@ static void usage(FILE *f)
 	      "  --json          one JSON object per line: {\"event\": ..., \"time\": ...}\n"
 	      "  --force-encap   fake NAT-D so the peer floats to UDP 4500 (as kernel-libipsec)\n"
 	      "  --verbose       charon-style log lines on stderr\n"
+	      "  --profile NAME  behave as that vendor profile (`vpnlab profiles NAME`): its\n"
+	      "                  defaults under the options given, its forced rows over them\n"
 	      "Until the ESP data plane lands, the CHILD_SA is negotiated but carries no traffic.\n",
 	      f);
 }
@@ -399,6 +402,38 @@ static int parse_dur(const char *opt, const char *text, lab_ns *out)
 	return 0;
 }
 
+/* --profile NAME (issue 8): the profile's defaults go onto the policy before the other
+ * options are read, its forced rows after them (precedence: peers/profile/profile.h). */
+static int peer_profile_defaults(int argc, char **argv, struct ike_policy *pol,
+                                 const struct profile **out)
+{
+	const char *name = NULL;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--profile") && i + 1 < argc)
+			name = argv[i + 1];
+		else if (!strncmp(argv[i], "--profile=", 10))
+			name = argv[i] + 10;
+	if (!name)
+		return 0;
+	*out = profile_find(name);
+	if (!*out) {
+		fprintf(stderr, "vpnlab peer: --profile: no profile '%s' (see `vpnlab profiles`)\n",
+		        name);
+		return -1;
+	}
+	return profile_conn_apply(*out, pol, NULL, PROFILE_STAGE_DEFAULTS, NULL);
+}
+
+static void peer_profile_forced(const struct profile *p, struct ike_policy *pol)
+{
+	struct profile_report rep = { .n = 0 };
+
+	profile_conn_apply(p, pol, NULL, PROFILE_STAGE_FORCED, &rep);
+	for (size_t i = 0; i < rep.n; i++)
+		fprintf(stderr, "vpnlab peer: %s\n", rep.line[i]);
+}
+
 int cmd_peer(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -413,9 +448,12 @@ int cmd_peer(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'w' }, { "keys", required_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' }, { "seed", required_argument, NULL, 's' },
 		{ "force-encap", no_argument, NULL, 'f' }, { "verbose", no_argument, NULL, 'v' },
+		{ "profile", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct peer_run *r = calloc(1, sizeof *r);
+	const struct profile *prof = NULL;
+	bool ike_given = false, esp_given = false;
 	const char *ike = "aes128-sha1-modp1536", *esp = "aes128-sha1-modp1536";
 	bool have_local = false, have_remote = false, have_psk = false;
 	lab_ns timeout = 0;
@@ -440,9 +478,12 @@ int cmd_peer(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		seed = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^ (uint64_t)getpid();
 	}
+	if (peer_profile_defaults(argc, argv, &r->pol, &prof))
+		goto out;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'P': break;        /* applied by peer_profile_defaults */
 		case 'l': if (parse_endpoint("--local", optarg, &r->pol.local)) goto out; have_local = true; break;
 		case 'r': if (parse_endpoint("--remote", optarg, &r->pol.remote)) goto out; have_remote = true; break;
 		case 'k':
@@ -464,8 +505,8 @@ int cmd_peer(int argc, char **argv)
 			             &r->pol.remote_id_len))
 				goto out;
 			break;
-		case 'i': ike = optarg; break;
-		case 'e': esp = optarg; break;
+		case 'i': ike = optarg; ike_given = true; break;
+		case 'e': esp = optarg; esp_given = true; break;
 		case 't': if (parse_net("--local-ts", optarg, &r->pol.local_ts)) goto out; break;
 		case 'T': if (parse_net("--remote-ts", optarg, &r->pol.remote_ts)) goto out; break;
 		case 'L': if (parse_dur("--ike-lifetime", optarg, &r->pol.ike_lifetime)) goto out; break;
@@ -497,16 +538,21 @@ int cmd_peer(int argc, char **argv)
 		fprintf(stderr, "vpnlab peer: unexpected argument '%s'\n", argv[optind]);
 		goto out;
 	}
-	r->pol.nike = ike_props_parse(ike, false, r->pol.ike, IKE_MAX_PROPS, err, sizeof err);
+	/* a profile's own proposals stand unless --ike / --esp replace them */
+	if (ike_given || !prof || !r->pol.nike)
+		r->pol.nike = ike_props_parse(ike, false, r->pol.ike, IKE_MAX_PROPS, err, sizeof err);
 	if (r->pol.nike < 0) {
 		fprintf(stderr, "vpnlab peer: --ike: %s\n", err);
 		goto out;
 	}
-	r->pol.nesp = ike_props_parse(esp, true, r->pol.esp, IKE_MAX_PROPS, err, sizeof err);
+	if (esp_given || !prof || !r->pol.nesp)
+		r->pol.nesp = ike_props_parse(esp, true, r->pol.esp, IKE_MAX_PROPS, err, sizeof err);
 	if (r->pol.nesp < 0) {
 		fprintf(stderr, "vpnlab peer: --esp: %s\n", err);
 		goto out;
 	}
+	if (prof)
+		peer_profile_forced(prof, &r->pol);
 	if (r->keys_dir && mkdir(r->keys_dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "vpnlab peer: --keys: cannot create %s: %s\n", r->keys_dir,
 		        strerror(errno));

@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "peers/ike/ike_crypto.h"
+#include "peers/ike/ike_select.h"
 
 #define MAX_SAS       4
 #define MAX_CHILDREN  8
@@ -478,120 +479,49 @@ static void put_sa_end(struct isakmp_builder *b, size_t prop_at)
 static bool p1_from_transform(const struct isakmp_transform *t, struct ike_prop *pr,
                               lab_ns *life, bool *psk)
 {
-	uint64_t v;
+	struct ike_offer o;
 
-	memset(pr, 0, sizeof *pr);
-	*life = 0;
-	*psk = false;
-	if (t->id != 1)
-		return false;
-	if (isakmp_attr_get(t, 1, &v))
-		pr->encr = ike_encr_from_p1(v);
-	pr->keylen = pr->encr == IKE_ENCR_3DES ? 192 : 128;     /* AES without 14: 128 */
-	if (isakmp_attr_get(t, 14, &v))
-		pr->keylen = (int)v;
-	if (isakmp_attr_get(t, 2, &v))
-		pr->hash = ike_hash_from_p1(v);
-	if (isakmp_attr_get(t, 4, &v))
-		pr->group = ike_modp_len((int)v) ? (int)v : 0;
-	if (isakmp_attr_get(t, 3, &v))
-		*psk = v == 1;
-	for (size_t i = 0; i + 1 < t->nattrs; i++)
-		if (t->attrs[i].type == 11 && t->attrs[i].value == 1 && t->attrs[i + 1].type == 12 &&
-		    t->attrs[i + 1].value_ok)
-			*life = (lab_ns)t->attrs[i + 1].value * LAB_NS_PER_SEC;
-	return pr->encr && pr->hash && pr->group;
+	ike_offer_decode(t, false, &o);
+	*pr = o.prop;
+	*life = o.life;
+	*psk = o.psk;
+	return o.ok;
 }
 
 static bool esp_from_transform(const struct isakmp_transform *t, struct ike_prop *pr,
                                lab_ns *life, int *encap)
 {
-	uint64_t v;
+	struct ike_offer o;
 
-	memset(pr, 0, sizeof *pr);
-	*life = 0;
-	*encap = 1;
-	pr->encr = ike_encr_from_esp(t->id);
-	pr->keylen = pr->encr == IKE_ENCR_3DES ? 192 : 128;
-	if (isakmp_attr_get(t, 6, &v))
-		pr->keylen = (int)v;
-	if (isakmp_attr_get(t, 5, &v))
-		pr->hash = ike_hash_from_esp(v);
-	if (isakmp_attr_get(t, 3, &v))
-		pr->group = (int)v;
-	if (isakmp_attr_get(t, 4, &v))
-		*encap = (int)v;
-	for (size_t i = 0; i + 1 < t->nattrs; i++)
-		if (t->attrs[i].type == 1 && t->attrs[i].value == 1 && t->attrs[i + 1].type == 2 &&
-		    t->attrs[i + 1].value_ok)
-			*life = (lab_ns)t->attrs[i + 1].value * LAB_NS_PER_SEC;
-	return pr->encr && pr->hash;
+	ike_offer_decode(t, true, &o);
+	*pr = o.prop;
+	*life = o.life;
+	*encap = o.encap;
+	return o.ok;
 }
 
-/* Apply the lifetime rule: 0 when refused, else the lifetime to use. */
-static lab_ns life_rule(const struct ike_policy *pol, lab_ns offered, lab_ns mine)
-{
-	switch (pol->life_rule) {
-	case IKE_LIFE_ACCEPT:
-		return offered > 0 ? offered : mine;
-	case IKE_LIFE_SHORTER:
-		return offered > 0 && offered < mine ? offered : mine;
-	case IKE_LIFE_EXACT:
-		return offered == mine ? mine : 0;
-	}
-	return mine;
-}
-
-/* Pick a transform from a received SA. Returns the proposal index and transform index. */
+/* Pick a transform from a received SA (ike_select.c, shared with `vpnlab explain`). */
 static bool select_prop(struct ike_peer *p, const struct isakmp_sa *sa, bool esp,
                         const struct ike_prop *mine, int nmine, lab_ns my_life,
                         size_t *pi, size_t *ti, struct ike_prop *got, lab_ns *life,
                         int *encap)
 {
-	bool own = p->pol.select == IKE_SELECT_OWN_ORDER;
-	size_t total = 0;
+	struct ike_selection sel;
+	bool ok = ike_select_sa(&p->pol, sa, esp, mine, nmine, my_life, &sel);
 
-	for (size_t a = 0; a < sa->nprops; a++)
-		total += sa->props[a].ntr;
-	/* outer loop over the preferred side's list */
-	for (int outer = 0; outer < (own ? nmine : (int)total); outer++)
-		for (int inner = 0; inner < (own ? (int)total : nmine); inner++) {
-			int m = own ? outer : inner, flat = own ? inner : outer, k = 0;
-
-			for (size_t a = 0; a < sa->nprops; a++)
-				for (size_t t = 0; t < sa->props[a].ntr; t++, k++) {
-					const struct isakmp_proposal *pr = &sa->props[a];
-					struct ike_prop cand;
-					lab_ns l;
-					bool psk = true, ok;
-					int enc = 1;
-
-					if (k != flat)
-						continue;
-					if (esp)
-						ok = pr->proto == ISAKMP_PROTO_ESP && pr->spi_size == 4 &&
-						     esp_from_transform(&pr->tr[t], &cand, &l, &enc);
-					else
-						ok = pr->proto == ISAKMP_PROTO_ISAKMP &&
-						     p1_from_transform(&pr->tr[t], &cand, &l, &psk);
-					if (!ok || !psk || !ike_prop_equal(&cand, &mine[m]))
-						continue;
-					*life = life_rule(&p->pol, l, my_life);
-					if (!*life) {
-						logf_(p, "lifetime %llds of %s does not match the required %llds",
-						      (long long)(l / LAB_NS_PER_SEC), esp ? "ESP" : "IKE",
-						      (long long)(my_life / LAB_NS_PER_SEC));
-						continue;
-					}
-					*pi = a;
-					*ti = t;
-					*got = cand;
-					if (encap)
-						*encap = enc;
-					return true;
-				}
-		}
-	return false;
+	if (sel.life_refused)
+		logf_(p, "lifetime %llds of %s does not match the required %llds",
+		      (long long)(sel.life_refused_offered / LAB_NS_PER_SEC), esp ? "ESP" : "IKE",
+		      (long long)(my_life / LAB_NS_PER_SEC));
+	if (!ok)
+		return false;
+	*pi = sel.pi;
+	*ti = sel.ti;
+	*got = sel.prop;
+	*life = sel.life;
+	if (encap)
+		*encap = sel.encap;
+	return true;
 }
 
 static void log_proposals(struct ike_peer *p, const struct isakmp_sa *sa, bool esp)
