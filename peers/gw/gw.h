@@ -131,6 +131,10 @@ void gw_conn_stats(const struct gw *g, int conn, struct gw_conn_stats *out);
 
 struct gw_stats {
 	uint64_t hairpin_drops, no_sa_drops, frag_needed, fragments_out, esp_drops;
+	uint64_t no_match_drops;        /* inner packets no connection's selectors match */
+	uint64_t hairpin_forwards;      /* tunnel -> tunnel packets passed (dp.hairpin) */
+	uint64_t queue_drops;           /* packets/events/log lines lost: the caller did not
+	                                   drain gw_output / gw_event_next / gw_log_next */
 };
 void gw_stats(const struct gw *g, struct gw_stats *out);
 
