@@ -78,6 +78,19 @@ void run_step_label(const struct sc_step *s, char *buf, size_t len)
 		snprintf(buf, len, "filter %s/%s %s", s->u.filter.node, s->u.filter.filter,
 		         s->u.filter.enabled ? "on" : "off");
 		break;
+	case SC_STEP_WAIT_TUNNEL:
+		report_fmt_time(s->u.twait.within, d, sizeof d);
+		snprintf(buf, len, "wait tunnel %s/%s %s within %s", s->u.twait.ref.gateway,
+		         s->u.twait.ref.conn, s->u.twait.up ? "up" : "down", d);
+		break;
+	case SC_STEP_SEQ_RESTART:
+		snprintf(buf, len, "seq_restart %s/%s next %u", s->u.seq.ref.gateway,
+		         s->u.seq.ref.conn, s->u.seq.next);
+		break;
+	case SC_STEP_TUNNEL:
+		snprintf(buf, len, "tunnel %s/%s %s", s->u.tunnel.ref.gateway, s->u.tunnel.ref.conn,
+		         s->u.tunnel.action == SC_TUNNEL_DOWN ? "down" : "initiate");
+		break;
 	}
 }
 
@@ -354,6 +367,13 @@ static int run_steps(const struct scenario *sc, const struct run_opts *o, struct
 		case SC_STEP_FILTER:
 			err = lab_filter_set(lab, s->u.filter.node, s->u.filter.filter,
 			                     s->u.filter.enabled, msg, sizeof msg);
+			break;
+		case SC_STEP_WAIT_TUNNEL:
+		case SC_STEP_SEQ_RESTART:
+		case SC_STEP_TUNNEL:
+			err = -ENOSYS;
+			snprintf(msg, sizeof msg, "gateways are not run yet (the gateway core is "
+			         "not linked)");
 			break;
 		}
 		sr->end = loop_now(loop);
