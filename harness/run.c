@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness/lab.h"
+#include "harness/lab_gateway.h"
 #include "harness/loop.h"
 #include "harness/probe.h"
 #include "peers/drbg.h"
@@ -297,8 +298,52 @@ static void on_tick(void *ctx)
 		loop_timer_arm(pg->loop, &pg->tick, loop_now(pg->loop) + step);
 }
 
+struct tunnel_wait {
+	struct lab_gateways *lg;
+	const struct sc_tunnel_wait *w;
+};
+
+static bool tunnel_reached(void *ctx)
+{
+	struct tunnel_wait *tw = ctx;
+
+	return lab_gateways_conn_up(tw->lg, &tw->w->ref) == tw->w->up;
+}
+
+/* wait: {tunnel: GW/CONN, up: BOOL, within: DUR} is a check: did it happen in time? */
+static int wait_tunnel(struct report *r, struct step_result *sr, const struct sc_step *s,
+                       size_t idx, struct loop *loop, struct lab_gateways *lg, lab_ns deadline)
+{
+	const struct sc_tunnel_wait *w = &s->u.twait;
+	struct tunnel_wait tw = { .lg = lg, .w = w };
+	lab_ns start = loop_now(loop), end = start + w->within;
+	char took[32], within[32];
+	struct check *c;
+	int err;
+
+	if (end > deadline)
+		end = deadline;
+	err = loop_run(loop, end, tunnel_reached, &tw);
+	if (err && err != -ETIMEDOUT)
+		return err;
+	c = report_check(r, sr, err == 0, sr->label);
+	report_fmt_time(w->within, within, sizeof within);
+	report_fmt_time(loop_now(loop) - start, took, sizeof took);
+	snprintf(c->expected, sizeof c->expected, "the tunnel %s within %s",
+	         w->up ? "up (a CHILD_SA installed)" : "down (no CHILD_SA)", within);
+	if (err == 0)
+		snprintf(c->observed, sizeof c->observed, "%s after %s", w->up ? "up" : "down", took);
+	else
+		snprintf(c->observed, sizeof c->observed, "still %s after %s%s", w->up ? "down" : "up",
+		         took, end < start + w->within ? " (the scenario's timeout)" : "");
+	where(s, idx, c->where, sizeof c->where);
+	c->at = loop_now(loop);
+	return 0;
+}
+
 static int run_steps(const struct scenario *sc, const struct run_opts *o, struct lab *lab,
-                     struct loop *loop, struct drbg *root, struct report *r)
+                     struct loop *loop, struct drbg *root, struct report *r,
+                     struct lab_gateways *lg)
 {
 	lab_ns deadline = sc->timeout ? sc->timeout : LAB_NEVER;
 
@@ -369,11 +414,13 @@ static int run_steps(const struct scenario *sc, const struct run_opts *o, struct
 			                     s->u.filter.enabled, msg, sizeof msg);
 			break;
 		case SC_STEP_WAIT_TUNNEL:
+			err = wait_tunnel(r, sr, s, i, loop, lg, deadline);
+			break;
 		case SC_STEP_SEQ_RESTART:
+			err = lab_gateways_seq_restart(lg, &s->u.seq, msg, sizeof msg);
+			break;
 		case SC_STEP_TUNNEL:
-			err = -ENOSYS;
-			snprintf(msg, sizeof msg, "gateways are not run yet (the gateway core is "
-			         "not linked)");
+			err = lab_gateways_tunnel(lg, &s->u.tunnel, msg, sizeof msg);
 			break;
 		}
 		sr->end = loop_now(loop);
@@ -439,6 +486,7 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 	struct lab lab;
 	struct drbg root;
 	struct lab_opts lo;
+	struct lab_gateways *lg = NULL;
 	struct timespec t0;
 	uint64_t seed = o->has_seed ? o->seed : sc->has_seed ? sc->seed : 1;
 	char msg[900] = "";
@@ -470,7 +518,15 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 		r->exit_code = 3;
 		goto out;
 	}
-	err = run_steps(sc, o, &lab, &loop, &root, r);
+	err = lab_gateways_start(&lg, &lab, &root, r, &o->out, msg, sizeof msg);
+	if (err) {
+		snprintf(r->error, sizeof r->error, "cannot start the gateways: %s", msg);
+		lab_teardown(&lab);
+		lab_free(&lab);
+		r->exit_code = 3;
+		goto out;
+	}
+	err = run_steps(sc, o, &lab, &loop, &root, r, lg);
 	if (!err && o->hold && o->out.tty) {
 		print_hold(&lab, o->out.tty);
 		loop_follow_wall(&loop);
@@ -481,6 +537,7 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 	r->lab_total = loop_now(&loop);
 	r->clock_jumps = loop.jumps;
 	r->clock_skipped = loop.skipped;
+	lab_gateways_stop(lg);
 	lab_teardown(&lab);
 	for (size_t i = 0; i < lab.nnodes; i++)
 		for (size_t f = 0; f < lab.nodes[i].nifaces; f++)
