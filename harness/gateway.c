@@ -23,6 +23,7 @@
 #include "harness/tunif.h"
 
 #define GW_ROUTES_MAX (3 * GW_MAX_CONNS)
+#define TUNNEL_IF_MTU 9000
 
 /* The UDP sockets of one local address. */
 struct gw_udp {
@@ -34,6 +35,7 @@ struct gateway {
 	char name[64];
 	char tunnel[16];
 	char keys_dir[256];
+	int tunnel_mtu;                 /* on the tunnel routes; the interface takes more */
 	struct loop *loop;
 	int nsfd;
 	struct nl_sock *nl;
@@ -378,7 +380,8 @@ static int sockets_open(struct gateway *g, const struct gw_config *cfg, char *ms
 static int route_add(struct gateway *g, const struct sc_route *r, char *msg, size_t msglen)
 {
 	char dst[64];
-	int err = rt_route_add(g->nl, r);
+	bool tun = !strcmp(r->dev, g->tunnel);
+	int err = rt_route_add_mtu(g->nl, r, tun ? g->tunnel_mtu : 0);
 
 	/* Two connections may share a selector (or a peer): one route serves both. */
 	if (err == -NLE_EXIST)
@@ -543,10 +546,30 @@ int gateway_open(struct gateway **out, const struct gateway_opts *o, char *msg, 
 	}
 	if ((err = sockets_open(g, o->cfg, msg, msglen)))
 		goto fail;
+	/*
+	 * A TUN device's MTU bounds only what the kernel sends into it; whatever the tunnel
+	 * delivers is taken whole (a peer with a bigger tunnel MTU sends bigger fragments).
+	 * A veth drops a delivered frame longer than its MTU, so the interface gets room
+	 * (TUNNEL_IF_MTU) and the tunnel MTU goes on the routes into it, locked, where the
+	 * kernel fragments or answers frag-needed for it just as for an interface MTU.
+	 */
+	g->tunnel_mtu = o->tunnel_mtu ? o->tunnel_mtu : 1500;
 	err = tunif_open(&g->tun, o->loop, g->nsfd, o->nl, o->tunnel,
-	                 o->tunnel_mtu ? o->tunnel_mtu : 1500, on_inner, g, msg, msglen);
+	                 g->tunnel_mtu > TUNNEL_IF_MTU ? g->tunnel_mtu : TUNNEL_IF_MTU, on_inner, g,
+	                 msg, msglen);
 	if (err)
 		goto fail;
+	/* The gw answers frag-needed and such from its own address, which the kernel would
+	 * otherwise drop as a martian arriving on the tunnel. */
+	{
+		char path[96];
+
+		snprintf(path, sizeof path, "net/ipv4/conf/%s/accept_local", g->tunnel);
+		if ((err = netns_sysctl(g->nsfd, path, "1"))) {
+			snprintf(msg, msglen, "%s: %s: %s", g->name, path, strerror(-err));
+			goto fail;
+		}
+	}
 	if (o->routes && (err = routes_add(g, o->cfg, msg, msglen)))
 		goto fail;
 	for (size_t i = 0; i < o->cfg->nconns; i++)

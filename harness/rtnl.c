@@ -239,7 +239,8 @@ out:
 }
 
 /* A route object for r (the caller puts it), or NULL with *err. */
-static struct rtnl_route *route_build(struct nl_sock *sk, const struct sc_route *r, int *err)
+static struct rtnl_route *route_build(struct nl_sock *sk, const struct sc_route *r, int mtu,
+                                      int *err)
 {
 	struct rtnl_route *route = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
@@ -281,6 +282,12 @@ static struct rtnl_route *route_build(struct nl_sock *sk, const struct sc_route 
 	}
 	rtnl_route_add_nexthop(route, nh);
 	nh = NULL;                      /* owned by the route now */
+	if (mtu > 0) {
+		/* locked: forwarding then honours it instead of the interface's MTU */
+		if ((*err = rtnl_route_set_metric(route, RTAX_MTU, (uint32_t)mtu)) < 0 ||
+		    (*err = rtnl_route_set_metric(route, RTAX_LOCK, 1u << RTAX_MTU)) < 0)
+			goto fail;
+	}
 fail:
 	if (nh)
 		rtnl_route_nh_free(nh);
@@ -297,8 +304,13 @@ fail:
 
 int rt_route_add(struct nl_sock *sk, const struct sc_route *r)
 {
+	return rt_route_add_mtu(sk, r, 0);
+}
+
+int rt_route_add_mtu(struct nl_sock *sk, const struct sc_route *r, int mtu)
+{
 	int err;
-	struct rtnl_route *route = route_build(sk, r, &err);
+	struct rtnl_route *route = route_build(sk, r, mtu, &err);
 
 	if (!route)
 		return err;
@@ -310,7 +322,7 @@ int rt_route_add(struct nl_sock *sk, const struct sc_route *r)
 int rt_route_del(struct nl_sock *sk, const struct sc_route *r)
 {
 	int err;
-	struct rtnl_route *route = route_build(sk, r, &err);
+	struct rtnl_route *route = route_build(sk, r, 0, &err);
 
 	if (!route)
 		return err;
