@@ -10,6 +10,7 @@
 #include "tests/unit/test_gw_wire.h"
 #include "tests/unit/unit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define H_ADDR "192.0.2.1"
@@ -116,7 +117,8 @@ static void test_hairpin_allowed(void)
 	wire_free(w);
 }
 
-/* Rekeys every ~54 s with a packet each way every 250 ms: nothing lost, nothing dropped. */
+/* Rekeys every ~54 s and a reauthentication, with a packet each way every 250 ms: nothing
+ * lost, nothing dropped. */
 static void test_rekey_hand_over(void)
 {
 	struct gw_config a, b;
@@ -135,6 +137,8 @@ static void test_rekey_hand_over(void)
 	wire_conn(&b.conns[0], "to-a", B_ADDR, H_ADDR, "10.2.0.0/16", "10.1.0.0/16",
 	          "aes256-sha256-modp2048", "aes256-sha256-modp2048", false);
 	a.conns[0].ike.esp_lifetime = b.conns[0].ike.esp_lifetime = lab_sec(60);
+	/* and a reauthentication at 135 s: the CHILD_SAs move to the new IKE_SA */
+	a.conns[0].ike.ike_lifetime = b.conns[0].ike.ike_lifetime = lab_sec(150);
 	a.conns[0].ike.dpd = b.conns[0].ike.dpd = IKE_DPD_OFF;
 	a.nconns = b.nconns = 1;
 	CU_ASSERT_EQUAL_FATAL(wire_add(w, H_ADDR, &a, 7), 0);
@@ -156,6 +160,8 @@ static void test_rekey_hand_over(void)
 	gw_conn_stats(w->g[1].gw, 0, &sb);
 	CU_ASSERT(sa.rekeys >= 3);
 	CU_ASSERT_EQUAL(sa.rekeys, sb.rekeys);
+	CU_ASSERT_EQUAL(sa.reauths, 1);
+	CU_ASSERT_EQUAL(sa.state, GW_CONN_UP);
 	CU_ASSERT_NOT_EQUAL(sa.spi_out, first_out);
 	CU_ASSERT_EQUAL(sa.spi_out, sb.spi_in);
 	CU_ASSERT_EQUAL(w->g[1].nsink, sent);
@@ -205,7 +211,60 @@ static void test_reconfigure(void)
 	wire_free(w);
 }
 
+/* Two connections between the same two gateways (two subnet pairs): IKE is routed by cookie,
+ * new main modes in turn. (Both sides initiating is not tested: the IKE engine takes the
+ * crossing IKE_SA for a reauthentication and deletes it, on both sides.) */
+static void same_peer(bool both)
+{
+	struct gw_config a, b;
+	struct wire *w = wire_new();
+	struct gw_conn_stats st;
+	uint8_t p[200];
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	gw_dataplane_default(&a.dp);
+	gw_dataplane_default(&b.dp);
+	wire_conn(&a.conns[0], "net1", H_ADDR, B_ADDR, "10.1.0.0/16", "10.2.0.0/16",
+	          "aes128-sha1-modp2048", "aes128-sha1", true);
+	wire_conn(&a.conns[1], "net2", H_ADDR, B_ADDR, "10.11.0.0/16", "10.12.0.0/16",
+	          "aes128-sha1-modp2048", "aes128-sha1", true);
+	wire_conn(&b.conns[0], "net1", B_ADDR, H_ADDR, "10.2.0.0/16", "10.1.0.0/16",
+	          "aes128-sha1-modp2048", "aes128-sha1", both);
+	wire_conn(&b.conns[1], "net2", B_ADDR, H_ADDR, "10.12.0.0/16", "10.11.0.0/16",
+	          "aes128-sha1-modp2048", "aes128-sha1", both);
+	a.nconns = b.nconns = 2;
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, H_ADDR, &a, 51), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 52), 0);
+	wire_run(w, lab_sec(20));
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 2; i++) {
+			gw_conn_stats(w->g[k].gw, i, &st);
+			CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+		}
+	wire_clear(w);
+	wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, 1);
+	wire_send(w, 0, p, sizeof p);
+	wire_ping(p, sizeof p, "10.11.0.5", "10.12.0.7", false, 2);
+	wire_send(w, 0, p, sizeof p);
+	wire_ping(p, sizeof p, "10.12.0.7", "10.11.0.5", false, 3);
+	wire_send(w, 1, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[1].nsink, 2);
+	CU_ASSERT_EQUAL(w->g[0].nsink, 1);
+	gw_conn_stats(w->g[1].gw, 1, &st);
+	CU_ASSERT_EQUAL(st.packets_in, 1);
+	CU_ASSERT_EQUAL(st.packets_out, 1);
+	wire_free(w);
+}
+
+static void test_two_conns_same_peer(void)
+{
+	same_peer(false);
+}
+
 UNIT_SUITE(gw_hub,
+           UNIT_TEST(test_two_conns_same_peer),
            UNIT_TEST(test_hairpin_refused),
            UNIT_TEST(test_hairpin_allowed),
            UNIT_TEST(test_rekey_hand_over),
