@@ -15,6 +15,7 @@
  * CHILD_SA goes away; initiators (and always_up ones) also initiate on traffic that finds no
  * SA, as a kernel acquire does.
  */
+#include "peers/esp/esp_natt.h"
 #include "peers/gw/gw_int.h"
 
 #include <errno.h>
@@ -287,12 +288,18 @@ static void on_ike_event(struct gw *g, int i, struct gw_crt *c, const struct ike
 		break;
 	case IKE_EV_IKE_SA_REAUTHENTICATED:
 		c->reauths++;
+		c->replacing = true;
 		break;
 	case IKE_EV_CHILD_SA_DELETED:
 		child_remove(g, c, e->spi_in);
 		maybe_reinit(g, c);
 		break;
 	case IKE_EV_IKE_SA_DELETED:
+		if (c->replacing) {
+			c->replacing = false;
+			break;
+		}
+		/* fall through */
 	case IKE_EV_NO_PROPOSAL_CHOSEN:
 	case IKE_EV_AUTH_FAILED:
 	case IKE_EV_DPD_TIMEOUT:
@@ -304,6 +311,24 @@ static void on_ike_event(struct gw *g, int i, struct gw_crt *c, const struct ike
 	default:
 		break;
 	}
+}
+
+void gw_crt_cookie_note(struct gw_crt *c, const uint8_t icookie[8])
+{
+	if (gw_crt_cookie_known(c, icookie))
+		return;
+	memcpy(c->cookies[c->ncookies % GW_COOKIES], icookie, 8);
+	c->ncookies++;
+}
+
+bool gw_crt_cookie_known(const struct gw_crt *c, const uint8_t icookie[8])
+{
+	unsigned n = c->ncookies < GW_COOKIES ? c->ncookies : GW_COOKIES;
+
+	for (unsigned k = 0; k < n; k++)
+		if (!memcmp(c->cookies[k], icookie, 8))
+			return true;
+	return false;
 }
 
 void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
@@ -320,6 +345,13 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 		if (!has_child(c) && !c->connecting) {
 			c->connecting = true;
 			c->reinit_at = LAB_NEVER;
+		}
+		{
+			/* on 4500 the datagram starts with the non-ESP marker */
+			size_t m = pkt.to.port == ESP_NATT_PORT ? ESP_NATT_MARKER_LEN : 0;
+
+			if (pkt.len >= m + 8)
+				gw_crt_cookie_note(c, pkt.data + m);
 		}
 		gw_queue_pkt(g, GW_OUT_UDP, pkt.data, pkt.len, &pkt.from, &pkt.to);
 	}

@@ -26,23 +26,43 @@ static void ep_text(const struct ike_endpoint *e, char *buf, size_t len)
 	         e->port);
 }
 
-/* The connection whose peer is at from's address (the port may have floated). */
-static int conn_by_peer(const struct gw *g, const struct ike_endpoint *from)
+/*
+ * The connection an IKE message is for, among those whose peer is at from's address (the
+ * port may have floated): the one that knows the initiator cookie. A new main mode from the
+ * peer (no responder cookie yet) cannot say which connection it is for until quick mode, so
+ * new main modes are handed to the candidates in turn, in config order: a peer brings its
+ * connections up (and reauthenticates them) one after the other, in the same order.
+ */
+static int conn_by_peer(struct gw *g, const struct ike_endpoint *from, const uint8_t *msg,
+                        size_t len)
 {
+	static const uint8_t zero[8];
+	int first = -1, turn = -1;
+
 	for (size_t i = 0; i < g->n; i++) {
 		const struct gw_crt *c = g->c[i];
 
-		if (c->ike && c->cfg.ike.remote.family == from->family &&
-		    !memcmp(c->cfg.ike.remote.addr, from->addr, 4))
+		if (!c->ike || c->cfg.ike.remote.family != from->family ||
+		    memcmp(c->cfg.ike.remote.addr, from->addr, 4))
+			continue;
+		if (len >= 16 && gw_crt_cookie_known(c, msg))
 			return (int)i;
+		if (first < 0)
+			first = (int)i;
+		if (turn < 0 || c->fresh_mm < g->c[turn]->fresh_mm)
+			turn = (int)i;
 	}
-	return -1;
+	if (turn >= 0 && len >= 16 && !memcmp(msg + 8, zero, 8)) {
+		g->c[turn]->fresh_mm++;
+		return turn;
+	}
+	return first;
 }
 
 static void ike_in(struct gw *g, const uint8_t *msg, size_t len, const struct ike_endpoint *from,
                    const struct ike_endpoint *to, lab_ns now)
 {
-	int i = conn_by_peer(g, from);
+	int i = conn_by_peer(g, from, msg, len);
 	char a[40];
 
 	if (i < 0) {
@@ -50,6 +70,8 @@ static void ike_in(struct gw *g, const uint8_t *msg, size_t len, const struct ik
 		gw_logf(g, NULL, "IKE packet from %s: no connection to that peer, ignored", a);
 		return;
 	}
+	if (len >= 8)
+		gw_crt_cookie_note(g->c[i], msg);
 	gw_crt_ike_input(g, i, msg, len, from, to, now);
 }
 

@@ -15,6 +15,7 @@
  * inbound half still accepts until DELETE or expiry), and room for a rekey collision. */
 #define GW_CHILD_MAX 4
 
+#define GW_COOKIES   8          /* IKE SAs remembered per connection */
 #define GW_OUTQ_MAX  4096       /* packets waiting for gw_output */
 #define GW_EVQ_MAX   512
 #define GW_LOGQ_MAX  1024
@@ -50,7 +51,13 @@ struct gw_crt {
 	int cur;                        /* child used for sending, -1: none */
 	bool connecting;                /* main or quick mode under way */
 	lab_ns reinit_at;               /* always_up: initiate again at this time */
+	bool replacing;                 /* IKE_SA_REAUTHENTICATED seen: the IKE_SA_DELETED that
+	                                   follows is the replaced SA, not the connection going */
 	lab_ns acquire_after;           /* no acquire before this (back-off after a failure) */
+	uint8_t cookies[GW_COOKIES][8]; /* initiator cookies of its recent IKE SAs (ring), to
+	                                   route IKE when two connections share a peer address */
+	unsigned ncookies;
+	unsigned fresh_mm;              /* new main modes from the peer handed to this one */
 	uint64_t packets_in, bytes_in, packets_out, bytes_out, drops;
 	uint32_t rekeys, reauths;
 };
@@ -113,6 +120,9 @@ void gw_crt_timer(struct gw *g, int i, lab_ns now);
 lab_ns gw_crt_deadline(const struct gw *g, int i);
 struct gw_child *gw_crt_current(struct gw *g, int i);  /* sending child or NULL */
 int gw_child_by_spi_in(const struct gw *g, uint32_t spi, int *child);  /* conn or -1 */
+/* Remember / look up an IKE SA's initiator cookie as one of connection c's. */
+void gw_crt_cookie_note(struct gw_crt *c, const uint8_t icookie[8]);
+bool gw_crt_cookie_known(const struct gw_crt *c, const uint8_t icookie[8]);
 void gw_crt_ike_input(struct gw *g, int i, const uint8_t *msg, size_t len,
                       const struct ike_endpoint *from, const struct ike_endpoint *to,
                       lab_ns now);
