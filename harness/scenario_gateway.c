@@ -454,19 +454,6 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 	}
 	for (size_t i = 0; i + 1 < x->n; i += 2)
 		conn_load(c, g, x->kids[i], x->kids[i + 1]);
-	/* Two connections to one peer address would be one IKE peer on the wire. */
-	for (size_t i = 0; i < g->nconns; i++)
-		for (size_t j = 0; j < i; j++)
-			if (g->conns[i].remote.family && g->conns[j].remote.family &&
-			    sc_prefix_equal_addr(&g->conns[i].remote, &g->conns[j].remote)) {
-				char s[INET6_ADDRSTRLEN + 4];
-
-				sc_format_prefix(&g->conns[i].remote, false, s, sizeof s);
-				sc_err_pos(c, &g->conns[i].remote_pos, "remote %s: connection '%s' of "
-				           "gateway '%s' already goes there (at %d:%d)", s,
-				           g->conns[j].name, g->node, g->conns[j].remote_pos.line,
-				           g->conns[j].remote_pos.col);
-			}
 }
 
 void sc_gateways_load(struct sc_ctx *c, const struct ynode *gws)

@@ -118,14 +118,13 @@ static const struct gw_case cases[] = {
 		  "      a: {remote: 198.51.100.2, psk: x}\n"
 		  "      a: {remote: 198.51.100.3, psk: x}\n",
 		  "t.yaml:15:7: duplicate key 'a' (first at 14:7)\n" },
-	{ "same_remote",
+	{ "same_remote_allowed",       /* two connections to one peer: told apart by cookie */
 		  "gateways:\n"
 		  "  r1:\n"
 		  "    connections:\n"
-		  "      a: {remote: 198.51.100.2, psk: x}\n"
-		  "      b: {remote: 198.51.100.2, psk: x}\n",
-		  "t.yaml:15:19: remote 198.51.100.2: connection 'a' of gateway 'r1' already goes "
-		  "there (at 14:19)\n" },
+		  "      a: {remote: 198.51.100.2, psk: x, remote_ts: 10.2.0.0/25}\n"
+		  "      b: {remote: 198.51.100.2, psk: x, remote_ts: 10.2.0.128/25}\n",
+		  "" },
 	{ "remote_missing_and_psk_missing",
 		  "gateways:\n"
 		  "  r1: {connections: {a: {ike: aes128-sha1-modp1536}}}\n",
