@@ -569,6 +569,10 @@ int gateway_open(struct gateway **out, const struct gateway_opts *o, char *msg, 
 			snprintf(msg, msglen, "%s: %s: %s", g->name, path, strerror(-err));
 			goto fail;
 		}
+		/* The tunnel carries IPv4 (the selectors are IPv4): no router solicitations or
+		 * MLD reports of the interface's own (best effort: IPv6 may be off already). */
+		snprintf(path, sizeof path, "net/ipv6/conf/%s/disable_ipv6", g->tunnel);
+		netns_sysctl(g->nsfd, path, "1");
 	}
 	if (o->routes && (err = routes_add(g, o->cfg, msg, msglen)))
 		goto fail;
