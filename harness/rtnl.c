@@ -387,9 +387,8 @@ static void lookup_one(struct nl_object *obj, void *arg)
 		memcpy(lk->out->via.addr, nl_addr_get_binary_addr(gw), nl_addr_get_len(gw));
 		lk->out->via.len = lk->out->via.family == AF_INET ? 32 : 128;
 	}
-	rtnl_link_i2name(NULL, rtnl_route_nh_get_ifindex(nh), lk->out->dev, sizeof lk->out->dev);
-	if (!lk->out->dev[0]) {
-		/* no link cache: ask the kernel for the name */
+	{
+		/* the interface's name, from the kernel (no link cache here) */
 		struct rtnl_link *link;
 
 		if (rtnl_link_get_kernel(lk->sk, rtnl_route_nh_get_ifindex(nh), NULL, &link) >= 0) {
