@@ -224,6 +224,20 @@ void lab_gateways_stop(struct lab_gateways *lg)
 			rc->drops = st.drops;
 			rc->rekeys = st.rekeys;
 			rc->reauths = st.reauths;
+			{
+				char src[72], text[320];
+
+				snprintf(src, sizeof src, "%s/%s", rc->node, rc->conn);
+				snprintf(text, sizeof text, "%s spi_in=%08x spi_out=%08x in: %llu packets "
+				         "%llu bytes, out: %llu packets %llu bytes, drops %llu, rekeys %u",
+				         rc->state, rc->spi_in, rc->spi_out,
+				         (unsigned long long)rc->packets_in,
+				         (unsigned long long)rc->bytes_in,
+				         (unsigned long long)rc->packets_out,
+				         (unsigned long long)rc->bytes_out,
+				         (unsigned long long)rc->drops, rc->rekeys);
+				report_event(lg->r, lg->o, loop_now(lg->lab->loop), src, "counters", text);
+			}
 		}
 	}
 	/* Every gateway says goodbye, then the loop carries the DELETEs across for a moment

@@ -48,6 +48,15 @@ clear=$(raw ra-tun0 'icmp.type == 8 && ip.dst == 10.0.0.10')
 grep -q '"event": "hairpin_drop"' "$T/run1/report.json" || fail "no hairpin_drop event"
 [ "$(grep -c 'replay: duplicate' "$T/run1/report.json")" -ge 3 ] || fail "no replay drops in report.json"
 grep -q '"gateways": \[' "$T/run1/report.json" || fail "no gateways section in report.json"
+# ra/to-hub refused exactly the three echoes after the hub's sequence restart
+python3 - "$T/run1/report.json" <<'PY' || fail "report.json gateways counters"
+import json, sys
+g = {(c['gateway'], c['connection']): c for c in json.load(open(sys.argv[1]))['gateways']}
+a, h = g[('ra', 'to-hub')], g[('r0', 'to-a')]
+assert a['drops'] == 3, a
+assert a['packets_in'] + a['drops'] == h['packets_out'], (a, h)
+assert h['packets_in'] == a['packets_out'], (a, h)
+PY
 
 "$VPNLAB" run "$sc" --out "$T/run2" --quiet || fail "gateways.yaml run 2 exited $?"
 "$VPNLAB" run "$sc" --out "$T/other" --seed 12 --quiet || fail "seed 12 run exited $?"
