@@ -3,6 +3,7 @@
  * state and the scenario actions. The per-connection IKE work is in gw_conn.c, the data
  * plane in gw_out.c and gw_in.c.
  */
+#include "peers/esp/esp_replay.h"
 #include "peers/gw/gw_int.h"
 
 #include <errno.h>
@@ -61,9 +62,9 @@ static int config_check(const struct gw_config *cfg, char *err, size_t errlen)
 		         dp->mss_clamp);
 		return -EINVAL;
 	}
-	if (dp->replay_window > 4096) {
-		snprintf(err, errlen, "dp.replay_window: %u packets, at most 4096",
-		         dp->replay_window);
+	if (dp->replay_window > ESP_REPLAY_MAX) {
+		snprintf(err, errlen, "dp.replay_window: %u packets, at most %d",
+		         dp->replay_window, ESP_REPLAY_MAX);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < cfg->nconns; i++) {

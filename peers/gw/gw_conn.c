@@ -299,6 +299,15 @@ static void on_ike_event(struct gw *g, int i, struct gw_crt *c, const struct ike
 			c->replacing = false;
 			break;
 		}
+		/* the engine reports each CHILD_SA it deletes; should it ever drop one silently,
+		 * do not keep sending on keys nobody holds any more */
+		if (has_child(c) && !ike_peer_child_up(c->ike)) {
+			gw_logf(g, c->cfg.name, "IKE_SA gone and no CHILD_SA left in the engine: "
+			        "removing the installed SAs");
+			for (int k = 0; k < GW_CHILD_MAX; k++)
+				child_clear(g, &c->ch[k]);
+			c->cur = -1;
+		}
 		/* fall through */
 	case IKE_EV_NO_PROPOSAL_CHOSEN:
 	case IKE_EV_AUTH_FAILED:
