@@ -448,15 +448,12 @@ int gw_conn_find(const struct gw *g, const char *name)
 void gw_conn_stats(const struct gw *g, int conn, struct gw_conn_stats *out)
 {
 	const struct gw_crt *c;
-	bool up = false;
 
 	memset(out, 0, sizeof *out);
 	if (conn < 0 || (size_t)conn >= g->n)
 		return;
 	c = g->c[conn];
-	for (int k = 0; k < GW_CHILD_MAX; k++)
-		up |= c->ch[k].used;
-	out->state = up ? GW_CONN_UP : c->connecting ? GW_CONN_CONNECTING : GW_CONN_DOWN;
+	out->state = gw_crt_state(c);
 	if (c->cur >= 0) {
 		out->spi_in = c->ch[c->cur].spi_in;
 		out->spi_out = c->ch[c->cur].spi_out;

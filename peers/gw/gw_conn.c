@@ -37,6 +37,27 @@ static bool has_child(const struct gw_crt *c)
 	return false;
 }
 
+enum gw_conn_state gw_crt_state(const struct gw_crt *c)
+{
+	return has_child(c) ? GW_CONN_UP : c->connecting ? GW_CONN_CONNECTING : GW_CONN_DOWN;
+}
+
+static const char *state_name(enum gw_conn_state s)
+{
+	return s == GW_CONN_UP ? "UP" : s == GW_CONN_CONNECTING ? "CONNECTING" : "DOWN";
+}
+
+/* The connection's state is derived from its SAs and negotiation; log each change. */
+static void state_note(struct gw *g, struct gw_crt *c)
+{
+	enum gw_conn_state now = gw_crt_state(c);
+
+	if (now == c->state)
+		return;
+	gw_logf(g, c->cfg.name, "connection %s -> %s", state_name(c->state), state_name(now));
+	c->state = now;
+}
+
 int gw_crt_start(struct gw *g, int i, lab_ns now)
 {
 	struct gw_crt *c = g->c[i];
@@ -378,6 +399,7 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 	explicit_bzero(&ev, sizeof ev);
 	while (ike_peer_log(c->ike, line, sizeof line))
 		gw_logf(g, c->cfg.name, "%s", line);
+	state_note(g, c);
 }
 
 void gw_crt_ike_input(struct gw *g, int i, const uint8_t *msg, size_t len,
