@@ -331,11 +331,16 @@ bool gw_output(struct gw *g, struct gw_pkt *out)
 {
 	struct gw_qpkt *q;
 
-	outq_compact(g);
-	if (!g->outq_n)
+	/* the previous packet was borrowed until this call */
+	if (g->outq_head) {
+		free(g->outq[g->outq_head - 1].data);
+		g->outq[g->outq_head - 1].data = NULL;
+	}
+	if (g->outq_head == g->outq_n) {
+		g->outq_n = g->outq_head = 0;
 		return false;
-	q = &g->outq[0];
-	g->outq_head = 1;
+	}
+	q = &g->outq[g->outq_head++];
 	out->kind = q->kind;
 	out->data = q->data;
 	out->len = q->len;
