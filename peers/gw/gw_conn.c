@@ -285,11 +285,8 @@ static void maybe_reinit(struct gw *g, struct gw_crt *c)
 	if (has_child(c) || c->connecting)
 		return;
 	c->acquire_after = g->now + backoff(c);
-	if (c->cfg.always_up && c->reinit_at == LAB_NEVER) {
+	if (c->cfg.always_up && c->reinit_at == LAB_NEVER)
 		c->reinit_at = g->now + backoff(c);
-		gw_logf(g, c->cfg.name, "always-up: initiating again in %lld ms",
-		        (long long)(backoff(c) / LAB_NS_PER_MS));
-	}
 }
 
 static void on_ike_event(struct gw *g, int i, struct gw_crt *c, const struct ike_event *e)
@@ -386,6 +383,9 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 		gw_queue_pkt(g, GW_OUT_UDP, pkt.data, pkt.len, &pkt.from, &pkt.to);
 	}
 	explicit_bzero(&pkt, sizeof pkt);
+	/* the engine's lines first: they tell what happened, the gateway's say what it did */
+	while (ike_peer_log(c->ike, line, sizeof line))
+		gw_logf(g, c->cfg.name, "%s", line);
 	while (ike_peer_event(c->ike, &ev)) {
 		struct gw_event *ge;
 
@@ -397,8 +397,6 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 		snprintf(ge->detail, sizeof ge->detail, "%.*s", (int)sizeof ge->detail - 1, ev.detail);
 	}
 	explicit_bzero(&ev, sizeof ev);
-	while (ike_peer_log(c->ike, line, sizeof line))
-		gw_logf(g, c->cfg.name, "%s", line);
 	state_note(g, c);
 }
 
@@ -420,6 +418,8 @@ void gw_crt_timer(struct gw *g, int i, lab_ns now)
 		return;
 	if (c->reinit_at <= now) {
 		c->reinit_at = LAB_NEVER;
+		if (!has_child(c) && !c->connecting)
+			gw_logf(g, c->cfg.name, "always-up: no SA, initiating again");
 		gw_crt_initiate(g, i, now);
 	}
 	ike_peer_timer(c->ike, now);

@@ -8,6 +8,7 @@
 #include "tests/unit/unit.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -409,6 +410,52 @@ static void test_always_up_comes_back(void)
 	wire_free(w);
 }
 
+/* Link cut: DPD declares the peer dead, the SAs go; the always-up side keeps trying and the
+ * tunnel is back soon after the link returns. */
+static void test_dpd_link_cut(void)
+{
+	struct gw_config a, b;
+	struct wire *w;
+	struct gw_conn_stats st;
+	uint8_t p[100];
+
+	two_sites(&a, &b, "aes128-sha1");
+	for (int k = 0; k < 2; k++) {
+		struct ike_policy *pol = k ? &b.conns[0].ike : &a.conns[0].ike;
+
+		pol->dpd_delay = lab_sec(10);
+		pol->dpd_timeout = lab_sec(30);
+		pol->dpd_action = IKE_DPD_RESTART;
+		pol->dpd_needs_peer_vid = false;
+	}
+	w = up(&a, &b, 81);
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	wire_clear(w);
+	w->cut = true;
+	wire_run(w, lab_sec(60));
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_IKE, IKE_EV_DPD_TIMEOUT), 1);
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	CU_ASSERT_NOT_EQUAL(st.state, GW_CONN_UP);
+	wire_run(w, lab_sec(400));              /* still cut: retrying (~165 s a try), never up */
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_CONNECTING);
+	CU_ASSERT(wire_count(w, 0, GW_EV_IKE, IKE_EV_TIMEOUT) >= 2);
+	w->cut = false;
+	wire_run(w, lab_sec(600));
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+	wire_clear(w);
+	wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, 1);
+	wire_send(w, 0, p, sizeof p);
+	wire_ping(p, sizeof p, "10.2.0.7", "10.1.0.5", false, 2);
+	wire_send(w, 1, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[1].nsink, 1);
+	CU_ASSERT_EQUAL(w->g[0].nsink, 1);
+	wire_free(w);
+}
+
 /* An initiator that is not always up negotiates when traffic finds no SA (an acquire). */
 static void test_acquire(void)
 {
@@ -447,4 +494,5 @@ UNIT_SUITE(gw_basic,
            UNIT_TEST(test_same_seed_same_bytes),
            UNIT_TEST(test_config_errors),
            UNIT_TEST(test_always_up_comes_back),
+           UNIT_TEST(test_dpd_link_cut),
            UNIT_TEST(test_acquire))
