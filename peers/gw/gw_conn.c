@@ -204,7 +204,7 @@ static int sa_make(struct gw *g, const struct gw_crt *c, const struct ike_event 
 	return r;
 }
 
-static void child_install(struct gw *g, int i, struct gw_crt *c, const struct ike_event *e)
+static void child_install(struct gw *g, struct gw_crt *c, const struct ike_event *e)
 {
 	struct gw_child *ch = NULL;
 	struct esp_sa *in = NULL, *out = NULL;
@@ -250,7 +250,6 @@ static void child_install(struct gw *g, int i, struct gw_crt *c, const struct ik
 	c->cur = slot;
 	gw_logf(g, c->cfg.name, "installed CHILD_SA %08x_i %08x_o%s, sending on %08x_o",
 	        e->spi_in, e->spi_out, e->udp_encap ? " (ESP in UDP)" : "", e->spi_out);
-	(void)i;
 	return;
 fail:
 	esp_sa_free(in);
@@ -289,7 +288,7 @@ static void maybe_reinit(struct gw *g, struct gw_crt *c)
 		c->reinit_at = g->now + backoff(c);
 }
 
-static void on_ike_event(struct gw *g, int i, struct gw_crt *c, const struct ike_event *e)
+static void on_ike_event(struct gw *g, struct gw_crt *c, const struct ike_event *e)
 {
 	switch (e->type) {
 	case IKE_EV_IKE_SA_ESTABLISHED:
@@ -297,12 +296,12 @@ static void on_ike_event(struct gw *g, int i, struct gw_crt *c, const struct ike
 		break;
 	case IKE_EV_CHILD_SA_ESTABLISHED:
 		c->connecting = false;
-		child_install(g, i, c, e);
+		child_install(g, c, e);
 		break;
 	case IKE_EV_CHILD_SA_REKEYED:
 		c->connecting = false;
 		c->rekeys++;
-		child_install(g, i, c, e);
+		child_install(g, c, e);
 		break;
 	case IKE_EV_IKE_SA_REAUTHENTICATED:
 		c->reauths++;
@@ -389,7 +388,7 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 	while (ike_peer_event(c->ike, &ev)) {
 		struct gw_event *ge;
 
-		on_ike_event(g, report, c, &ev);
+		on_ike_event(g, c, &ev);
 		ge = gw_queue_event(g, GW_EV_IKE, report);
 		snprintf(ge->conn_name, sizeof ge->conn_name, "%s", c->cfg.name);
 		ge->time = ev.time ? ev.time : g->now;
