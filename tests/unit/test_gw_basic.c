@@ -8,6 +8,7 @@
 #include "tests/unit/unit.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -94,6 +95,36 @@ static void test_up_and_traffic(void)
 	CU_ASSERT_EQUAL(sa.spi_out, sb.spi_in);
 	CU_ASSERT_EQUAL(sa.spi_in, sb.spi_out);
 	CU_ASSERT_NOT_EQUAL(sa.spi_in, 0);
+
+	/* A's packet again with another sequence number and one ciphertext byte changed, and
+	 * with an SPI nobody has */
+	{
+		struct ike_endpoint f = { .family = AF_INET, .addr = { 192, 0, 2, 1 } };
+		struct ike_endpoint t = { .family = AF_INET, .addr = { 192, 0, 2, 2 } };
+		uint8_t esp[1100];
+		size_t el = w->g[0].cap[0].len - 20;
+		const struct gw_event *d;
+
+		memcpy(esp, w->g[0].cap[0].data + 20, el);
+		esp[7] = 100;           /* ahead of the window (seq 1 was taken), so the ICV decides */
+		esp[40] ^= 1;
+		gw_esp_input(w->g[1].gw, esp, el, &f, &t, w->now);
+		wire_shuttle(w);
+		d = wire_find(w, 1, GW_EV_ESP_DROP, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		CU_ASSERT_PTR_NOT_NULL(strstr(d->detail, "authentication failed"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(d->detail, "seq 100"));
+		CU_ASSERT_STRING_EQUAL(d->conn_name, "to-a");
+		w->g[1].nev = 0;
+		esp[0] ^= 0x80;
+		gw_esp_input(w->g[1].gw, esp, el, &f, &t, w->now);
+		wire_shuttle(w);
+		d = wire_find(w, 1, GW_EV_ESP_DROP, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		CU_ASSERT_PTR_NOT_NULL(strstr(d->detail, "unknown SPI"));
+		CU_ASSERT_EQUAL(d->conn, -1);
+		CU_ASSERT_EQUAL(w->g[1].nsink, 1);
+	}
 
 	/* outside the selectors: not for the tunnel */
 	wire_ping(p, 100, "10.1.0.5", "10.9.0.1", false, 3);
