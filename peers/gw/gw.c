@@ -3,6 +3,7 @@
  * state and the scenario actions. The per-connection IKE work is in gw_conn.c, the data
  * plane in gw_out.c and gw_in.c.
  */
+#include "peers/esp/esp_replay.h"
 #include "peers/gw/gw_int.h"
 
 #include <errno.h>
@@ -61,9 +62,9 @@ static int config_check(const struct gw_config *cfg, char *err, size_t errlen)
 		         dp->mss_clamp);
 		return -EINVAL;
 	}
-	if (dp->replay_window > 4096) {
-		snprintf(err, errlen, "dp.replay_window: %u packets, at most 4096",
-		         dp->replay_window);
+	if (dp->replay_window > ESP_REPLAY_MAX) {
+		snprintf(err, errlen, "dp.replay_window: %u packets, at most %d",
+		         dp->replay_window, ESP_REPLAY_MAX);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < cfg->nconns; i++) {
@@ -330,11 +331,16 @@ bool gw_output(struct gw *g, struct gw_pkt *out)
 {
 	struct gw_qpkt *q;
 
-	outq_compact(g);
-	if (!g->outq_n)
+	/* the previous packet was borrowed until this call */
+	if (g->outq_head) {
+		free(g->outq[g->outq_head - 1].data);
+		g->outq[g->outq_head - 1].data = NULL;
+	}
+	if (g->outq_head == g->outq_n) {
+		g->outq_n = g->outq_head = 0;
 		return false;
-	q = &g->outq[0];
-	g->outq_head = 1;
+	}
+	q = &g->outq[g->outq_head++];
 	out->kind = q->kind;
 	out->data = q->data;
 	out->len = q->len;
@@ -447,15 +453,12 @@ int gw_conn_find(const struct gw *g, const char *name)
 void gw_conn_stats(const struct gw *g, int conn, struct gw_conn_stats *out)
 {
 	const struct gw_crt *c;
-	bool up = false;
 
 	memset(out, 0, sizeof *out);
 	if (conn < 0 || (size_t)conn >= g->n)
 		return;
 	c = g->c[conn];
-	for (int k = 0; k < GW_CHILD_MAX; k++)
-		up |= c->ch[k].used;
-	out->state = up ? GW_CONN_UP : c->connecting ? GW_CONN_CONNECTING : GW_CONN_DOWN;
+	out->state = gw_crt_state(c);
 	if (c->cur >= 0) {
 		out->spi_in = c->ch[c->cur].spi_in;
 		out->spi_out = c->ch[c->cur].spi_out;

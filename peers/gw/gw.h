@@ -38,8 +38,9 @@ void gw_free(struct gw *g);
 
 /*
  * Apply a new configuration: connections are matched by name; a new one starts, a removed
- * one is deleted (DELETE sent), a changed one is torn down and started again. The data-plane
- * settings take effect for the next packet. 0 or -EINVAL with err.
+ * one is deleted (DELETE sent), a changed one is torn down and started again (struct gw_conn
+ * compared byte for byte: fill configurations from zeroed memory). The data-plane settings
+ * take effect for the next packet. 0 or -EINVAL with err.
  */
 int gw_reconfigure(struct gw *g, const struct gw_config *cfg, lab_ns now, char *err,
                    size_t errlen);

@@ -37,6 +37,27 @@ static bool has_child(const struct gw_crt *c)
 	return false;
 }
 
+enum gw_conn_state gw_crt_state(const struct gw_crt *c)
+{
+	return has_child(c) ? GW_CONN_UP : c->connecting ? GW_CONN_CONNECTING : GW_CONN_DOWN;
+}
+
+static const char *state_name(enum gw_conn_state s)
+{
+	return s == GW_CONN_UP ? "UP" : s == GW_CONN_CONNECTING ? "CONNECTING" : "DOWN";
+}
+
+/* The connection's state is derived from its SAs and negotiation; log each change. */
+static void state_note(struct gw *g, struct gw_crt *c)
+{
+	enum gw_conn_state now = gw_crt_state(c);
+
+	if (now == c->state)
+		return;
+	gw_logf(g, c->cfg.name, "connection %s -> %s", state_name(c->state), state_name(now));
+	c->state = now;
+}
+
 int gw_crt_start(struct gw *g, int i, lab_ns now)
 {
 	struct gw_crt *c = g->c[i];
@@ -183,7 +204,7 @@ static int sa_make(struct gw *g, const struct gw_crt *c, const struct ike_event 
 	return r;
 }
 
-static void child_install(struct gw *g, int i, struct gw_crt *c, const struct ike_event *e)
+static void child_install(struct gw *g, struct gw_crt *c, const struct ike_event *e)
 {
 	struct gw_child *ch = NULL;
 	struct esp_sa *in = NULL, *out = NULL;
@@ -229,7 +250,6 @@ static void child_install(struct gw *g, int i, struct gw_crt *c, const struct ik
 	c->cur = slot;
 	gw_logf(g, c->cfg.name, "installed CHILD_SA %08x_i %08x_o%s, sending on %08x_o",
 	        e->spi_in, e->spi_out, e->udp_encap ? " (ESP in UDP)" : "", e->spi_out);
-	(void)i;
 	return;
 fail:
 	esp_sa_free(in);
@@ -264,14 +284,11 @@ static void maybe_reinit(struct gw *g, struct gw_crt *c)
 	if (has_child(c) || c->connecting)
 		return;
 	c->acquire_after = g->now + backoff(c);
-	if (c->cfg.always_up && c->reinit_at == LAB_NEVER) {
+	if (c->cfg.always_up && c->reinit_at == LAB_NEVER)
 		c->reinit_at = g->now + backoff(c);
-		gw_logf(g, c->cfg.name, "always-up: initiating again in %lld ms",
-		        (long long)(backoff(c) / LAB_NS_PER_MS));
-	}
 }
 
-static void on_ike_event(struct gw *g, int i, struct gw_crt *c, const struct ike_event *e)
+static void on_ike_event(struct gw *g, struct gw_crt *c, const struct ike_event *e)
 {
 	switch (e->type) {
 	case IKE_EV_IKE_SA_ESTABLISHED:
@@ -279,12 +296,12 @@ static void on_ike_event(struct gw *g, int i, struct gw_crt *c, const struct ike
 		break;
 	case IKE_EV_CHILD_SA_ESTABLISHED:
 		c->connecting = false;
-		child_install(g, i, c, e);
+		child_install(g, c, e);
 		break;
 	case IKE_EV_CHILD_SA_REKEYED:
 		c->connecting = false;
 		c->rekeys++;
-		child_install(g, i, c, e);
+		child_install(g, c, e);
 		break;
 	case IKE_EV_IKE_SA_REAUTHENTICATED:
 		c->reauths++;
@@ -298,6 +315,15 @@ static void on_ike_event(struct gw *g, int i, struct gw_crt *c, const struct ike
 		if (c->replacing) {
 			c->replacing = false;
 			break;
+		}
+		/* the engine reports each CHILD_SA it deletes; should it ever drop one silently,
+		 * do not keep sending on keys nobody holds any more */
+		if (has_child(c) && !ike_peer_child_up(c->ike)) {
+			gw_logf(g, c->cfg.name, "IKE_SA gone and no CHILD_SA left in the engine: "
+			        "removing the installed SAs");
+			for (int k = 0; k < GW_CHILD_MAX; k++)
+				child_clear(g, &c->ch[k]);
+			c->cur = -1;
 		}
 		/* fall through */
 	case IKE_EV_NO_PROPOSAL_CHOSEN:
@@ -356,10 +382,13 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 		gw_queue_pkt(g, GW_OUT_UDP, pkt.data, pkt.len, &pkt.from, &pkt.to);
 	}
 	explicit_bzero(&pkt, sizeof pkt);
+	/* the engine's lines first: they tell what happened, the gateway's say what it did */
+	while (ike_peer_log(c->ike, line, sizeof line))
+		gw_logf(g, c->cfg.name, "%s", line);
 	while (ike_peer_event(c->ike, &ev)) {
 		struct gw_event *ge;
 
-		on_ike_event(g, report, c, &ev);
+		on_ike_event(g, c, &ev);
 		ge = gw_queue_event(g, GW_EV_IKE, report);
 		snprintf(ge->conn_name, sizeof ge->conn_name, "%s", c->cfg.name);
 		ge->time = ev.time ? ev.time : g->now;
@@ -367,8 +396,7 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 		snprintf(ge->detail, sizeof ge->detail, "%.*s", (int)sizeof ge->detail - 1, ev.detail);
 	}
 	explicit_bzero(&ev, sizeof ev);
-	while (ike_peer_log(c->ike, line, sizeof line))
-		gw_logf(g, c->cfg.name, "%s", line);
+	state_note(g, c);
 }
 
 void gw_crt_ike_input(struct gw *g, int i, const uint8_t *msg, size_t len,
@@ -389,6 +417,8 @@ void gw_crt_timer(struct gw *g, int i, lab_ns now)
 		return;
 	if (c->reinit_at <= now) {
 		c->reinit_at = LAB_NEVER;
+		if (!has_child(c) && !c->connecting)
+			gw_logf(g, c->cfg.name, "always-up: no SA, initiating again");
 		gw_crt_initiate(g, i, now);
 	}
 	ike_peer_timer(c->ike, now);

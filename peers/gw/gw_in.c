@@ -52,10 +52,8 @@ static int conn_by_peer(struct gw *g, const struct ike_endpoint *from, const uin
 		if (turn < 0 || c->fresh_mm < g->c[turn]->fresh_mm)
 			turn = (int)i;
 	}
-	if (turn >= 0 && len >= 16 && !memcmp(msg + 8, zero, 8)) {
-		g->c[turn]->fresh_mm++;
+	if (turn >= 0 && len >= 16 && !memcmp(msg + 8, zero, 8))
 		return turn;
-	}
 	return first;
 }
 
@@ -63,6 +61,7 @@ static void ike_in(struct gw *g, const uint8_t *msg, size_t len, const struct ik
                    const struct ike_endpoint *to, lab_ns now)
 {
 	int i = conn_by_peer(g, from, msg, len);
+	bool known;
 	char a[40];
 
 	if (i < 0) {
@@ -70,9 +69,12 @@ static void ike_in(struct gw *g, const uint8_t *msg, size_t len, const struct ik
 		gw_logf(g, NULL, "IKE packet from %s: no connection to that peer, ignored", a);
 		return;
 	}
-	if (len >= 8)
-		gw_crt_cookie_note(g->c[i], msg);
+	known = len >= 8 && gw_crt_cookie_known(g->c[i], msg);
 	gw_crt_ike_input(g, i, msg, len, from, to, now);
+	/* The connection learns a cookie from its own answer (gw_crt_pump), so junk never
+	 * takes a turn: only a main mode the engine answered does. */
+	if (!known && len >= 8 && gw_crt_cookie_known(g->c[i], msg))
+		g->c[i]->fresh_mm++;
 }
 
 static uint32_t be32(const uint8_t *p)

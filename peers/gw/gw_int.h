@@ -51,6 +51,7 @@ struct gw_crt {
 	int cur;                        /* child used for sending, -1: none */
 	bool connecting;                /* main or quick mode under way */
 	lab_ns reinit_at;               /* always_up: initiate again at this time */
+	enum gw_conn_state state;       /* as last logged */
 	bool replacing;                 /* IKE_SA_REAUTHENTICATED seen: the IKE_SA_DELETED that
 	                                   follows is the replaced SA, not the connection going */
 	lab_ns acquire_after;           /* no acquire before this (back-off after a failure) */
@@ -115,6 +116,7 @@ void gw_crt_stop(struct gw *g, struct gw_crt *c);      /* free the IKE peer and 
  * a connection being removed by gw_reconfigure). */
 void gw_crt_pump(struct gw *g, struct gw_crt *c, int report);
 void gw_crt_acquire(struct gw *g, int i, lab_ns now);  /* traffic for a connection without SA */
+enum gw_conn_state gw_crt_state(const struct gw_crt *c);
 void gw_crt_initiate(struct gw *g, int i, lab_ns now);
 void gw_crt_timer(struct gw *g, int i, lab_ns now);
 lab_ns gw_crt_deadline(const struct gw *g, int i);

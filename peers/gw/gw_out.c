@@ -216,10 +216,11 @@ void gw_out_send(struct gw *g, int i, uint8_t *pkt, size_t len)
 	}
 	if (g->cfg.dp.mss_clamp >= 0)
 		esp_path_tcp_mss_clamp(pkt, len, clamp_mss(g, ch));
+	/* Post-fragmentation fragments the outer packet, which its DF forbids: with the outer
+	 * DF set the packet is handled as pre-fragmentation handles it. */
+	if (post && esp_path_outer_df(g->cfg.dp.df, len > 6 && (pkt[6] & 0x40)))
+		post = false;
 	act = esp_path_ipv4_decide(ch->out, pkt, len, tmtu, post ? 0 : uplink, &mtu);
-	if (post && act == ESP_PATH_ENCRYPT && len + esp_path_overhead(ch->out, len) > uplink &&
-	    esp_path_outer_df(g->cfg.dp.df, (pkt[6] & 0x40) != 0))
-		act = esp_path_ipv4_decide(ch->out, pkt, len, tmtu, uplink, &mtu);
 	switch (act) {
 	case ESP_PATH_ENCRYPT:
 		encrypt_one(g, i, ch, pkt, len, uplink);

@@ -1,6 +1,9 @@
 /*
  * Fuzz an established gateway's inputs: the first byte picks the entry point (0: UDP 500,
- * 1: UDP 4500, 2: raw ESP, 3: the tunnel interface), the rest is the datagram or packet.
+ * 1: UDP 4500, 2: raw ESP, 3: the tunnel interface), the rest is the datagram or packet;
+ * 4 to 7 are actions, their argument the next byte (4: the clock moves on that many seconds
+ * and the timers run, 5: gw_reconfigure with data-plane settings taken from the byte and one
+ * connection changed or removed, 6: a sequence restart, 7: a connection down / initiated).
  * Two gateways are brought up once (in process, no sockets); the seeds are what the peer
  * really sent (IKE, ESP in both encapsulations' shapes) and inner packets (a ping that needs
  * pre-fragmentation, a TCP SYN for the MSS clamp, one that needs ICMP 3/4). After each input
@@ -20,11 +23,13 @@
 #define UPLINK 1454
 
 static struct gw *ga, *gb;
+static struct gw_config cfg_a;
+static lab_ns now;
 static struct drbg da, db;
 static struct ike_endpoint ea, eb;      /* a: the fuzzed gateway, b: its peer */
-static struct fuzz_seed seeds[16];
+static struct fuzz_seed seeds[24];
 static size_t nseeds;
-static uint8_t seedbuf[16][1600];
+static uint8_t seedbuf[24][1600];
 
 static void conn(struct gw_conn *c, const char *name, const char *l, const char *r,
                  const char *lts, const char *rts, bool up)
@@ -55,7 +60,7 @@ static void conn(struct gw_conn *c, const char *name, const char *l, const char 
 
 static void add_seed(uint8_t kind, const uint8_t *p, size_t len)
 {
-	if (nseeds >= 16 || len + 1 > sizeof seedbuf[0])
+	if (nseeds >= 24 || len + 1 > sizeof seedbuf[0])
 		return;
 	seedbuf[nseeds][0] = kind;
 	memcpy(seedbuf[nseeds] + 1, p, len);
@@ -141,30 +146,31 @@ static void ping(uint8_t *out, size_t len, const char *src, const char *dst, boo
 
 static void setup(void)
 {
-	static struct gw_config a, b;
+	static struct gw_config b;
+	struct gw_config *a_ = &cfg_a;
 	char err[200];
 	uint8_t p[1400];
 
 	if (ga)
 		return;
-	gw_dataplane_default(&a.dp);
+	gw_dataplane_default(&a_->dp);
 	gw_dataplane_default(&b.dp);
-	a.dp.uplink_mtu = b.dp.uplink_mtu = UPLINK;
-	a.dp.tunnel_mtu = 1400;
-	a.dp.mss_clamp = 0;
-	a.dp.frag = GW_FRAG_POST;
-	a.dp.df = ESP_DF_CLEAR;
-	conn(&a.conns[0], "to-b", "192.0.2.1", "192.0.2.2", "10.1.0.0", "10.2.0.0", false);
-	conn(&a.conns[1], "to-c", "192.0.2.1", "192.0.2.3", "10.1.0.0", "10.3.0.0", false);
+	a_->dp.uplink_mtu = b.dp.uplink_mtu = UPLINK;
+	a_->dp.tunnel_mtu = 1400;
+	a_->dp.mss_clamp = 0;
+	a_->dp.frag = GW_FRAG_POST;
+	a_->dp.df = ESP_DF_CLEAR;
+	conn(&a_->conns[0], "to-b", "192.0.2.1", "192.0.2.2", "10.1.0.0", "10.2.0.0", false);
+	conn(&a_->conns[1], "to-c", "192.0.2.1", "192.0.2.3", "10.1.0.0", "10.3.0.0", false);
 	conn(&b.conns[0], "to-a", "192.0.2.2", "192.0.2.1", "10.2.0.0", "10.1.0.0", true);
-	a.nconns = 2;
+	a_->nconns = 2;
 	b.nconns = 1;
 	ea.family = eb.family = AF_INET;
 	inet_pton(AF_INET, "192.0.2.1", ea.addr);
 	inet_pton(AF_INET, "192.0.2.2", eb.addr);
 	drbg_init(&da, 1);
 	drbg_init(&db, 2);
-	if (gw_new(&ga, &a, &da, 0, err, sizeof err) || gw_new(&gb, &b, &db, 0, err, sizeof err)) {
+	if (gw_new(&ga, a_, &da, 0, err, sizeof err) || gw_new(&gb, &b, &db, 0, err, sizeof err)) {
 		fprintf(stderr, "fuzz_gw: %s\n", err);
 		abort();
 	}
@@ -181,6 +187,46 @@ static void setup(void)
 	         "\x9c\x40\x00\x50\x00\x00\x00\x01\x00\x00\x00\x00\x60\x02\xff\xff\x00\x00\x00\x00"
 	         "\x02\x04\x05\xb4", 44);
 	add_seed(1, (const uint8_t *)"\xff", 1);
+	add_seed(4, (const uint8_t *)"\x1e", 1);
+	add_seed(5, (const uint8_t *)"\x45", 1);
+	add_seed(6, (const uint8_t *)"\x02", 1);
+	add_seed(7, (const uint8_t *)"\x01", 1);
+}
+
+/* Actions: what scenario steps and mock API calls do to a running gateway. */
+static void action(unsigned kind, uint8_t arg)
+{
+	struct gw_config c;
+	char err[200];
+
+	switch (kind) {
+	case 4:
+		now += lab_sec(arg);
+		gw_timer(ga, now);
+		break;
+	case 5:
+		c = cfg_a;
+		c.dp.df = (enum esp_df_mode)(arg % 3);
+		c.dp.frag = arg & 4 ? GW_FRAG_POST : GW_FRAG_PRE;
+		c.dp.hairpin = arg & 8;
+		c.dp.mss_clamp = arg & 16 ? -1 : arg;
+		c.dp.replay_window = arg & 32 ? 0 : 64;
+		if (arg & 64)
+			c.conns[1].ike.esp_lifetime = lab_sec(arg);
+		if (arg & 128)
+			c.nconns = 1;
+		gw_reconfigure(ga, &c, now, err, sizeof err);
+		break;
+	case 6:
+		gw_conn_seq_restart(ga, arg & 1, arg >> 1);
+		break;
+	default:
+		if (arg & 1)
+			gw_conn_down(ga, arg & 2 ? 1 : 0, now);
+		else
+			gw_conn_initiate(ga, arg & 2 ? 1 : 0, now);
+		break;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -193,20 +239,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup();
 	if (size < 1)
 		return 0;
-	switch (data[0] & 3) {
+	switch (data[0] & 7) {
 	case 0:
 		from.port = to.port = 500;
-		gw_udp_input(ga, data + 1, size - 1, &from, &to, 0);
+		gw_udp_input(ga, data + 1, size - 1, &from, &to, now);
 		break;
 	case 1:
 		from.port = to.port = 4500;
-		gw_udp_input(ga, data + 1, size - 1, &from, &to, 0);
+		gw_udp_input(ga, data + 1, size - 1, &from, &to, now);
 		break;
 	case 2:
-		gw_esp_input(ga, data + 1, size - 1, &from, &to, 0);
+		gw_esp_input(ga, data + 1, size - 1, &from, &to, now);
+		break;
+	case 3:
+		gw_inner_input(ga, data + 1, size - 1, now);
 		break;
 	default:
-		gw_inner_input(ga, data + 1, size - 1, 0);
+		action(data[0] & 7, size > 1 ? data[1] : 0);
 		break;
 	}
 	while (gw_output(ga, &p))
@@ -215,6 +264,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		;
 	while (gw_log_next(ga, line, sizeof line))
 		;
+	if (gw_deadline(ga) < now)
+		abort();                /* a deadline in the past would spin the harness */
 	return 0;
 }
 

@@ -8,7 +8,10 @@
 #include "tests/unit/unit.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define A_ADDR "192.0.2.1"
 #define B_ADDR "192.0.2.2"
@@ -93,6 +96,36 @@ static void test_up_and_traffic(void)
 	CU_ASSERT_EQUAL(sa.spi_in, sb.spi_out);
 	CU_ASSERT_NOT_EQUAL(sa.spi_in, 0);
 
+	/* A's packet again with another sequence number and one ciphertext byte changed, and
+	 * with an SPI nobody has */
+	{
+		struct ike_endpoint f = { .family = AF_INET, .addr = { 192, 0, 2, 1 } };
+		struct ike_endpoint t = { .family = AF_INET, .addr = { 192, 0, 2, 2 } };
+		uint8_t esp[1100];
+		size_t el = w->g[0].cap[0].len - 20;
+		const struct gw_event *d;
+
+		memcpy(esp, w->g[0].cap[0].data + 20, el);
+		esp[7] = 100;           /* ahead of the window (seq 1 was taken), so the ICV decides */
+		esp[40] ^= 1;
+		gw_esp_input(w->g[1].gw, esp, el, &f, &t, w->now);
+		wire_shuttle(w);
+		d = wire_find(w, 1, GW_EV_ESP_DROP, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		CU_ASSERT_PTR_NOT_NULL(strstr(d->detail, "authentication failed"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(d->detail, "seq 100"));
+		CU_ASSERT_STRING_EQUAL(d->conn_name, "to-a");
+		w->g[1].nev = 0;
+		esp[0] ^= 0x80;
+		gw_esp_input(w->g[1].gw, esp, el, &f, &t, w->now);
+		wire_shuttle(w);
+		d = wire_find(w, 1, GW_EV_ESP_DROP, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		CU_ASSERT_PTR_NOT_NULL(strstr(d->detail, "unknown SPI"));
+		CU_ASSERT_EQUAL(d->conn, -1);
+		CU_ASSERT_EQUAL(w->g[1].nsink, 1);
+	}
+
 	/* outside the selectors: not for the tunnel */
 	wire_ping(p, 100, "10.1.0.5", "10.9.0.1", false, 3);
 	wire_send(w, 0, p, 100);
@@ -176,6 +209,57 @@ static void test_force_encap(void)
 	wire_free(w);
 }
 
+/* A behind a NAT that maps 500 -> 1500 and 4500 -> 14500: NAT-D sees it, both float to
+ * 4500, and B sends its ESP in UDP to the port the NAT gave A's 4500. */
+static void test_nat_traversal(void)
+{
+	struct gw_config a, b;
+	struct wire *w = wire_new();
+	struct gw_conn_stats st;
+	const struct gw_event *e;
+	uint8_t p[500];
+	struct ipv4_hdr h;
+	struct udp_hdr u;
+	struct ip_err err;
+
+	two_sites(&a, &b, "aes128-sha1");
+	w->natted = 0;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 61), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 62), 0);
+	wire_run(w, lab_sec(5));
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL_FATAL(st.state, GW_CONN_UP);
+	e = wire_find(w, 1, GW_EV_IKE, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT(e->ike.udp_encap);
+	CU_ASSERT_EQUAL(e->ike.remote.port, 14500);
+	wire_clear(w);
+	wire_ping(p, sizeof p, "10.2.0.7", "10.1.0.5", false, 1);
+	wire_send(w, 1, p, sizeof p);
+	wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, 2);
+	wire_send(w, 0, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[0].nsink, 1);
+	CU_ASSERT_EQUAL(w->g[1].nsink, 1);
+	CU_ASSERT_EQUAL_FATAL(w->g[1].ncap, 1);
+	CU_ASSERT_EQUAL_FATAL(ipv4_parse(w->g[1].cap[0].data, w->g[1].cap[0].len, &h, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(udp_parse(h.payload, h.payload_len, &u, &err), 0);
+	CU_ASSERT_EQUAL(u.sport, 4500);
+	CU_ASSERT_EQUAL(u.dport, 14500);
+	/* a NAT keepalive on 4500 is ignored */
+	{
+		struct ike_endpoint f = { .family = AF_INET, .addr = { 192, 0, 2, 1 }, .port = 14500 };
+		struct ike_endpoint t = { .family = AF_INET, .addr = { 192, 0, 2, 2 }, .port = 4500 };
+		struct gw_stats gs;
+
+		gw_udp_input(w->g[1].gw, (const uint8_t *)"\xff", 1, &f, &t, w->now);
+		wire_shuttle(w);
+		gw_stats(w->g[1].gw, &gs);
+		CU_ASSERT_EQUAL(gs.esp_drops, 0);
+		CU_ASSERT_EQUAL(w->g[1].nev, 0);
+	}
+	wire_free(w);
+}
+
 /* A fail-over restarts the sender's sequence numbers at 1: replay window 64 drops them. */
 static void seq_restart(uint32_t window, size_t *delivered, size_t *replay_drops)
 {
@@ -225,6 +309,42 @@ static void test_seq_restart(void)
 	seq_restart(0, &delivered, &drops);
 	CU_ASSERT_EQUAL(delivered, 5);
 	CU_ASSERT_EQUAL(drops, 0);
+}
+
+/* A 20 KiB byte lifetime: soft at 18 KiB (logged), hard at 20 KiB: the sender stops using
+ * the SA (GW_EV_NO_SA). */
+static void test_byte_lifetime(void)
+{
+	struct gw_config a, b;
+	struct wire *w;
+	uint8_t p[1000];
+	size_t sent_ok = 0;
+	struct gw_event *e;
+	char line[300];
+	bool soft = false;
+
+	two_sites(&a, &b, "aes128-sha1");
+	a.conns[0].ike.esp_lifebytes = b.conns[0].ike.esp_lifebytes = 20 * 1024;
+	w = up(&a, &b, 71);
+	wire_clear(w);
+	for (uint16_t i = 0; i < 25; i++) {
+		wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, i);
+		gw_inner_input(w->g[0].gw, p, sizeof p, w->now);
+		while (gw_log_next(w->g[0].gw, line, sizeof line))
+			soft |= strstr(line, "to-b: CHILD_SA") && strstr(line, "soft byte lifetime");
+		wire_shuttle(w);
+		if (w->g[1].nsink > sent_ok)
+			sent_ok = w->g[1].nsink;
+	}
+	/* the limit is checked before each packet: after 21 packets (21,000 bytes, past
+	 * 20,480) the 22nd finds it reached */
+	CU_ASSERT_EQUAL(sent_ok, 21);
+	CU_ASSERT(soft);
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_NO_SA, 0), 4);
+	e = &w->g[0].ev[0];
+	CU_ASSERT_EQUAL(e->type, GW_EV_NO_SA);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->detail, "hard byte lifetime"));
+	wire_free(w);
 }
 
 static uint64_t run_digest(uint64_t seed)
@@ -321,6 +441,52 @@ static void test_always_up_comes_back(void)
 	wire_free(w);
 }
 
+/* Link cut: DPD declares the peer dead, the SAs go; the always-up side keeps trying and the
+ * tunnel is back soon after the link returns. */
+static void test_dpd_link_cut(void)
+{
+	struct gw_config a, b;
+	struct wire *w;
+	struct gw_conn_stats st;
+	uint8_t p[100];
+
+	two_sites(&a, &b, "aes128-sha1");
+	for (int k = 0; k < 2; k++) {
+		struct ike_policy *pol = k ? &b.conns[0].ike : &a.conns[0].ike;
+
+		pol->dpd_delay = lab_sec(10);
+		pol->dpd_timeout = lab_sec(30);
+		pol->dpd_action = IKE_DPD_RESTART;
+		pol->dpd_needs_peer_vid = false;
+	}
+	w = up(&a, &b, 81);
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	wire_clear(w);
+	w->cut = true;
+	wire_run(w, lab_sec(60));
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_IKE, IKE_EV_DPD_TIMEOUT), 1);
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	CU_ASSERT_NOT_EQUAL(st.state, GW_CONN_UP);
+	wire_run(w, lab_sec(400));              /* still cut: retrying (~165 s a try), never up */
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_CONNECTING);
+	CU_ASSERT(wire_count(w, 0, GW_EV_IKE, IKE_EV_TIMEOUT) >= 2);
+	w->cut = false;
+	wire_run(w, lab_sec(600));
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+	wire_clear(w);
+	wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, 1);
+	wire_send(w, 0, p, sizeof p);
+	wire_ping(p, sizeof p, "10.2.0.7", "10.1.0.5", false, 2);
+	wire_send(w, 1, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[1].nsink, 1);
+	CU_ASSERT_EQUAL(w->g[0].nsink, 1);
+	wire_free(w);
+}
+
 /* An initiator that is not always up negotiates when traffic finds no SA (an acquire). */
 static void test_acquire(void)
 {
@@ -353,8 +519,11 @@ UNIT_SUITE(gw_basic,
            UNIT_TEST(test_up_and_traffic),
            UNIT_TEST(test_outer_df),
            UNIT_TEST(test_force_encap),
+           UNIT_TEST(test_nat_traversal),
            UNIT_TEST(test_seq_restart),
+           UNIT_TEST(test_byte_lifetime),
            UNIT_TEST(test_same_seed_same_bytes),
            UNIT_TEST(test_config_errors),
            UNIT_TEST(test_always_up_comes_back),
+           UNIT_TEST(test_dpd_link_cut),
            UNIT_TEST(test_acquire))

@@ -212,7 +212,7 @@ static void test_post_with_outer_df_is_pre(void)
 {
 	/* DF copied from a DF packet: the ESP packet may not be fragmented -> ICMP, as pre */
 	struct wire *w = sites(GW_FRAG_POST, ESP_DF_COPY, -1);
-	uint8_t p[1400];
+	uint8_t p[1400], p2[1428];
 
 	wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", true, 1);
 	wire_send(w, 0, p, sizeof p);
@@ -236,6 +236,20 @@ static void test_post_with_outer_df_is_pre(void)
 		CU_ASSERT(!h.mf && h.frag_off == 0);
 	}
 	CU_ASSERT_EQUAL(w->g[1].nsink, 2);
+	/* the same above the tunnel MTU: fragments of at most 1390, not 1400 */
+	wire_clear(w);
+	wire_ping(p2, sizeof p2, "10.1.0.5", "10.2.0.7", false, 3);
+	wire_send(w, 0, p2, sizeof p2);
+	CU_ASSERT_EQUAL_FATAL(w->g[0].ncap, 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct ipv4_hdr h;
+
+		outer(w, i, &h);
+		CU_ASSERT(h.df);
+		CU_ASSERT(w->g[0].cap[i].len <= 1454);
+	}
+	CU_ASSERT_EQUAL_FATAL(w->g[1].nsink, 2);
+	CU_ASSERT_EQUAL(w->g[1].sink[0].len, 1388);
 	wire_free(w);
 }
 

@@ -60,6 +60,7 @@ struct wire *wire_new(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 	w->reasm = ip_reasm_new(&rc);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w->reasm);
+	w->natted = -1;
 	return w;
 }
 
@@ -115,6 +116,24 @@ static void keep(struct wire_pkt *arr, size_t *n, const uint8_t *d, size_t len)
 	(*n)++;
 }
 
+#define NAT_500  1500
+#define NAT_4500 14500
+
+/* The NAT on the way out of the natted gateway (k the sender) and back in (k the receiver). */
+static uint16_t nat_out(const struct wire *w, int k, uint16_t port)
+{
+	if (k != w->natted)
+		return port;
+	return port == 500 ? NAT_500 : port == 4500 ? NAT_4500 : port;
+}
+
+static uint16_t nat_in(const struct wire *w, int k, uint16_t port)
+{
+	if (k != w->natted)
+		return port;
+	return port == NAT_500 ? 500 : port == NAT_4500 ? 4500 : port;
+}
+
 static int by_addr(const struct wire *w, const uint8_t *a)
 {
 	for (int k = 0; k < w->n; k++)
@@ -124,7 +143,7 @@ static int by_addr(const struct wire *w, const uint8_t *a)
 }
 
 /* One outer IPv4 packet (or the reassembled datagram) to the gateway it is for. */
-static void deliver_ip(struct wire *w, const uint8_t *pkt, size_t len)
+static void deliver_ip(struct wire *w, int sender, const uint8_t *pkt, size_t len)
 {
 	struct ipv4_hdr h;
 	struct ip_err err;
@@ -163,8 +182,8 @@ static void deliver_ip(struct wire *w, const uint8_t *pkt, size_t len)
 		struct udp_hdr u;
 
 		CU_ASSERT_EQUAL_FATAL(udp_parse(pl, pl_len, &u, &err), 0);
-		from.port = u.sport;
-		to.port = u.dport;
+		from.port = nat_out(w, sender, u.sport);
+		to.port = nat_in(w, k, u.dport);
 		gw_udp_input(w->g[k].gw, u.payload, u.payload_len, &from, &to, w->now);
 	}
 }
@@ -206,13 +225,16 @@ static bool drain(struct wire *w, int k)
 			int t = by_addr(w, to[i].addr);
 
 			w->nudp++;
+			from[i].port = nat_out(w, k, from[i].port);
+			if (t >= 0)
+				to[i].port = nat_in(w, t, to[i].port);
 			if (t >= 0 && !w->cut)
 				gw_udp_input(w->g[t].gw, q[i].data, q[i].len, &from[i], &to[i], w->now);
 		} else {
 			w->nip++;
 			keep(g->cap, &g->ncap, q[i].data, q[i].len);
 			if (!w->cut)
-				deliver_ip(w, q[i].data, q[i].len);
+				deliver_ip(w, k, q[i].data, q[i].len);
 		}
 		free(q[i].data);
 	}

@@ -42,6 +42,9 @@ struct wire {
 	uint64_t digest;                        /* over every byte any gateway sent */
 	uint64_t nudp, nip;
 	bool cut;                               /* drop everything on the wire */
+	int natted;                             /* gateway behind a port-translating NAT, or -1:
+	                                           its ports 500 and 4500 appear as 1500 and
+	                                           14500 (wire_new sets -1) */
 	bool print_logs;
 };
 
