@@ -189,6 +189,37 @@ int lab_gateways_tunnel(struct lab_gateways *lg, const struct sc_tunnelop *t, ch
 	return 0;
 }
 
+int lab_gateways_link_mtu(struct lab_gateways *lg, const char *node, const char *iface,
+                          int mtu, char *msg, size_t msglen)
+{
+	const struct scenario *sc = lg->lab->sc;
+
+	for (size_t i = 0; i < lg->n; i++) {
+		struct lab_gw *g = &lg->gws[i];
+		struct gw_config cfg;
+		char err_text[300];
+		int err;
+
+		if (!g->gw || strcmp(g->sc->node, node) || strcmp(g->sc->uplink, iface))
+			continue;
+		/* the same configuration with the new uplink MTU: the connections compare equal
+		 * and keep their SAs; the size rules use the new MTU from the next packet */
+		err = scenario_gateway_config(sc, g->sc, &cfg, err_text, sizeof err_text);
+		if (!err) {
+			cfg.dp.uplink_mtu = (uint32_t)mtu;
+			err = gw_reconfigure(gateway_gw(g->gw), &cfg, loop_now(lg->lab->loop), err_text,
+			                     sizeof err_text);
+		}
+		gw_config_wipe(&cfg);
+		if (err) {
+			snprintf(msg, msglen, "gateway %s: uplink MTU %d: %s", node, mtu, err_text);
+			return err;
+		}
+		gateway_flush(g->gw);
+	}
+	return 0;
+}
+
 static const char *state_name(enum gw_conn_state s)
 {
 	return s == GW_CONN_UP ? "up" : s == GW_CONN_CONNECTING ? "connecting" : "down";

@@ -33,6 +33,11 @@ int lab_gateways_seq_restart(struct lab_gateways *lg, const struct sc_seq_restar
 int lab_gateways_tunnel(struct lab_gateways *lg, const struct sc_tunnelop *t, char *msg,
                         size_t msglen);
 
+/* A link step changed node:iface's MTU: a gateway whose uplink it is judges ESP overhead
+ * against the new MTU from the next packet (its SAs stay). 0 or -errno with msg. */
+int lab_gateways_link_mtu(struct lab_gateways *lg, const char *node, const char *iface,
+                          int mtu, char *msg, size_t msglen);
+
 /* DELETEs out, the final state of every connection into the report, everything closed.
  * Call before lab_teardown (so the DELETEs are in the captures). NULL is fine. */
 void lab_gateways_stop(struct lab_gateways *lg);

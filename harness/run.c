@@ -408,6 +408,9 @@ static int run_steps(const struct scenario *sc, const struct run_opts *o, struct
 		case SC_STEP_LINK:
 			err = lab_link_set(lab, s->u.link.node, s->u.link.iface, s->u.link.up,
 			                   s->u.link.mtu, msg, sizeof msg);
+			if (!err && s->u.link.mtu)
+				err = lab_gateways_link_mtu(lg, s->u.link.node, s->u.link.iface,
+				                            s->u.link.mtu, msg, sizeof msg);
 			break;
 		case SC_STEP_FILTER:
 			err = lab_filter_set(lab, s->u.filter.node, s->u.filter.filter,

@@ -58,6 +58,11 @@ assert a['packets_in'] + a['drops'] == h['packets_out'], (a, h)
 assert h['packets_in'] == a['packets_out'], (a, h)
 PY
 
+# route-based tunnels, the link MTU step reaching the gateway, tunnel down / initiate
+"$VPNLAB" run "$SRC/tests/integration/scenarios/gateway-steps.yaml" --out "$T/steps" --quiet ||
+  fail "gateway-steps.yaml exited $?"
+grep -q '"detail": "mtu=1390' "$T/steps/report.json" || fail "no frag_needed with mtu 1390 after the MTU step"
+
 "$VPNLAB" run "$sc" --out "$T/run2" --quiet || fail "gateways.yaml run 2 exited $?"
 "$VPNLAB" run "$sc" --out "$T/other" --seed 12 --quiet || fail "seed 12 run exited $?"
 for f in ra-wan0 r0-wan0 r0-wan1 rb-wan0; do
