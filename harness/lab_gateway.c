@@ -270,6 +270,19 @@ void lab_gateways_stop(struct lab_gateways *lg)
 				report_event(lg->r, lg->o, loop_now(lg->lab->loop), src, "counters", text);
 			}
 		}
+		{
+			struct gateway_io io;
+
+			gateway_io(g->gw, &io);
+			if (io.send_errors) {
+				char text[160];
+
+				snprintf(text, sizeof text, "%llu packets could not be sent (the last: %s)",
+				         (unsigned long long)io.send_errors, strerror(io.last_send_errno));
+				report_event(lg->r, lg->o, loop_now(lg->lab->loop), g->sc->node,
+				             "send_errors", text);
+			}
+		}
 	}
 	/* Every gateway says goodbye, then the loop carries the DELETEs across for a moment
 	 * before any socket closes, so no DELETE meets a closed port. */

@@ -225,7 +225,12 @@ static void conn_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode
 	} else if (read_addr(c, remote, "remote", &cn->remote)) {
 		cn->remote_pos = sc_pos_of(c, remote);
 		remote_ok = true;
-		if (node_has_addr(c->sc, g->node, &cn->remote)) {
+		if (cn->remote.family != AF_INET) {
+			/* the gateway's outer packets are IPv4 (peers/gw) */
+			sc_err(c, remote, "remote %s: the gateway's uplink carries IPv4 only",
+			       remote->str);
+			remote_ok = false;
+		} else if (node_has_addr(c->sc, g->node, &cn->remote)) {
 			sc_err(c, remote, "remote %s is an address of node '%s' itself", remote->str,
 			       g->node);
 			remote_ok = false;

@@ -141,6 +141,10 @@ static const struct gw_case cases[] = {
 		  "t.yaml:15:19: remote: '198.51.100.0/24' is not an IP address (like "
 		  "198.51.100.2, without /len)\n"
 		  "t.yaml:16:19: remote 198.51.100.1 is an address of node 'r1' itself\n" },
+	{ "remote_ipv6",
+		  "gateways:\n"
+		  "  r1: {connections: {a: {remote: '2001:db8::2', psk: x}}}\n",
+		  "t.yaml:12:34: remote 2001:db8::2: the gateway's uplink carries IPv4 only\n" },
 	{ "local_not_ours",
 		  "gateways:\n"
 		  "  r1: {connections: {a: {remote: 198.51.100.2, local: 10.2.0.1, psk: x}}}\n",
