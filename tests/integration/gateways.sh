@@ -8,6 +8,8 @@
 #   - rb (fragment: post) sends outer ESP fragments;
 #   - the tunnel interface capture holds the cleartext;
 #   - report.json has the hairpin drop and the replay drops.
+# gateway-steps.yaml (route-based tunnels, the link MTU step, tunnel down / initiate) and
+# gateway-nat.yaml (NAT-T through a masquerading node) run too.
 # Then the same seed twice gives the same IKE bytes and the same ESP packets (headers, IVs,
 # decrypted contents up to the kernel's own IDs: esp_same.py), and another seed does not.
 . "$(dirname "$0")/lib.sh"
@@ -62,6 +64,14 @@ PY
 "$VPNLAB" run "$SRC/tests/integration/scenarios/gateway-steps.yaml" --out "$T/steps" --quiet ||
   fail "gateway-steps.yaml exited $?"
 grep -q '"detail": "mtu=1390' "$T/steps/report.json" || fail "no frag_needed with mtu 1390 after the MTU step"
+
+# through a masquerading NAT: UDP 4500 only on the outside, no bare ESP
+"$VPNLAB" run "$SRC/tests/integration/scenarios/gateway-nat.yaml" --out "$T/nat" --quiet ||
+  fail "gateway-nat.yaml exited $?"
+natp=$(tshark -r "$T/nat/captures/r2-wan0.pcap" -Y 'ip.proto == 50' 2>/dev/null | wc -l)
+nate=$(tshark -r "$T/nat/captures/r2-wan0.pcap" -Y 'udp.port == 4500 && esp' 2>/dev/null | wc -l)
+[ "$natp" -eq 0 ] && [ "$nate" -ge 12 ] ||
+  fail "behind NAT: $natp bare ESP packets, $nate ESP-in-UDP ones on r2:wan0"
 
 "$VPNLAB" run "$sc" --out "$T/run2" --quiet || fail "gateways.yaml run 2 exited $?"
 "$VPNLAB" run "$sc" --out "$T/other" --seed 12 --quiet || fail "seed 12 run exited $?"
