@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/gateway.h"
@@ -17,6 +18,7 @@ struct lab_gw {
 	const struct sc_gateway *sc;
 	struct gateway *gw;
 	struct drbg drbg;
+	FILE *log;                      /* OUT/logs/NODE.log: the gateway's charon-like lines */
 };
 
 struct lab_gateways {
@@ -38,6 +40,17 @@ static void on_event(void *ctx, struct gateway *g, const struct gw_event *ev)
 		snprintf(source, sizeof source, "%s", gateway_name(g));
 	gateway_event_text(ev, kind, sizeof kind, text, sizeof text);
 	report_event(lg->r, lg->o, ev->time, source, kind, text);
+}
+
+static void on_log(void *ctx, struct gateway *g, const char *line)
+{
+	struct lab_gateways *lg = ctx;
+	char t[32];
+
+	report_fmt_time(loop_now(lg->lab->loop), t, sizeof t);
+	for (size_t i = 0; i < lg->n; i++)
+		if (lg->gws[i].gw == g && lg->gws[i].log)
+			fprintf(lg->gws[i].log, "%10s %s\n", t, line);
 }
 
 static struct lab_gw *find(struct lab_gateways *lg, const struct sc_conn_ref *ref, int *conn)
@@ -70,6 +83,17 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 		free(lg);
 		return -ENOMEM;
 	}
+	if (lab->opts.capture && sc->ngateways) {
+		char logs[600];
+
+		snprintf(logs, sizeof logs, "%s/logs", lab->opts.outdir);
+		if (mkdir(logs, 0755) < 0 && errno != EEXIST) {
+			snprintf(msg, msglen, "cannot create %s: %s", logs, strerror(errno));
+			free(lg->gws);
+			free(lg);
+			return -errno;
+		}
+	}
 	snprintf(keys, sizeof keys, "%s/keys", lab->opts.outdir);
 	/* this run's keys only (an output directory is reused from run to run) */
 	for (int k = 0; k < 2; k++) {
@@ -87,6 +111,12 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 		char label[48], err_text[300];
 
 		lgw->sc = g;
+		if (lab->opts.capture) {
+			char path[700];
+
+			snprintf(path, sizeof path, "%s/logs/%s.log", lab->opts.outdir, g->node);
+			lgw->log = fopen(path, "w");
+		}
 		snprintf(label, sizeof label, "gw/%s", g->node);
 		drbg_derive(&lgw->drbg, root, label);
 		if (!n) {
@@ -118,6 +148,7 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 		go.routes = true;
 		go.keys_dir = lab->opts.capture ? keys : NULL;
 		go.on_event = on_event;
+		go.on_log = on_log;
 		go.ctx = lg;
 		err = gateway_open(&lgw->gw, &go, msg, msglen);
 		gw_config_wipe(&cfg);
@@ -294,6 +325,8 @@ void lab_gateways_stop(struct lab_gateways *lg)
 	for (size_t i = 0; i < lg->n; i++) {
 		gateway_close(lg->gws[i].gw);
 		lg->gws[i].gw = NULL;
+		if (lg->gws[i].log)
+			fclose(lg->gws[i].log);
 		drbg_wipe(&lg->gws[i].drbg);
 	}
 	free(lg->gws);

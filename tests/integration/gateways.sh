@@ -20,6 +20,7 @@ sc=$SRC/tests/integration/scenarios/gateways.yaml
 grep -q '"result": "pass"' "$T/run1/report.json" || fail "report.json does not say pass"
 [ -s "$T/run1/keys/esp_sa" ] || fail "no OUT/keys/esp_sa"
 [ -s "$T/run1/keys/ikev1_decryption_table" ] || fail "no OUT/keys/ikev1_decryption_table"
+grep -q "state MM_I3 -> ESTABLISHED" "$T/run1/logs/ra.log" || fail "no state change in OUT/logs/ra.log"
 [ "$(wc -l < "$T/run1/keys/esp_sa")" -eq 4 ] || fail "expected 4 esp_sa lines (2 SAs x 2 ways)"
 
 mkdir -p "$T/home/.config/wireshark"
