@@ -24,6 +24,7 @@
 
 #define GW_ROUTES_MAX (3 * GW_MAX_CONNS)
 #define TUNNEL_IF_MTU 9000
+#define GW_SOCK_RCVBUF (4 << 20)
 
 /* The UDP sockets of one local address. */
 struct gw_udp {
@@ -81,16 +82,21 @@ static bool endpoint_same_addr(const struct ike_endpoint *a, const struct ike_en
 	return a->family == b->family && !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
 }
 
-/* A socket inside the gateway's namespace. */
+/* A socket inside the gateway's namespace. Receive buffers are made roomy: a TCP stream
+ * through the tunnel arrives in bursts, and a datagram dropped on a full buffer is lost to
+ * the tunnel (best effort: the FORCE variant needs CAP_NET_ADMIN, the plain one is capped
+ * by net.core.rmem_max). */
 static int ns_socket(struct gateway *g, int family, int type, int proto)
 {
-	int fd, err = netns_enter(g->nsfd);
+	int fd, err = netns_enter(g->nsfd), size = GW_SOCK_RCVBUF;
 
 	if (err)
 		return err;
 	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	err = fd < 0 ? -errno : fd;
 	netns_leave();
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 	return err;
 }
 
