@@ -9,7 +9,8 @@
 #   - the tunnel interface capture holds the cleartext;
 #   - report.json has the hairpin drop and the replay drops.
 # gateway-steps.yaml (route-based tunnels, the link MTU step, tunnel down / initiate) and
-# gateway-nat.yaml (NAT-T through a masquerading node) run too.
+# gateway-nat.yaml (NAT-T through a masquerading node) and gateway-rekey.yaml (rekeys without
+# loss on the virtual clock) run too.
 # Then the same seed twice gives the same IKE bytes and the same ESP packets (headers, IVs,
 # decrypted contents up to the kernel's own IDs: esp_same.py), and another seed does not.
 . "$(dirname "$0")/lib.sh"
@@ -65,6 +66,13 @@ PY
 "$VPNLAB" run "$SRC/tests/integration/scenarios/gateway-steps.yaml" --out "$T/steps" --quiet ||
   fail "gateway-steps.yaml exited $?"
 grep -q '"detail": "mtu=1390' "$T/steps/report.json" || fail "no frag_needed with mtu 1390 after the MTU step"
+
+# rekeys on the virtual clock without loss (the scenario's 200 echoes), keys for each SA
+"$VPNLAB" run "$SRC/tests/integration/scenarios/gateway-rekey.yaml" --out "$T/rekey" --quiet ||
+  fail "gateway-rekey.yaml exited $?"
+rk=$(grep -c '"event": "child_sa_rekeyed"' "$T/rekey/report.json")
+[ "$rk" -ge 20 ] || fail "only $rk rekey events in 13 minutes of 60-second ESP lifetimes"
+[ "$(wc -l < "$T/rekey/keys/esp_sa")" -ge $((rk + 2)) ] || fail "esp_sa lacks the rekeyed SAs"
 
 # through a masquerading NAT: UDP 4500 only on the outside, no bare ESP
 "$VPNLAB" run "$SRC/tests/integration/scenarios/gateway-nat.yaml" --out "$T/nat" --quiet ||
