@@ -264,7 +264,7 @@ void gw_inner_input(struct gw *g, const uint8_t *pkt, size_t len, lab_ns now)
 		g->st.no_match_drops++;
 		return;
 	}
-	from = gw_sel_route(g, h.src.a, true);
+	from = gw_sel_route(g, h.src.a);
 	if (from >= 0 && from != i) {
 		if (!g->cfg.dp.hairpin) {
 			struct gw_event *e = gw_queue_event(g, GW_EV_HAIRPIN_DROP, i);
