@@ -401,6 +401,10 @@ static void test_config_errors(void)
 	a.conns[0].ike.remote_ts.family = 10;
 	CU_ASSERT_EQUAL(gw_new(&g, &a, &d, 0, err, sizeof err), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "conns[to-b].ike.remote_ts"));
+	a.conns[0].ike.remote_ts.family = AF_INET;
+	a.conns[0].ike.esp[0].hash = IKE_HASH_MD5;
+	CU_ASSERT_EQUAL(gw_new(&g, &a, &d, 0, err, sizeof err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "conns[to-b].ike.esp[0]"));
 	CU_ASSERT_PTR_NULL(g);
 	gw_config_wipe(&a);
 	gw_config_wipe(&b);
