@@ -98,6 +98,21 @@ static int config_check(const struct gw_config *cfg, char *err, size_t errlen)
 			         c->ike.nesp);
 			return -EINVAL;
 		}
+		for (int k = 0; k < c->ike.nesp; k++) {
+			const struct ike_prop *e = &c->ike.esp[k];
+			bool aes = e->encr == IKE_ENCR_AES_CBC &&
+			           (e->keylen == 128 || e->keylen == 192 || e->keylen == 256);
+
+			/* what gw_conn.c can install: anything else would come up in IKE with
+			 * no data plane behind it */
+			if ((!aes && e->encr != IKE_ENCR_3DES) || e->hash == IKE_HASH_NONE ||
+			    e->hash == IKE_HASH_MD5) {
+				snprintf(err, errlen, "conns[%s].ike.esp[%d]: the ESP data plane has "
+				         "AES-CBC 128/192/256 or 3DES with HMAC-SHA1/SHA2 only", c->name,
+				         k);
+				return -EINVAL;
+			}
+		}
 		if (check_net(&c->ike.local_ts, c->name, "local_ts", err, errlen) ||
 		    check_net(&c->ike.remote_ts, c->name, "remote_ts", err, errlen))
 			return -EINVAL;

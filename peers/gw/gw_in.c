@@ -132,7 +132,7 @@ static void esp_in(struct gw *g, const uint8_t *pkt, size_t len, const struct ik
 	c->packets_in++;
 	c->bytes_in += res.inner_len;
 	if (ipv4_parse(g->inner, res.inner_len, &h, &err) == 0 && !h.truncated) {
-		to = gw_sel_route(g, h.dst.a, false);
+		to = gw_sel_route(g, h.dst.a);
 		if (to >= 0 && to != i) {
 			char s[16], d[16];
 

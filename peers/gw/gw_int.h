@@ -135,8 +135,8 @@ bool gw_net_contains(const struct ike_net *n, const uint8_t *addr4);
 int gw_sel_match(const struct gw *g, const uint8_t src[4], const uint8_t dst[4]);
 /* The connection a route lookup for addr would send into: the longest remote_ts holding addr,
  * unless a local_ts holds it at least as specifically (the LAN is connected); -1: none.
- * as_source: where a packet from addr came from (0.0.0.0/0 selectors are not counted). */
-int gw_sel_route(const struct gw *g, const uint8_t addr[4], bool as_source);
+ * For a source address it says which tunnel the source lives behind. */
+int gw_sel_route(const struct gw *g, const uint8_t addr[4]);
 
 /* ---- gw_out.c ---- */
 /* Encrypt one inner IPv4 packet into connection i (size rules, DF, fragmentation). */

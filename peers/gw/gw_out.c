@@ -148,7 +148,7 @@ static void frag_needed(struct gw *g, int i, const uint8_t *pkt, size_t len, siz
 	g->st.frag_needed++;
 	e = gw_queue_event(g, GW_EV_FRAG_NEEDED, i);
 	e->mtu = m;
-	snprintf(e->detail, sizeof e->detail, "%s -> %s: %zu bytes with DF set, tunnel MTU %u: "
+	snprintf(e->detail, sizeof e->detail, "%s -> %s: %zu bytes with DF set, MTU %u: "
 	         "dropped, %s", s, d, len, m, n > 0 ? "ICMP fragmentation needed sent" :
 	         "no ICMP error for an ICMP error or a non-first fragment (RFC 1122 3.2.2)");
 	if (n > 0)
@@ -264,7 +264,7 @@ void gw_inner_input(struct gw *g, const uint8_t *pkt, size_t len, lab_ns now)
 		g->st.no_match_drops++;
 		return;
 	}
-	from = gw_sel_route(g, h.src.a, true);
+	from = gw_sel_route(g, h.src.a);
 	if (from >= 0 && from != i) {
 		if (!g->cfg.dp.hairpin) {
 			struct gw_event *e = gw_queue_event(g, GW_EV_HAIRPIN_DROP, i);

@@ -45,7 +45,7 @@ int gw_sel_match(const struct gw *g, const uint8_t src[4], const uint8_t dst[4])
 	return -1;
 }
 
-int gw_sel_route(const struct gw *g, const uint8_t addr[4], bool as_source)
+int gw_sel_route(const struct gw *g, const uint8_t addr[4])
 {
 	int best = -1, best_len = -1, local_len = -1;
 
@@ -57,10 +57,6 @@ int gw_sel_route(const struct gw *g, const uint8_t addr[4], bool as_source)
 			continue;
 		if (gw_net_contains(l, addr) && l->len > local_len)
 			local_len = l->len;
-		/* A 0.0.0.0/0 selector says "everything else": it routes any destination into
-		 * its tunnel, but it does not tell that a source lives behind that tunnel. */
-		if (as_source && r->len == 0)
-			continue;
 		if (gw_net_contains(r, addr) && r->len > best_len) {
 			best = (int)i;
 			best_len = r->len;

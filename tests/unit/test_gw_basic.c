@@ -170,6 +170,40 @@ static void test_outer_df(void)
 	CU_ASSERT_EQUAL(outer_df(ESP_DF_SET, false), 1);
 }
 
+/* A data-plane change through gw_reconfigure: the SAs stay, the next packet follows it. */
+static void test_reconfigure_dataplane(void)
+{
+	struct gw_config a, b;
+	struct wire *w;
+	struct gw_conn_stats before, after;
+	uint8_t p[1000];
+	struct ipv4_hdr h;
+	struct ip_err err;
+	char e[200];
+	uint64_t udp;
+
+	two_sites(&a, &b, "aes128-sha1");
+	w = up(&a, &b, 91);
+	gw_conn_stats(w->g[0].gw, 0, &before);
+	udp = w->nudp;
+	a.dp.df = ESP_DF_SET;
+	CU_ASSERT_EQUAL_FATAL(gw_reconfigure(w->g[0].gw, &a, w->now, e, sizeof e), 0);
+	wire_clear(w);
+	wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, 1);
+	wire_send(w, 0, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[1].nsink, 1);
+	CU_ASSERT_EQUAL_FATAL(w->g[0].ncap, 1);
+	CU_ASSERT_EQUAL_FATAL(ipv4_parse(w->g[0].cap[0].data, w->g[0].cap[0].len, &h, &err), 0);
+	CU_ASSERT(h.df);
+	gw_conn_stats(w->g[0].gw, 0, &after);
+	CU_ASSERT_EQUAL(after.spi_out, before.spi_out);
+	CU_ASSERT_EQUAL(w->nudp, udp);          /* no IKE at all: nothing was restarted */
+	a.dp.tunnel_mtu = 10;
+	CU_ASSERT_EQUAL(gw_reconfigure(w->g[0].gw, &a, w->now, e, sizeof e), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e, "dp.tunnel_mtu"));
+	wire_free(w);
+}
+
 static void test_force_encap(void)
 {
 	struct gw_config a, b;
@@ -401,6 +435,10 @@ static void test_config_errors(void)
 	a.conns[0].ike.remote_ts.family = 10;
 	CU_ASSERT_EQUAL(gw_new(&g, &a, &d, 0, err, sizeof err), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "conns[to-b].ike.remote_ts"));
+	a.conns[0].ike.remote_ts.family = AF_INET;
+	a.conns[0].ike.esp[0].hash = IKE_HASH_MD5;
+	CU_ASSERT_EQUAL(gw_new(&g, &a, &d, 0, err, sizeof err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "conns[to-b].ike.esp[0]"));
 	CU_ASSERT_PTR_NULL(g);
 	gw_config_wipe(&a);
 	gw_config_wipe(&b);
@@ -518,6 +556,7 @@ static void test_acquire(void)
 UNIT_SUITE(gw_basic,
            UNIT_TEST(test_up_and_traffic),
            UNIT_TEST(test_outer_df),
+           UNIT_TEST(test_reconfigure_dataplane),
            UNIT_TEST(test_force_encap),
            UNIT_TEST(test_nat_traversal),
            UNIT_TEST(test_seq_restart),
