@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "peers/drbg.h"
 #include "peers/esp/esp_replay.h"
+#include "peers/gw/gw.h"
 #include "peers/ike/isakmp.h"
 
 static const char *const gw_keys[] = {
@@ -354,6 +356,42 @@ static void tunnel_load(struct sc_ctx *c, struct sc_gateway *g, const struct yno
 		sc_read_int(c, x, "tunnel mtu", 576, 65535, &g->tunnel_mtu);
 }
 
+/*
+ * What the gateway itself refuses (an ESP proposal its data plane cannot install, ...) is
+ * refused here too, at load, by the gateway's own check: the configuration is resolved and
+ * handed to gw_new (pure: no socket, no clock), so the rules live in one place. The message
+ * is the gateway's, placed at the connection it names (or the gateway).
+ */
+static void gateway_check(struct sc_ctx *c, const struct sc_gateway *g)
+{
+	struct gw_config *cfg = calloc(1, sizeof *cfg);
+	struct gw *w = NULL;
+	struct drbg d;
+	char err[300] = "";
+	const struct sc_pos *at = &g->pos;
+
+	if (!cfg) {
+		c->oom = true;
+		return;
+	}
+	drbg_init(&d, 0);
+	if (scenario_gateway_config(c->sc, g, cfg, err, sizeof err) == 0 &&
+	    gw_new(&w, cfg, &d, 0, err, sizeof err) != 0) {
+		for (size_t i = 0; i < g->nconns; i++) {
+			char name[GW_NAME_MAX + 8];
+
+			snprintf(name, sizeof name, "[%s]", g->conns[i].name);
+			if (strstr(err, name))
+				at = &g->conns[i].pos;
+		}
+		sc_err_pos(c, at, "gateway '%s': %s", g->node, err);
+	}
+	gw_free(w);
+	gw_config_wipe(cfg);
+	free(cfg);
+	drbg_wipe(&d);
+}
+
 static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct ynode *v)
 {
 	static const char *const dfs[] = { "copy", "clear", "set", NULL };
@@ -363,6 +401,7 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 	struct sc_gateway *g;
 	const struct ynode *x;
 	char where[64];
+	size_t diags_before;
 
 	if (!nd) {
 		if (!sc_lab_node_declared(c, k->str))
@@ -371,6 +410,7 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 	}
 	g = &sc->gateways[sc->ngateways++];
 	memset(g, 0, sizeof *g);
+	diags_before = c->d->n;
 	snprintf(g->node, sizeof g->node, "%s", nd->name);
 	snprintf(g->tunnel, sizeof g->tunnel, "tun0");
 	g->df = g->frag = g->hairpin = -1;
@@ -459,6 +499,8 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 	}
 	for (size_t i = 0; i + 1 < x->n; i += 2)
 		conn_load(c, g, x->kids[i], x->kids[i + 1]);
+	if (c->d->n == diags_before)
+		gateway_check(c, g);
 }
 
 void sc_gateways_load(struct sc_ctx *c, const struct ynode *gws)

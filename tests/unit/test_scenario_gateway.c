@@ -161,6 +161,13 @@ static const struct gw_case cases[] = {
 		  "t.yaml:17:14: ike: proposal 'aes128-sha1': an IKE proposal needs a DH group (e.g. modp2048)\n"
 		  "t.yaml:18:14: esp: proposal 'aes999-sha1': unknown algorithm 'aes999' (known: "
 		  "aes128 aes192 aes256 3des, md5 sha1 sha256 sha384 sha512, modp768..modp8192)\n" },
+	{ "esp_data_plane_refuses_md5",        /* the gateway's own check, at load */
+		  "gateways:\n"
+		  "  r1:\n"
+		  "    connections:\n"
+		  "      a: {remote: 198.51.100.2, psk: x, esp: aes128-md5}\n",
+		  "t.yaml:14:7: gateway 'r1': conns[a].ike.esp[0]: the ESP data plane has AES-CBC "
+		  "128/192/256 or 3DES with HMAC-SHA1/SHA2 only\n" },
 	{ "bad_ts",
 		  "gateways:\n"
 		  "  r1:\n"
