@@ -21,6 +21,7 @@
 
 #include "harness/cli.h"
 #include "harness/loop.h"
+#include "harness/peer_gateway.h"
 #include "harness/scenario.h"
 #include "peers/ike/ike_peer.h"
 #include "peers/profile/profile.h"
@@ -48,6 +49,7 @@ static void usage(FILE *f)
 	      "                   [--ike-lifetime DUR] [--esp-lifetime DUR] [--dpd DUR]\n"
 	      "                   [--initiate] [--once] [--timeout DUR] [--keys DIR] [--json]\n"
 	      "                   [--seed N] [--force-encap] [--verbose] [--profile NAME]\n"
+	      "                   [--tunnel NAME [--tunnel-mtu N]]\n"
 	      "\n"
 	      "Run one simulated IKEv1 peer (main mode with a pre-shared key, quick mode) in the\n"
 	      "current network namespace, e.g. under `ip netns exec NS`, against any peer.\n"
@@ -64,7 +66,11 @@ static void usage(FILE *f)
 	      "  --verbose       charon-style log lines on stderr\n"
 	      "  --profile NAME  behave as that vendor profile (`vpnlab profiles NAME`): its\n"
 	      "                  defaults under the options given, its forced rows over them\n"
-	      "Until the ESP data plane lands, the CHILD_SA is negotiated but carries no traffic.\n",
+	      "  --tunnel NAME   carry traffic: a tunnel interface NAME (at most 10 characters)\n"
+	      "                  routed to --remote-ts, userspace ESP on the uplink; packet and\n"
+	      "                  byte counters at exit; NAME and its routes removed at exit\n"
+	      "  --tunnel-mtu N  its MTU (576..65535, default 1500, or the profile's)\n"
+	      "Without --tunnel the CHILD_SA is negotiated but carries no traffic.\n",
 	      f);
 }
 
@@ -449,6 +455,8 @@ int cmd_peer(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' }, { "seed", required_argument, NULL, 's' },
 		{ "force-encap", no_argument, NULL, 'f' }, { "verbose", no_argument, NULL, 'v' },
 		{ "profile", required_argument, NULL, 'P' },
+		{ "tunnel", required_argument, NULL, 'U' },
+		{ "tunnel-mtu", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct peer_run *r = calloc(1, sizeof *r);
@@ -458,6 +466,8 @@ int cmd_peer(int argc, char **argv)
 	bool have_local = false, have_remote = false, have_psk = false;
 	lab_ns timeout = 0;
 	uint64_t seed = 0;
+	const char *tunnel = NULL;
+	int tunnel_mtu = 0;
 	char err[256];
 	int c, code = EXIT_USAGE;
 
@@ -525,6 +535,25 @@ int cmd_peer(int argc, char **argv)
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'f': r->pol.force_encap = true; break;
 		case 'v': r->verbose = true; break;
+		case 'U':
+			if (!optarg[0] || strlen(optarg) > 10 || strchr(optarg, '/')) {
+				fprintf(stderr, "vpnlab peer: --tunnel: an interface name of 1 to 10 "
+				        "characters\n");
+				goto out;
+			}
+			tunnel = optarg;
+			break;
+		case 'M': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 576 || v > 65535) {
+				fprintf(stderr, "vpnlab peer: --tunnel-mtu: 576..65535\n");
+				goto out;
+			}
+			tunnel_mtu = (int)v;
+			break;
+		}
 		case 'h': usage(stdout); code = 0; goto out;
 		default: usage(stderr); goto out;
 		}
@@ -553,6 +582,40 @@ int cmd_peer(int argc, char **argv)
 	}
 	if (prof)
 		peer_profile_forced(prof, &r->pol);
+	if (tunnel_mtu && !tunnel) {
+		fprintf(stderr, "vpnlab peer: --tunnel-mtu needs --tunnel\n");
+		goto out;
+	}
+	if (tunnel) {
+		/* the data plane: hand over to the lab's gateway with one connection */
+		struct peer_gateway_opts po = {
+			.tunnel = tunnel, .tunnel_mtu = tunnel_mtu, .keys_dir = r->keys_dir,
+			.json = r->json, .once = r->once, .verbose = r->verbose,
+			.timeout = timeout, .seed = seed,
+		};
+		struct gw_config *cfg = calloc(1, sizeof *cfg);
+
+		code = EXIT_ENV;
+		if (!cfg)
+			goto out;
+		gw_dataplane_default(&cfg->dp);
+		/* the profile's data plane (tunnel MTU, replay window, ...) under the options */
+		if (prof)
+			profile_conn_apply(prof, NULL, &cfg->dp, PROFILE_STAGE_DEFAULTS, NULL);
+		if (tunnel_mtu)
+			cfg->dp.tunnel_mtu = (uint32_t)tunnel_mtu;
+		if (prof)
+			profile_conn_apply(prof, NULL, &cfg->dp, PROFILE_STAGE_FORCED, NULL);
+		po.tunnel_mtu = (int)cfg->dp.tunnel_mtu;
+		cfg->nconns = 1;
+		snprintf(cfg->conns[0].name, sizeof cfg->conns[0].name, "peer");
+		cfg->conns[0].ike = r->pol;
+		cfg->conns[0].enabled = true;
+		code = peer_gateway_run(cfg, &po);
+		gw_config_wipe(cfg);
+		free(cfg);
+		goto out;
+	}
 	if (r->keys_dir && mkdir(r->keys_dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "vpnlab peer: --keys: cannot create %s: %s\n", r->keys_dir,
 		        strerror(errno));

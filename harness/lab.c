@@ -478,6 +478,24 @@ void lab_teardown(struct lab *lab)
 }
 
 
+int lab_capture_add(struct lab *lab, const char *node, const char *ifname, const char *peer,
+                    int mtu, char *msg, size_t msglen)
+{
+	struct lab_node *n = lab_node(lab, node);
+	struct lab_iface *f;
+
+	if (!n) {
+		snprintf(msg, msglen, "no node %s in the lab", node);
+		return -ENOENT;
+	}
+	f = iface_add(n, ifname);
+	if (!f)
+		return -ENOMEM;
+	snprintf(f->peer, sizeof f->peer, "%s", peer);
+	f->mtu = mtu;
+	return capture_end(lab, f, msg, msglen);
+}
+
 int lab_resolve(struct lab *lab, const struct sc_target *t, int family, struct sc_prefix *out)
 {
 	struct lab_node *n;

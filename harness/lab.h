@@ -73,6 +73,12 @@ struct lab_iface *lab_iface(struct lab *lab, const char *node, const char *iface
  * 0 or -ENOENT. */
 int lab_resolve(struct lab *lab, const struct sc_target *t, int family, struct sc_prefix *out);
 
+/* Record an interface made after the lab (a gateway's tunnel interface) and capture it to
+ * OUTDIR/captures/NODE-IFNAME.pcap like any link end. peer says what is behind it. 0 or
+ * -errno with msg. */
+int lab_capture_add(struct lab *lab, const char *node, const char *ifname, const char *peer,
+                    int mtu, char *msg, size_t msglen);
+
 /* The fixed MAC address vpnlab gives node:iface. */
 void lab_mac(const char *node, const char *iface, uint8_t mac[6]);
 

@@ -26,6 +26,8 @@ void report_free(struct report *r)
 	free(r->steps);
 	free(r->checks);
 	free(r->captures);
+	free(r->events);
+	free(r->gw_conns);
 	memset(r, 0, sizeof *r);
 }
 
@@ -60,6 +62,51 @@ size_t report_failed(const struct report *r)
 	for (size_t i = 0; i < r->nchecks; i++)
 		n += !r->checks[i].pass;
 	return n;
+}
+
+void report_event(struct report *r, const struct report_out *o, lab_ns at, const char *source,
+                  const char *kind, const char *text)
+{
+	struct report_event *e;
+	char t[32];
+
+	if (o && o->tty) {
+		report_fmt_time(at, t, sizeof t);
+		if (o->is_tty)
+			fprintf(o->tty, "\r\033[K");
+		fprintf(o->tty, "[%10s]   %s: %s%s%s\n", t, source, kind, text[0] ? " " : "", text);
+		fflush(o->tty);
+	}
+	if (r->nevents >= REPORT_EVENTS_MAX) {
+		r->events_dropped++;
+		return;
+	}
+	if (r->nevents == r->capevents) {
+		size_t cap = r->capevents ? 2 * r->capevents : 64;
+
+		e = realloc(r->events, cap * sizeof *e);
+		if (!e)
+			abort();
+		r->events = e;
+		r->capevents = cap;
+	}
+	e = &r->events[r->nevents++];
+	e->at = at;
+	snprintf(e->source, sizeof e->source, "%s", source);
+	snprintf(e->kind, sizeof e->kind, "%s", kind);
+	snprintf(e->text, sizeof e->text, "%s", text);
+}
+
+struct report_gw_conn *report_gw_conn_add(struct report *r)
+{
+	struct report_gw_conn *c = realloc(r->gw_conns, (r->ngw_conns + 1) * sizeof *c);
+
+	if (!c)
+		abort();
+	r->gw_conns = c;
+	c = &r->gw_conns[r->ngw_conns++];
+	memset(c, 0, sizeof *c);
+	return c;
 }
 
 void report_fmt_time(lab_ns t, char *buf, size_t len)
@@ -203,6 +250,46 @@ static json_t *report_json(const struct report *r)
 	json_object_set_new(root, "steps", steps);
 	json_object_set_new(root, "checks", checks);
 	json_object_set_new(root, "captures", caps);
+	if (r->nevents || r->ngw_conns) {
+		json_t *evs = json_array(), *gws = json_array();
+
+		for (size_t i = 0; i < r->nevents; i++) {
+			const struct report_event *e = &r->events[i];
+			json_t *je = json_object();
+
+			json_object_set_new(je, "lab_time_s", json_real((double)e->at / LAB_NS_PER_SEC));
+			json_object_set_new(je, "source", json_string(e->source));
+			json_object_set_new(je, "event", json_string(e->kind));
+			json_object_set_new(je, "detail", json_string(e->text));
+			json_array_append_new(evs, je);
+		}
+		for (size_t i = 0; i < r->ngw_conns; i++) {
+			const struct report_gw_conn *c = &r->gw_conns[i];
+			json_t *jg = json_object();
+			char spi[16];
+
+			json_object_set_new(jg, "gateway", json_string(c->node));
+			json_object_set_new(jg, "connection", json_string(c->conn));
+			json_object_set_new(jg, "state", json_string(c->state));
+			snprintf(spi, sizeof spi, "%08x", c->spi_in);
+			json_object_set_new(jg, "spi_in", json_string(spi));
+			snprintf(spi, sizeof spi, "%08x", c->spi_out);
+			json_object_set_new(jg, "spi_out", json_string(spi));
+			json_object_set_new(jg, "packets_in", json_integer((json_int_t)c->packets_in));
+			json_object_set_new(jg, "bytes_in", json_integer((json_int_t)c->bytes_in));
+			json_object_set_new(jg, "packets_out", json_integer((json_int_t)c->packets_out));
+			json_object_set_new(jg, "bytes_out", json_integer((json_int_t)c->bytes_out));
+			json_object_set_new(jg, "drops", json_integer((json_int_t)c->drops));
+			json_object_set_new(jg, "rekeys", json_integer(c->rekeys));
+			json_object_set_new(jg, "reauths", json_integer(c->reauths));
+			json_array_append_new(gws, jg);
+		}
+		json_object_set_new(root, "events", evs);
+		if (r->events_dropped)
+			json_object_set_new(root, "events_not_kept",
+			                    json_integer((json_int_t)r->events_dropped));
+		json_object_set_new(root, "gateways", gws);
+	}
 	return root;
 }
 

@@ -36,6 +36,24 @@ struct capture_info {
 	uint64_t frames, drops;
 };
 
+/* Something a simulated gateway did (tunnel up, rekey, DPD, a drop), one line each. */
+struct report_event {
+	lab_ns at;
+	char source[72];                /* "r1/to-r2", or "r1" for the data plane as a whole */
+	char kind[32];                  /* "child_sa_established", "esp_drop", ... */
+	char text[320];
+};
+
+/* One connection of a gateway at the end of the run. */
+struct report_gw_conn {
+	char node[SC_NAME_MAX];
+	char conn[SC_NAME_MAX];
+	char state[16];                 /* down / connecting / up */
+	uint32_t spi_in, spi_out;
+	uint64_t packets_in, bytes_in, packets_out, bytes_out, drops;
+	uint32_t rekeys, reauths;
+};
+
 struct report {
 	char file[512];
 	char name[64];
@@ -54,6 +72,10 @@ struct report {
 	uint64_t clock_jumps;
 	lab_ns clock_skipped;
 	char outdir[512];
+	struct report_event *events;
+	size_t nevents, capevents, events_dropped;
+	struct report_gw_conn *gw_conns;
+	size_t ngw_conns;
 };
 
 struct report_out {
@@ -68,6 +90,13 @@ void report_free(struct report *r);
 struct check *report_check(struct report *r, struct step_result *s, bool pass,
                            const char *name);
 size_t report_failed(const struct report *r);
+/* Record a gateway event and print it as a line (when o->tty). Past REPORT_EVENTS_MAX
+ * events only the count grows. */
+#define REPORT_EVENTS_MAX 20000
+void report_event(struct report *r, const struct report_out *o, lab_ns at, const char *source,
+                  const char *kind, const char *text);
+/* Add a gateway connection's final state (aborts on OOM like report_check). */
+struct report_gw_conn *report_gw_conn_add(struct report *r);
 
 /* Terminal lines. */
 void report_step_begin(const struct report_out *o, const struct report *r, size_t i,

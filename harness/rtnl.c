@@ -4,6 +4,8 @@
 #include "harness/rtnl.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <net/if.h>
 #include <sys/socket.h>
 #include <linux/if_addr.h>
@@ -236,33 +238,35 @@ out:
 	return err;
 }
 
-int rt_route_add(struct nl_sock *sk, const struct sc_route *r)
+/* A route object for r (the caller puts it), or NULL with *err. */
+static struct rtnl_route *route_build(struct nl_sock *sk, const struct sc_route *r, int mtu,
+                                      int *err)
 {
 	struct rtnl_route *route = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
 	struct nl_addr *dst = NULL, *gw = NULL;
-	int err;
 
+	*err = 0;
 	if (!route || !nh) {
-		err = -NLE_NOMEM;
+		*err = -NLE_NOMEM;
 		goto fail;
 	}
 	dst = prefix_addr(&r->dst, r->dst.len);
 	if (!dst) {
-		err = -NLE_NOMEM;
+		*err = -NLE_NOMEM;
 		goto fail;
 	}
 	rtnl_route_set_family(route, (uint8_t)r->dst.family);
 	rtnl_route_set_table(route, RT_TABLE_MAIN);
 	rtnl_route_set_protocol(route, RTPROT_STATIC);
 	rtnl_route_set_scope(route, r->has_via ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-	err = rtnl_route_set_dst(route, dst);
-	if (err < 0)
+	*err = rtnl_route_set_dst(route, dst);
+	if (*err < 0)
 		goto fail;
 	if (r->has_via) {
 		gw = prefix_addr(&r->via, r->via.family == AF_INET ? 32 : 128);
 		if (!gw) {
-			err = -NLE_NOMEM;
+			*err = -NLE_NOMEM;
 			goto fail;
 		}
 		rtnl_route_nh_set_gateway(nh, gw);
@@ -271,14 +275,19 @@ int rt_route_add(struct nl_sock *sk, const struct sc_route *r)
 		int idx = rt_ifindex(sk, r->dev);
 
 		if (idx < 0) {
-			err = idx;
+			*err = idx;
 			goto fail;
 		}
 		rtnl_route_nh_set_ifindex(nh, idx);
 	}
 	rtnl_route_add_nexthop(route, nh);
 	nh = NULL;                      /* owned by the route now */
-	err = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+	if (mtu > 0) {
+		/* locked: forwarding then honours it instead of the interface's MTU */
+		if ((*err = rtnl_route_set_metric(route, RTAX_MTU, (uint32_t)mtu)) < 0 ||
+		    (*err = rtnl_route_set_metric(route, RTAX_LOCK, 1u << RTAX_MTU)) < 0)
+			goto fail;
+	}
 fail:
 	if (nh)
 		rtnl_route_nh_free(nh);
@@ -286,7 +295,119 @@ fail:
 		nl_addr_put(gw);
 	if (dst)
 		nl_addr_put(dst);
-	if (route)
+	if (*err < 0 && route) {
 		rtnl_route_put(route);
+		route = NULL;
+	}
+	return route;
+}
+
+int rt_route_add(struct nl_sock *sk, const struct sc_route *r)
+{
+	return rt_route_add_mtu(sk, r, 0);
+}
+
+int rt_route_add_mtu(struct nl_sock *sk, const struct sc_route *r, int mtu)
+{
+	int err;
+	struct rtnl_route *route = route_build(sk, r, mtu, &err);
+
+	if (!route)
+		return err;
+	err = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_route_put(route);
 	return err;
+}
+
+int rt_route_del(struct nl_sock *sk, const struct sc_route *r)
+{
+	int err;
+	struct rtnl_route *route = route_build(sk, r, 0, &err);
+
+	if (!route)
+		return err;
+	err = rtnl_route_delete(sk, route, 0);
+	rtnl_route_put(route);
+	return err;
+}
+
+int rt_link_del(struct nl_sock *sk, const char *ifname)
+{
+	struct rtnl_link *link;
+	int err = link_get(sk, ifname, &link);
+
+	if (err < 0)
+		return err;
+	err = rtnl_link_delete(sk, link);
+	rtnl_link_put(link);
+	return err;
+}
+
+struct lookup {
+	const struct sc_prefix *addr;
+	int best_len;
+	struct sc_route *out;
+	struct nl_sock *sk;
+};
+
+static void lookup_one(struct nl_object *obj, void *arg)
+{
+	struct lookup *lk = arg;
+	struct rtnl_route *route = (struct rtnl_route *)obj;
+	struct nl_addr *dst = rtnl_route_get_dst(route);
+	struct rtnl_nexthop *nh;
+	struct sc_prefix net = { 0 };
+	struct nl_addr *gw;
+	int len;
+
+	if (rtnl_route_get_table(route) != RT_TABLE_MAIN ||
+	    rtnl_route_get_type(route) != RTN_UNICAST || !dst ||
+	    nl_addr_get_family(dst) != lk->addr->family || rtnl_route_get_nnexthops(route) < 1)
+		return;
+	len = (int)nl_addr_get_prefixlen(dst);
+	if (len <= lk->best_len)
+		return;
+	net.family = lk->addr->family;
+	if (nl_addr_get_len(dst))
+		memcpy(net.addr, nl_addr_get_binary_addr(dst), nl_addr_get_len(dst));
+	net.len = len;
+	for (int i = 0, bits = len; i < 16; i++, bits -= 8) {
+		uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+
+		if ((net.addr[i] & mask) != (lk->addr->addr[i] & mask))
+			return;
+	}
+	nh = rtnl_route_nexthop_n(route, 0);
+	memset(lk->out, 0, sizeof *lk->out);
+	lk->out->dst = net;
+	gw = rtnl_route_nh_get_gateway(nh);
+	if (gw && nl_addr_get_len(gw)) {
+		lk->out->has_via = true;
+		lk->out->via.family = nl_addr_get_family(gw);
+		memcpy(lk->out->via.addr, nl_addr_get_binary_addr(gw), nl_addr_get_len(gw));
+		lk->out->via.len = lk->out->via.family == AF_INET ? 32 : 128;
+	}
+	{
+		/* the interface's name, from the kernel (no link cache here) */
+		struct rtnl_link *link;
+
+		if (rtnl_link_get_kernel(lk->sk, rtnl_route_nh_get_ifindex(nh), NULL, &link) >= 0) {
+			snprintf(lk->out->dev, sizeof lk->out->dev, "%s", rtnl_link_get_name(link));
+			rtnl_link_put(link);
+		}
+	}
+	lk->best_len = len;
+}
+
+int rt_route_lookup(struct nl_sock *sk, const struct sc_prefix *addr, struct sc_route *out)
+{
+	struct nl_cache *cache;
+	struct lookup lk = { .addr = addr, .best_len = -1, .out = out, .sk = sk };
+	int err = rtnl_route_alloc_cache(sk, addr->family, 0, &cache);
+
+	if (err < 0)
+		return err;
+	nl_cache_foreach(cache, lookup_one, &lk);
+	nl_cache_free(cache);
+	return lk.best_len < 0 ? -NLE_OBJ_NOTFOUND : 0;
 }

@@ -39,5 +39,14 @@ int rt_get_mtu(struct nl_sock *sk, const char *ifname);   /* > 0, or a negative 
 int rt_addr_add(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p);
 /* Add a route; dev may be "" when via is given. */
 int rt_route_add(struct nl_sock *sk, const struct sc_route *r);
+/* The same with a locked MTU metric (mtu > 0): packets the kernel sends or forwards that way
+ * are fragmented, or answered with frag-needed, for that MTU. */
+int rt_route_add_mtu(struct nl_sock *sk, const struct sc_route *r, int mtu);
+int rt_route_del(struct nl_sock *sk, const struct sc_route *r);
+/* The main table's longest-prefix route to addr (dst, via if it has a gateway, dev).
+ * 0 or -NLE_OBJ_NOTFOUND. */
+int rt_route_lookup(struct nl_sock *sk, const struct sc_prefix *addr, struct sc_route *out);
+/* Delete an interface (a veth takes its peer with it). */
+int rt_link_del(struct nl_sock *sk, const char *ifname);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness/lab.h"
+#include "harness/lab_gateway.h"
 #include "harness/loop.h"
 #include "harness/probe.h"
 #include "peers/drbg.h"
@@ -77,6 +78,19 @@ void run_step_label(const struct sc_step *s, char *buf, size_t len)
 	case SC_STEP_FILTER:
 		snprintf(buf, len, "filter %s/%s %s", s->u.filter.node, s->u.filter.filter,
 		         s->u.filter.enabled ? "on" : "off");
+		break;
+	case SC_STEP_WAIT_TUNNEL:
+		report_fmt_time(s->u.twait.within, d, sizeof d);
+		snprintf(buf, len, "wait tunnel %s/%s %s within %s", s->u.twait.ref.gateway,
+		         s->u.twait.ref.conn, s->u.twait.up ? "up" : "down", d);
+		break;
+	case SC_STEP_SEQ_RESTART:
+		snprintf(buf, len, "seq_restart %s/%s next %u", s->u.seq.ref.gateway,
+		         s->u.seq.ref.conn, s->u.seq.next);
+		break;
+	case SC_STEP_TUNNEL:
+		snprintf(buf, len, "tunnel %s/%s %s", s->u.tunnel.ref.gateway, s->u.tunnel.ref.conn,
+		         s->u.tunnel.action == SC_TUNNEL_DOWN ? "down" : "initiate");
 		break;
 	}
 }
@@ -284,8 +298,52 @@ static void on_tick(void *ctx)
 		loop_timer_arm(pg->loop, &pg->tick, loop_now(pg->loop) + step);
 }
 
+struct tunnel_wait {
+	struct lab_gateways *lg;
+	const struct sc_tunnel_wait *w;
+};
+
+static bool tunnel_reached(void *ctx)
+{
+	struct tunnel_wait *tw = ctx;
+
+	return lab_gateways_conn_up(tw->lg, &tw->w->ref) == tw->w->up;
+}
+
+/* wait: {tunnel: GW/CONN, up: BOOL, within: DUR} is a check: did it happen in time? */
+static int wait_tunnel(struct report *r, struct step_result *sr, const struct sc_step *s,
+                       size_t idx, struct loop *loop, struct lab_gateways *lg, lab_ns deadline)
+{
+	const struct sc_tunnel_wait *w = &s->u.twait;
+	struct tunnel_wait tw = { .lg = lg, .w = w };
+	lab_ns start = loop_now(loop), end = start + w->within;
+	char took[32], within[32];
+	struct check *c;
+	int err;
+
+	if (end > deadline)
+		end = deadline;
+	err = loop_run(loop, end, tunnel_reached, &tw);
+	if (err && err != -ETIMEDOUT)
+		return err;
+	c = report_check(r, sr, err == 0, sr->label);
+	report_fmt_time(w->within, within, sizeof within);
+	report_fmt_time(loop_now(loop) - start, took, sizeof took);
+	snprintf(c->expected, sizeof c->expected, "the tunnel %s within %s",
+	         w->up ? "up (a CHILD_SA installed)" : "down (no CHILD_SA)", within);
+	if (err == 0)
+		snprintf(c->observed, sizeof c->observed, "%s after %s", w->up ? "up" : "down", took);
+	else
+		snprintf(c->observed, sizeof c->observed, "still %s after %s%s", w->up ? "down" : "up",
+		         took, end < start + w->within ? " (the scenario's timeout)" : "");
+	where(s, idx, c->where, sizeof c->where);
+	c->at = loop_now(loop);
+	return 0;
+}
+
 static int run_steps(const struct scenario *sc, const struct run_opts *o, struct lab *lab,
-                     struct loop *loop, struct drbg *root, struct report *r)
+                     struct loop *loop, struct drbg *root, struct report *r,
+                     struct lab_gateways *lg)
 {
 	lab_ns deadline = sc->timeout ? sc->timeout : LAB_NEVER;
 
@@ -350,10 +408,22 @@ static int run_steps(const struct scenario *sc, const struct run_opts *o, struct
 		case SC_STEP_LINK:
 			err = lab_link_set(lab, s->u.link.node, s->u.link.iface, s->u.link.up,
 			                   s->u.link.mtu, msg, sizeof msg);
+			if (!err && s->u.link.mtu)
+				err = lab_gateways_link_mtu(lg, s->u.link.node, s->u.link.iface,
+				                            s->u.link.mtu, msg, sizeof msg);
 			break;
 		case SC_STEP_FILTER:
 			err = lab_filter_set(lab, s->u.filter.node, s->u.filter.filter,
 			                     s->u.filter.enabled, msg, sizeof msg);
+			break;
+		case SC_STEP_WAIT_TUNNEL:
+			err = wait_tunnel(r, sr, s, i, loop, lg, deadline);
+			break;
+		case SC_STEP_SEQ_RESTART:
+			err = lab_gateways_seq_restart(lg, &s->u.seq, msg, sizeof msg);
+			break;
+		case SC_STEP_TUNNEL:
+			err = lab_gateways_tunnel(lg, &s->u.tunnel, msg, sizeof msg);
 			break;
 		}
 		sr->end = loop_now(loop);
@@ -419,6 +489,7 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 	struct lab lab;
 	struct drbg root;
 	struct lab_opts lo;
+	struct lab_gateways *lg = NULL;
 	struct timespec t0;
 	uint64_t seed = o->has_seed ? o->seed : sc->has_seed ? sc->seed : 1;
 	char msg[900] = "";
@@ -450,7 +521,15 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 		r->exit_code = 3;
 		goto out;
 	}
-	err = run_steps(sc, o, &lab, &loop, &root, r);
+	err = lab_gateways_start(&lg, &lab, &root, r, &o->out, msg, sizeof msg);
+	if (err) {
+		snprintf(r->error, sizeof r->error, "cannot start the gateways: %s", msg);
+		lab_teardown(&lab);
+		lab_free(&lab);
+		r->exit_code = 3;
+		goto out;
+	}
+	err = run_steps(sc, o, &lab, &loop, &root, r, lg);
 	if (!err && o->hold && o->out.tty) {
 		print_hold(&lab, o->out.tty);
 		loop_follow_wall(&loop);
@@ -461,6 +540,7 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 	r->lab_total = loop_now(&loop);
 	r->clock_jumps = loop.jumps;
 	r->clock_skipped = loop.skipped;
+	lab_gateways_stop(lg);
 	lab_teardown(&lab);
 	for (size_t i = 0; i < lab.nnodes; i++)
 		for (size_t f = 0; f < lab.nodes[i].nifaces; f++)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "peers/ike/ike_alg.h"
 #include "peers/labtime.h"
 
 #define SC_NAME_MAX   32        /* node, segment, filter names: 1..31 chars */
@@ -106,6 +107,67 @@ struct sc_node {
 	struct sc_pos pos;
 };
 
+/*
+ * A simulated gateway on a node (the `gateways:` section, docs/scenario-format.md). What is
+ * written is kept as written: a field not given has its has_ flag (or -1) unset, so that
+ * scenario_gateway_config() can lay the scenario's values over a profile's defaults.
+ */
+#define SC_GW_CONNS_MAX 24
+#define SC_PSK_MAX      128
+#define SC_ID_MAX       64
+
+struct sc_gw_id {                       /* local_id / remote_id */
+	uint8_t type;                   /* ISAKMP_ID_*; 0 = not given */
+	uint8_t data[SC_ID_MAX];
+	size_t len;
+};
+
+struct sc_gw_conn {
+	char name[SC_NAME_MAX];
+	struct sc_prefix remote;        /* the peer's address (required) */
+	bool has_local;
+	struct sc_prefix local;         /* default: the uplink's first address of remote's family */
+	uint8_t psk[SC_PSK_MAX];        /* required; wiped by scenario_free */
+	size_t psk_len;
+	struct sc_gw_id local_id, remote_id;
+	struct ike_prop ike[IKE_MAX_PROPS];
+	int nike;                       /* 0 = not given */
+	struct ike_prop esp[IKE_MAX_PROPS];
+	int nesp;
+	bool has_local_ts, has_remote_ts;
+	struct sc_prefix local_ts, remote_ts;   /* default 0.0.0.0/0 */
+	int initiate;                   /* -1 not given, 0, 1 */
+	int always_up;
+	lab_ns ike_lifetime, esp_lifetime;      /* 0 = not given */
+	bool has_dpd;
+	lab_ns dpd_delay, dpd_timeout;  /* 0 = not given */
+	int dpd_action;                 /* -1 or enum ike_dpd_action */
+	int dpd_mode;                   /* -1 or enum ike_dpd_mode */
+	int force_encap;                /* -1, 0, 1 */
+	struct sc_pos pos;              /* of the connection's name */
+	struct sc_pos remote_pos;
+};
+
+struct sc_gateway {
+	char node[SC_NAME_MAX];
+	char uplink[SC_IFNAME_MAX];     /* resolved at load: given, or the default route's */
+	char tunnel[SC_IFNAME_MAX];     /* default "tun0" */
+	int tunnel_mtu;                 /* 0 = not given (1500) */
+	int df;                         /* -1 or enum esp_df_mode */
+	int frag;                       /* -1 or enum gw_frag */
+	bool has_mss_clamp;
+	int mss_clamp;                  /* -1 off, 0 auto, N */
+	int hairpin;                    /* -1, 0, 1 */
+	bool has_replay_window;
+	uint32_t replay_window;
+	char profile[SC_NAME_MAX];      /* "" = none */
+	char *config;                   /* vendor CLI text; owned; NULL = none */
+	struct sc_gw_conn *conns;       /* owned */
+	size_t nconns;
+	struct sc_pos pos;              /* of the node key */
+	struct sc_pos profile_pos;
+};
+
 enum sc_step_kind {
 	SC_STEP_WAIT,           /* let lab time pass: wait: 5s */
 	SC_STEP_ADVANCE,        /* skip lab time (virtual clock): advance: 1h */
@@ -114,6 +176,9 @@ enum sc_step_kind {
 	SC_STEP_TCP,
 	SC_STEP_LINK,
 	SC_STEP_FILTER,
+	SC_STEP_WAIT_TUNNEL,    /* wait: {tunnel: r1/to-r2, up: true, within: 60s} */
+	SC_STEP_SEQ_RESTART,    /* seq_restart: {gateway: r1, connection: to-r2, next: 1} */
+	SC_STEP_TUNNEL,         /* tunnel: {gateway: r1, connection: to-r2, action: down} */
 };
 
 /* Where a probe is aimed: an address, or "node" / "node:iface" (its first address of the
@@ -188,6 +253,30 @@ struct sc_filterop {
 	bool enabled;
 };
 
+/* A gateway's connection, as steps name it (both resolved at load). */
+struct sc_conn_ref {
+	char gateway[SC_NAME_MAX];
+	char conn[SC_NAME_MAX];
+};
+
+struct sc_tunnel_wait {
+	struct sc_conn_ref ref;
+	bool up;                        /* wait for up (true) or down */
+	lab_ns within;                  /* default 60s */
+};
+
+struct sc_seq_restart {
+	struct sc_conn_ref ref;
+	uint32_t next;                  /* default 1 */
+};
+
+enum sc_tunnel_action { SC_TUNNEL_DOWN, SC_TUNNEL_INITIATE };
+
+struct sc_tunnelop {
+	struct sc_conn_ref ref;
+	enum sc_tunnel_action action;
+};
+
 struct sc_step {
 	enum sc_step_kind kind;
 	char name[64];                  /* optional label, 1..63 chars; "" = generated in reports */
@@ -199,6 +288,9 @@ struct sc_step {
 		struct sc_tcp tcp;
 		struct sc_linkop link;
 		struct sc_filterop filter;
+		struct sc_tunnel_wait twait;
+		struct sc_seq_restart seq;
+		struct sc_tunnelop tunnel;
 	} u;
 };
 
@@ -224,6 +316,8 @@ struct scenario {
 	size_t nlinks;
 	struct sc_step *steps;
 	size_t nsteps;
+	struct sc_gateway *gateways;
+	size_t ngateways;
 };
 
 /* A diagnostic list: "FILE:LINE:COL: message" lines. */
@@ -253,6 +347,7 @@ void scenario_free(struct scenario *sc);
 /* Lookups; NULL if absent. */
 const struct sc_node *scenario_node(const struct scenario *sc, const char *name);
 const struct sc_segment *scenario_segment(const struct scenario *sc, const char *name);
+const struct sc_gateway *scenario_gateway(const struct scenario *sc, const char *node);
 
 /* Parsers shared with the CLI (--seed, durations on the command line). 0, -EINVAL when the text
  * is malformed, or -ERANGE when a duration or size is well-formed but does not fit (durations

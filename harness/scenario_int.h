@@ -90,6 +90,9 @@ void sc_topology_load(struct sc_ctx *c, const struct ynode *topo);
 void sc_links_check(struct sc_ctx *c);
 void sc_nodes_options_load(struct sc_ctx *c);
 void sc_routes_load(struct sc_ctx *c, const struct ynode *routes);
+void sc_gateways_load(struct sc_ctx *c, const struct ynode *gws);
 void sc_steps_load(struct sc_ctx *c, const struct ynode *steps);
+/* Frees (and wipes: pre-shared keys) sc->gateways. */
+void scenario_gateways_free(struct scenario *sc);
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * scenario_steps.c: the steps list. Each step is a map with one action key (wait, advance,
- * ping, udp, tcp, link, filter) and an optional name; every node, interface, address and
- * filter a step names is checked against the topology read before.
+ * ping, udp, tcp, link, filter, seq_restart, tunnel) and an optional name; every node,
+ * interface, address, filter, gateway and connection a step names is checked against the
+ * topology and gateways read before.
  */
+#include "harness/scenario_gateway.h"
 #include "harness/scenario_int.h"
 
 #include <arpa/inet.h>
@@ -15,8 +17,12 @@
 #define SC_PAYLOAD_MAX  65507           /* 65535 - 20 (IPv4) - 8 (ICMP or UDP header) */
 
 static const char *const step_keys[] = {
-	"name", "wait", "advance", "ping", "udp", "tcp", "link", "filter", NULL
+	"name", "wait", "advance", "ping", "udp", "tcp", "link", "filter", "seq_restart", "tunnel",
+	NULL
 };
+static const char *const twait_keys[] = { "tunnel", "up", "within", NULL };
+static const char *const seq_keys[] = { "gateway", "connection", "next", NULL };
+static const char *const tunnelop_keys[] = { "gateway", "connection", "action", NULL };
 static const char *const ping_keys[] = {
 	"from", "to", "size", "df", "count", "interval", "timeout", "expect", NULL
 };
@@ -412,13 +418,153 @@ static void filter_step_load(struct sc_ctx *c, const struct ynode *m, struct sc_
 		sc_read_bool(c, en, "enabled", &f->enabled);
 }
 
+/* "their connections: a, b" */
+static void conn_list(const struct sc_gateway *g, char *list, size_t len)
+{
+	size_t used = 0;
+
+	list[0] = 0;
+	for (size_t i = 0; i < g->nconns && used < len; i++)
+		used += (size_t)snprintf(list + used, len - used, "%s%s", i ? ", " : "",
+		                         g->conns[i].name);
+}
+
+/* A gateway (node name) and optionally one of its connections; with conn NULL the gateway
+ * must have exactly one connection. false if reported. */
+static bool read_conn_ref(struct sc_ctx *c, const struct ynode *gw, size_t gw_len,
+                          const struct ynode *conn, const char *conn_text, size_t conn_off,
+                          struct sc_conn_ref *ref)
+{
+	const struct sc_gateway *g;
+	const char *why = sc_name_problem(gw->str, gw_len, SC_NAME_MAX);
+	char list[200];
+
+	if (why) {
+		sc_err(c, gw, "gateway name '%.*s' %s", (int)gw_len, gw->str, why);
+		return false;
+	}
+	memcpy(ref->gateway, gw->str, gw_len);
+	ref->gateway[gw_len] = 0;
+	g = scenario_gateway(c->sc, ref->gateway);
+	if (!g) {
+		if (!sc_lab_node_declared(c, ref->gateway))
+			sc_err(c, gw, "node '%s' is not declared in topology.nodes", ref->gateway);
+		else
+			sc_err(c, gw, "node '%s' is not a gateway (no entry under 'gateways')",
+			       ref->gateway);
+		return false;
+	}
+	if (!conn_text) {
+		if (g->nconns == 1) {
+			snprintf(ref->conn, sizeof ref->conn, "%s", g->conns[0].name);
+			return true;
+		}
+		conn_list(g, list, sizeof list);
+		sc_err(c, gw, "gateway '%s' has %zu connections (%s); name one", g->node, g->nconns,
+		       list);
+		return false;
+	}
+	why = sc_name_problem(conn_text, strlen(conn_text), SC_NAME_MAX);
+	if (why) {
+		sc_err_off(c, conn, conn_off, "connection name '%s' %s", conn_text, why);
+		return false;
+	}
+	snprintf(ref->conn, sizeof ref->conn, "%s", conn_text);
+	if (scenario_gateway_conn(g, ref->conn) < 0) {
+		conn_list(g, list, sizeof list);
+		sc_err_off(c, conn, conn_off, "gateway '%s' has no connection '%s' (its "
+		           "connections: %s)", g->node, ref->conn, list);
+		return false;
+	}
+	return true;
+}
+
+/* wait: {tunnel: GW[/CONN], up: true|false, within: DURATION} */
+static void twait_load(struct sc_ctx *c, const struct ynode *m, struct sc_tunnel_wait *w)
+{
+	const struct ynode *t, *v;
+
+	w->up = true;
+	w->within = lab_sec(60);
+	sc_check_keys(c, m, "a tunnel wait", twait_keys);
+	t = yaml_map_get(m, "tunnel");
+	if (!t) {
+		sc_err(c, m, "wait: missing key 'tunnel' (GATEWAY/CONNECTION), or give a duration "
+		       "like 5s");
+	} else if (sc_want_scalar(c, t, "tunnel")) {
+		const char *slash = strchr(t->str, '/');
+
+		read_conn_ref(c, t, slash ? (size_t)(slash - t->str) : t->len, t,
+		              slash ? slash + 1 : NULL, slash ? (size_t)(slash + 1 - t->str) : 0,
+		              &w->ref);
+	}
+	if ((v = yaml_map_get(m, "up")))
+		sc_read_bool(c, v, "up", &w->up);
+	if ((v = yaml_map_get(m, "within")))
+		sc_read_duration(c, v, "within", true, &w->within);
+}
+
+static bool read_gw_conn(struct sc_ctx *c, const struct ynode *m, const char *what,
+                         struct sc_conn_ref *ref)
+{
+	const struct ynode *g = yaml_map_get(m, "gateway"), *cn = yaml_map_get(m, "connection");
+
+	if (!g) {
+		sc_err(c, m, "%s: missing key 'gateway' (a node with a gateway)", what);
+		return false;
+	}
+	if (!sc_want_scalar(c, g, "gateway") || (cn && !sc_want_scalar(c, cn, "connection")))
+		return false;
+	return read_conn_ref(c, g, g->len, cn, cn ? cn->str : NULL, 0, ref);
+}
+
+static void seq_load(struct sc_ctx *c, const struct ynode *m, struct sc_seq_restart *s)
+{
+	const struct ynode *v;
+	uint64_t next;
+
+	s->next = 1;
+	if (!sc_want_map(c, m, "seq_restart"))
+		return;
+	sc_check_keys(c, m, "a seq_restart step", seq_keys);
+	read_gw_conn(c, m, "seq_restart", &s->ref);
+	/* 0 is never sent (RFC 4303 3.3.3: the first packet carries 1) */
+	if ((v = yaml_map_get(m, "next")) && sc_read_u64(c, v, "next", UINT32_MAX, &next)) {
+		if (!next)
+			sc_err(c, v, "next: ESP sequence numbers start at 1 (RFC 4303 3.3.3)");
+		else
+			s->next = (uint32_t)next;
+	}
+}
+
+static void tunnelop_load(struct sc_ctx *c, const struct ynode *m, struct sc_tunnelop *t)
+{
+	const struct ynode *v;
+
+	if (!sc_want_map(c, m, "tunnel"))
+		return;
+	sc_check_keys(c, m, "a tunnel step", tunnelop_keys);
+	read_gw_conn(c, m, "tunnel", &t->ref);
+	if (!(v = yaml_map_get(m, "action")))
+		sc_err(c, m, "tunnel: missing key 'action' (down or initiate)");
+	else if (sc_want_scalar(c, v, "action")) {
+		if (!strcmp(v->str, "down"))
+			t->action = SC_TUNNEL_DOWN;
+		else if (!strcmp(v->str, "initiate"))
+			t->action = SC_TUNNEL_INITIATE;
+		else
+			sc_err(c, v, "action: expected down or initiate, got '%s'", v->str);
+	}
+}
+
 static const struct {
 	const char *key;
 	enum sc_step_kind kind;
 } step_kinds[] = {
 	{ "wait", SC_STEP_WAIT }, { "advance", SC_STEP_ADVANCE }, { "ping", SC_STEP_PING },
 	{ "udp", SC_STEP_UDP }, { "tcp", SC_STEP_TCP }, { "link", SC_STEP_LINK },
-	{ "filter", SC_STEP_FILTER },
+	{ "filter", SC_STEP_FILTER }, { "seq_restart", SC_STEP_SEQ_RESTART },
+	{ "tunnel", SC_STEP_TUNNEL },
 };
 
 static bool step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *st)
@@ -463,14 +609,28 @@ static bool step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *s
 	if (!act) {
 		if (!unknown)
 			sc_err(c, m, "a step needs an action: one of wait, advance, ping, udp, tcp, "
-			       "link, filter");
+			       "link, filter, seq_restart, tunnel");
 		return false;
 	}
 	st->kind = step_kinds[kind].kind;
 	switch (st->kind) {
 	case SC_STEP_WAIT:
+		if (act->type == YNODE_MAP) {
+			st->kind = SC_STEP_WAIT_TUNNEL;
+			twait_load(c, act, &st->u.twait);
+			break;
+		}
+		/* fall through */
 	case SC_STEP_ADVANCE:
 		sc_read_duration(c, act, act_key->str, true, &st->u.duration);
+		break;
+	case SC_STEP_WAIT_TUNNEL:
+		break;
+	case SC_STEP_SEQ_RESTART:
+		seq_load(c, act, &st->u.seq);
+		break;
+	case SC_STEP_TUNNEL:
+		tunnelop_load(c, act, &st->u.tunnel);
 		break;
 	case SC_STEP_PING:
 		ping_load(c, act, &st->u.ping);

@@ -110,6 +110,13 @@ int tunif_open(struct tunif **out, struct loop *loop, int nsfd, struct nl_sock *
 		snprintf(msg, msglen, "tunnel interface %s: packet socket: %s", name, strerror(-err));
 		goto fail;
 	}
+	{
+		/* a TCP stream through the tunnel comes in bursts: room for them (best effort) */
+		int size = 4 << 20;
+
+		if (setsockopt(t->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+			setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	}
 	memset(&sll, 0, sizeof sll);
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);

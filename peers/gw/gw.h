@@ -38,8 +38,9 @@ void gw_free(struct gw *g);
 
 /*
  * Apply a new configuration: connections are matched by name; a new one starts, a removed
- * one is deleted (DELETE sent), a changed one is torn down and started again. The data-plane
- * settings take effect for the next packet. 0 or -EINVAL with err.
+ * one is deleted (DELETE sent), a changed one is torn down and started again (struct gw_conn
+ * compared byte for byte: fill configurations from zeroed memory). The data-plane settings
+ * take effect for the next packet. 0 or -EINVAL with err.
  */
 int gw_reconfigure(struct gw *g, const struct gw_config *cfg, lab_ns now, char *err,
                    size_t errlen);
@@ -65,7 +66,8 @@ lab_ns gw_deadline(const struct gw *g);
 
 enum gw_out_kind {
 	GW_OUT_UDP,     /* a datagram for the UDP socket bound to `from` (IKE, with the non-ESP
-	                   marker on 4500; NAT keepalives) */
+	                   marker on 4500). No NAT keepalives yet: the IKE engine does not say
+	                   which end is behind the NAT (docs/gateway.md) */
 	GW_OUT_IP,      /* a complete outer IPv4 packet (header, and UDP for encapsulated ESP),
 	                   possibly one fragment of one (post-fragmentation): send as is through
 	                   the raw socket; DF, ID and checksum already set */
@@ -131,6 +133,10 @@ void gw_conn_stats(const struct gw *g, int conn, struct gw_conn_stats *out);
 
 struct gw_stats {
 	uint64_t hairpin_drops, no_sa_drops, frag_needed, fragments_out, esp_drops;
+	uint64_t no_match_drops;        /* inner packets no connection's selectors match */
+	uint64_t hairpin_forwards;      /* tunnel -> tunnel packets passed (dp.hairpin) */
+	uint64_t queue_drops;           /* packets/events/log lines lost: the caller did not
+	                                   drain gw_output / gw_event_next / gw_log_next */
 };
 void gw_stats(const struct gw *g, struct gw_stats *out);
 

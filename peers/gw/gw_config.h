@@ -42,6 +42,9 @@ struct gw_dataplane {
 	enum gw_frag frag;
 	uint32_t tunnel_mtu;            /* MTU of the tunnel interface (kernel-libipsec: 1400);
 	                                   0 = 1500 */
+	uint32_t uplink_mtu;            /* MTU of the link the outer packets leave on (a PPPoE
+	                                   line: 1454); 0 = 1500. The ESP overhead is taken from
+	                                   it: an inner packet fits when its ESP packet does */
 	int mss_clamp;                  /* clamp SYNs through the tunnel: -1 off, 0 to the tunnel's
 	                                   inner MTU, N to N */
 	bool hairpin;                   /* allow tunnel -> tunnel forwarding (K5 refuses it) */

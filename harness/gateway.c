@@ -1,0 +1,665 @@
+/*
+ * gateway.c: a gw driven on the loop through real sockets and a tunnel interface (see
+ * gateway.h).
+ */
+#include "harness/gateway.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <netlink/errno.h>
+
+#include "harness/netns.h"
+#include "harness/rtnl.h"
+#include "harness/tunif.h"
+
+#define GW_ROUTES_MAX (3 * GW_MAX_CONNS)
+#define TUNNEL_IF_MTU 9000
+#define GW_SOCK_RCVBUF (4 << 20)
+
+/* The UDP sockets of one local address. */
+struct gw_udp {
+	struct ike_endpoint local;
+	int fd500, fd4500;
+};
+
+struct gateway {
+	char name[64];
+	char tunnel[16];
+	char keys_dir[256];
+	int tunnel_mtu;                 /* on the tunnel routes; the interface takes more */
+	struct loop *loop;
+	int nsfd;
+	struct nl_sock *nl;
+	bool remove_on_close;
+	gateway_event_fn on_event;
+	gateway_log_fn on_log;
+	void *ctx;
+	struct gw *gw;
+	struct tunif *tun;
+	struct gw_udp udp[GW_MAX_CONNS];
+	size_t nudp;
+	int esp_fd, raw_fd;
+	struct loop_timer timer;
+	struct sc_route routes[GW_ROUTES_MAX];  /* added, for remove_on_close */
+	size_t nroutes;
+	struct gateway_io io;
+	bool initiate[GW_MAX_CONNS];    /* initiators, started by gateway_start */
+	uint8_t buf[65536];
+};
+
+static void sa_of(const struct ike_endpoint *e, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	memset(ss, 0, sizeof *ss);
+	if (e->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(e->port);
+		memcpy(&s4->sin_addr, e->addr, 4);
+		*sl = sizeof *s4;
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(e->port);
+		memcpy(&s6->sin6_addr, e->addr, 16);
+		*sl = sizeof *s6;
+	}
+}
+
+static bool endpoint_same_addr(const struct ike_endpoint *a, const struct ike_endpoint *b)
+{
+	return a->family == b->family && !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+/* A socket inside the gateway's namespace. Receive buffers are made roomy: a TCP stream
+ * through the tunnel arrives in bursts, and a datagram dropped on a full buffer is lost to
+ * the tunnel (best effort: the FORCE variant needs CAP_NET_ADMIN, the plain one is capped
+ * by net.core.rmem_max). */
+static int ns_socket(struct gateway *g, int family, int type, int proto)
+{
+	int fd, err = netns_enter(g->nsfd), size = GW_SOCK_RCVBUF;
+
+	if (err)
+		return err;
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	err = fd < 0 ? -errno : fd;
+	netns_leave();
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	return err;
+}
+
+static void append_line(struct gateway *g, const char *file, const char *line)
+{
+	char path[512];
+	FILE *f;
+
+	if (!g->keys_dir[0])
+		return;
+	snprintf(path, sizeof path, "%s/%s", g->keys_dir, file);
+	/* Both ends of a lab tunnel report the same SA: one line each is enough. */
+	f = fopen(path, "r");
+	if (f) {
+		char have[512];
+		bool dup = false;
+
+		while (!dup && fgets(have, sizeof have, f)) {
+			have[strcspn(have, "\n")] = 0;
+			dup = !strcmp(have, line);
+		}
+		fclose(f);
+		if (dup)
+			return;
+	}
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	fprintf(f, "%s\n", line);
+	fclose(f);
+}
+
+static void key_files(struct gateway *g, const struct gw_event *ev)
+{
+	const struct ike_event *e = &ev->ike;
+	char line[400];
+
+	if (ev->type != GW_EV_IKE)
+		return;
+	if (e->type == IKE_EV_IKE_SA_ESTABLISHED && e->keyline[0])
+		append_line(g, "ikev1_decryption_table", e->keyline);
+	if (e->type == IKE_EV_CHILD_SA_ESTABLISHED || e->type == IKE_EV_CHILD_SA_REKEYED) {
+		ike_esp_sa_line(&e->remote, &e->local, &e->prop, &e->in, line, sizeof line);
+		append_line(g, "esp_sa", line);
+		ike_esp_sa_line(&e->local, &e->remote, &e->prop, &e->out, line, sizeof line);
+		append_line(g, "esp_sa", line);
+	}
+}
+
+static int udp_fd(struct gateway *g, const struct ike_endpoint *from)
+{
+	for (size_t i = 0; i < g->nudp; i++)
+		if (endpoint_same_addr(&g->udp[i].local, from))
+			return from->port == 4500 ? g->udp[i].fd4500 : g->udp[i].fd500;
+	return -1;
+}
+
+static void send_error(struct gateway *g, int err)
+{
+	g->io.send_errors++;
+	g->io.last_send_errno = err;
+}
+
+void gateway_flush(struct gateway *g)
+{
+	struct gw_pkt p;
+	struct gw_event ev;
+	char line[512];
+	lab_ns when;
+
+	while (gw_output(g->gw, &p)) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		switch (p.kind) {
+		case GW_OUT_UDP: {
+			int fd = udp_fd(g, &p.from);
+
+			sa_of(&p.to, &ss, &sl);
+			if (fd < 0 || sendto(fd, p.data, p.len, 0, (struct sockaddr *)&ss, sl) < 0)
+				send_error(g, fd < 0 ? EADDRNOTAVAIL : errno);
+			break;
+		}
+		case GW_OUT_IP: {
+			struct sockaddr_in to = { .sin_family = AF_INET };
+
+			/* IPv4 only: the destination is bytes 16..19 of the header as built */
+			if (p.len < 20 || (p.data[0] >> 4) != 4) {
+				send_error(g, EINVAL);
+				break;
+			}
+			memcpy(&to.sin_addr, p.data + 16, 4);
+			if (sendto(g->raw_fd, p.data, p.len, 0, (struct sockaddr *)&to, sizeof to) < 0)
+				send_error(g, errno);
+			break;
+		}
+		case GW_OUT_INNER: {
+			int err = tunif_deliver(g->tun, p.data, p.len);
+
+			if (err)
+				send_error(g, -err);
+			break;
+		}
+		}
+	}
+	while (gw_log_next(g->gw, line, sizeof line))
+		if (g->on_log)
+			g->on_log(g->ctx, g, line);
+	while (gw_event_next(g->gw, &ev)) {
+		key_files(g, &ev);
+		if (g->on_event)
+			g->on_event(g->ctx, g, &ev);
+	}
+	when = gw_deadline(g->gw);
+	if (when == LAB_NEVER)
+		loop_timer_cancel(g->loop, &g->timer);
+	else
+		loop_timer_arm(g->loop, &g->timer, when);
+}
+
+static void on_timer(void *ctx)
+{
+	struct gateway *g = ctx;
+
+	gw_timer(g->gw, loop_now(g->loop));
+	gateway_flush(g);
+}
+
+static void on_udp(void *ctx, int fd, uint32_t events)
+{
+	struct gateway *g = ctx;
+	const struct gw_udp *u = NULL;
+
+	(void)events;
+	for (size_t i = 0; i < g->nudp; i++)
+		if (g->udp[i].fd500 == fd || g->udp[i].fd4500 == fd)
+			u = &g->udp[i];
+	if (!u)
+		return;
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		ssize_t n = recvfrom(fd, g->buf, sizeof g->buf, 0, (struct sockaddr *)&ss, &sl);
+		struct ike_endpoint from = { 0 }, to = u->local;
+
+		if (n < 0)
+			break;
+		from.family = ss.ss_family;
+		if (ss.ss_family == AF_INET) {
+			memcpy(from.addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+			from.port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		} else {
+			memcpy(from.addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+			from.port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		}
+		to.port = fd == u->fd4500 ? 4500 : 500;
+		gw_udp_input(g->gw, g->buf, (size_t)n, &from, &to, loop_now(g->loop));
+		gateway_flush(g);
+	}
+}
+
+/*
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |Version|  IHL  |Type of Service|          Total Length         |
+ * |  ...  12 bytes: ID, flags, offset, TTL, protocol, checksum    |
+ * |                       Source Address                          |
+ * |                    Destination Address                        |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * A raw IPv4 socket hands over the header (RFC 791 3.1) in front of the ESP payload.
+ */
+static void on_esp(void *ctx, int fd, uint32_t events)
+{
+	struct gateway *g = ctx;
+
+	(void)events;
+	for (;;) {
+		ssize_t n = recv(fd, g->buf, sizeof g->buf, 0);
+		struct ike_endpoint from = { .family = AF_INET }, to = { .family = AF_INET };
+		size_t ihl, tot;
+
+		if (n < 0)
+			break;
+		if (n < 20 || (g->buf[0] >> 4) != 4)
+			continue;
+		ihl = (size_t)(g->buf[0] & 0x0f) * 4;
+		tot = (size_t)g->buf[2] << 8 | g->buf[3];
+		if (ihl < 20 || ihl > (size_t)n || g->buf[9] != IPPROTO_ESP)
+			continue;
+		if (tot > (size_t)n || tot < ihl)
+			tot = (size_t)n;
+		memcpy(from.addr, g->buf + 12, 4);
+		memcpy(to.addr, g->buf + 16, 4);
+		gw_esp_input(g->gw, g->buf + ihl, tot - ihl, &from, &to, loop_now(g->loop));
+		gateway_flush(g);
+	}
+}
+
+static void on_inner(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct gateway *g = ctx;
+
+	gw_inner_input(g->gw, pkt, len, loop_now(g->loop));
+	gateway_flush(g);
+}
+
+static int bind_udp(struct gateway *g, const struct ike_endpoint *local, uint16_t port,
+                    char *msg, size_t msglen)
+{
+	struct ike_endpoint e = *local;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int on = 1, fd = ns_socket(g, local->family, SOCK_DGRAM, 0);
+	char a[64];
+
+	inet_ntop(local->family, local->addr, a, sizeof a);
+	if (fd < 0) {
+		snprintf(msg, msglen, "%s: UDP socket: %s", g->name, strerror(-fd));
+		return fd;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	e.port = port;
+	sa_of(&e, &ss, &sl);
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		int err = -errno;
+
+		snprintf(msg, msglen, "%s: cannot bind UDP %s port %u: %s (is another IKE daemon "
+		         "running there?)", g->name, a, port, strerror(errno));
+		close(fd);
+		return err;
+	}
+	if (loop_watch(g->loop, fd, EPOLLIN, on_udp, g) < 0) {
+		snprintf(msg, msglen, "%s: watch UDP %s:%u", g->name, a, port);
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+static int sockets_open(struct gateway *g, const struct gw_config *cfg, char *msg,
+                        size_t msglen)
+{
+	int fd;
+
+	for (size_t i = 0; i < cfg->nconns; i++) {
+		const struct ike_endpoint *l = &cfg->conns[i].ike.local;
+		struct gw_udp *u;
+		bool seen = false;
+
+		for (size_t k = 0; k < g->nudp; k++)
+			seen |= endpoint_same_addr(&g->udp[k].local, l);
+		if (seen)
+			continue;
+		u = &g->udp[g->nudp];
+		u->local = *l;
+		u->fd500 = u->fd4500 = -1;
+		g->nudp++;
+		if ((fd = bind_udp(g, l, 500, msg, msglen)) < 0)
+			return fd;
+		u->fd500 = fd;
+		if ((fd = bind_udp(g, l, 4500, msg, msglen)) < 0)
+			return fd;
+		u->fd4500 = fd;
+	}
+	fd = ns_socket(g, AF_INET, SOCK_RAW, IPPROTO_ESP);
+	if (fd < 0) {
+		snprintf(msg, msglen, "%s: raw ESP socket: %s", g->name, strerror(-fd));
+		return fd;
+	}
+	g->esp_fd = fd;
+	if (loop_watch(g->loop, fd, EPOLLIN, on_esp, g) < 0) {
+		snprintf(msg, msglen, "%s: watch the ESP socket", g->name);
+		return -EIO;
+	}
+	/* IPPROTO_RAW implies IP_HDRINCL: the header goes out as the gateway built it (the
+	 * kernel fills in only the checksum, and an ID of 0) */
+	fd = ns_socket(g, AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (fd < 0) {
+		snprintf(msg, msglen, "%s: raw IP socket: %s", g->name, strerror(-fd));
+		return fd;
+	}
+	g->raw_fd = fd;
+	return 0;
+}
+
+static int route_add(struct gateway *g, const struct sc_route *r, char *msg, size_t msglen)
+{
+	char dst[64];
+	bool tun = !strcmp(r->dev, g->tunnel);
+	int err = rt_route_add_mtu(g->nl, r, tun ? g->tunnel_mtu : 0);
+
+	/* Two connections may share a selector (or a peer): one route serves both. */
+	if (err == -NLE_EXIST)
+		return 0;
+	if (err < 0) {
+		sc_format_prefix(&r->dst, true, dst, sizeof dst);
+		snprintf(msg, msglen, "%s: route %s%s%s: %s", g->name, dst, r->dev[0] ? " dev " : "",
+		         r->dev, rt_strerror(err));
+		return -EIO;
+	}
+	if (g->nroutes < GW_ROUTES_MAX)
+		g->routes[g->nroutes++] = *r;
+	return 0;
+}
+
+static int tunnel_route(struct gateway *g, int len, const uint8_t *addr, char *msg,
+                        size_t msglen)
+{
+	struct sc_route r = { 0 };
+
+	r.dst.family = AF_INET;
+	memcpy(r.dst.addr, addr, 4);
+	r.dst.len = len;
+	snprintf(r.dev, sizeof r.dev, "%s", g->tunnel);
+	return route_add(g, &r, msg, msglen);
+}
+
+static int routes_add(struct gateway *g, const struct gw_config *cfg, char *msg, size_t msglen)
+{
+	static const uint8_t zero[4] = { 0, 0, 0, 0 }, half[4] = { 128, 0, 0, 0 };
+	int err;
+
+	for (size_t i = 0; i < cfg->nconns; i++) {
+		const struct ike_policy *p = &cfg->conns[i].ike;
+
+		if (p->remote_ts.family != AF_INET)
+			continue;
+		if (p->remote_ts.len > 0) {
+			if ((err = tunnel_route(g, p->remote_ts.len, p->remote_ts.addr, msg, msglen)))
+				return err;
+			continue;
+		}
+		/* Everything into the tunnel but the peer itself: pin the peer's current path
+		 * first, then the two halves. */
+		if (p->remote.family == AF_INET) {
+			struct sc_prefix peer = { .family = AF_INET, .len = 32 };
+			struct sc_route now, host = { 0 };
+
+			memcpy(peer.addr, p->remote.addr, 4);
+			if (rt_route_lookup(g->nl, &peer, &now) == 0 && now.has_via &&
+			    strcmp(now.dev, g->tunnel)) {
+				host.dst = peer;
+				host.has_via = true;
+				host.via = now.via;
+				snprintf(host.dev, sizeof host.dev, "%s", now.dev);
+				if ((err = route_add(g, &host, msg, msglen)))
+					return err;
+			}
+		}
+		if ((err = tunnel_route(g, 1, zero, msg, msglen)) ||
+		    (err = tunnel_route(g, 1, half, msg, msglen)))
+			return err;
+	}
+	return 0;
+}
+
+void gateway_event_text(const struct gw_event *ev, char *kind, size_t klen, char *text,
+                        size_t tlen)
+{
+	static const char *const ike_names[] = {
+		"ike_sa_established", "child_sa_established", "child_sa_rekeyed",
+		"ike_sa_reauthenticated", "no_proposal_chosen", "auth_failed", "ike_sa_deleted",
+		"child_sa_deleted", "dpd_sent", "dpd_ack", "dpd_timeout", "timeout", "error",
+	};
+	const struct ike_event *e = &ev->ike;
+	size_t n = 0;
+
+	text[0] = 0;
+	switch (ev->type) {
+	case GW_EV_IKE:
+		snprintf(kind, klen, "%s", (size_t)e->type < sizeof ike_names / sizeof ike_names[0] ?
+		         ike_names[e->type] : "ike_event");
+		if (e->proposal[0])
+			n += (size_t)snprintf(text + n, tlen - n, "%s", e->proposal);
+		if (n < tlen && (e->type == IKE_EV_CHILD_SA_ESTABLISHED ||
+		                 e->type == IKE_EV_CHILD_SA_REKEYED || e->type == IKE_EV_CHILD_SA_DELETED))
+			n += (size_t)snprintf(text + n, tlen - n, "%sspi_in=%08x spi_out=%08x",
+			                      n ? " " : "", e->spi_in, e->spi_out);
+		if (n < tlen && e->type == IKE_EV_CHILD_SA_REKEYED)
+			n += (size_t)snprintf(text + n, tlen - n, " old_spi_in=%08x old_spi_out=%08x",
+			                      e->old_spi_in, e->old_spi_out);
+		if (n < tlen && e->lifetime)
+			n += (size_t)snprintf(text + n, tlen - n, "%slifetime=%llds", n ? " " : "",
+			                      (long long)(e->lifetime / LAB_NS_PER_SEC));
+		if (n < tlen && (e->type == IKE_EV_CHILD_SA_ESTABLISHED ||
+		                 e->type == IKE_EV_IKE_SA_ESTABLISHED) && e->udp_encap)
+			n += (size_t)snprintf(text + n, tlen - n, "%sudp_encap", n ? " " : "");
+		if (n < tlen && (e->type == IKE_EV_DPD_SENT || e->type == IKE_EV_DPD_ACK))
+			n += (size_t)snprintf(text + n, tlen - n, "%sseq=%u", n ? " " : "", e->dpd_seq);
+		if (n < tlen && e->detail[0] && !e->proposal[0])
+			snprintf(text + n, tlen - n, "%s(%s)", n ? " " : "", e->detail);
+		return;
+	case GW_EV_ESP_DROP:
+		snprintf(kind, klen, "esp_drop");
+		break;
+	case GW_EV_HAIRPIN_DROP:
+		snprintf(kind, klen, "hairpin_drop");
+		break;
+	case GW_EV_NO_SA:
+		snprintf(kind, klen, "no_sa");
+		break;
+	case GW_EV_FRAG_NEEDED:
+		snprintf(kind, klen, "frag_needed");
+		n += (size_t)snprintf(text, tlen, "mtu=%u", ev->mtu);
+		break;
+	default:
+		snprintf(kind, klen, "gw_event_%d", (int)ev->type);
+		break;
+	}
+	if (n < tlen && ev->detail[0])
+		snprintf(text + n, tlen - n, "%s%s", n ? " " : "", ev->detail);
+}
+
+int gateway_open(struct gateway **out, const struct gateway_opts *o, char *msg, size_t msglen)
+{
+	struct gateway *g = calloc(1, sizeof *g);
+	char err_text[256];
+	int err;
+
+	*out = NULL;
+	if (!g)
+		return -ENOMEM;
+	snprintf(g->name, sizeof g->name, "%s", o->name);
+	snprintf(g->tunnel, sizeof g->tunnel, "%s", o->tunnel);
+	if (o->keys_dir) {
+		snprintf(g->keys_dir, sizeof g->keys_dir, "%s", o->keys_dir);
+		if (mkdir(o->keys_dir, 0755) < 0 && errno != EEXIST) {
+			snprintf(msg, msglen, "%s: cannot create %s: %s", g->name, o->keys_dir,
+			         strerror(errno));
+			free(g);
+			return -errno;
+		}
+	}
+	g->loop = o->loop;
+	g->nl = o->nl;
+	g->remove_on_close = o->remove_on_close;
+	g->on_event = o->on_event;
+	g->on_log = o->on_log;
+	g->ctx = o->ctx;
+	g->esp_fd = g->raw_fd = -1;
+	g->nsfd = fcntl(o->nsfd, F_DUPFD_CLOEXEC, 0);
+	loop_timer_init(&g->timer, on_timer, g);
+	if (g->nsfd < 0) {
+		err = -errno;
+		snprintf(msg, msglen, "%s: namespace fd: %s", g->name, strerror(errno));
+		goto fail;
+	}
+	err = gw_new(&g->gw, o->cfg, o->drbg, loop_now(o->loop), err_text, sizeof err_text);
+	if (err) {
+		snprintf(msg, msglen, "%s: %s", g->name, err_text);
+		goto fail;
+	}
+	if ((err = sockets_open(g, o->cfg, msg, msglen)))
+		goto fail;
+	/*
+	 * A TUN device's MTU bounds only what the kernel sends into it; whatever the tunnel
+	 * delivers is taken whole (a peer with a bigger tunnel MTU sends bigger fragments).
+	 * A veth drops a delivered frame longer than its MTU, so the interface gets room
+	 * (TUNNEL_IF_MTU) and the tunnel MTU goes on the routes into it, locked, where the
+	 * kernel fragments or answers frag-needed for it just as for an interface MTU.
+	 */
+	g->tunnel_mtu = o->tunnel_mtu ? o->tunnel_mtu : 1500;
+	err = tunif_open(&g->tun, o->loop, g->nsfd, o->nl, o->tunnel,
+	                 g->tunnel_mtu > TUNNEL_IF_MTU ? g->tunnel_mtu : TUNNEL_IF_MTU, on_inner, g,
+	                 msg, msglen);
+	if (err)
+		goto fail;
+	/* The gw answers frag-needed and such from its own address, which the kernel would
+	 * otherwise drop as a martian arriving on the tunnel. */
+	{
+		char path[96];
+
+		snprintf(path, sizeof path, "net/ipv4/conf/%s/accept_local", g->tunnel);
+		if ((err = netns_sysctl(g->nsfd, path, "1"))) {
+			snprintf(msg, msglen, "%s: %s: %s", g->name, path, strerror(-err));
+			goto fail;
+		}
+		/* The tunnel carries IPv4 (the selectors are IPv4): no router solicitations or
+		 * MLD reports of the interface's own (best effort: IPv6 may be off already). */
+		snprintf(path, sizeof path, "net/ipv6/conf/%s/disable_ipv6", g->tunnel);
+		netns_sysctl(g->nsfd, path, "1");
+	}
+	if (o->routes && (err = routes_add(g, o->cfg, msg, msglen)))
+		goto fail;
+	for (size_t i = 0; i < o->cfg->nconns; i++)
+		g->initiate[i] = o->cfg->conns[i].ike.initiator && !o->cfg->conns[i].always_up &&
+		                 o->cfg->conns[i].enabled;
+	*out = g;
+	return 0;
+fail:
+	g->remove_on_close = true;      /* whatever was made is not wanted */
+	gateway_close(g);
+	return err;
+}
+
+void gateway_start(struct gateway *g)
+{
+	/* An initiator starts main mode now, not only when traffic first finds no SA (the gw
+	 * starts always_up connections on its own at the first flush). */
+	for (size_t i = 0; i < gw_conn_count(g->gw) && i < GW_MAX_CONNS; i++)
+		if (g->initiate[i])
+			gw_conn_initiate(g->gw, (int)i, loop_now(g->loop));
+	gateway_flush(g);
+}
+
+struct gw *gateway_gw(struct gateway *g)
+{
+	return g->gw;
+}
+
+const char *gateway_name(const struct gateway *g)
+{
+	return g->name;
+}
+
+void gateway_io(const struct gateway *g, struct gateway_io *out)
+{
+	*out = g->io;
+	out->tun_rx = g->tun ? tunif_rx_packets(g->tun) : 0;
+	out->tun_tx = g->tun ? tunif_tx_packets(g->tun) : 0;
+}
+
+void gateway_shutdown(struct gateway *g)
+{
+	if (!g || !g->gw)
+		return;
+	gw_shutdown(g->gw, loop_now(g->loop));
+	gateway_flush(g);
+}
+
+static void close_fd(struct gateway *g, int fd)
+{
+	if (fd < 0)
+		return;
+	loop_unwatch(g->loop, fd);
+	close(fd);
+}
+
+void gateway_close(struct gateway *g)
+{
+	if (!g)
+		return;
+	loop_timer_cancel(g->loop, &g->timer);
+	for (size_t i = 0; i < g->nudp; i++) {
+		close_fd(g, g->udp[i].fd500);
+		close_fd(g, g->udp[i].fd4500);
+	}
+	close_fd(g, g->esp_fd);
+	if (g->raw_fd >= 0)
+		close(g->raw_fd);
+	if (g->tun) {
+		tunif_close(g->tun);
+		if (g->remove_on_close)
+			rt_link_del(g->nl, g->tunnel);  /* takes its routes along */
+	}
+	if (g->remove_on_close)
+		for (size_t i = 0; i < g->nroutes; i++)
+			if (strcmp(g->routes[i].dev, g->tunnel))
+				rt_route_del(g->nl, &g->routes[i]);
+	gw_free(g->gw);
+	if (g->nsfd >= 0)
+		close(g->nsfd);
+	explicit_bzero(g, sizeof *g);
+	free(g);
+}

@@ -1,0 +1,334 @@
+/*
+ * lab_gateway.c: the scenario's gateways in the lab (see lab_gateway.h).
+ */
+#include "harness/lab_gateway.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/gateway.h"
+#include "harness/netns.h"
+#include "harness/scenario_gateway.h"
+
+struct lab_gw {
+	const struct sc_gateway *sc;
+	struct gateway *gw;
+	struct drbg drbg;
+	FILE *log;                      /* OUT/logs/NODE.log: the gateway's charon-like lines */
+};
+
+struct lab_gateways {
+	struct lab *lab;
+	struct report *r;
+	const struct report_out *o;
+	struct lab_gw *gws;
+	size_t n;
+};
+
+static void on_event(void *ctx, struct gateway *g, const struct gw_event *ev)
+{
+	struct lab_gateways *lg = ctx;
+	char source[72], kind[32], text[320];
+
+	if (ev->conn >= 0)
+		snprintf(source, sizeof source, "%s/%s", gateway_name(g), ev->conn_name);
+	else
+		snprintf(source, sizeof source, "%s", gateway_name(g));
+	gateway_event_text(ev, kind, sizeof kind, text, sizeof text);
+	report_event(lg->r, lg->o, ev->time, source, kind, text);
+}
+
+static void on_log(void *ctx, struct gateway *g, const char *line)
+{
+	struct lab_gateways *lg = ctx;
+	char t[32];
+
+	report_fmt_time(loop_now(lg->lab->loop), t, sizeof t);
+	for (size_t i = 0; i < lg->n; i++)
+		if (lg->gws[i].gw == g && lg->gws[i].log)
+			fprintf(lg->gws[i].log, "%10s %s\n", t, line);
+}
+
+static struct lab_gw *find(struct lab_gateways *lg, const struct sc_conn_ref *ref, int *conn)
+{
+	for (size_t i = 0; i < lg->n; i++)
+		if (!strcmp(lg->gws[i].sc->node, ref->gateway) && lg->gws[i].gw) {
+			*conn = gw_conn_find(gateway_gw(lg->gws[i].gw), ref->conn);
+			return *conn >= 0 ? &lg->gws[i] : NULL;
+		}
+	return NULL;
+}
+
+int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *root,
+                       struct report *r, const struct report_out *o, char *msg,
+                       size_t msglen)
+{
+	const struct scenario *sc = lab->sc;
+	struct lab_gateways *lg = calloc(1, sizeof *lg);
+	char keys[600];
+	int err = 0;
+
+	*out = NULL;
+	if (!lg)
+		return -ENOMEM;
+	lg->lab = lab;
+	lg->r = r;
+	lg->o = o;
+	lg->gws = calloc(sc->ngateways + 1, sizeof *lg->gws);
+	if (!lg->gws) {
+		free(lg);
+		return -ENOMEM;
+	}
+	if (lab->opts.capture && sc->ngateways) {
+		char logs[600];
+
+		snprintf(logs, sizeof logs, "%s/logs", lab->opts.outdir);
+		if (mkdir(logs, 0755) < 0 && errno != EEXIST) {
+			snprintf(msg, msglen, "cannot create %s: %s", logs, strerror(errno));
+			free(lg->gws);
+			free(lg);
+			return -errno;
+		}
+	}
+	snprintf(keys, sizeof keys, "%s/keys", lab->opts.outdir);
+	/* this run's keys only (an output directory is reused from run to run) */
+	for (int k = 0; k < 2; k++) {
+		char path[700];
+
+		snprintf(path, sizeof path, "%s/%s", keys, k ? "esp_sa" : "ikev1_decryption_table");
+		unlink(path);
+	}
+	for (size_t i = 0; i < sc->ngateways; i++) {
+		const struct sc_gateway *g = &sc->gateways[i];
+		struct lab_gw *lgw = &lg->gws[lg->n++];
+		struct lab_node *n = lab_node(lab, g->node);
+		struct gw_config cfg;
+		struct gateway_opts go = { 0 };
+		char label[48], err_text[300];
+
+		lgw->sc = g;
+		if (lab->opts.capture) {
+			char path[700];
+
+			snprintf(path, sizeof path, "%s/logs/%s.log", lab->opts.outdir, g->node);
+			lgw->log = fopen(path, "w");
+		}
+		snprintf(label, sizeof label, "gw/%s", g->node);
+		drbg_derive(&lgw->drbg, root, label);
+		if (!n) {
+			snprintf(msg, msglen, "gateway %s: no such node in the lab", g->node);
+			err = -ENOENT;
+			break;
+		}
+		err = scenario_gateway_config(sc, g, &cfg, err_text, sizeof err_text);
+		if (err) {
+			snprintf(msg, msglen, "%s", err_text);
+			gw_config_wipe(&cfg);
+			break;
+		}
+		/* a gateway forwards between its LAN and its tunnel, whatever the node says */
+		err = netns_sysctl(n->nsfd, "net/ipv4/ip_forward", "1");
+		if (err) {
+			snprintf(msg, msglen, "gateway %s: forwarding on: %s", g->node, strerror(-err));
+			gw_config_wipe(&cfg);
+			break;
+		}
+		go.name = g->node;
+		go.loop = lab->loop;
+		go.nsfd = n->nsfd;
+		go.nl = n->nl;
+		go.cfg = &cfg;
+		go.drbg = &lgw->drbg;
+		go.tunnel = g->tunnel;
+		go.tunnel_mtu = g->tunnel_mtu;
+		go.routes = true;
+		go.keys_dir = lab->opts.capture ? keys : NULL;
+		go.on_event = on_event;
+		go.on_log = on_log;
+		go.ctx = lg;
+		err = gateway_open(&lgw->gw, &go, msg, msglen);
+		gw_config_wipe(&cfg);
+		if (err)
+			break;
+		err = lab_capture_add(lab, g->node, g->tunnel, "tunnel",
+		                      g->tunnel_mtu ? g->tunnel_mtu : 1500, msg, msglen);
+		if (err)
+			break;
+	}
+	if (err) {
+		lab_gateways_stop(lg);
+		return err;
+	}
+	for (size_t i = 0; i < lg->n; i++)
+		gateway_start(lg->gws[i].gw);
+	*out = lg;
+	return 0;
+}
+
+bool lab_gateways_conn_up(struct lab_gateways *lg, const struct sc_conn_ref *ref)
+{
+	struct gw_conn_stats st;
+	int conn;
+	struct lab_gw *g = find(lg, ref, &conn);
+
+	if (!g)
+		return false;
+	gw_conn_stats(gateway_gw(g->gw), conn, &st);
+	return st.state == GW_CONN_UP;
+}
+
+int lab_gateways_seq_restart(struct lab_gateways *lg, const struct sc_seq_restart *s,
+                             char *msg, size_t msglen)
+{
+	int conn, err;
+	struct lab_gw *g = find(lg, &s->ref, &conn);
+
+	if (!g) {
+		snprintf(msg, msglen, "no connection %s/%s in the lab", s->ref.gateway, s->ref.conn);
+		return -ENOENT;
+	}
+	err = gw_conn_seq_restart(gateway_gw(g->gw), conn, s->next);
+	if (err == -ENOENT)
+		snprintf(msg, msglen, "%s/%s has no SA whose sequence numbers could restart",
+		         s->ref.gateway, s->ref.conn);
+	else if (err)
+		snprintf(msg, msglen, "%s/%s: sequence restart refused (%s)", s->ref.gateway,
+		         s->ref.conn, strerror(-err));
+	return err;
+}
+
+int lab_gateways_tunnel(struct lab_gateways *lg, const struct sc_tunnelop *t, char *msg,
+                        size_t msglen)
+{
+	int conn;
+	struct lab_gw *g = find(lg, &t->ref, &conn);
+	lab_ns now = loop_now(lg->lab->loop);
+
+	if (!g) {
+		snprintf(msg, msglen, "no connection %s/%s in the lab", t->ref.gateway, t->ref.conn);
+		return -ENOENT;
+	}
+	if (t->action == SC_TUNNEL_DOWN)
+		gw_conn_down(gateway_gw(g->gw), conn, now);
+	else
+		gw_conn_initiate(gateway_gw(g->gw), conn, now);
+	gateway_flush(g->gw);
+	return 0;
+}
+
+int lab_gateways_link_mtu(struct lab_gateways *lg, const char *node, const char *iface,
+                          int mtu, char *msg, size_t msglen)
+{
+	const struct scenario *sc = lg->lab->sc;
+
+	for (size_t i = 0; i < lg->n; i++) {
+		struct lab_gw *g = &lg->gws[i];
+		struct gw_config cfg;
+		char err_text[300];
+		int err;
+
+		if (!g->gw || strcmp(g->sc->node, node) || strcmp(g->sc->uplink, iface))
+			continue;
+		/* the same configuration with the new uplink MTU: the connections compare equal
+		 * and keep their SAs; the size rules use the new MTU from the next packet */
+		err = scenario_gateway_config(sc, g->sc, &cfg, err_text, sizeof err_text);
+		if (!err) {
+			cfg.dp.uplink_mtu = (uint32_t)mtu;
+			err = gw_reconfigure(gateway_gw(g->gw), &cfg, loop_now(lg->lab->loop), err_text,
+			                     sizeof err_text);
+		}
+		gw_config_wipe(&cfg);
+		if (err) {
+			snprintf(msg, msglen, "gateway %s: uplink MTU %d: %s", node, mtu, err_text);
+			return err;
+		}
+		gateway_flush(g->gw);
+	}
+	return 0;
+}
+
+static const char *state_name(enum gw_conn_state s)
+{
+	return s == GW_CONN_UP ? "up" : s == GW_CONN_CONNECTING ? "connecting" : "down";
+}
+
+void lab_gateways_stop(struct lab_gateways *lg)
+{
+	if (!lg)
+		return;
+	for (size_t i = 0; i < lg->n; i++) {
+		struct lab_gw *g = &lg->gws[i];
+		struct gw *w;
+
+		if (!g->gw)
+			continue;
+		/* the counters before the DELETEs, which end the SAs */
+		w = gateway_gw(g->gw);
+		for (size_t c = 0; c < gw_conn_count(w); c++) {
+			struct report_gw_conn *rc = report_gw_conn_add(lg->r);
+			struct gw_conn_stats st;
+
+			gw_conn_stats(w, (int)c, &st);
+			snprintf(rc->node, sizeof rc->node, "%s", g->sc->node);
+			snprintf(rc->conn, sizeof rc->conn, "%s",
+			         c < g->sc->nconns ? g->sc->conns[c].name : "?");
+			snprintf(rc->state, sizeof rc->state, "%s", state_name(st.state));
+			rc->spi_in = st.spi_in;
+			rc->spi_out = st.spi_out;
+			rc->packets_in = st.packets_in;
+			rc->bytes_in = st.bytes_in;
+			rc->packets_out = st.packets_out;
+			rc->bytes_out = st.bytes_out;
+			rc->drops = st.drops;
+			rc->rekeys = st.rekeys;
+			rc->reauths = st.reauths;
+			{
+				char src[72], text[320];
+
+				snprintf(src, sizeof src, "%s/%s", rc->node, rc->conn);
+				snprintf(text, sizeof text, "%s spi_in=%08x spi_out=%08x in: %llu packets "
+				         "%llu bytes, out: %llu packets %llu bytes, drops %llu, rekeys %u",
+				         rc->state, rc->spi_in, rc->spi_out,
+				         (unsigned long long)rc->packets_in,
+				         (unsigned long long)rc->bytes_in,
+				         (unsigned long long)rc->packets_out,
+				         (unsigned long long)rc->bytes_out,
+				         (unsigned long long)rc->drops, rc->rekeys);
+				report_event(lg->r, lg->o, loop_now(lg->lab->loop), src, "counters", text);
+			}
+		}
+		{
+			struct gateway_io io;
+
+			gateway_io(g->gw, &io);
+			if (io.send_errors) {
+				char text[160];
+
+				snprintf(text, sizeof text, "%llu packets could not be sent (the last: %s)",
+				         (unsigned long long)io.send_errors, strerror(io.last_send_errno));
+				report_event(lg->r, lg->o, loop_now(lg->lab->loop), g->sc->node,
+				             "send_errors", text);
+			}
+		}
+	}
+	/* Every gateway says goodbye, then the loop carries the DELETEs across for a moment
+	 * before any socket closes, so no DELETE meets a closed port. */
+	for (size_t i = 0; i < lg->n; i++)
+		if (lg->gws[i].gw)
+			gateway_shutdown(lg->gws[i].gw);
+	if (lg->n)
+		loop_run(lg->lab->loop, loop_now(lg->lab->loop) + lab_ms(100), NULL, NULL);
+	for (size_t i = 0; i < lg->n; i++) {
+		gateway_close(lg->gws[i].gw);
+		lg->gws[i].gw = NULL;
+		if (lg->gws[i].log)
+			fclose(lg->gws[i].log);
+		drbg_wipe(&lg->gws[i].drbg);
+	}
+	free(lg->gws);
+	free(lg);
+}

@@ -1,0 +1,45 @@
+/*
+ * lab_gateway.h: the scenario's gateways in a built lab: one harness/gateway.c per
+ * `gateways:` entry, in its node, on the lab clock; their events become report lines, their
+ * keys go to OUT/keys/, their final counters into the report; and the gateway steps.
+ *
+ * Ownership: borrows the lab, the scenario, the report and the report output (all outlive
+ * it); owns the gateways and their drbg streams.
+ */
+#ifndef VPNLAB_HARNESS_LAB_GATEWAY_H
+#define VPNLAB_HARNESS_LAB_GATEWAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "harness/lab.h"
+#include "harness/report.h"
+#include "peers/drbg.h"
+
+struct lab_gateways;
+
+/* Start every gateway (after lab_build). Each draws from its own stream "gw/NODE" of root.
+ * 0 (also with no gateways: *out is then an empty set) or -errno with msg. */
+int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *root,
+                       struct report *r, const struct report_out *o, char *msg,
+                       size_t msglen);
+
+/* Is the named connection up (a CHILD_SA installed)? */
+bool lab_gateways_conn_up(struct lab_gateways *lg, const struct sc_conn_ref *ref);
+
+/* The step actions. 0 or -errno with msg. */
+int lab_gateways_seq_restart(struct lab_gateways *lg, const struct sc_seq_restart *s,
+                             char *msg, size_t msglen);
+int lab_gateways_tunnel(struct lab_gateways *lg, const struct sc_tunnelop *t, char *msg,
+                        size_t msglen);
+
+/* A link step changed node:iface's MTU: a gateway whose uplink it is judges ESP overhead
+ * against the new MTU from the next packet (its SAs stay). 0 or -errno with msg. */
+int lab_gateways_link_mtu(struct lab_gateways *lg, const char *node, const char *iface,
+                          int mtu, char *msg, size_t msglen);
+
+/* DELETEs out, the final state of every connection into the report, everything closed.
+ * Call before lab_teardown (so the DELETEs are in the captures). NULL is fine. */
+void lab_gateways_stop(struct lab_gateways *lg);
+
+#endif

@@ -1,0 +1,118 @@
+#!/bin/sh
+# Benchmark: iperf3 TCP throughput through an ESP tunnel (AES-256-CBC / HMAC-SHA2-256) between
+# the same four namespaces, once with vpnlab at both ends (`vpnlab peer --tunnel`, userspace
+# ESP) and once with Debian's strongSwan at both ends (charon, kernel-libipsec, userspace ESP
+# in UDP 4500), one run each; and OpenSSL's speed for the same cipher and MAC on one core as
+# the crypto limit. Prints both, the ratio, and each as a share of the limit.
+#
+#   hA 10.1.0.10 -- gA ==10.10.0.0/24== gB -- hB 10.2.0.10
+#
+# Usage: tests/bench/esp_throughput.sh [SECONDS]
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../integration/lib_strongswan.sh"
+need_root
+secs=${1:-5}
+sw_available || skip "strongSwan (charon, swanctl) or /dev/net/tun missing"
+have iperf3 || skip "iperf3 missing"
+have openssl || skip "openssl missing"
+
+P=vl-bench
+for n in hA gA gB hB; do ip netns add $P-$n || fail "ip netns add $P-$n"; done
+netns_del_bench() { for n in hA gA gB hB; do ip netns del $P-$n 2>/dev/null; done; }
+cleanup_hooks="netns_del_bench $cleanup_hooks"
+ip link add eth0 netns $P-hA type veth peer name lan0 netns $P-gA
+ip link add wan0 netns $P-gA type veth peer name wan0 netns $P-gB
+ip link add lan0 netns $P-gB type veth peer name eth0 netns $P-hB
+for n in hA gA gB hB; do ip -n $P-$n link set lo up; done
+ip -n $P-hA addr add 10.1.0.10/24 dev eth0
+ip -n $P-gA addr add 10.1.0.1/24 dev lan0
+ip -n $P-gA addr add 10.10.0.1/24 dev wan0
+ip -n $P-gB addr add 10.10.0.2/24 dev wan0
+ip -n $P-gB addr add 10.2.0.1/24 dev lan0
+ip -n $P-hB addr add 10.2.0.10/24 dev eth0
+for l in "hA eth0" "gA lan0" "gA wan0" "gB wan0" "gB lan0" "hB eth0"; do
+  set -- $l; ip -n $P-$1 link set $2 up; done
+ip -n $P-hA route add default via 10.1.0.1
+ip -n $P-hB route add default via 10.2.0.1
+for n in gA gB; do ip netns exec $P-$n sysctl -qw net.ipv4.ip_forward=1; done
+
+IKE=aes256-sha256-modp2048 ESP=aes256-sha256
+
+iperf() {   # prints Mbit/s received
+  ip netns exec $P-hB iperf3 -s -1 -B 10.2.0.10 > "$T/iperf-s.log" 2>&1 &
+  s=$!
+  sleep 0.3
+  ip netns exec $P-hA iperf3 -c 10.2.0.10 -t "$secs" -J > "$T/iperf.json" 2>&1 ||
+    { tail -5 "$T/iperf.json"; fail "iperf3 failed"; }
+  wait $s 2>/dev/null
+  python3 -c "import json; d=json.load(open('$T/iperf.json')); \
+print('%.0f' % (d['end']['sum_received']['bits_per_second'] / 1e6))"
+}
+
+wait_up() {   # wait_up CHECK_COMMAND WHAT
+  i=0
+  until eval "$1" > /dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 100 ] || fail "$2: no tunnel"; sleep 0.1; done
+}
+
+# 1. vpnlab at both ends
+ip netns exec $P-gB "$VPNLAB" peer --local 10.10.0.2 --remote 10.10.0.1 --psk bench \
+  --ike $IKE --esp $ESP --local-ts 10.2.0.0/24 --remote-ts 10.1.0.0/24 --tunnel tun0 \
+  --timeout 120s > "$T/vb.out" 2>&1 &
+vb=$!
+sleep 0.3
+ip netns exec $P-gA "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk bench \
+  --ike $IKE --esp $ESP --local-ts 10.1.0.0/24 --remote-ts 10.2.0.0/24 --tunnel tun0 \
+  --initiate --timeout 120s > "$T/va.out" 2>&1 &
+va=$!
+wait_up "grep -q child_sa_established $T/va.out" vpnlab
+vpnlab_mbps=$(iperf)
+kill -TERM $va $vb; wait $va $vb 2>/dev/null
+
+# 2. strongSwan at both ends
+swconf() {   # swconf LOCAL REMOTE LOCAL_TS REMOTE_TS
+  cat <<C
+connections { c { version = 1
+  local_addrs = $1
+  remote_addrs = $2
+  proposals = $IKE
+  encap = yes
+  local { auth = psk
+    id = $1 }
+  remote { auth = psk
+    id = $2 }
+  children { c { local_ts = $3
+    remote_ts = $4
+    esp_proposals = $ESP
+    start_action = none } } } }
+secrets { ike-1 { id-a = 10.10.0.1
+  id-b = 10.10.0.2
+  secret = "bench" } }
+C
+}
+sw_start gb $P-gB "$(swconf 10.10.0.2 10.10.0.1 10.2.0.0/24 10.1.0.0/24)"
+sw_start ga $P-gA "$(swconf 10.10.0.1 10.10.0.2 10.1.0.0/24 10.2.0.0/24)"
+sw_swanctl ga --initiate --child c --timeout 15 > "$T/sw-init.log" 2>&1 ||
+  { cat "$T/sw-init.log"; fail "strongSwan: no tunnel"; }
+strongswan_mbps=$(iperf)
+sw_stop_ga; sw_stop_gb
+
+# 3. the crypto limit on one core: every byte is encrypted once and MACed once
+bytes=1424
+aes=$(openssl speed -seconds 2 -bytes $bytes -evp aes-256-cbc 2>/dev/null | awk 'tolower($1) == "aes-256-cbc" {print $2}')
+mac=$(openssl speed -seconds 2 -bytes $bytes -hmac sha256 2>/dev/null | awk '/^hmac\(sha256\)/ {print $2}')
+aes=${aes%k} mac=${mac%k}
+[ -n "$aes" ] && [ -n "$mac" ] || fail "could not read openssl speed (aes '$aes', hmac '$mac')"
+# k = 1000 bytes/s; Mbit/s of the two in series
+limit=$(echo "scale=6; x = 1 / (1 / ($aes * 8 / 1000) + 1 / ($mac * 8 / 1000)); scale=0; x / 1" | bc -l)
+ratio=$(echo "scale=2; $vpnlab_mbps / $strongswan_mbps" | bc -l)
+share_v=$(echo "scale=2; $vpnlab_mbps / $limit" | bc -l)
+share_s=$(echo "scale=2; $strongswan_mbps / $limit" | bc -l)
+echo "esp_throughput ($ESP, TCP, ${secs}s each, same namespaces):"
+echo "  vpnlab (userspace, both ends):              $vpnlab_mbps Mbit/s ($share_v of the limit)"
+echo "  strongSwan kernel-libipsec (both ends):     $strongswan_mbps Mbit/s ($share_s of the limit)"
+echo "  ratio vpnlab / strongSwan:                  $ratio"
+echo "  crypto limit, one core (openssl speed, ${bytes}-byte blocks: aes-256-cbc" \
+     "$(echo "$aes * 8 / 1000" | bc -l | cut -d. -f1) Mbit/s, hmac sha256" \
+     "$(echo "$mac * 8 / 1000" | bc -l | cut -d. -f1) Mbit/s," \
+     "in series): $limit Mbit/s"
