@@ -1,5 +1,6 @@
 /* cli.c: `vpnlab COMMAND ...` dispatch and the top-level help. */
 #include "harness/cli.h"
+#include "harness/cmd_inspect.h"
 #include "harness/cmd_mock_k5.h"
 #include "harness/cmd_mock_sakura.h"
 #include "harness/cmd_peer.h"
@@ -17,6 +18,7 @@ static void usage(FILE *f)
 	      "  run FILE...        build the lab, play the scenario, judge the checks\n"
 	      "  validate FILE...   check scenario files without running them\n"
 	      "  peer ...           run one simulated IKEv1 peer in the current namespace\n"
+	      "  inspect PCAP...    timeline of every IKE and ESP event in captures\n"
 	      "  mock k5 ...        serve a mock Fujitsu K5 API on its own\n"
 	      "  mock sakura ...    serve a mock Sakura Cloud VPC router API on its own\n"
 	      "  version            print the version\n"
@@ -38,6 +40,8 @@ int cli_main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "peer"))
 		return cmd_peer(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "inspect"))
+		return cmd_inspect(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "validate"))
 		return cmd_validate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
