@@ -509,10 +509,10 @@ void tr_ike_frame(struct trace *t, unsigned file, const struct cap_frame *f)
 	         ((h.flags & ISAKMP_FLAG_ENC) || isakmp_chain_find(&c, ISAKMP_PT_HASH)) &&
 	         !isakmp_chain_find(&c, ISAKMP_PT_SA))
 		ike_up(&m);
-	if (qm && !qm->done && m.from_init && qm->frame1 != f->number &&
-	    ((dec && !isakmp_chain_find(&c, ISAKMP_PT_SA)) || (!dec && qm->frame1 < f->number &&
-	     qm->have_sel)))
+	/* QM3: the initiator's message after the responder's (decrypted: the one without SA). */
+	if (qm && !qm->done && m.from_init && qm->resp_seen &&
+	    (!dec || !isakmp_chain_find(&c, ISAKMP_PT_SA)))
 		child_up(&m, qm);
-	else if (qm && !qm->done && !dec && m.from_init && qm->frame1 != f->number)
-		qm->have_sel = true;     /* undecrypted: count QM1 -> QM3 by direction */
+	if (qm && !m.from_init)
+		qm->resp_seen = true;
 }

@@ -21,6 +21,7 @@ struct tr_qm {
 	uint64_t life;               /* seconds offered/selected, 0 if none */
 	struct ike_prop sel;
 	bool have_sel, done;
+	bool resp_seen;              /* a message from the responder (QM2) */
 	char ts[120];                /* traffic selectors "10.1.0.0/24 === 10.2.0.0/24" */
 };
 
