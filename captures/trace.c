@@ -43,14 +43,13 @@ struct trace *trace_new(const struct cap_keys *keys)
 	if (!t)
 		return NULL;
 	t->keys = keys;
-	t->ev = calloc(TRACE_MAX_EVENTS, sizeof *t->ev);
 	t->ike = calloc(TRACE_MAX_IKE_SAS, sizeof *t->ike);
 	t->child = calloc(TRACE_MAX_CHILDS, sizeof *t->child);
 	t->esp = calloc(TRACE_MAX_ESP, sizeof *t->esp);
 	t->esp_st = calloc(TRACE_MAX_ESP, sizeof *t->esp_st);
 	t->inner = calloc(TRACE_MAX_INNER, sizeof *t->inner);
 	t->hair = calloc(TR_HAIR_MAX, sizeof *t->hair);
-	if (!t->ev || !t->ike || !t->child || !t->esp || !t->esp_st || !t->inner || !t->hair) {
+	if (!t->ike || !t->child || !t->esp || !t->esp_st || !t->inner || !t->hair) {
 		trace_free(t);
 		return NULL;
 	}
@@ -74,7 +73,7 @@ void trace_free(struct trace *t)
 	free(t->esp_st);
 	free(t->inner);
 	free(t->hair);
-	explicit_bzero(t->buf, sizeof t->buf);
+	explicit_bzero(t->buf, sizeof t->buf);   /* decrypted bytes */
 	free(t);
 }
 
@@ -103,7 +102,17 @@ void tr_ev_init(struct trace_ev *ev, enum trace_kind k, unsigned file,
 
 void tr_emit(struct trace *t, const struct trace_ev *ev)
 {
-	if (t->nev < TRACE_MAX_EVENTS)
+	/* The log grows by doubling up to its cap, so a small capture costs little. */
+	if (t->nev == t->ev_cap && t->ev_cap < TRACE_MAX_EVENTS) {
+		size_t cap = t->ev_cap ? t->ev_cap * 2 : 256;
+		struct trace_ev *n = realloc(t->ev, (cap < TRACE_MAX_EVENTS ? cap :
+		                                     TRACE_MAX_EVENTS) * sizeof *n);
+		if (n) {
+			t->ev = n;
+			t->ev_cap = cap < TRACE_MAX_EVENTS ? cap : TRACE_MAX_EVENTS;
+		}
+	}
+	if (t->nev < t->ev_cap)
 		t->ev[t->nev++] = *ev;
 	else
 		t->dropped++;

@@ -12,7 +12,7 @@
 
 void tr_esp_free(struct trace *t)
 {
-	for (size_t i = 0; i < TRACE_MAX_ESP; i++) {
+	for (size_t i = 0; i < t->nesp; i++) {
 		esp_sa_free(t->esp_st[i].sa);
 		t->esp_st[i].sa = NULL;
 	}

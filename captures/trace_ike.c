@@ -18,9 +18,20 @@ enum { P2_LIFE_TYPE = 1, P2_LIFE_DUR = 2, P2_GROUP = 3, P2_MODE = 4, P2_AUTH = 5
 
 static const uint8_t zero8[8];
 
+/* Entries in use: the rings fill from 0, so only these are scanned (and touched). */
+static size_t ike_used(const struct trace *t)
+{
+	return t->ike_next < TRACE_MAX_IKE_SAS ? t->ike_next : TRACE_MAX_IKE_SAS;
+}
+
+static size_t child_used(const struct trace *t)
+{
+	return t->child_next < TRACE_MAX_CHILDS ? t->child_next : TRACE_MAX_CHILDS;
+}
+
 static struct tr_ike *ike_find(struct trace *t, const uint8_t icookie[8])
 {
-	for (size_t i = 0; i < TRACE_MAX_IKE_SAS; i++)
+	for (size_t i = 0; i < ike_used(t); i++)
 		if (t->ike[i].used && !memcmp(t->ike[i].icookie, icookie, 8))
 			return &t->ike[i];
 	return NULL;
@@ -45,7 +56,7 @@ static struct tr_ike *ike_add(struct trace *t, const uint8_t icookie[8],
 
 void tr_ike_free(struct trace *t)
 {
-	for (size_t i = 0; i < TRACE_MAX_IKE_SAS; i++) {
+	for (size_t i = 0; i < ike_used(t); i++) {
 		cap_ike_dec_free(t->ike[i].dec);
 		t->ike[i].dec = NULL;
 	}
@@ -55,7 +66,7 @@ const struct tr_child *tr_child_by_spi(const struct trace *t, uint32_t spi)
 {
 	const struct tr_child *best = NULL;
 
-	for (size_t i = 0; i < TRACE_MAX_CHILDS; i++) {
+	for (size_t i = 0; i < child_used(t); i++) {
 		const struct tr_child *c = &t->child[i];
 		if (c->used && spi && (c->spi_i == spi || c->spi_r == spi))
 			best = c;
@@ -241,7 +252,7 @@ static void notify_payload(struct msgctx *m, const struct isakmp_pl *pl)
 
 static void child_down(struct trace *t, uint32_t spi, struct trace_ev *ev)
 {
-	for (size_t i = 0; i < TRACE_MAX_CHILDS; i++) {
+	for (size_t i = 0; i < child_used(t); i++) {
 		struct tr_child *c = &t->child[i];
 		if (c->used && !c->down && (c->spi_i == spi || c->spi_r == spi)) {
 			c->down = true;
@@ -340,7 +351,7 @@ static void child_up(struct msgctx *m, struct tr_qm *q)
 	ev.spi2 = q->spi_r;
 	ev.value = q->life;
 	/* A rekey: a CHILD_SA between the same gateways and selectors still up. */
-	for (size_t i = 0; i < TRACE_MAX_CHILDS; i++) {
+	for (size_t i = 0; i < child_used(t); i++) {
 		struct tr_child *c = &t->child[i];
 		if (c->used && !c->down && !strcmp(c->ts, q->ts) &&
 		    ((ip_addr_equal(&c->init, &m->sa->init) && ip_addr_equal(&c->resp, &m->sa->resp)) ||
@@ -380,7 +391,7 @@ static void ike_up(struct msgctx *m)
 	ev_from(&ev, TR_IKE_UP, m->file, m->f, m->h, m->dec);
 	ev.value = m->sa->p1_life;
 	/* A reauthentication: another IKE SA between the same two gateways still up. */
-	for (size_t i = 0; i < TRACE_MAX_IKE_SAS; i++) {
+	for (size_t i = 0; i < ike_used(t); i++) {
 		struct tr_ike *o = &t->ike[i];
 		if (o != m->sa && o->used && o->up && !o->down &&
 		    ((ip_addr_equal(&o->init, &m->sa->init) && ip_addr_equal(&o->resp, &m->sa->resp)) ||

@@ -69,8 +69,8 @@ struct trace {
 	char *files[TRACE_MAX_FILES];
 	size_t nfiles;
 	uint64_t frames;
-	struct trace_ev *ev;
-	size_t nev;
+	struct trace_ev *ev;         /* grows to TRACE_MAX_EVENTS */
+	size_t nev, ev_cap;
 	uint64_t dropped;
 	struct tr_ike *ike;          /* TRACE_MAX_IKE_SAS, a ring once full */
 	size_t ike_next;
