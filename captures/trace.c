@@ -100,8 +100,18 @@ void tr_ev_init(struct trace_ev *ev, enum trace_kind k, unsigned file,
 	}
 }
 
+void trace_keep_log(struct trace *t, bool keep)
+{
+	t->no_log = !keep;
+}
+
 void tr_emit(struct trace *t, const struct trace_ev *ev)
 {
+	if (t->no_log) {
+		if (t->cb)
+			t->cb(t->cb_arg, ev);
+		return;
+	}
 	/* The log grows by doubling up to its cap, so a small capture costs little. */
 	if (t->nev == t->ev_cap && t->ev_cap < TRACE_MAX_EVENTS) {
 		size_t cap = t->ev_cap ? t->ev_cap * 2 : 256;

@@ -111,6 +111,12 @@ struct trace;
 struct trace *trace_new(const struct cap_keys *keys);
 void trace_free(struct trace *t);
 
+/*
+ * Keep the event log (the default) or only hand events to the callback: `inspect` prints and
+ * needs no log, so its memory does not grow with the number of IKE events either.
+ */
+void trace_keep_log(struct trace *t, bool keep);
+
 /* Called for every event as it happens (ev borrowed for the call). */
 void trace_set_callback(struct trace *t, void (*cb)(void *arg, const struct trace_ev *ev),
                         void *arg);

@@ -71,6 +71,7 @@ struct trace {
 	uint64_t frames;
 	struct trace_ev *ev;         /* grows to TRACE_MAX_EVENTS */
 	size_t nev, ev_cap;
+	bool no_log;
 	uint64_t dropped;
 	struct tr_ike *ike;          /* TRACE_MAX_IKE_SAS, a ring once full */
 	size_t ike_next;

@@ -156,6 +156,7 @@ int cmd_inspect(int argc, char **argv)
 	}
 	o.t = t;
 	trace_set_callback(t, print_ev, &o);
+	trace_keep_log(t, false);           /* printed as they come: nothing to judge later */
 	if (trace_read(t, files, nfiles, msg, sizeof msg)) {
 		fprintf(stderr, "vpnlab inspect: %s\n", msg);
 		goto out;
