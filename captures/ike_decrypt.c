@@ -159,6 +159,11 @@ int cap_ike_dec_message(struct cap_ike_dec *d, const struct cap_keys *keys, cons
 			return -EINVAL;
 		}
 		d->have_iv0 = true;
+		/* The public values are needed for IV0 only. */
+		free(d->gxi);
+		free(d->gxr);
+		d->gxi = d->gxr = NULL;
+		d->gxi_len = d->gxr_len = 0;
 	}
 	blk = ike_encr_block(d->encr);
 	n = h->length - ISAKMP_HDR_LEN;

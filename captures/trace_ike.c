@@ -40,8 +40,14 @@ static struct tr_ike *ike_find(struct trace *t, const uint8_t icookie[8])
 static struct tr_ike *ike_add(struct trace *t, const uint8_t icookie[8],
                               const struct cap_frame *f)
 {
-	/* A ring once full: the oldest IKE SA is forgotten (bounded memory). */
-	struct tr_ike *s = &t->ike[t->ike_next++ % TRACE_MAX_IKE_SAS];
+	/* The slot of an IKE SA deleted long ago, else the next one of the ring (once full, the
+	 * oldest IKE SA is forgotten): bounded memory. */
+	struct tr_ike *s = NULL;
+	for (size_t i = 0; i < ike_used(t) && !s; i++)
+		if (t->ike[i].down && f->ts_ns - t->ike[i].down_ts > TR_REUSE_AFTER)
+			s = &t->ike[i];
+	if (!s)
+		s = &t->ike[t->ike_next++ % TRACE_MAX_IKE_SAS];
 
 	cap_ike_dec_free(s->dec);
 	memset(s, 0, sizeof *s);
@@ -256,6 +262,7 @@ static void child_down(struct trace *t, uint32_t spi, struct trace_ev *ev)
 		struct tr_child *c = &t->child[i];
 		if (c->used && !c->down && (c->spi_i == spi || c->spi_r == spi)) {
 			c->down = true;
+			c->down_ts = ev->ts_ns;
 			ev->spi = c->spi_i;
 			ev->spi2 = c->spi_r;
 			snprintf(ev->text, sizeof ev->text, "CHILD_SA %08" PRIx32 "/%08" PRIx32
@@ -291,6 +298,7 @@ static void delete_payload(struct msgctx *m, const struct isakmp_pl *pl)
 	if (d.proto == ISAKMP_PROTO_ISAKMP) {
 		if (!m->sa->down) {
 			m->sa->down = true;
+			m->sa->down_ts = m->f->ts_ns;
 			ev_from(&ev, TR_IKE_DOWN, m->file, m->f, m->h, m->dec);
 			snprintf(ev.text, sizeof ev.text, "IKE SA deleted by %s",
 			         m->from_init ? "the initiator" : "the responder");
@@ -368,7 +376,12 @@ static void child_up(struct msgctx *m, struct tr_qm *q)
 	snprintf(ev.text, sizeof ev.text, "%s SPIs %08" PRIx32 "_i %08" PRIx32 "_r %s%s%s "
 	         "lifetime %" PRIu64 " s%s", prop, q->spi_i, q->spi_r, q->ts[0] ? "(" : "",
 	         q->ts, q->ts[0] ? ")" : "", q->life, old ? " rekey" : "");
-	struct tr_child *c = &t->child[t->child_next++ % TRACE_MAX_CHILDS];
+	struct tr_child *c = NULL;
+	for (size_t i = 0; i < child_used(t) && !c; i++)
+		if (t->child[i].down && m->f->ts_ns - t->child[i].down_ts > TR_REUSE_AFTER)
+			c = &t->child[i];
+	if (!c)
+		c = &t->child[t->child_next++ % TRACE_MAX_CHILDS];
 	memset(c, 0, sizeof *c);
 	c->used = true;
 	c->ike = (size_t)(m->sa - t->ike);

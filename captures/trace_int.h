@@ -11,6 +11,9 @@
 #define TR_DUP_MAX   16      /* messages remembered per IKE SA to spot duplicates */
 #define TR_HAIR_MAX  4096    /* decrypted inner packets remembered for the hairpin test */
 #define TR_BUF       (65536 + 64)
+/* A deleted SA's state is kept this long (capture time) for retransmitted deletes and late
+ * packets, then its slot is taken by a new SA: memory follows the SAs alive at once. */
+#define TR_REUSE_AFTER (60LL * 1000000000)
 
 struct tr_qm {
 	bool used;
@@ -31,6 +34,7 @@ struct tr_ike {
 	struct ip_addr init, resp;
 	uint16_t port;               /* last port used */
 	bool up, down;
+	int64_t down_ts;             /* capture time of the delete */
 	uint64_t p1_life;
 	struct cap_ike_dec *dec;
 	uint64_t dup[TR_DUP_MAX];
@@ -41,6 +45,7 @@ struct tr_ike {
 
 struct tr_child {
 	bool used, down;
+	int64_t down_ts;
 	size_t ike;
 	uint32_t spi_i, spi_r;
 	uint32_t old_i, old_r;       /* the CHILD_SA it rekeyed, 0 if none */

@@ -11,6 +11,12 @@ KEYS=$F/strongswan_ikev1.keys
 
 "$VPNLAB" inspect "$PCAP" --keys "$KEYS" > "$T/text" 2> "$T/err" || { cat "$T/err"; fail "inspect failed"; }
 diff -u $F/strongswan_ikev1.inspect.golden "$T/text" || fail "text timeline differs from the golden file"
+# The aggressive-mode and NO-PROPOSAL-CHOSEN recordings, text only.
+"$VPNLAB" inspect $F/strongswan_aggressive.pcap --keys $F/strongswan_aggressive.keys > "$T/aggr" ||
+  fail "inspect aggressive failed"
+diff -u $F/strongswan_aggressive.inspect.golden "$T/aggr" || fail "aggressive timeline differs"
+"$VPNLAB" inspect $F/strongswan_npc.pcap > "$T/npc" || fail "inspect npc failed"
+diff -u $F/strongswan_npc.inspect.golden "$T/npc" || fail "NO-PROPOSAL-CHOSEN timeline differs"
 "$VPNLAB" inspect "$PCAP" --keys "$KEYS" --json > "$T/json" || fail "inspect --json failed"
 diff -u $F/strongswan_ikev1.inspect.jsonl.golden "$T/json" || fail "JSON timeline differs from the golden file"
 python3 -c '

@@ -411,6 +411,21 @@ static void test_check_icmp_frag_mss(void)
 
 static void test_check_no_proposal(void)
 {
+	/* Real: strongSwan B refuses A's aes256-sha256-modp2048 in main mode. */
+	struct cap_keys *k;
+	struct trace *rt = from_files("fixtures/pcap/strongswan_npc.pcap", NULL, &k);
+	struct check_verdict rv = judge(rt, (struct check_expect){
+		.kind = CHK_NO_PROPOSAL_CHOSEN, .a = B, .b = A });
+	CU_ASSERT_TRUE(rv.pass);
+	CU_ASSERT_STRING_EQUAL(rv.where, "strongswan_npc.pcap#2");
+	rv = judge(rt, (struct check_expect){ .kind = CHK_IKE_PROPOSAL, .a = A, .b = B,
+	                                      .proposal = "IKE:AES_CBC_256/HMAC_SHA2_256_128/"
+	                                                  "PRF_HMAC_SHA2_256/MODP_2048" });
+	CU_ASSERT_FALSE(rv.pass);
+	CU_ASSERT_STRING_EQUAL(rv.observed, "no IKE proposal selected between 10.10.0.1 <-> "
+	                       "10.10.0.2");
+	trace_free(rt);
+
 	struct trace *t = fresh(NULL);
 	struct isakmp_builder b;
 

@@ -283,6 +283,65 @@ static void test_trace_cut_file(void)
 	trace_free(t);
 }
 
-UNIT_SUITE(trace, UNIT_TEST(test_trace_strongswan), UNIT_TEST(test_trace_no_keys),
+static void test_trace_aggressive(void)
+{
+	/* strongSwan aggressive mode, PSK, aes256-sha256-modp2048; its QM1 retransmitted (6). */
+	const char *p[] = { fix("fixtures/pcap/strongswan_aggressive.pcap", 0) };
+	struct cap_keys *k;
+	struct trace *t = run(p, 1, "fixtures/pcap/strongswan_aggressive.keys", &k);
+	const struct trace_ev *e;
+	size_t n;
+
+	CU_ASSERT_EQUAL(count(t, TR_IKE_UNDECRYPTED, NULL), 0);
+	CU_ASSERT_EQUAL(count(t, TR_MALFORMED, NULL), 0);
+	CU_ASSERT_EQUAL(count(t, TR_SELECTED, &e), 2);
+	CU_ASSERT_STRING_EQUAL(e->text, "IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/"
+	                       "MODP_2048");
+	CU_ASSERT_EQUAL(count(t, TR_IKE_UP, &e), 1);
+	CU_ASSERT_EQUAL(e->frame, 3);                    /* AM3, encrypted, decrypted */
+	CU_ASSERT_TRUE(e->decrypted);
+	CU_ASSERT_EQUAL(e->exch, 4);
+	const struct trace_ev *ev = trace_events(t, &n);
+	int dups = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TR_IKE_MSG && ev[i].frame >= 3) {
+			CU_ASSERT_TRUE(ev[i].decrypted);
+			if (strstr(ev[i].text, "retransmission")) {
+				dups++;
+				CU_ASSERT_EQUAL(ev[i].frame, 6);
+			}
+		}
+	CU_ASSERT_EQUAL(dups, 1);
+	CU_ASSERT_EQUAL(count(t, TR_CHILD_UP, &e), 1);
+	CU_ASSERT_EQUAL(e->frame, 9);
+	CU_ASSERT_EQUAL(e->frame2, 4);
+	const struct trace_esp *es = trace_esp_flows(t, &n);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(es[0].decrypted + es[1].decrypted, 5);
+	CU_ASSERT_EQUAL(count(t, TR_IKE_DOWN, NULL), 1);
+	trace_free(t);
+	cap_keys_free(k);
+}
+
+static void test_trace_no_proposal(void)
+{
+	const char *p[] = { fix("fixtures/pcap/strongswan_npc.pcap", 0) };
+	struct cap_keys *k;
+	struct trace *t = run(p, 1, NULL, &k);
+	const struct trace_ev *e;
+
+	CU_ASSERT_EQUAL(count(t, TR_PROPOSALS, &e), 1);
+	CU_ASSERT_STRING_EQUAL(e->text, "IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/"
+	                       "MODP_2048");
+	CU_ASSERT_EQUAL(count(t, TR_NOTIFY, &e), 1);
+	CU_ASSERT_EQUAL(e->notify, 14);
+	CU_ASSERT_EQUAL(e->frame, 2);
+	CU_ASSERT_EQUAL(e->exch, 5);
+	CU_ASSERT_EQUAL(count(t, TR_IKE_UP, NULL), 0);
+	CU_ASSERT_EQUAL(count(t, TR_SELECTED, NULL), 0);
+	trace_free(t);
+}
+
+UNIT_SUITE(trace, UNIT_TEST(test_trace_aggressive), UNIT_TEST(test_trace_no_proposal), UNIT_TEST(test_trace_strongswan), UNIT_TEST(test_trace_no_keys),
            UNIT_TEST(test_trace_wrong_key), UNIT_TEST(test_trace_retransmissions),
            UNIT_TEST(test_trace_two_ends), UNIT_TEST(test_trace_cut_file))
