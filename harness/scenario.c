@@ -11,7 +11,7 @@
 #define SC_FILE_MAX (16u << 20)         /* a scenario is a page or two; 16 MiB is a mistake */
 
 static const char *const top_keys[] = {
-	"name", "description", "seed", "clock", "timeout", "topology", "steps", NULL
+	"name", "description", "seed", "clock", "timeout", "topology", "steps", "expect", NULL
 };
 
 static void tree_err(void *arg, int line, int col, const char *msg)
@@ -30,6 +30,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->nodes);
 	free(sc->segments);
 	free(sc->links);
+	free(sc->expects);
 	free(sc->steps);
 	free(sc->description);
 	free(sc->file);
@@ -109,6 +110,10 @@ static void top_load(struct sc_ctx *c, const struct ynode *root)
 	v = yaml_map_get(root, "steps");
 	if (v && !yaml_is_null(v))
 		sc_steps_load(c, v);
+
+	v = yaml_map_get(root, "expect");   /* after the topology: endpoints name its nodes */
+	if (v && !yaml_is_null(v))
+		sc_expect_load(c, v);
 }
 
 int scenario_load_buffer(const char *name, const char *text, size_t len,

@@ -91,5 +91,6 @@ void sc_links_check(struct sc_ctx *c);
 void sc_nodes_options_load(struct sc_ctx *c);
 void sc_routes_load(struct sc_ctx *c, const struct ynode *routes);
 void sc_steps_load(struct sc_ctx *c, const struct ynode *steps);
+void sc_expect_load(struct sc_ctx *c, const struct ynode *list);   /* scenario_expect.c */
 
 #endif
