@@ -49,7 +49,8 @@ struct trace *trace_new(const struct cap_keys *keys)
 	t->esp_st = calloc(TRACE_MAX_ESP, sizeof *t->esp_st);
 	t->inner = calloc(TRACE_MAX_INNER, sizeof *t->inner);
 	t->hair = calloc(TR_HAIR_MAX, sizeof *t->hair);
-	if (!t->ike || !t->child || !t->esp || !t->esp_st || !t->inner || !t->hair) {
+	t->esp_idx = calloc(TR_ESP_IDX, sizeof *t->esp_idx);
+	if (!t->esp_idx || !t->ike || !t->child || !t->esp || !t->esp_st || !t->inner || !t->hair) {
 		trace_free(t);
 		return NULL;
 	}
@@ -73,6 +74,7 @@ void trace_free(struct trace *t)
 	free(t->esp_st);
 	free(t->inner);
 	free(t->hair);
+	free(t->esp_idx);
 	explicit_bzero(t->buf, sizeof t->buf);   /* decrypted bytes */
 	free(t);
 }

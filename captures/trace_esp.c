@@ -18,20 +18,31 @@ void tr_esp_free(struct trace *t)
 	}
 }
 
+static bool flow_is(const struct trace_esp *e, unsigned file, const struct cap_frame *f)
+{
+	return e->spi == f->spi && e->file == file && ip_addr_equal(&e->src, &f->src) &&
+	       ip_addr_equal(&e->dst, &f->dst);
+}
+
+/* The summary of (capture, SPI, addresses): a hash table, so a lookup costs the same with
+ * four SPIs or four thousand. */
 static size_t flow_find(struct trace *t, unsigned file, const struct cap_frame *f)
 {
-	size_t i = t->esp_last;
+	uint64_t seed = (uint64_t)f->spi * 0x9e3779b97f4a7c15ull + file + 1;
+	uint64_t h = tr_hash(f->src.a, 16, tr_hash(f->dst.a, 16, seed));
+	size_t slot = h % TR_ESP_IDX, i;
 
-	if (i < t->nesp && t->esp[i].spi == f->spi && t->esp[i].file == file &&
-	    ip_addr_equal(&t->esp[i].src, &f->src) && ip_addr_equal(&t->esp[i].dst, &f->dst))
-		return i;
-	for (i = 0; i < t->nesp; i++)
-		if (t->esp[i].spi == f->spi && t->esp[i].file == file &&
-		    ip_addr_equal(&t->esp[i].src, &f->src) && ip_addr_equal(&t->esp[i].dst, &f->dst))
-			return t->esp_last = i;
+	for (size_t probe = 0; probe < TR_ESP_IDX; probe++, slot = (slot + 1) % TR_ESP_IDX) {
+		int32_t v = t->esp_idx[slot];
+		if (!v)
+			break;
+		if (flow_is(&t->esp[v - 1], file, f))
+			return (size_t)v - 1;
+	}
 	if (t->nesp == TRACE_MAX_ESP)
 		return SIZE_MAX;
 	i = t->nesp++;
+	t->esp_idx[slot] = (int32_t)i + 1;   /* at most half full: an empty slot was found */
 	memset(&t->esp[i], 0, sizeof t->esp[i]);
 	memset(&t->esp_st[i], 0, sizeof t->esp_st[i]);
 	t->esp[i].file = file;
@@ -39,7 +50,7 @@ static size_t flow_find(struct trace *t, unsigned file, const struct cap_frame *
 	t->esp[i].src = f->src;
 	t->esp[i].dst = f->dst;
 	t->esp[i].udp = f->app == CAP_APP_UDP_ESP;
-	return t->esp_last = i;
+	return i;
 }
 
 static void esp_ev(struct trace_ev *ev, enum trace_kind k, unsigned file,

@@ -11,6 +11,7 @@
 #define TR_DUP_MAX   16      /* messages remembered per IKE SA to spot duplicates */
 #define TR_HAIR_MAX  4096    /* decrypted inner packets remembered for the hairpin test */
 #define TR_BUF       (65536 + 64)
+#define TR_ESP_IDX   (2 * TRACE_MAX_ESP)
 /* A deleted SA's state is kept this long (capture time) for retransmitted deletes and late
  * packets, then its slot is taken by a new SA: memory follows the SAs alive at once. */
 #define TR_REUSE_AFTER (60LL * 1000000000)
@@ -85,7 +86,7 @@ struct trace {
 	struct trace_esp *esp;       /* TRACE_MAX_ESP summaries */
 	struct tr_esp *esp_st;
 	size_t nesp;
-	size_t esp_last;             /* the flow of the previous ESP packet: a cheap cache */
+	int32_t *esp_idx;            /* TR_ESP_IDX slots: flow index + 1, 0 = empty (open addressing) */
 	struct trace_inner *inner;
 	size_t ninner;
 	struct tr_hair *hair;

@@ -2,7 +2,7 @@
  * trace_gen: write a large capture of IKE and ESP traffic for the inspect benchmark
  * (tests/bench/inspect.sh).
  *
- *   trace_gen TEMPLATE.pcap OUT.pcap MIB
+ *   trace_gen TEMPLATE.pcap OUT.pcap MIB [TEMPLATE_IKE_KEYS OUT_IKE_KEYS]
  *
  * Tunnel after tunnel until OUT reaches MIB MiB: the ISAKMP frames of the real strongSwan
  * capture (TEMPLATE, Ethernet) with this tunnel's addresses (10.T1.T0.1 <-> 10.T1.T0.2) and
@@ -10,6 +10,8 @@
  * own, UDP-encapsulated and plain ESP in turn, 64 to 1400 bytes of payload, sequence numbers
  * counting up, then the template's DPD, rekey and deletes. Frames are
  * 10 ms apart (100 packets/s per tunnel, one tunnel after the other). Deterministic.
+ * With the template's ikev1_decryption_table, OUT_IKE_KEYS gets one line per tunnel: the
+ * messages are the template's bytes, so its key decrypts every tunnel's exchanges.
  */
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -56,9 +58,26 @@ int main(int argc, char **argv)
 	struct pcap_pkthdr *h;
 	const u_char *d;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: trace_gen TEMPLATE.pcap OUT.pcap MIB\n");
+	if (argc != 4 && argc != 6) {
+		fprintf(stderr, "usage: trace_gen TEMPLATE.pcap OUT.pcap MIB [TEMPLATE_IKE_KEYS "
+		        "OUT_IKE_KEYS]\n");
 		return 2;
+	}
+	char keyline[256] = "";
+	FILE *keys = NULL;
+	if (argc == 6) {
+		FILE *k = fopen(argv[4], "r");
+		if (!k || !fgets(keyline, sizeof keyline, k) || strlen(keyline) < 18 ||
+		    keyline[16] != ',') {
+			fprintf(stderr, "trace_gen: %s: want icookie,key\n", argv[4]);
+			return 1;
+		}
+		fclose(k);
+		keys = fopen(argv[5], "w");
+		if (!keys) {
+			perror(argv[5]);
+			return 1;
+		}
 	}
 	uint64_t target = strtoull(argv[3], NULL, 10) << 20, written = 24;
 	pcap_t *in = pcap_open_offline(argv[1], err);
@@ -89,6 +108,13 @@ int main(int argc, char **argv)
 	static const uint16_t sizes[4] = { 64, 512, 1400, 200 };
 
 	for (uint32_t t = 0; written < target; t++) {
+		if (keys) {
+			/* The template's cookie with this tunnel's first two bytes. */
+			unsigned c0, c1;
+			if (sscanf(keyline, "%2x%2x", &c0, &c1) != 2)
+				return 1;
+			fprintf(keys, "%02x%02x%s", c0 ^ ((t >> 8) & 0xff), c1 ^ (t & 0xff), keyline + 4);
+		}
 	    for (int part = 0; part < 2; part++) {
 		size_t lo = part ? (SETUP_FRAMES < ntpl ? SETUP_FRAMES : ntpl) : 0;
 		size_t hi = part ? ntpl : (SETUP_FRAMES < ntpl ? SETUP_FRAMES : ntpl);
@@ -157,6 +183,8 @@ int main(int argc, char **argv)
 	    }
 	}
 	pcap_dump_close(out);
+	if (keys)
+		fclose(keys);
 	pcap_close(dead);
 	pcap_close(in);
 	return 0;
