@@ -186,8 +186,8 @@ static void tunnel_up(const struct trace *t, const struct check_expect *e,
 	}
 	where_add(w, up);
 	snprintf(v->observed, sizeof v->observed, "CHILD_SA up %.3f s after the first message",
-	         sec(up->ts_ns - first->ts_ns));
-	v->pass = up->ts_ns - first->ts_ns <= e->within;
+	         sec(trace_ts_diff(up->ts_ns, first->ts_ns)));
+	v->pass = trace_ts_diff(up->ts_ns, first->ts_ns) <= e->within;
 }
 
 /* Intervals of a periodic event; previous(i) gives the index of the event i repeats. */
@@ -198,7 +198,8 @@ static void periodic(const struct check_expect *e, struct check_verdict *v, stru
 	size_t at = 0, bad = 0;
 
 	for (size_t i = 0; i < k; i++) {
-		bool ok = llabs(dts[i] - e->interval) <= e->tolerance;
+		int64_t off = trace_ts_diff(dts[i], e->interval);
+		bool ok = off != INT64_MIN && llabs(off) <= e->tolerance;
 		if (!ok)
 			bad++;
 		where_add(w, list[i]);
@@ -241,7 +242,7 @@ static void rekey(const struct trace *t, const struct check_expect *e, struct ch
 			                   ev[j].spi2 == ev[i].old_spi2);
 			if (same) {
 				list[k] = &ev[i];
-				dts[k++] = ev[i].ts_ns - ev[j].ts_ns;
+				dts[k++] = trace_ts_diff(ev[i].ts_ns, ev[j].ts_ns);
 				break;
 			}
 		}
@@ -267,7 +268,7 @@ static void dpd_every(const struct trace *t, const struct check_expect *e,
 			continue;
 		if (prev) {
 			list[k] = &ev[i];
-			dts[k++] = ev[i].ts_ns - prev->ts_ns;
+			dts[k++] = trace_ts_diff(ev[i].ts_ns, prev->ts_ns);
 		}
 		prev = &ev[i];
 	}

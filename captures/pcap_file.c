@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,13 @@ int cap_file_next(struct cap_file *cf, const struct cap_frame **out)
 	cf->offset += 16 + (long)ph->caplen;
 	cap_frame_decode(cf->dlt, data, ph->caplen, ph->len, &cf->frame);
 	cf->frame.number = cf->number;
-	cf->frame.ts_ns = (int64_t)ph->ts.tv_sec * 1000000000 + ph->ts.tv_usec;
+	/* A hostile pcapng can carry any 64-bit time: saturate instead of overflowing. */
+	if (ph->ts.tv_sec > INT64_MAX / 1000000000 - 1)
+		cf->frame.ts_ns = INT64_MAX;
+	else if (ph->ts.tv_sec < INT64_MIN / 1000000000 + 1)
+		cf->frame.ts_ns = INT64_MIN;
+	else
+		cf->frame.ts_ns = (int64_t)ph->ts.tv_sec * 1000000000 + ph->ts.tv_usec;
 	if (cf->frame.fragment && cap_frame_reassemble(cf->reasm, &cf->frame, &cf->whole) == 1)
 		cf->whole_pending = true;
 	*out = &cf->frame;

@@ -26,6 +26,15 @@ const char *trace_kind_name(enum trace_kind k)
 	return (unsigned)k < TR_KIND_COUNT && kind_names[k] ? kind_names[k] : "?";
 }
 
+int64_t trace_ts_diff(int64_t a, int64_t b)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(a, b, &d))
+		return a > b ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
 uint64_t tr_hash(const uint8_t *p, size_t n, uint64_t h)
 {
 	/* FNV-1a: only to recognise the same bytes again, not against an adversary. */

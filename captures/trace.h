@@ -140,6 +140,8 @@ const char *trace_file_name(const struct trace *t, unsigned file);
 uint64_t trace_frames(const struct trace *t);
 
 const char *trace_kind_name(enum trace_kind k);
+/* a - b in ns, saturated: capture times come from files and may be anything. */
+int64_t trace_ts_diff(int64_t a, int64_t b);
 /* One line for a terminal, and one JSON object (no newline). Return the length. */
 int trace_ev_format(const struct trace *t, const struct trace_ev *ev, char *buf, size_t len);
 int trace_ev_json(const struct trace *t, const struct trace_ev *ev, char *buf, size_t len);

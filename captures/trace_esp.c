@@ -178,8 +178,8 @@ static void inner_packet(struct trace *t, unsigned file, const struct cap_frame 
 		ev.value = 1;
 		ev.value2 = in.frag_len;
 		ev.flag = in.df;
-		snprintf(ev.text, sizeof ev.text, "inner fragment id %" PRIu32 " %zu bytes at offset %u%s",
-		         in.frag_id, in.frag_len, in.frag_off, in.mf ? " MF" : "");
+		snprintf(ev.text, sizeof ev.text, "inner fragment id %" PRIu32 " %zu bytes at offset "
+		         "%u%s", in.frag_id, in.frag_len, in.frag_off, in.mf ? " MF" : "");
 		tr_emit(t, &ev);
 	}
 	if (in.l3 != CAP_L3_IPV4 && in.l3 != CAP_L3_IPV6)

@@ -44,7 +44,7 @@ static struct tr_ike *ike_add(struct trace *t, const uint8_t icookie[8],
 	 * oldest IKE SA is forgotten): bounded memory. */
 	struct tr_ike *s = NULL;
 	for (size_t i = 0; i < ike_used(t) && !s; i++)
-		if (t->ike[i].down && f->ts_ns - t->ike[i].down_ts > TR_REUSE_AFTER)
+		if (t->ike[i].down && trace_ts_diff(f->ts_ns, t->ike[i].down_ts) > TR_REUSE_AFTER)
 			s = &t->ike[i];
 	if (!s)
 		s = &t->ike[t->ike_next++ % TRACE_MAX_IKE_SAS];
@@ -378,7 +378,7 @@ static void child_up(struct msgctx *m, struct tr_qm *q)
 	         q->ts, q->ts[0] ? ")" : "", q->life, old ? " rekey" : "");
 	struct tr_child *c = NULL;
 	for (size_t i = 0; i < child_used(t) && !c; i++)
-		if (t->child[i].down && m->f->ts_ns - t->child[i].down_ts > TR_REUSE_AFTER)
+		if (t->child[i].down && trace_ts_diff(m->f->ts_ns, t->child[i].down_ts) > TR_REUSE_AFTER)
 			c = &t->child[i];
 	if (!c)
 		c = &t->child[t->child_next++ % TRACE_MAX_CHILDS];

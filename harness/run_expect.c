@@ -16,7 +16,8 @@ static void fail_all(const struct scenario *sc, struct report *r, struct step_re
 {
 	for (size_t i = 0; i < sc->nexpects; i++) {
 		struct check *c = report_check(r, sr, false, sc->expects[i].label);
-		c->at = r->lab_total;		snprintf(c->expected, sizeof c->expected, "judged from the run's captures");
+		c->at = r->lab_total;
+		snprintf(c->expected, sizeof c->expected, "judged from the run's captures");
 		snprintf(c->observed, sizeof c->observed, "%s", why);
 		snprintf(c->where, sizeof c->where, "%s:%d:%d", sc->file, sc->expects[i].pos.line,
 		         sc->expects[i].pos.col);
@@ -71,7 +72,9 @@ void run_expect(const struct scenario *sc, const struct run_opts *o, struct repo
 
 		check_judge(t, &x->ex, &v);
 		c = report_check(r, &sr, v.pass, x->label);
-		c->at = r->lab_total;		snprintf(c->expected, sizeof c->expected, "%.*s", (int)sizeof c->expected - 1, v.expected);
+		c->at = r->lab_total;
+		snprintf(c->expected, sizeof c->expected, "%.*s", (int)sizeof c->expected - 1,
+		         v.expected);
 		snprintf(c->observed, sizeof c->observed, "%s", v.observed);
 		snprintf(c->where, sizeof c->where, "%s:%d:%d; %s", sc->file, x->pos.line, x->pos.col,
 		         v.where[0] ? v.where : "no frame");

@@ -3,8 +3,8 @@
  * libpcap, the frame decoder, reassembly, the ISAKMP codec, IKE decryption (with the real
  * strongSwan fixture's keys, so mutated encrypted messages reach the decrypted-payload
  * parsers), ESP decryption and the inner-packet decoder, then every event is formatted.
- * Seeds: the real strongSwan capture and the synthetic Ethernet one, found next to the binary
- * (build/../tests/fixtures/pcap).
+ * Seeds: the real strongSwan capture and the synthetic Ethernet one, found from the binary's
+ * place (build/../tests/fixtures/pcap, or build/asan/../../tests/fixtures/pcap).
  */
 #include "tests/fuzz/fuzz.h"
 #include "captures/keys.h"
@@ -33,8 +33,15 @@ static void find_fixtures(void)
 	if (!slash)
 		return;
 	*slash = 0;
-	snprintf(fixdir, sizeof fixdir, "%.*s/../tests/fixtures/pcap", (int)(sizeof fixdir - 32),
-	         exe);
+	static const char *const up[2] = { "/..", "/../.." };
+	for (int i = 0; i < 2; i++) {
+		char probe[PATH_MAX + 64];
+		snprintf(fixdir, sizeof fixdir, "%.*s%s/tests/fixtures/pcap",
+		         (int)(sizeof fixdir - 40), exe, up[i]);
+		snprintf(probe, sizeof probe, "%s/strongswan_ikev1.pcap", fixdir);
+		if (!access(probe, R_OK))
+			return;
+	}
 }
 
 static void sink_event(void *arg, const struct trace_ev *ev)

@@ -304,11 +304,13 @@ static void test_check_proposals_and_timeline(void)
 	struct check_verdict v;
 	struct check_expect e = { .kind = CHK_IKE_PROPOSAL, .a = A, .b = B };
 
-	snprintf(e.proposal, sizeof e.proposal, "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048");
+	snprintf(e.proposal, sizeof e.proposal,
+	         "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048");
 	v = judge(t, e);
 	CU_ASSERT_TRUE(v.pass);
 	CU_ASSERT_STRING_EQUAL(v.where, "strongswan_ikev1.pcap#2");
-	snprintf(e.proposal, sizeof e.proposal, "IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048");
+	snprintf(e.proposal, sizeof e.proposal,
+	         "IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048");
 	v = judge(t, e);
 	CU_ASSERT_FALSE(v.pass);
 	CU_ASSERT_STRING_EQUAL(v.observed, "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048");

@@ -342,6 +342,7 @@ static void test_trace_no_proposal(void)
 	trace_free(t);
 }
 
-UNIT_SUITE(trace, UNIT_TEST(test_trace_aggressive), UNIT_TEST(test_trace_no_proposal), UNIT_TEST(test_trace_strongswan), UNIT_TEST(test_trace_no_keys),
+UNIT_SUITE(trace, UNIT_TEST(test_trace_aggressive), UNIT_TEST(test_trace_no_proposal),
+           UNIT_TEST(test_trace_strongswan), UNIT_TEST(test_trace_no_keys),
            UNIT_TEST(test_trace_wrong_key), UNIT_TEST(test_trace_retransmissions),
            UNIT_TEST(test_trace_two_ends), UNIT_TEST(test_trace_cut_file))
