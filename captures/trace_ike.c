@@ -350,7 +350,7 @@ static void child_up(struct msgctx *m, struct tr_qm *q)
 	struct trace *t = m->t;
 	struct trace_ev ev;
 	struct tr_child *old = NULL;
-	char prop[120] = "ESP:? (not decrypted)";
+	char prop[80] = "ESP:? (not decrypted)";
 
 	q->done = true;
 	ev_from(&ev, TR_CHILD_UP, m->file, m->f, m->h, m->dec);
@@ -373,7 +373,7 @@ static void child_up(struct msgctx *m, struct tr_qm *q)
 	}
 	if (q->have_sel)
 		ike_prop_strongswan(&q->sel, true, prop, sizeof prop);
-	snprintf(ev.text, sizeof ev.text, "%s SPIs %08" PRIx32 "_i %08" PRIx32 "_r %s%s%s "
+	snprintf(ev.text, sizeof ev.text, "%.79s SPIs %08" PRIx32 "_i %08" PRIx32 "_r %s%.90s%s "
 	         "lifetime %" PRIu64 " s%s", prop, q->spi_i, q->spi_r, q->ts[0] ? "(" : "",
 	         q->ts, q->ts[0] ? ")" : "", q->life, old ? " rekey" : "");
 	struct tr_child *c = NULL;
