@@ -596,6 +596,47 @@ static void test_check_hairpin_inner_frag(void)
 	cap_keys_free(k);
 }
 
+/* Not a check: the trace's reading of RESPONDER-LIFETIME and of a broken payload chain. */
+static void test_trace_lifetime_and_malformed(void)
+{
+	struct trace *t = fresh(NULL);
+	struct isakmp_builder b;
+	/* life type seconds (TV), life duration 3600 as a 4-byte TLV (RFC 2407 4.6.3.1) */
+	static const uint8_t attrs[] = { 0x80, 1, 0, 1, 0, 2, 0, 4, 0, 0, 0x0e, 0x10 };
+	uint8_t spi[4] = { 0xca, 0xfe, 0, 1 };
+	size_t n;
+
+	main_mode(t, 0, A, B, 0x80);
+	isakmp_build_init(&b);
+	isakmp_put_notify(&b, ISAKMP_PROTO_ESP, spi, 4, ISAKMP_N_RESPONDER_LIFETIME, attrs,
+	                  sizeof attrs);
+	feed_isakmp(t, SEC, B, A, 0x80, 0x81, ISAKMP_XCHG_INFO, 5, 0, &b);
+	/* A chain whose first payload claims more bytes than the message has. */
+	isakmp_build_init(&b);
+	isakmp_put_payload(&b, ISAKMP_PT_VID, "abcd", 4);
+	b.buf[3] = 200;
+	feed_isakmp(t, 2 * SEC, A, B, 0x80, 0x81, ISAKMP_XCHG_INFO, 6, 0, &b);
+	const struct trace_ev *ev = trace_events(t, &n);
+	bool life = false, bad = false;
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind == TR_NOTIFY && ev[i].notify == ISAKMP_N_RESPONDER_LIFETIME) {
+			life = true;
+			CU_ASSERT_EQUAL(ev[i].value, 3600);
+			CU_ASSERT_EQUAL(ev[i].spi, 0xcafe0001);
+			CU_ASSERT_STRING_EQUAL(ev[i].text, "RESPONDER_LIFETIME 3600 s");
+		}
+		if (ev[i].kind == TR_MALFORMED) {
+			bad = true;
+			CU_ASSERT_EQUAL(ev[i].frame, 6);
+			/* the length field of the first payload, 2 bytes after the header */
+			CU_ASSERT_PTR_NOT_NULL(strstr(ev[i].text, "payloads at offset 30 of the message"));
+		}
+	}
+	CU_ASSERT_TRUE(life);
+	CU_ASSERT_TRUE(bad);
+	trace_free(t);
+}
+
 static void test_check_names(void)
 {
 	for (int i = 0; i < CHK_KIND_COUNT; i++)
@@ -607,4 +648,5 @@ UNIT_SUITE(check, UNIT_TEST(test_check_proposals_and_timeline),
            UNIT_TEST(test_check_icmp_frag_mss), UNIT_TEST(test_check_no_proposal),
            UNIT_TEST(test_check_reauth), UNIT_TEST(test_check_dpd_timeout),
            UNIT_TEST(test_check_esp_restart_replay), UNIT_TEST(test_check_rekey_loss),
-           UNIT_TEST(test_check_hairpin_inner_frag), UNIT_TEST(test_check_names))
+           UNIT_TEST(test_check_hairpin_inner_frag), UNIT_TEST(test_trace_lifetime_and_malformed),
+           UNIT_TEST(test_check_names))
