@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const kind_names[TR_KIND_COUNT] = {
 	[TR_MALFORMED] = "malformed", [TR_FILE_ERROR] = "file_error", [TR_IKE_MSG] = "ike_msg",
@@ -336,16 +337,26 @@ static const char *base_name(const char *p)
 
 int trace_ev_format(const struct trace *t, const struct trace_ev *ev, char *buf, size_t len)
 {
-	char s[48] = "", d[48] = "";
+	char s[48] = "", d[48] = "", when[40];
 	int64_t sec = ev->ts_ns / 1000000000;
 	long us = (long)((ev->ts_ns % 1000000000) / 1000);
+	time_t tt = (time_t)sec;
+	struct tm tm;
+
+	/* Capture time in UTC, as a wall clock an engineer compares with device logs. */
+	size_t w = us >= 0 && gmtime_r(&tt, &tm) && tm.tm_year < 8000 ?
+	           strftime(when, sizeof when - 8, "%Y-%m-%d %H:%M:%S", &tm) : 0;
+	if (w)
+		snprintf(when + w, sizeof when - w, ".%06ld", us % 1000000);
+	else
+		snprintf(when, sizeof when, "%" PRId64 ".%06ld", sec, us < 0 ? -us : us);
 
 	if (ev->src.family)
 		ip_addr_format(&ev->src, s, sizeof s);
 	if (ev->dst.family)
 		ip_addr_format(&ev->dst, d, sizeof d);
-	return snprintf(buf, len, "%" PRId64 ".%06ld %s#%" PRIu64 " %-15s %s%s%s%s %s",
-	                sec, us, base_name(trace_file_name(t, ev->file)), ev->frame,
+	return snprintf(buf, len, "%s %s#%" PRIu64 " %-15s %s%s%s%s %s",
+	                when, base_name(trace_file_name(t, ev->file)), ev->frame,
 	                trace_kind_name(ev->kind), s, *d ? " -> " : "", d,
 	                ev->inner ? " (inner)" : "", ev->text);
 }
