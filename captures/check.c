@@ -86,6 +86,23 @@ static bool between(const struct trace_ev *ev, const struct ip_addr *a, const st
 	return from_to(ev, a, b) || from_to(ev, b, a);
 }
 
+static bool in_capture(const struct trace *t, const struct check_expect *e, unsigned file)
+{
+	return !e->capture[0] || !strcmp(base_name(trace_file_name(t, file)), e->capture);
+}
+
+static bool match_between(const struct trace *t, const struct check_expect *e,
+                          const struct trace_ev *ev)
+{
+	return in_capture(t, e, ev->file) && between(ev, &e->a, &e->b);
+}
+
+static bool match_from(const struct trace *t, const struct check_expect *e,
+                       const struct trace_ev *ev)
+{
+	return in_capture(t, e, ev->file) && from_to(ev, &e->a, &e->b);
+}
+
 static void who(const struct check_expect *e, char *buf, size_t len, bool directed)
 {
 	char a[48] = "any", b[48] = "any";
@@ -114,7 +131,7 @@ static void proposal(const struct trace *t, const struct check_expect *e, bool e
 	snprintf(v->expected, sizeof v->expected, "%s proposal selected between %s: %s",
 	         esp ? "ESP" : "IKE", pair, e->proposal);
 	for (size_t i = 0; i < n; i++) {
-		if (ev[i].kind != TR_SELECTED || ev[i].flag != esp || !between(&ev[i], &e->a, &e->b))
+		if (ev[i].kind != TR_SELECTED || ev[i].flag != esp || !match_between(t, e, &ev[i]))
 			continue;
 		if (esp && !ev[i].decrypted)
 			continue;
@@ -146,7 +163,7 @@ static void no_proposal(const struct trace *t, const struct check_expect *e,
 	snprintf(v->expected, sizeof v->expected, "NO-PROPOSAL-CHOSEN notify %s", pair);
 	for (size_t i = 0; i < n; i++)
 		if (ev[i].kind == TR_NOTIFY && ev[i].notify == N_NO_PROPOSAL &&
-		    from_to(&ev[i], &e->a, &e->b)) {
+		    match_from(t, e, &ev[i])) {
 			seen++;
 			where_add(w, &ev[i]);
 		}
@@ -166,7 +183,7 @@ static void tunnel_up(const struct trace *t, const struct check_expect *e,
 	snprintf(v->expected, sizeof v->expected, "a CHILD_SA between %s within %.3f s of the "
 	         "first ISAKMP message", pair, sec(e->within));
 	for (size_t i = 0; i < n && !up; i++) {
-		if (!between(&ev[i], &e->a, &e->b))
+		if (!match_between(t, e, &ev[i]))
 			continue;
 		if (ev[i].kind == TR_IKE_MSG && !first)
 			first = &ev[i];
@@ -232,7 +249,7 @@ static void rekey(const struct trace *t, const struct check_expect *e, struct ch
 	         sec(e->tolerance));
 	for (size_t i = 0; i < n && k < PER_MAX; i++) {
 		if (ev[i].kind != (ike ? TR_IKE_UP : TR_CHILD_UP) || !ev[i].flag ||
-		    !between(&ev[i], &e->a, &e->b))
+		    !match_between(t, e, &ev[i]))
 			continue;
 		/* The SA it replaces: its own up event. */
 		for (size_t j = i; j-- > 0;) {
@@ -264,7 +281,7 @@ static void dpd_every(const struct trace *t, const struct check_expect *e,
 	         sec(e->interval), sec(e->tolerance));
 	for (size_t i = 0; i < n && k < PER_MAX; i++) {
 		if (ev[i].kind != TR_NOTIFY || ev[i].notify != N_RU_THERE ||
-		    !from_to(&ev[i], &e->a, &e->b))
+		    !match_from(t, e, &ev[i]))
 			continue;
 		if (prev) {
 			list[k] = &ev[i];
@@ -290,7 +307,7 @@ static void dpd_timeout(const struct trace *t, const struct check_expect *e,
 	         "silence)");
 	for (size_t i = 0; i < n; i++) {
 		if (ev[i].kind != TR_NOTIFY || ev[i].notify != N_RU_THERE ||
-		    !from_to(&ev[i], &e->a, &e->b))
+		    !match_from(t, e, &ev[i]))
 			continue;
 		bool acked = false;
 		for (size_t j = i + 1; j < n && !acked; j++)
@@ -373,7 +390,7 @@ static void fragments(const struct trace *t, const struct check_expect *e, bool 
 	         "inner (inside the tunnel)" : "outer ESP", pair);
 	for (size_t i = 0; i < n; i++) {
 		if (ev[i].kind != TR_FRAGMENTS || ev[i].inner != inner ||
-		    !from_to(&ev[i], &e->a, &e->b))
+		    !match_from(t, e, &ev[i]))
 			continue;
 		if (!inner && strncmp(ev[i].text, "ESP", 3))
 			continue;
@@ -405,7 +422,7 @@ static void frag_needed(const struct trace *t, const struct check_expect *e,
 		bool fn = ev[i].kind == TR_ICMP_ERROR &&
 		          ((ev[i].src.family == 4 && ev[i].exch == 3 && ev[i].notify == 4) ||
 		           (ev[i].src.family == 6 && ev[i].exch == 2));
-		if (!fn || !from_to(&ev[i], &e->a, &e->b))
+		if (!fn || !match_from(t, e, &ev[i]))
 			continue;
 		if (ev[i].value == e->n) {
 			k++;
@@ -431,7 +448,7 @@ static void mss(const struct trace *t, const struct check_expect *e, struct chec
 
 	snprintf(v->expected, sizeof v->expected, "every TCP SYN's MSS at most %" PRIu64, e->n);
 	for (size_t i = 0; i < n; i++) {
-		if (ev[i].kind != TR_TCP_MSS || !between(&ev[i], &e->a, &e->b))
+		if (ev[i].kind != TR_TCP_MSS || !match_between(t, e, &ev[i]))
 			continue;
 		k++;
 		if (ev[i].value > max)
@@ -443,7 +460,7 @@ static void mss(const struct trace *t, const struct check_expect *e, struct chec
 	}
 	if (!bad)
 		for (size_t i = 0; i < n && w->n < 3; i++)
-			if (ev[i].kind == TR_TCP_MSS && between(&ev[i], &e->a, &e->b))
+			if (ev[i].kind == TR_TCP_MSS && match_between(t, e, &ev[i]))
 				where_add(w, &ev[i]);
 	snprintf(v->observed, sizeof v->observed, "%zu SYNs with MSS, largest %" PRIu64 ", %zu "
 	         "above %" PRIu64, k, max, bad, e->n);
@@ -494,7 +511,7 @@ static void restart(const struct trace *t, const struct check_expect *e,
 	who(e, pair, sizeof pair, true);
 	snprintf(v->expected, sizeof v->expected, "an ESP sequence number restart %s", pair);
 	for (size_t i = 0; i < n; i++)
-		if (ev[i].kind == TR_ESP_RESTART && from_to(&ev[i], &e->a, &e->b)) {
+		if (ev[i].kind == TR_ESP_RESTART && match_from(t, e, &ev[i])) {
 			k++;
 			if (!f)
 				f = &ev[i];
@@ -521,13 +538,13 @@ static void replay(const struct trace *t, const struct check_expect *e, struct c
 	snprintf(v->expected, sizeof v->expected, "replayed ESP packets %s seen and dropped (not "
 	         "answered)", pair);
 	for (size_t i = 0; i < n; i++)
-		if (ev[i].kind == TR_ESP_REPLAY && from_to(&ev[i], &e->a, &e->b)) {
+		if (ev[i].kind == TR_ESP_REPLAY && match_from(t, e, &ev[i])) {
 			k++;
 			where_add(w, &ev[i]);
 		}
 	/* Request/response traffic: the reverse direction answers the originals only. */
 	for (size_t i = 0; i < nf; i++) {
-		if (!fl[i].replays || !from_to(&(struct trace_ev){ .src = fl[i].src,
+		if (!fl[i].replays || !in_capture(t, e, fl[i].file) || !from_to(&(struct trace_ev){ .src = fl[i].src,
 		                                                   .dst = fl[i].dst }, &e->a, &e->b))
 			continue;
 		fwd += fl[i].packets;
@@ -572,6 +589,10 @@ bool check_judge(const struct trace *t, const struct check_expect *e, struct che
 		snprintf(v->observed, sizeof v->observed, "unknown check kind");
 		v->pass = false;
 		return false;
+	}
+	if (e->capture[0]) {
+		size_t l = strlen(v->expected);
+		snprintf(v->expected + l, sizeof v->expected - l, " (in %s)", e->capture);
 	}
 	if (trace_events_dropped(t)) {
 		size_t l = strlen(v->observed);

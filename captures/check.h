@@ -3,7 +3,8 @@
  * capture. Each verdict says what was expected, what the trace showed, and where (capture
  * file and frame numbers). Pure: reads the trace's event log and summaries, changes nothing.
  *
- * Addresses: family 0 means "any". Times are capture time in ns.
+ * Addresses: family 0 means "any". Times are capture time in ns. `capture` restricts an
+ * expectation to one link end's capture.
  */
 #ifndef VPNLAB_CAPTURES_CHECK_H
 #define VPNLAB_CAPTURES_CHECK_H
@@ -45,6 +46,8 @@ struct check_expect {
 	int64_t within, interval, tolerance;
 	uint64_t n;
 	char action[16];
+	char capture[96];        /* only events of the capture with this file name ("r1-wan0.pcap",
+	                          * the base name); "" = every capture */
 };
 
 struct check_verdict {

@@ -12,7 +12,7 @@
  *     - dpd: {from: gw1, every: 15s}                 # tolerance: 10% unless given
  *     - dpd_timeout: {from: gw1, action: restart}    # or clear
  *     - hairpin_refused: {}
- *     - fragments: {from: gw1, esp_outer_fragmented: true}   # or inner_fragmented: true
+ *     - fragments: {link: r1:wan0, esp_outer_fragmented: true}   # or inner_fragmented: true
  *     - icmp_frag_needed: {from: router, mtu: 1454}
  *     - tcp_mss: {between: [office, server], max: 1360}
  *     - no_loss: {across: rekey}
@@ -20,7 +20,9 @@
  *     - replay_dropped: {from: attacker}
  *
  * An endpoint is an address, NODE:IFACE (that interface's first address) or NODE when the node
- * has exactly one address. Everything is resolved here, at load time, with FILE:LINE:COL.
+ * has exactly one address. Any item may take `link: NODE:IFACE`: only that link end's capture
+ * (OUT/captures/NODE-IFACE.pcap) is judged. Everything is resolved here, at load time, with
+ * FILE:LINE:COL.
  */
 #include "harness/scenario_int.h"
 
@@ -189,10 +191,21 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 	else if (!sc_want_map(c, p, name))
 		return;
 	if (p) {
-		const char *allowed[6] = { 0 };
+		const char *allowed[7] = { "link" };
 		for (int i = 0; i < 5 && kinds[ki].keys[i]; i++)
-			allowed[i] = kinds[ki].keys[i];
+			allowed[i + 1] = kinds[ki].keys[i];
 		sc_check_keys(c, p, name, allowed);
+	}
+	if ((v = yaml_map_get(p, "link")) && sc_want_scalar(c, v, "link")) {
+		/* The capture of that link end, named as the run writes it. */
+		const char *colon = strchr(v->str, ':');
+		char node[SC_NAME_MAX] = "";
+		if (colon && (size_t)(colon - v->str) < sizeof node)
+			memcpy(node, v->str, (size_t)(colon - v->str));
+		if (!colon || !node[0] || !sc_lab_iface(c->sc, node, colon + 1, NULL))
+			sc_err(c, v, "link: expected NODE:IFACE of the topology, got '%s'", v->str);
+		else
+			snprintf(ex->capture, sizeof ex->capture, "%s-%s.pcap", node, colon + 1);
 	}
 	if ((v = yaml_map_get(p, "between")))
 		between(c, v, ex);

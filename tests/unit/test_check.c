@@ -395,6 +395,25 @@ static void test_check_icmp_frag_mss(void)
 	CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_TCP_MSS_MAX, .n = 9000 }).pass);
 	trace_free(t);
 
+	/* Host side and router side of the same run: restricted to the router's capture. */
+	{
+		char p1[512], p2[512], msg[256];
+		snprintf(p1, sizeof p1, "%s", unit_fixture("fixtures/pcap/real_eth_kernel.pcap"));
+		snprintf(p2, sizeof p2, "%s", unit_fixture("fixtures/pcap/real_sll2_router.pcap"));
+		const char *both[] = { p1, p2 };
+		t = trace_new(NULL);
+		CU_ASSERT_EQUAL_FATAL(trace_read(t, both, 2, msg, sizeof msg), 0);
+		e = (struct check_expect){ .kind = CHK_ICMP_FRAG_NEEDED, .n = 1454,
+		                           .capture = "real_sll2_router.pcap" };
+		v = judge(t, e);
+		CU_ASSERT_TRUE(v.pass);
+		CU_ASSERT_STRING_EQUAL(v.where, "real_sll2_router.pcap#11,37");
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.expected, "(in real_sll2_router.pcap)"));
+		snprintf(e.capture, sizeof e.capture, "other.pcap");
+		CU_ASSERT_FALSE(judge(t, e).pass);
+		trace_free(t);
+	}
+
 	t = from_files("fixtures/pcap/raw_frags.pcap", NULL, &k);
 	v = judge(t, (struct check_expect){ .kind = CHK_OUTER_FRAGMENTS });
 	CU_ASSERT_TRUE(v.pass);
