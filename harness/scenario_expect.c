@@ -147,11 +147,13 @@ static void tolerance(struct sc_ctx *c, const struct ynode *n, lab_ns interval, 
 	sc_read_duration(c, n, "tolerance", false, out);
 }
 
-static bool need(struct sc_ctx *c, const struct ynode *map, const char *key, const char *kind)
+/* map may be NULL (`- tunnel_up:` with nothing after it): the error goes to at. */
+static bool need(struct sc_ctx *c, const struct ynode *map, const struct ynode *at,
+                 const char *key, const char *kind)
 {
 	if (yaml_map_get(map, key))
 		return true;
-	sc_err(c, map, "%s: missing key '%s'", kind, key);
+	sc_err(c, map ? map : at, "%s: missing key '%s'", kind, key);
 	return false;
 }
 
@@ -217,7 +219,7 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 	case CHK_IKE_PROPOSAL:
 	case CHK_ESP_PROPOSAL: {
 		const char *pre = ex->kind == CHK_IKE_PROPOSAL ? "IKE:" : "ESP:";
-		if (!need(c, p, "proposal", name))
+		if (!need(c, p, k, "proposal", name))
 			break;
 		v = yaml_map_get(p, "proposal");
 		if (!sc_want_scalar(c, v, "proposal"))
@@ -231,7 +233,7 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 		break;
 	}
 	case CHK_TUNNEL_UP_WITHIN:
-		if (need(c, p, "within", name))
+		if (need(c, p, k, "within", name))
 			sc_read_duration(c, yaml_map_get(p, "within"), "within", true, &ex->within);
 		break;
 	case CHK_CHILD_REKEY_EVERY:
@@ -239,16 +241,16 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 	case CHK_DPD_EVERY: {
 		const char *ik = ex->kind == CHK_CHILD_REKEY_EVERY ? "child_every" : "every";
 		if (ex->kind == CHK_DPD_EVERY && !yaml_map_get(p, "from")) {
-			need(c, p, "from", name);
+			need(c, p, k, "from", name);
 			break;
 		}
-		if (need(c, p, ik, name) &&
+		if (need(c, p, k, ik, name) &&
 		    sc_read_duration(c, yaml_map_get(p, ik), ik, true, &ex->interval))
 			tolerance(c, yaml_map_get(p, "tolerance"), ex->interval, &ex->tolerance);
 		break;
 	}
 	case CHK_DPD_TIMEOUT:
-		if (!need(c, p, "from", name) || !need(c, p, "action", name))
+		if (!need(c, p, k, "from", name) || !need(c, p, k, "action", name))
 			break;
 		v = yaml_map_get(p, "action");
 		if (sc_want_scalar(c, v, "action")) {
@@ -276,15 +278,15 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 		break;
 	}
 	case CHK_ICMP_FRAG_NEEDED:
-		if (need(c, p, "mtu", name))
+		if (need(c, p, k, "mtu", name))
 			sc_read_u64(c, yaml_map_get(p, "mtu"), "mtu", 65535, &ex->n);
 		break;
 	case CHK_TCP_MSS_MAX:
-		if (need(c, p, "max", name))
+		if (need(c, p, k, "max", name))
 			sc_read_u64(c, yaml_map_get(p, "max"), "max", 65535, &ex->n);
 		break;
 	case CHK_NO_LOSS_ACROSS_REKEY:
-		if (!need(c, p, "across", name))
+		if (!need(c, p, k, "across", name))
 			break;
 		v = yaml_map_get(p, "across");
 		if (sc_want_scalar(c, v, "across") && strcmp(v->str, "rekey"))
