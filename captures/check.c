@@ -255,8 +255,9 @@ static void rekey(const struct trace *t, const struct check_expect *e, struct ch
 		for (size_t j = i; j-- > 0;) {
 			bool same = ike ? (ev[j].kind == TR_IKE_UP &&
 			                   !memcmp(ev[j].icookie, ev[i].rcookie, 8)) :
-			                  (ev[j].kind == TR_CHILD_UP && ev[j].spi == ev[i].old_spi &&
-			                   ev[j].spi2 == ev[i].old_spi2);
+			                  (ev[j].kind == TR_CHILD_UP &&
+			                   ((ev[j].spi == ev[i].old_spi && ev[j].spi2 == ev[i].old_spi2) ||
+			                    (ev[j].spi == ev[i].old_spi2 && ev[j].spi2 == ev[i].old_spi)));
 			if (same) {
 				list[k] = &ev[i];
 				dts[k++] = trace_ts_diff(ev[i].ts_ns, ev[j].ts_ns);

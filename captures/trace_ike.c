@@ -147,6 +147,8 @@ struct msgctx {
 	const struct isakmp_hdr *h;
 	struct tr_ike *sa;
 	bool from_init, dec;
+	bool offer;                  /* sent by the exchange's initiator (phase 1: the IKE SA's,
+	                              * quick mode: whoever sent QM1) */
 };
 
 static void sa_payload(struct msgctx *m, const struct isakmp_pl *pl, struct tr_qm *qm)
@@ -164,12 +166,12 @@ static void sa_payload(struct msgctx *m, const struct isakmp_pl *pl, struct tr_q
 		tr_emit(m->t, &ev);
 		return;
 	}
-	ev_from(&ev, m->from_init ? TR_PROPOSALS : TR_SELECTED, m->file, m->f, m->h, m->dec);
+	ev_from(&ev, m->offer ? TR_PROPOSALS : TR_SELECTED, m->file, m->f, m->h, m->dec);
 	ev.flag = esp;
 	for (size_t i = 0; i < sa.nprops; i++) {
 		const struct isakmp_proposal *p = &sa.props[i];
 		if (esp && p->spi_size == 4 && i == 0) {
-			if (m->from_init && qm)
+			if (m->offer && qm)
 				qm->spi_i = be32(p->spi);
 			else if (qm)
 				qm->spi_r = be32(p->spi);
@@ -187,7 +189,7 @@ static void sa_payload(struct msgctx *m, const struct isakmp_pl *pl, struct tr_q
 		uint64_t life;
 		transform_prop(&sa.props[0].tr[0], esp, &pr, &life);
 		ev.value = life;
-		if (!m->from_init) {
+		if (!m->offer) {
 			if (!esp) {
 				cap_ike_dec_set_alg(m->sa->dec, pr.encr, pr.keylen, pr.hash);
 				m->sa->p1_life = life;
@@ -342,6 +344,7 @@ static struct tr_qm *qm_get(struct tr_ike *sa, uint32_t mid, const struct cap_fr
 	q->mid = mid;
 	q->frame1 = f->number;
 	q->ts1 = f->ts_ns;
+	q->init = f->src;
 	return q;
 }
 
@@ -368,8 +371,10 @@ static void child_up(struct msgctx *m, struct tr_qm *q)
 	}
 	if (old) {
 		ev.flag = true;
-		ev.old_spi = old->spi_i;
-		ev.old_spi2 = old->spi_r;
+		/* Old and new SPIs paired by the side that owns them (either side may rekey). */
+		bool same = ip_addr_equal(&old->init, &q->init);
+		ev.old_spi = same ? old->spi_i : old->spi_r;
+		ev.old_spi2 = same ? old->spi_r : old->spi_i;
 	}
 	if (q->have_sel)
 		ike_prop_strongswan(&q->sel, true, prop, sizeof prop);
@@ -387,10 +392,10 @@ static void child_up(struct msgctx *m, struct tr_qm *q)
 	c->ike = (size_t)(m->sa - t->ike);
 	c->spi_i = q->spi_i;
 	c->spi_r = q->spi_r;
-	c->old_i = old ? old->spi_i : 0;
-	c->old_r = old ? old->spi_r : 0;
-	c->init = m->from_init ? m->f->src : m->f->dst;
-	c->resp = m->from_init ? m->f->dst : m->f->src;
+	c->old_i = old ? ev.old_spi : 0;
+	c->old_r = old ? ev.old_spi2 : 0;
+	c->init = q->init;
+	c->resp = ip_addr_equal(&q->init, &m->f->src) ? m->f->dst : m->f->src;
 	memcpy(c->ts, q->ts, sizeof c->ts);
 	tr_emit(t, &ev);
 }
@@ -454,7 +459,7 @@ void tr_ike_frame(struct trace *t, unsigned file, const struct cap_frame *f)
 	if (!dup)
 		sa->dup[sa->ndup++ % TR_DUP_MAX] = hsh;
 
-	struct msgctx m = { t, file, f, &h, sa, ip_addr_equal(&f->src, &sa->init), false };
+	struct msgctx m = { t, file, f, &h, sa, ip_addr_equal(&f->src, &sa->init), false, false };
 
 	if (!dup && sa->port == 500 && (f->dport == 4500 || f->sport == 4500)) {
 		ev_from(&ev, TR_NATT_FLOAT, file, f, &h, false);
@@ -501,6 +506,7 @@ void tr_ike_frame(struct trace *t, unsigned file, const struct cap_frame *f)
 		return;
 
 	struct tr_qm *qm = h.exch == ISAKMP_XCHG_QUICK ? qm_get(sa, h.msgid, f) : NULL;
+	m.offer = qm ? ip_addr_equal(&f->src, &qm->init) : m.from_init;
 	for (size_t i = 0; i < c.n; i++) {
 		const struct isakmp_pl *pl = &c.pl[i];
 		switch (pl->type) {
@@ -534,9 +540,9 @@ void tr_ike_frame(struct trace *t, unsigned file, const struct cap_frame *f)
 	         !isakmp_chain_find(&c, ISAKMP_PT_SA))
 		ike_up(&m);
 	/* QM3: the initiator's message after the responder's (decrypted: the one without SA). */
-	if (qm && !qm->done && m.from_init && qm->resp_seen &&
+	if (qm && !qm->done && m.offer && qm->resp_seen &&
 	    (!dec || !isakmp_chain_find(&c, ISAKMP_PT_SA)))
 		child_up(&m, qm);
-	if (qm && !m.from_init)
+	if (qm && !m.offer)
 		qm->resp_seen = true;
 }

@@ -19,6 +19,7 @@
 struct tr_qm {
 	bool used;
 	uint32_t mid;
+	struct ip_addr init;         /* who sent QM1: either side of the IKE SA may start one */
 	uint64_t frame1;
 	int64_t ts1;
 	uint32_t spi_i, spi_r;       /* inbound SPIs of initiator and responder */

@@ -588,6 +588,47 @@ static void test_check_rekey_loss(void)
 	}
 }
 
+static void test_check_rekey_by_responder(void)
+{
+	/* B, the IKE SA's responder, starts the rekey: the roles of quick mode are B's. */
+	struct cap_keys *k = wild_keys();
+	struct trace *t = fresh(k);
+	uint8_t in[128];
+	size_t n, nf;
+
+	main_mode(t, 0, A, B, 0x90);
+	quick_mode(t, SEC, A, B, 0x90, 1, 0xa1, 0xb1);       /* A's inbound a1, B's b1 */
+	n = inner_echo(in, I1, I2, 9, 1, false);
+	esp_inner(t, 2 * SEC, A, B, 0xb1, 1, in, n);
+	quick_mode(t, 10 * SEC, B, A, 0x90, 2, 0xb2, 0xa2);  /* B's inbound b2, A's a2 */
+	n = inner_echo(in, I1, I2, 9, 2, false);
+	esp_inner(t, 11 * SEC, A, B, 0xb2, 1, in, n);
+	size_t ne;
+	const struct trace_ev *ev = trace_events(t, &ne);
+	const struct trace_ev *up = NULL, *first = NULL;
+	for (size_t i = 0; i < ne; i++) {
+		if (ev[i].kind == TR_CHILD_UP && ev[i].flag)
+			up = &ev[i];
+		if (ev[i].kind == TR_ESP_FIRST && ev[i].spi == 0xb2)
+			first = &ev[i];
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(up);
+	CU_ASSERT_EQUAL(up->spi, 0xb2);
+	CU_ASSERT_EQUAL(up->old_spi, 0xb1);                  /* B's old inbound SPI */
+	CU_ASSERT_EQUAL(up->spi2, 0xa2);
+	CU_ASSERT_EQUAL(up->old_spi2, 0xa1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(first);
+	CU_ASSERT_EQUAL(first->old_spi, 0xb1);               /* A -> B moved from b1 to b2 */
+	CU_ASSERT_TRUE(judge(t, (struct check_expect){ .kind = CHK_CHILD_REKEY_EVERY,
+	                                                .interval = 9 * SEC,
+	                                                .tolerance = SEC / 100 }).pass);
+	CU_ASSERT_TRUE(judge(t, (struct check_expect){ .kind = CHK_NO_LOSS_ACROSS_REKEY }).pass);
+	trace_esp_flows(t, &nf);
+	CU_ASSERT_EQUAL(nf, 2);
+	trace_free(t);
+	cap_keys_free(k);
+}
+
 static void test_check_hairpin_inner_frag(void)
 {
 	struct cap_keys *k = wild_keys();
@@ -667,5 +708,6 @@ UNIT_SUITE(check, UNIT_TEST(test_check_proposals_and_timeline),
            UNIT_TEST(test_check_icmp_frag_mss), UNIT_TEST(test_check_no_proposal),
            UNIT_TEST(test_check_reauth), UNIT_TEST(test_check_dpd_timeout),
            UNIT_TEST(test_check_esp_restart_replay), UNIT_TEST(test_check_rekey_loss),
+           UNIT_TEST(test_check_rekey_by_responder),
            UNIT_TEST(test_check_hairpin_inner_frag), UNIT_TEST(test_trace_lifetime_and_malformed),
            UNIT_TEST(test_check_names))
