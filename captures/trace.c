@@ -183,13 +183,17 @@ static void icmp_event(struct trace *t, unsigned file, const struct cap_frame *f
 		ip_addr_format(&m->quote.dst, qd, sizeof qd);
 		if (m->quote.has_spi)
 			ev.spi = m->quote.spi;
-		snprintf(ev.text, sizeof ev.text, "%s%s quoting %s -> %s proto %u len %u%s%s",
+		char spi[24] = "", mtu[20] = "";
+		if (m->kind == ICMP_KIND_FRAG_NEEDED)
+			snprintf(mtu, sizeof mtu, " MTU %" PRIu32, m->mtu);
+		if (m->quote.has_spi)
+			snprintf(spi, sizeof spi, " SPI %08" PRIx32, m->quote.spi);
+		snprintf(ev.text, sizeof ev.text, "%s%s quoting %s -> %s proto %u len %u%s",
 		         m->kind == ICMP_KIND_FRAG_NEEDED ? (m->family == 6 ? "packet too big" :
 		         "fragmentation needed") : m->kind == ICMP_KIND_UNREACH ? "unreachable" :
 		         m->kind == ICMP_KIND_TIME_EXCEEDED ? "time exceeded" : "parameter problem",
-		         m->kind == ICMP_KIND_FRAG_NEEDED ? " (MTU given)" : "", qs, qd,
-		         m->quote.proto, m->quote.total_len, m->quote.has_spi ? " SPI" : "",
-		         m->quote.has_spi ? "" : "");
+		         mtu, qs, qd,
+		         m->quote.proto, m->quote.total_len, spi);
 	} else {
 		snprintf(ev.text, sizeof ev.text, "type %u code %u", m->type, m->code);
 	}
