@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@ struct cap_file {
 	char *path;
 	int dlt;
 	uint64_t number;
+	bool classic;             /* pcap (not pcapng): record offsets are known arithmetically */
+	long offset;              /* classic: where the next record starts */
 	struct ip_reasm *reasm;
 	struct cap_frame frame;
 	struct cap_frame whole;   /* a reassembled datagram waiting to be handed out */
@@ -47,6 +50,9 @@ int cap_file_open(const char *path, const struct cap_file_opts *opts, struct cap
 		goto fail;
 	}
 	cf->dlt = pcap_datalink(cf->pcap);
+	/* pcapng reads as version 1.0; a classic file is 2.x with a 24-byte file header. */
+	cf->classic = pcap_major_version(cf->pcap) == 2;
+	cf->offset = 24;
 	*out = cf;
 	return 0;
 fail:
@@ -66,7 +72,8 @@ int cap_file_next(struct cap_file *cf, const struct cap_frame **out)
 		*out = &cf->whole;
 		return 1;
 	}
-	where = ftell(pcap_file(cf->pcap));
+	/* Counting record sizes spares a seek system call per frame on classic files. */
+	where = cf->classic ? cf->offset : ftell(pcap_file(cf->pcap));
 	rc = pcap_next_ex(cf->pcap, &ph, &data);
 	if (rc == PCAP_ERROR_BREAK)
 		return 0;
@@ -77,9 +84,16 @@ int cap_file_next(struct cap_file *cf, const struct cap_frame **out)
 		return -EIO;
 	}
 	cf->number++;
+	cf->offset += 16 + (long)ph->caplen;
 	cap_frame_decode(cf->dlt, data, ph->caplen, ph->len, &cf->frame);
 	cf->frame.number = cf->number;
-	cf->frame.ts_ns = (int64_t)ph->ts.tv_sec * 1000000000 + ph->ts.tv_usec;
+	/* A hostile pcapng can carry any 64-bit time: saturate instead of overflowing. */
+	if (ph->ts.tv_sec > INT64_MAX / 1000000000 - 1)
+		cf->frame.ts_ns = INT64_MAX;
+	else if (ph->ts.tv_sec < INT64_MIN / 1000000000 + 1)
+		cf->frame.ts_ns = INT64_MIN;
+	else
+		cf->frame.ts_ns = (int64_t)ph->ts.tv_sec * 1000000000 + ph->ts.tv_usec;
 	if (cf->frame.fragment && cap_frame_reassemble(cf->reasm, &cf->frame, &cf->whole) == 1)
 		cf->whole_pending = true;
 	*out = &cf->frame;

@@ -1,6 +1,7 @@
 /* cli.c: `vpnlab COMMAND ...` dispatch and the top-level help. */
 #include "harness/cli.h"
 #include "harness/cmd_explain.h"
+#include "harness/cmd_inspect.h"
 #include "harness/cmd_mock_k5.h"
 #include "harness/cmd_mock_sakura.h"
 #include "harness/cmd_peer.h"
@@ -21,6 +22,7 @@ static void usage(FILE *f)
 	      "  peer ...           run one simulated IKEv1 peer in the current namespace\n"
 	      "  profiles [NAME]    list the vendor profiles, or show one with its quirks\n"
 	      "  explain FILE.pcap --profile NAME   would that profile accept the capture's offers\n"
+	      "  inspect PCAP...    timeline of every IKE and ESP event in captures\n"
 	      "  mock k5 ...        serve a mock Fujitsu K5 API on its own\n"
 	      "  mock sakura ...    serve a mock Sakura Cloud VPC router API on its own\n"
 	      "  version            print the version\n"
@@ -46,6 +48,8 @@ int cli_main(int argc, char **argv)
 		return cmd_explain(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "profiles"))
 		return cmd_profiles(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "inspect"))
+		return cmd_inspect(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "validate"))
 		return cmd_validate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {

@@ -2,6 +2,7 @@
  * run.c: the step engine and the probe checks (see run.h).
  */
 #include "harness/run.h"
+#include "harness/run_expect.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -558,6 +559,8 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 				ci->drops = lab.nodes[i].ifaces[f].drops;
 			}
 	lab_free(&lab);
+	if (!err)
+		run_expect(sc, o, r);           /* judged from the pcaps, now flushed */
 	r->exit_code = err ? 3 : report_failed(r) ? 1 : 0;
 out:
 	drbg_wipe(&root);

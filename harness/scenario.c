@@ -12,7 +12,7 @@
 
 static const char *const top_keys[] = {
 	"name", "description", "seed", "clock", "timeout", "topology", "gateways",
-	"steps", NULL
+	"steps", "expect", NULL
 };
 
 static void tree_err(void *arg, int line, int col, const char *msg)
@@ -31,6 +31,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->nodes);
 	free(sc->segments);
 	free(sc->links);
+	free(sc->expects);
 	free(sc->steps);
 	scenario_gateways_free(sc);
 	free(sc->description);
@@ -115,6 +116,10 @@ static void top_load(struct sc_ctx *c, const struct ynode *root)
 	v = yaml_map_get(root, "steps");
 	if (v && !yaml_is_null(v))
 		sc_steps_load(c, v);
+
+	v = yaml_map_get(root, "expect");   /* after the topology: endpoints name its nodes */
+	if (v && !yaml_is_null(v))
+		sc_expect_load(c, v);
 }
 
 int scenario_load_buffer(const char *name, const char *text, size_t len,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "peers/ike/ike_alg.h"
+#include "captures/check.h"
 #include "peers/labtime.h"
 
 #define SC_NAME_MAX   32        /* node, segment, filter names: 1..31 chars */
@@ -294,6 +295,13 @@ struct sc_step {
 	} u;
 };
 
+/* One item of the top-level expect: list (harness/scenario_expect.c), judged on the pcaps. */
+struct sc_expect {
+	struct check_expect ex;         /* addresses resolved from node names at load time */
+	char label[64];                 /* "expect dpd" */
+	struct sc_pos pos;
+};
+
 enum sc_clock {
 	SC_CLOCK_VIRTUAL,
 	SC_CLOCK_REAL,
@@ -318,6 +326,8 @@ struct scenario {
 	size_t nsteps;
 	struct sc_gateway *gateways;
 	size_t ngateways;
+	struct sc_expect *expects;
+	size_t nexpects;
 };
 
 /* A diagnostic list: "FILE:LINE:COL: message" lines. */

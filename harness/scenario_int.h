@@ -94,5 +94,6 @@ void sc_gateways_load(struct sc_ctx *c, const struct ynode *gws);
 void sc_steps_load(struct sc_ctx *c, const struct ynode *steps);
 /* Frees (and wipes: pre-shared keys) sc->gateways. */
 void scenario_gateways_free(struct scenario *sc);
+void sc_expect_load(struct sc_ctx *c, const struct ynode *list);   /* scenario_expect.c */
 
 #endif

@@ -6,3 +6,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v bc > /dev/null || { echo "bc missing: ci/install-deps.sh test"; exit 1; }
 sh "$here/star.sh" 100 3
 sh "$here/esp_throughput.sh" 5
+sh "$here/inspect.sh" 1024

@@ -453,6 +453,45 @@ static const char seed_gateways[] =
 	"    ping: {from: h0, to: ha, count: 3, expect: {replies: none}}\n"
 	"  - name: site B has anti-replay off (window 0)\n"
 	"    ping: {from: h0, to: hb, count: 3}\n";
+/* tests/integration/scenarios/expect.yaml with every kind of top-level expectation */
+static const char seed_expect[] =
+	"# Top-level expect: judged from the run's pcaps after the steps (docs/traces.md). office pings\n"
+	"# with DF through r1, whose wan0 link has MTU 1454: r1 answers fragmentation needed with MTU\n"
+	"# 1454; without DF r1 fragments the echo; r1 clamps the MSS of forwarded SYNs to 1360.\n"
+	"name: expect\n"
+	"seed: 5\n"
+	"topology:\n"
+	"  nodes:\n"
+	"    office: {}\n"
+	"    r1: {forward: true, mss_clamp: {iface: wan0, mss: 1360}}\n"
+	"    server: {}\n"
+	"  links:\n"
+	"    - [office:eth0 192.168.10.10/24, r1:lan0 192.168.10.1/24]\n"
+	"    - {ends: [r1:wan0 198.51.100.1/24, server:eth0 198.51.100.10/24], mtu: 1454}\n"
+	"  routes:\n"
+	"    office: [default via 192.168.10.1]\n"
+	"    server: [default via 198.51.100.1]\n"
+	"steps:\n"
+	"  - ping: {from: office, to: server, size: 1472, df: true, count: 1, expect: {replies: 0, icmp: frag-needed, mtu: 1454}}\n"
+	"  - ping: {from: office, to: server, size: 1472, count: 2}\n"
+	"  - tcp: {from: office, to: server, port: 5201, bytes: 64KiB, timeout: 30s}\n"
+	"expect:\n"
+	"  - icmp_frag_needed: {from: r1:lan0, mtu: 1454}\n"
+	"  - tcp_mss: {between: [office, server], max: 1460}\n"
+	"  - tcp_mss: {link: r1:wan0, max: 1414}   # on wan0: the SYN clamped to 1360, the SYN-ACK 1414\n"
+	"  - ike: {between: [office, 198.51.100.10], proposal: \"IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048\"}\n"
+	"  - esp: {between: [office, server], proposal: \"ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ\"}\n"
+	"  - no_proposal_chosen: {from: server}\n"
+	"  - tunnel_up: {between: [office, server], within: 10s}\n"
+	"  - rekey: {between: [office, server], child_every: 180s, tolerance: 10%}\n"
+	"  - reauth: {between: [office, server], every: 1h, tolerance: 5s}\n"
+	"  - dpd: {from: office, every: 15s}\n"
+	"  - dpd_timeout: {from: office, action: restart}\n"
+	"  - hairpin_refused: {}\n"
+	"  - fragments: {link: r1:wan0, esp_outer_fragmented: true}\n"
+	"  - no_loss: {across: rekey}\n"
+	"  - esp_seq_restart: {from: server}\n"
+	"  - replay_dropped: {}\n";
 
 const struct fuzz_seed *fuzz_seeds(size_t *n)
 {
@@ -469,6 +508,7 @@ const struct fuzz_seed *fuzz_seeds(size_t *n)
 		SEED(seed_yaml_edges),
 		SEED(seed_routes),
 		SEED(seed_gateways),
+		SEED(seed_expect),
 		SEED("30s"), SEED("1h30m"), SEED("1.5KiB"), SEED("2001:db8::1/64"),
 		SEED("192.0.2.1/24"),
 	};

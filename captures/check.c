@@ -1,0 +1,604 @@
+/* Judging expectations on the trace model (see check.h). */
+#include "captures/check.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_RU_THERE     36136
+#define N_RU_THERE_ACK 36137
+#define N_NO_PROPOSAL  14
+#define WHERE_MAX      8
+
+static const char *const names[CHK_KIND_COUNT] = {
+	[CHK_IKE_PROPOSAL] = "ike_proposal", [CHK_ESP_PROPOSAL] = "esp_proposal",
+	[CHK_NO_PROPOSAL_CHOSEN] = "no_proposal_chosen", [CHK_TUNNEL_UP_WITHIN] = "tunnel_up",
+	[CHK_CHILD_REKEY_EVERY] = "child_rekey", [CHK_IKE_REAUTH_EVERY] = "ike_reauth",
+	[CHK_DPD_EVERY] = "dpd", [CHK_DPD_TIMEOUT] = "dpd_timeout",
+	[CHK_HAIRPIN_REFUSED] = "hairpin_refused", [CHK_OUTER_FRAGMENTS] = "outer_fragments",
+	[CHK_INNER_FRAGMENTS] = "inner_fragments", [CHK_ICMP_FRAG_NEEDED] = "icmp_frag_needed",
+	[CHK_TCP_MSS_MAX] = "tcp_mss_max", [CHK_NO_LOSS_ACROSS_REKEY] = "no_loss_across_rekey",
+	[CHK_ESP_SEQ_RESTART] = "esp_seq_restart", [CHK_REPLAY_DROPPED] = "replay_dropped",
+};
+
+const char *check_kind_name(enum check_kind k)
+{
+	return (unsigned)k < CHK_KIND_COUNT ? names[k] : "?";
+}
+
+int check_kind_from_name(const char *name)
+{
+	for (int i = 0; i < CHK_KIND_COUNT; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+/* The frames a verdict points at: "file#f1,f2 other#f3" (at most WHERE_MAX). */
+struct where {
+	const struct trace *t;
+	char *buf;
+	size_t len, at;
+	int n;
+	unsigned last_file;
+};
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+static void where_add(struct where *w, const struct trace_ev *ev)
+{
+	if (w->at >= w->len - 1)
+		return;
+	if (w->n == WHERE_MAX) {
+		w->at += (size_t)snprintf(w->buf + w->at, w->len - w->at, ",...");
+		w->n++;
+		return;
+	}
+	if (w->n > WHERE_MAX)
+		return;
+	if (w->n == 0 || ev->file != w->last_file)
+		w->at += (size_t)snprintf(w->buf + w->at, w->len - w->at, "%s%s#%" PRIu64,
+		                          w->n ? " " : "", base_name(trace_file_name(w->t, ev->file)),
+		                          ev->frame);
+	else
+		w->at += (size_t)snprintf(w->buf + w->at, w->len - w->at, ",%" PRIu64, ev->frame);
+	w->last_file = ev->file;
+	w->n++;
+}
+
+static bool any(const struct ip_addr *a)
+{
+	return a->family == 0;
+}
+
+static bool from_to(const struct trace_ev *ev, const struct ip_addr *a, const struct ip_addr *b)
+{
+	return (any(a) || ip_addr_equal(&ev->src, a)) && (any(b) || ip_addr_equal(&ev->dst, b));
+}
+
+static bool between(const struct trace_ev *ev, const struct ip_addr *a, const struct ip_addr *b)
+{
+	return from_to(ev, a, b) || from_to(ev, b, a);
+}
+
+static bool in_capture(const struct trace *t, const struct check_expect *e, unsigned file)
+{
+	return !e->capture[0] || !strcmp(base_name(trace_file_name(t, file)), e->capture);
+}
+
+static bool match_between(const struct trace *t, const struct check_expect *e,
+                          const struct trace_ev *ev)
+{
+	return in_capture(t, e, ev->file) && between(ev, &e->a, &e->b);
+}
+
+static bool match_from(const struct trace *t, const struct check_expect *e,
+                       const struct trace_ev *ev)
+{
+	return in_capture(t, e, ev->file) && from_to(ev, &e->a, &e->b);
+}
+
+static void who(const struct check_expect *e, char *buf, size_t len, bool directed)
+{
+	char a[48] = "any", b[48] = "any";
+
+	if (!any(&e->a))
+		ip_addr_format(&e->a, a, sizeof a);
+	if (!any(&e->b))
+		ip_addr_format(&e->b, b, sizeof b);
+	snprintf(buf, len, "%s %s %s", a, directed ? "->" : "<->", b);
+}
+
+static double sec(int64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static void proposal(const struct trace *t, const struct check_expect *e, bool esp,
+                     struct check_verdict *v, struct where *w)
+{
+	size_t n, seen = 0, bad = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	char pair[100];
+	size_t at = 0;
+
+	who(e, pair, sizeof pair, false);
+	snprintf(v->expected, sizeof v->expected, "%s proposal selected between %s: %s",
+	         esp ? "ESP" : "IKE", pair, e->proposal);
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind != TR_SELECTED || ev[i].flag != esp || !match_between(t, e, &ev[i]))
+			continue;
+		if (esp && !ev[i].decrypted)
+			continue;
+		seen++;
+		if (strcmp(ev[i].text, e->proposal))
+			bad++;
+		if (!bad || strcmp(ev[i].text, e->proposal))
+			where_add(w, &ev[i]);
+		if (seen <= 3)
+			at += (size_t)snprintf(v->observed + at, sizeof v->observed - at, "%s%s",
+			                       seen > 1 ? "; " : "", ev[i].text);
+	}
+	if (!seen)
+		snprintf(v->observed, sizeof v->observed, "no %s proposal selected between %s%s",
+		         esp ? "ESP" : "IKE", pair, esp ? " (quick mode not decrypted, or none)" : "");
+	else if (seen > 3)
+		snprintf(v->observed + at, sizeof v->observed - at, " (%zu selections)", seen);
+	v->pass = seen && !bad;
+}
+
+static void no_proposal(const struct trace *t, const struct check_expect *e,
+                        struct check_verdict *v, struct where *w)
+{
+	size_t n, seen = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	char pair[100];
+
+	who(e, pair, sizeof pair, true);
+	snprintf(v->expected, sizeof v->expected, "NO-PROPOSAL-CHOSEN notify %s", pair);
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TR_NOTIFY && ev[i].notify == N_NO_PROPOSAL &&
+		    match_from(t, e, &ev[i])) {
+			seen++;
+			where_add(w, &ev[i]);
+		}
+	snprintf(v->observed, sizeof v->observed, "%zu NO-PROPOSAL-CHOSEN notif%s", seen,
+	         seen == 1 ? "y" : "ies");
+	v->pass = seen > 0;
+}
+
+static void tunnel_up(const struct trace *t, const struct check_expect *e,
+                      struct check_verdict *v, struct where *w)
+{
+	size_t n;
+	const struct trace_ev *ev = trace_events(t, &n), *first = NULL, *up = NULL;
+	char pair[100];
+
+	who(e, pair, sizeof pair, false);
+	snprintf(v->expected, sizeof v->expected, "a CHILD_SA between %s within %.3f s of the "
+	         "first ISAKMP message", pair, sec(e->within));
+	for (size_t i = 0; i < n && !up; i++) {
+		if (!match_between(t, e, &ev[i]))
+			continue;
+		if (ev[i].kind == TR_IKE_MSG && !first)
+			first = &ev[i];
+		if (ev[i].kind == TR_CHILD_UP && first)
+			up = &ev[i];
+	}
+	if (!first) {
+		snprintf(v->observed, sizeof v->observed, "no ISAKMP message between %s", pair);
+		v->pass = false;
+		return;
+	}
+	where_add(w, first);
+	if (!up) {
+		snprintf(v->observed, sizeof v->observed, "IKE started but no CHILD_SA came up");
+		v->pass = false;
+		return;
+	}
+	where_add(w, up);
+	snprintf(v->observed, sizeof v->observed, "CHILD_SA up %.3f s after the first message",
+	         sec(trace_ts_diff(up->ts_ns, first->ts_ns)));
+	v->pass = trace_ts_diff(up->ts_ns, first->ts_ns) <= e->within;
+}
+
+/* Intervals of a periodic event; previous(i) gives the index of the event i repeats. */
+static void periodic(const struct check_expect *e, struct check_verdict *v, struct where *w,
+                     const struct trace_ev *const *list, const int64_t *dts, size_t k,
+                     const char *what)
+{
+	size_t at = 0, bad = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		int64_t off = trace_ts_diff(dts[i], e->interval);
+		bool ok = off != INT64_MIN && llabs(off) <= e->tolerance;
+		if (!ok)
+			bad++;
+		where_add(w, list[i]);
+		if (at < sizeof v->observed - 40)
+			at += (size_t)snprintf(v->observed + at, sizeof v->observed - at, "%s%.3f s%s",
+			                       i ? ", " : "", sec(dts[i]), ok ? "" : " (out)");
+	}
+	if (!k)
+		snprintf(v->observed, sizeof v->observed, "no %s seen", what);
+	else
+		snprintf(v->observed + at, sizeof v->observed - at, ": %zu %s, %zu outside the "
+		         "tolerance", k, what, bad);
+	v->pass = k > 0 && !bad;
+}
+
+#define PER_MAX 256
+
+static void rekey(const struct trace *t, const struct check_expect *e, struct check_verdict *v,
+                  struct where *w, bool ike)
+{
+	size_t n, k = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	const struct trace_ev *list[PER_MAX];
+	int64_t dts[PER_MAX];
+	char pair[100];
+
+	who(e, pair, sizeof pair, false);
+	snprintf(v->expected, sizeof v->expected, "%s between %s every %.3f s +- %.3f s",
+	         ike ? "IKE reauthentication" : "CHILD_SA rekey", pair, sec(e->interval),
+	         sec(e->tolerance));
+	for (size_t i = 0; i < n && k < PER_MAX; i++) {
+		if (ev[i].kind != (ike ? TR_IKE_UP : TR_CHILD_UP) || !ev[i].flag ||
+		    !match_between(t, e, &ev[i]))
+			continue;
+		/* The SA it replaces: its own up event. */
+		for (size_t j = i; j-- > 0;) {
+			bool same = ike ? (ev[j].kind == TR_IKE_UP &&
+			                   !memcmp(ev[j].icookie, ev[i].rcookie, 8)) :
+			                  (ev[j].kind == TR_CHILD_UP &&
+			                   ((ev[j].spi == ev[i].old_spi && ev[j].spi2 == ev[i].old_spi2) ||
+			                    (ev[j].spi == ev[i].old_spi2 && ev[j].spi2 == ev[i].old_spi)));
+			if (same) {
+				list[k] = &ev[i];
+				dts[k++] = trace_ts_diff(ev[i].ts_ns, ev[j].ts_ns);
+				break;
+			}
+		}
+	}
+	periodic(e, v, w, list, dts, k, ike ? "reauthentications" : "rekeys");
+}
+
+static void dpd_every(const struct trace *t, const struct check_expect *e,
+                      struct check_verdict *v, struct where *w)
+{
+	size_t n, k = 0;
+	const struct trace_ev *ev = trace_events(t, &n), *prev = NULL;
+	const struct trace_ev *list[PER_MAX];
+	int64_t dts[PER_MAX];
+	char pair[100];
+
+	who(e, pair, sizeof pair, true);
+	snprintf(v->expected, sizeof v->expected, "DPD R-U-THERE %s every %.3f s +- %.3f s", pair,
+	         sec(e->interval), sec(e->tolerance));
+	for (size_t i = 0; i < n && k < PER_MAX; i++) {
+		if (ev[i].kind != TR_NOTIFY || ev[i].notify != N_RU_THERE ||
+		    !match_from(t, e, &ev[i]))
+			continue;
+		if (prev) {
+			list[k] = &ev[i];
+			dts[k++] = trace_ts_diff(ev[i].ts_ns, prev->ts_ns);
+		}
+		prev = &ev[i];
+	}
+	periodic(e, v, w, list, dts, k, "DPD intervals");
+}
+
+static void dpd_timeout(const struct trace *t, const struct check_expect *e,
+                        struct check_verdict *v, struct where *w)
+{
+	size_t n, unanswered = 0;
+	const struct trace_ev *ev = trace_events(t, &n), *first = NULL, *lastq = NULL,
+	                      *action = NULL;
+	char pair[100];
+	bool restart = !strcmp(e->action, "restart");
+
+	who(e, pair, sizeof pair, true);
+	snprintf(v->expected, sizeof v->expected, "DPD R-U-THERE %s unanswered, then %s", pair,
+	         restart ? "a new main mode from the same side" : "the IKE SA cleared (delete or "
+	         "silence)");
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind != TR_NOTIFY || ev[i].notify != N_RU_THERE ||
+		    !match_from(t, e, &ev[i]))
+			continue;
+		bool acked = false;
+		for (size_t j = i + 1; j < n && !acked; j++)
+			acked = ev[j].kind == TR_NOTIFY && ev[j].notify == N_RU_THERE_ACK &&
+			        ev[j].value == ev[i].value && ip_addr_equal(&ev[j].src, &ev[i].dst) &&
+			        !memcmp(ev[j].icookie, ev[i].icookie, 8);
+		if (!acked) {
+			unanswered++;
+			if (!first)
+				first = &ev[i];
+			lastq = &ev[i];
+		}
+	}
+	if (!first) {
+		snprintf(v->observed, sizeof v->observed, "no unanswered R-U-THERE");
+		v->pass = false;
+		return;
+	}
+	where_add(w, first);
+	if (lastq != first)
+		where_add(w, lastq);
+	/* After the first unanswered one: the action by the DPD sender. */
+	bool more = false;
+	for (const struct trace_ev *x = first + 1; x < ev + n && !action; x++) {
+		if (!ip_addr_equal(&x->src, &first->src))
+			continue;
+		if (x->kind == TR_IKE_MSG && (x->exch == 2 || x->exch == 4) && x->msgid == 0 &&
+		    memcmp(x->icookie, first->icookie, 8) && !x->rcookie[0] && !x->rcookie[1] &&
+		    !memcmp(x->rcookie, x->rcookie + 1, 7))
+			action = x;
+		else if (x->kind == TR_DELETE && x->notify == 1 && !restart)
+			action = x;
+		else if (x->kind == TR_IKE_MSG && !(x->exch == 5 && !x->decrypted))
+			more = true;
+	}
+	if (action)
+		where_add(w, action);
+	snprintf(v->observed, sizeof v->observed, "%zu R-U-THERE unanswered (seq %" PRIu64 "..%"
+	         PRIu64 "), then %s", unanswered, first->value, lastq->value,
+	         !action ? (more ? "more IKE traffic on the same SA, no new main mode" :
+	                   "nothing more from that side") :
+	         action->kind == TR_DELETE ? "an ISAKMP delete" : "a new main mode");
+	v->pass = restart ? (action && action->kind == TR_IKE_MSG) :
+	                    (!action || action->kind == TR_DELETE) && !(action == NULL && more);
+}
+
+static void hairpin(const struct trace *t, struct check_verdict *v, struct where *w)
+{
+	size_t n, flows = 0, hp = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+
+	snprintf(v->expected, sizeof v->expected, "no inner packet decrypted from one tunnel "
+	         "re-encrypted into another (hairpin refused)");
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind == TR_INNER_FLOW)
+			flows++;
+		if (ev[i].kind == TR_HAIRPIN) {
+			hp++;
+			where_add(w, &ev[i]);
+		}
+	}
+	if (!flows)
+		snprintf(v->observed, sizeof v->observed, "no decrypted inner traffic: the hairpin "
+		         "cannot be judged (keys missing?)");
+	else
+		snprintf(v->observed, sizeof v->observed, "%zu decrypted inner flows, %zu packets "
+		         "re-encrypted into another tunnel", flows, hp);
+	v->pass = flows && !hp;
+}
+
+static void fragments(const struct trace *t, const struct check_expect *e, bool inner,
+                      struct check_verdict *v, struct where *w)
+{
+	size_t n, k = 0, df = 0;
+	const struct trace_ev *ev = trace_events(t, &n), *ex = NULL;
+	char pair[100];
+
+	who(e, pair, sizeof pair, true);
+	snprintf(v->expected, sizeof v->expected, "%s fragmentation %s", inner ?
+	         "inner (inside the tunnel)" : "outer ESP", pair);
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind != TR_FRAGMENTS || ev[i].inner != inner ||
+		    !match_from(t, e, &ev[i]))
+			continue;
+		if (!inner && strncmp(ev[i].text, "ESP", 3))
+			continue;
+		k++;
+		df += ev[i].flag;
+		if (!ex)
+			ex = &ev[i];
+		where_add(w, &ev[i]);
+	}
+	if (!k)
+		snprintf(v->observed, sizeof v->observed, "no %s fragments", inner ? "inner" : "ESP");
+	else
+		snprintf(v->observed, sizeof v->observed, "%zu fragmented datagram%s (%zu with DF), "
+		         "first: %s", k, k == 1 ? "" : "s", df, ex->text);
+	v->pass = k > 0;
+}
+
+static void frag_needed(const struct trace *t, const struct check_expect *e,
+                        struct check_verdict *v, struct where *w)
+{
+	size_t n, k = 0, other = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	char mtus[120] = "";
+	size_t at = 0;
+
+	snprintf(v->expected, sizeof v->expected, "ICMP fragmentation needed / packet too big "
+	         "with MTU %" PRIu64, e->n);
+	for (size_t i = 0; i < n; i++) {
+		bool fn = ev[i].kind == TR_ICMP_ERROR &&
+		          ((ev[i].src.family == 4 && ev[i].exch == 3 && ev[i].notify == 4) ||
+		           (ev[i].src.family == 6 && ev[i].exch == 2));
+		if (!fn || !match_from(t, e, &ev[i]))
+			continue;
+		if (ev[i].value == e->n) {
+			k++;
+			where_add(w, &ev[i]);
+		} else {
+			other++;
+			if (at < sizeof mtus - 12)
+				at += (size_t)snprintf(mtus + at, sizeof mtus - at, " %" PRIu64,
+				                       ev[i].value);
+		}
+	}
+	snprintf(v->observed, sizeof v->observed, "%zu with MTU %" PRIu64 ", %zu with another "
+	         "MTU%s%s", k, e->n, other, other ? ":" : "", mtus);
+	v->pass = k > 0;
+}
+
+static void mss(const struct trace *t, const struct check_expect *e, struct check_verdict *v,
+                struct where *w)
+{
+	size_t n, k = 0, bad = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	uint64_t max = 0;
+
+	snprintf(v->expected, sizeof v->expected, "every TCP SYN's MSS at most %" PRIu64, e->n);
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind != TR_TCP_MSS || !match_between(t, e, &ev[i]))
+			continue;
+		k++;
+		if (ev[i].value > max)
+			max = ev[i].value;
+		if (ev[i].value > e->n) {
+			bad++;
+			where_add(w, &ev[i]);
+		}
+	}
+	if (!bad)
+		for (size_t i = 0; i < n && w->n < 3; i++)
+			if (ev[i].kind == TR_TCP_MSS && match_between(t, e, &ev[i]))
+				where_add(w, &ev[i]);
+	snprintf(v->observed, sizeof v->observed, "%zu SYNs with MSS, largest %" PRIu64 ", %zu "
+	         "above %" PRIu64, k, max, bad, e->n);
+	v->pass = k > 0 && !bad;
+}
+
+static void no_loss(const struct trace *t, struct check_verdict *v, struct where *w)
+{
+	size_t n, ni, rekeys = 0, spanning = 0, gaps = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	const struct trace_inner *in = trace_inner_flows(t, &ni);
+
+	snprintf(v->expected, sizeof v->expected, "inner flows running across each CHILD_SA "
+	         "rekey lose no packet");
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind != TR_CHILD_UP || !ev[i].flag)
+			continue;
+		rekeys++;
+		where_add(w, &ev[i]);
+		for (size_t j = 0; j < ni; j++)
+			if (in[j].file == ev[i].file && in[j].first_frame < ev[i].frame &&
+			    in[j].last_frame > ev[i].frame)
+				spanning++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TR_INNER_GAP || (ev[i].kind == TR_ESP_GAP && rekeys)) {
+			gaps++;
+			where_add(w, &ev[i]);
+		}
+	if (!rekeys)
+		snprintf(v->observed, sizeof v->observed, "no CHILD_SA rekey in the trace");
+	else if (!spanning)
+		snprintf(v->observed, sizeof v->observed, "%zu rekeys, but no decrypted inner flow "
+		         "runs across one: cannot judge", rekeys);
+	else
+		snprintf(v->observed, sizeof v->observed, "%zu rekeys, %zu inner flows across them, "
+		         "%zu sequence gaps (inner or ESP)", rekeys, spanning, gaps);
+	v->pass = rekeys && spanning && !gaps;
+}
+
+static void restart(const struct trace *t, const struct check_expect *e,
+                    struct check_verdict *v, struct where *w)
+{
+	size_t n, k = 0;
+	const struct trace_ev *ev = trace_events(t, &n), *f = NULL;
+	char pair[100];
+
+	who(e, pair, sizeof pair, true);
+	snprintf(v->expected, sizeof v->expected, "an ESP sequence number restart %s", pair);
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TR_ESP_RESTART && match_from(t, e, &ev[i])) {
+			k++;
+			if (!f)
+				f = &ev[i];
+			where_add(w, &ev[i]);
+		}
+	if (f)
+		snprintf(v->observed, sizeof v->observed, "%zu restart%s, first: %s", k,
+		         k == 1 ? "" : "s", f->text);
+	else
+		snprintf(v->observed, sizeof v->observed, "no sequence restart");
+	v->pass = k > 0;
+}
+
+static void replay(const struct trace *t, const struct check_expect *e, struct check_verdict *v,
+                   struct where *w)
+{
+	size_t n, nf, k = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	const struct trace_esp *fl = trace_esp_flows(t, &nf);
+	uint64_t fwd = 0, rev = 0, reps = 0;
+	char pair[100];
+
+	who(e, pair, sizeof pair, true);
+	snprintf(v->expected, sizeof v->expected, "replayed ESP packets %s seen and dropped (not "
+	         "answered)", pair);
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TR_ESP_REPLAY && match_from(t, e, &ev[i])) {
+			k++;
+			where_add(w, &ev[i]);
+		}
+	/* Request/response traffic: the reverse direction answers the originals only. */
+	for (size_t i = 0; i < nf; i++) {
+		if (!fl[i].replays || !in_capture(t, e, fl[i].file) || !from_to(&(struct trace_ev){ .src = fl[i].src,
+		                                                   .dst = fl[i].dst }, &e->a, &e->b))
+			continue;
+		fwd += fl[i].packets;
+		reps += fl[i].replays;
+		for (size_t j = 0; j < nf; j++)
+			if (fl[j].file == fl[i].file && ip_addr_equal(&fl[j].src, &fl[i].dst) &&
+			    ip_addr_equal(&fl[j].dst, &fl[i].src))
+				rev += fl[j].packets;
+	}
+	if (!k)
+		snprintf(v->observed, sizeof v->observed, "no replayed ESP packet");
+	else
+		snprintf(v->observed, sizeof v->observed, "%zu replays; %" PRIu64 " packets one way "
+		         "(%" PRIu64 " replayed), %" PRIu64 " the other way", k, fwd, reps, rev);
+	v->pass = k > 0 && rev + reps <= fwd;
+}
+
+bool check_judge(const struct trace *t, const struct check_expect *e, struct check_verdict *v)
+{
+	struct where w = { .t = t, .buf = v->where, .len = sizeof v->where };
+
+	memset(v, 0, sizeof *v);
+	switch (e->kind) {
+	case CHK_IKE_PROPOSAL: proposal(t, e, false, v, &w); break;
+	case CHK_ESP_PROPOSAL: proposal(t, e, true, v, &w); break;
+	case CHK_NO_PROPOSAL_CHOSEN: no_proposal(t, e, v, &w); break;
+	case CHK_TUNNEL_UP_WITHIN: tunnel_up(t, e, v, &w); break;
+	case CHK_CHILD_REKEY_EVERY: rekey(t, e, v, &w, false); break;
+	case CHK_IKE_REAUTH_EVERY: rekey(t, e, v, &w, true); break;
+	case CHK_DPD_EVERY: dpd_every(t, e, v, &w); break;
+	case CHK_DPD_TIMEOUT: dpd_timeout(t, e, v, &w); break;
+	case CHK_HAIRPIN_REFUSED: hairpin(t, v, &w); break;
+	case CHK_OUTER_FRAGMENTS: fragments(t, e, false, v, &w); break;
+	case CHK_INNER_FRAGMENTS: fragments(t, e, true, v, &w); break;
+	case CHK_ICMP_FRAG_NEEDED: frag_needed(t, e, v, &w); break;
+	case CHK_TCP_MSS_MAX: mss(t, e, v, &w); break;
+	case CHK_NO_LOSS_ACROSS_REKEY: no_loss(t, v, &w); break;
+	case CHK_ESP_SEQ_RESTART: restart(t, e, v, &w); break;
+	case CHK_REPLAY_DROPPED: replay(t, e, v, &w); break;
+	default:
+		snprintf(v->expected, sizeof v->expected, "check kind %d", (int)e->kind);
+		snprintf(v->observed, sizeof v->observed, "unknown check kind");
+		v->pass = false;
+		return false;
+	}
+	if (e->capture[0]) {
+		size_t l = strlen(v->expected);
+		snprintf(v->expected + l, sizeof v->expected - l, " (in %s)", e->capture);
+	}
+	if (trace_events_dropped(t)) {
+		size_t l = strlen(v->observed);
+		snprintf(v->observed + l, sizeof v->observed - l, " [the event log was cut after %d "
+		         "events: later ones not judged]", TRACE_MAX_EVENTS);
+	}
+	return v->pass;
+}

@@ -1,0 +1,67 @@
+/*
+ * check.h: expectations judged on a trace model (trace.h), the way an engineer judges a
+ * capture. Each verdict says what was expected, what the trace showed, and where (capture
+ * file and frame numbers). Pure: reads the trace's event log and summaries, changes nothing.
+ *
+ * Addresses: family 0 means "any". Times are capture time in ns. `capture` restricts an
+ * expectation to one link end's capture.
+ */
+#ifndef VPNLAB_CAPTURES_CHECK_H
+#define VPNLAB_CAPTURES_CHECK_H
+
+#include "captures/trace.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum check_kind {
+	CHK_IKE_PROPOSAL,       /* the IKE proposal selected between a and b is `proposal`
+	                         * (strongSwan notation, "IKE:AES_CBC_256/HMAC_SHA2_256_128/...") */
+	CHK_ESP_PROPOSAL,       /* the same for the CHILD_SAs ("ESP:AES_CBC_128/HMAC_SHA1_96/...") */
+	CHK_NO_PROPOSAL_CHOSEN, /* a NO-PROPOSAL-CHOSEN notify was sent (from a, if given) */
+	CHK_TUNNEL_UP_WITHIN,   /* a CHILD_SA between a and b within `within` of the first
+	                         * ISAKMP message between them */
+	CHK_CHILD_REKEY_EVERY,  /* CHILD_SA rekeys every `interval` +- `tolerance` (at least one) */
+	CHK_IKE_REAUTH_EVERY,   /* IKE reauthentications every `interval` +- `tolerance` */
+	CHK_DPD_EVERY,          /* R-U-THERE from a every `interval` +- `tolerance` */
+	CHK_DPD_TIMEOUT,        /* R-U-THERE from a left unanswered, then `action`: "restart"
+	                         * (a new main mode from a) or "clear" (delete / nothing more) */
+	CHK_HAIRPIN_REFUSED,    /* no inner packet decrypted from one tunnel re-encrypted into
+	                         * another (needs decrypted traffic) */
+	CHK_OUTER_FRAGMENTS,    /* ESP / UDP-ESP datagrams fragmented on the link (from a) */
+	CHK_INNER_FRAGMENTS,    /* fragments inside the tunnel (decrypted traffic) */
+	CHK_ICMP_FRAG_NEEDED,   /* ICMP fragmentation needed / packet too big with MTU n */
+	CHK_TCP_MSS_MAX,        /* every TCP SYN's MSS (outer and inner) at most n; one at least */
+	CHK_NO_LOSS_ACROSS_REKEY, /* inner flows running across each rekey lost nothing */
+	CHK_ESP_SEQ_RESTART,    /* an ESP sequence restart was seen (from a) */
+	CHK_REPLAY_DROPPED,     /* replayed ESP packets were seen and not answered: the reverse
+	                         * SA carried no more packets than the originals (1:1 traffic) */
+	CHK_KIND_COUNT
+};
+
+struct check_expect {
+	enum check_kind kind;
+	struct ip_addr a, b;
+	char proposal[128];
+	int64_t within, interval, tolerance;
+	uint64_t n;
+	char action[16];
+	char capture[96];        /* only events of the capture with this file name ("r1-wan0.pcap",
+	                          * the base name); "" = every capture */
+};
+
+struct check_verdict {
+	bool pass;
+	char expected[320];
+	char observed[400];
+	char where[240];         /* "file.pcap#frames 7,9" */
+};
+
+/* Judge one expectation. Returns v->pass. */
+bool check_judge(const struct trace *t, const struct check_expect *e, struct check_verdict *v);
+
+const char *check_kind_name(enum check_kind k);
+/* "ike_proposal" -> CHK_IKE_PROPOSAL; -1 if unknown. */
+int check_kind_from_name(const char *name);
+
+#endif
