@@ -1,0 +1,144 @@
+#!/bin/sh
+# slow
+# harness/strongswan.c: a real charon (kernel-libipsec) started by vpnlab's code in a node
+# namespace made here, configured over VICI from a gw_config (tests/tools/sswan_node), against
+# `vpnlab peer` in the other namespace:
+#   1. charon responds, vpnlab initiates, with a PSK holding quotes, a backslash and spaces:
+#      list-sas shows the CHILD_SA INSTALLED with vpnlab's SPIs (reversed) and proposals;
+#   2. charon initiates (start_action = start), vpnlab responds, FQDN identities;
+#   3. kill -9 of the driver: PDEATHSIG takes charon with it, no mount namespace is left;
+#   4. clear exit-3 errors: a config charon cannot represent, charon missing, /dev/net/tun
+#      missing.
+# After every case: no charon left, no mount namespace left, the VICI socket removed.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_strongswan.sh"
+need_root
+sw_available || skip "strongSwan (charon) or /dev/net/tun missing"
+DRV=$(dirname "$VPNLAB")/sswan_node
+[ -x "$DRV" ] || (cd "$SRC" && make -s "$DRV") || fail "cannot build $DRV"
+netns_pair sn
+A=vl-sn-a; B=vl-sn-b
+OUT=$T/out
+mkdir -p "$OUT"
+
+charons() { ps -eo comm= | grep -c '^charon$'; }
+mntns() { for p in /proc/[0-9]*; do readlink "$p/ns/mnt" 2>/dev/null; done | sort -u; }
+base_charons=$(charons)
+mntns > "$T/mnt.before"
+
+# no charon, no extra mount namespace, no socket (charon may take a moment to be reaped)
+assert_clean() {
+  i=0
+  while [ "$(charons)" -ne "$base_charons" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  [ "$(charons)" -eq "$base_charons" ] || { ps -ef | grep '[c]haron'; fail "$1: a charon is left"; }
+  mntns > "$T/mnt.after"
+  extra=$(comm -13 "$T/mnt.before" "$T/mnt.after")
+  [ -z "$extra" ] || fail "$1: mount namespaces left: $extra"
+  [ ! -e "$OUT/strongswan/gw/charon.vici" ] || fail "$1: the VICI socket is left"
+}
+
+wait_line() {   # wait_line FILE PATTERN SECONDS
+  i=0
+  until grep -q "$2" "$1" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt $(($3 * 10)) ] || return 1
+    sleep 0.1
+  done
+}
+
+PSK='a "quoted" \ psk with spaces'
+
+# 1. charon responds
+"$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
+  --ike aes256-sha256-modp2048,aes128-sha1-modp1536 --esp aes256-sha256-modp2048 \
+  --wait-up 15 > "$T/drv1" 2>&1 &
+drv=$!
+wait_line "$T/drv1" '^started' 10 || { cat "$T/drv1"; fail "driver did not start charon"; }
+ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
+  --ike aes256-sha256-modp2048 --esp aes256-sha256-modp2048 --initiate --once --timeout 15s \
+  --json > "$T/peer1" 2>&1 || { cat "$T/peer1" "$T/drv1"; fail "vpnlab peer: no CHILD_SA with charon"; }
+wait $drv || { cat "$T/drv1"; tail -20 "$OUT/strongswan/gw/charon.log"; fail "driver: not up"; }
+ours=$(grep '"child_sa_established"' "$T/peer1" | sed 's/.*"spi_in": "\([0-9a-f]*\)", "spi_out": "\([0-9a-f]*\)".*/\2 \1/')
+theirs=$(grep '^child INSTALLED' "$T/drv1" | head -1 | awk '{print $3" "$4}')
+[ -n "$ours" ] && [ "$ours" = "$theirs" ] || { cat "$T/drv1"; fail "SPIs: vpnlab (out in) '$ours', charon (in out) '$theirs'"; }
+esp=$(grep '"child_sa_established"' "$T/peer1" | sed 's/.*"proposal": "\([^"]*\)".*/\1/')
+ike=$(grep '"ike_sa_established"' "$T/peer1" | sed 's/.*"proposal": "\([^"]*\)".*/\1/')
+grep -q "^child INSTALLED $theirs $esp\$" "$T/drv1" || { cat "$T/drv1"; fail "ESP proposal differs from vpnlab's $esp"; }
+grep -q "^ike lab ESTABLISHED $ike\$" "$T/drv1" || { cat "$T/drv1"; fail "IKE proposal differs from vpnlab's $ike"; }
+grep -q "^stats up $theirs " "$T/drv1" || { cat "$T/drv1"; fail "sswan_conn_stats does not say up with the SPIs"; }
+grep -q "lab: connecting -> up (child-updown)" "$OUT/strongswan/gw/events.log" ||
+  { cat "$OUT/strongswan/gw/events.log"; fail "events.log has no state change from the child-updown event"; }
+[ "$(stat -c %a "$OUT/strongswan/gw/swanctl.conf")" = 600 ] || fail "swanctl.conf is readable by others"
+grep -q 'secret = "a \\"quoted\\" \\\\ psk with spaces"' "$OUT/strongswan/gw/swanctl.conf" ||
+  { cat "$OUT/strongswan/gw/swanctl.conf"; fail "swanctl.conf: the PSK is not quoted as expected"; }
+echo "ok: charon responder: $ike, $esp, SPIs $theirs; events and stats agree"
+assert_clean "responder"
+
+# The swanctl.conf written beside the log is the same configuration: swanctl loads it into a
+# charon of lib_strongswan.sh and lists the same connection.
+if have swanctl; then
+  sw_start file "$B" "$(cat "$OUT/strongswan/gw/swanctl.conf")"
+  sw_swanctl file --list-conns > "$T/conns" 2>&1
+  grep -q "lab: IKEv1, reauthentication every 25920s" "$T/conns" || { cat "$T/conns"; fail "swanctl --load-all of the rendered file"; }
+  grep -q "loaded ike secret 'ike-lab'" "$T/sw-file/load.log" || { cat "$T/sw-file/load.log"; fail "swanctl did not load the secret"; }
+  sw_stop_file
+  echo "ok: swanctl --load-all reads the rendered swanctl.conf"
+fi
+
+# 2. charon initiates (start_action = start), FQDN identities, vpnlab responds
+rm -rf "$OUT/strongswan"
+ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
+  --local-id site-a.example --remote-id vpn.lab.example --once --timeout 20s --json > "$T/peer2" 2>&1 &
+vp=$!
+"$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
+  --local-id vpn.lab.example --remote-id site-a.example --initiate --wait-up 15 > "$T/drv2" 2>&1 ||
+  { cat "$T/drv2" "$T/peer2"; tail -20 "$OUT/strongswan/gw/charon.log"; fail "charon initiator: not up"; }
+wait $vp || { cat "$T/peer2"; fail "vpnlab responder: no CHILD_SA"; }
+theirs=$(grep '^child INSTALLED' "$T/drv2" | head -1 | awk '{print $3" "$4}')
+ours=$(grep '"child_sa_established"' "$T/peer2" | sed 's/.*"spi_in": "\([0-9a-f]*\)", "spi_out": "\([0-9a-f]*\)".*/\2 \1/')
+[ -n "$ours" ] && [ "$ours" = "$theirs" ] || { cat "$T/drv2"; fail "initiator SPIs: vpnlab '$ours', charon '$theirs'"; }
+grep -q "IKE_SA lab\[1\] established between 10.10.0.2\[vpn.lab.example\]...10.10.0.1\[site-a.example\]" \
+  "$OUT/strongswan/gw/charon.log" || { grep established "$OUT/strongswan/gw/charon.log"; fail "charon log: identities"; }
+echo "ok: charon initiator with FQDN identities, SPIs $theirs"
+assert_clean "initiator"
+
+# 3. kill -9 of the driver: charon dies with it (PR_SET_PDEATHSIG)
+rm -rf "$OUT/strongswan"
+ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
+  --timeout 20s > "$T/peer3" 2>&1 &
+vp=$!
+"$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
+  --initiate --wait-up 15 --hold 60 > "$T/drv3" 2>&1 &
+drv=$!
+wait_line "$T/drv3" '^stats up' 15 || { cat "$T/drv3"; fail "kill -9 case: not up"; }
+cpid=$(awk '/^started/ {print $2}' "$T/drv3")
+[ -d "/proc/$cpid" ] || fail "charon pid $cpid not running while up"
+# charon's tmpfs on /run is in its own mount namespace, not on the host
+[ "$(readlink /proc/$cpid/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] || fail "charon shares the host's mount namespace"
+grep -q ' /run .*tmpfs' /proc/$cpid/mountinfo || fail "charon has no private /run"
+[ "$(readlink /proc/$cpid/ns/net)" = "$(ip netns exec $B readlink /proc/self/ns/net)" ] || fail "charon is not in the node's netns"
+kill -9 $drv
+wait $drv 2>/dev/null
+i=0; while [ -d "/proc/$cpid" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+[ ! -d "/proc/$cpid" ] || fail "charon $cpid outlived kill -9 of its parent"
+kill $vp 2>/dev/null; wait $vp 2>/dev/null
+rm -f "$OUT/strongswan/gw/charon.vici"  # a killed parent cannot unlink it; nothing listens
+assert_clean "kill -9"
+echo "ok: kill -9 of the parent: charon $cpid gone, no mount namespace left"
+
+# 4. exit 3 with the reason
+"$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk x \
+  --frag-post > "$T/e1" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -q "dp.frag: post-fragmentation" "$T/e1" || { cat "$T/e1"; fail "frag post: rc $rc"; }
+unshare -m sh -c "mount -t tmpfs tmpfs /usr/lib/ipsec && exec '$DRV' --netns /run/netns/$B \
+  --out '$OUT' --local 10.10.0.2 --remote 10.10.0.1 --psk x" > "$T/e2" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -q "charon is not installed" "$T/e2" || { cat "$T/e2"; fail "no charon: rc $rc"; }
+unshare -m sh -c "mount -t tmpfs tmpfs /dev/net && exec '$DRV' --netns /run/netns/$B \
+  --out '$OUT' --local 10.10.0.2 --remote 10.10.0.1 --psk x" > "$T/e3" 2>&1
+rc=$?
+[ $rc -eq 3 ] && grep -q "/dev/net/tun" "$T/e3" || { cat "$T/e3"; fail "no /dev/net/tun: rc $rc"; }
+assert_clean "errors"
+echo "ok: exit 3: $(cat "$T/e1" | head -1)"
+echo "ok: exit 3: $(cat "$T/e2" | head -1)"
+echo "ok: exit 3: $(cat "$T/e3" | head -1)"

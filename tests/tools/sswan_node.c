@@ -1,0 +1,264 @@
+/*
+ * sswan_node: start a real charon in a network namespace through harness/strongswan.c, with
+ * one connection given on the command line, and report what charon says
+ * (tests/integration/strongswan_node.sh).
+ *
+ *   sswan_node --netns PATH --out DIR --local ADDR --remote ADDR --psk SECRET
+ *              [--node NAME] [--ike PROPS] [--esp PROPS] [--local-id ID] [--remote-id ID]
+ *              [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]
+ *              [--wait-up SECONDS] [--hold SECONDS]
+ *
+ * Prints "started PID DIR" once charon has its configuration, then one line per event, and,
+ * when the connection is up (or --wait-up runs out): "ike NAME STATE PROPOSAL", "child STATE
+ * SPI_IN SPI_OUT PROPOSAL" per CHILD_SA and "stats STATE SPI_IN SPI_OUT PKTS_IN PKTS_OUT".
+ * Then it holds --hold seconds (or until SIGTERM/SIGINT) and stops charon.
+ * Exit: 0 up, 1 not up within --wait-up, 2 usage, 3 charon could not be started.
+ */
+#include "harness/loop.h"
+#include "harness/scenario.h"
+#include "harness/strongswan.h"
+#include "peers/ike/isakmp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct run {
+	struct loop loop;
+	struct sswan *sw;
+	struct loop_timer poll, hold;
+	lab_ns wait_until;
+	bool up, done, holding;
+};
+
+static void usage(void)
+{
+	fputs("usage: sswan_node --netns PATH --out DIR --local ADDR --remote ADDR --psk SECRET\n"
+	      "       [--node NAME] [--ike PROPS] [--esp PROPS] [--local-id ID] [--remote-id ID]\n"
+	      "       [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]\n"
+	      "       [--wait-up SECONDS] [--hold SECONDS]\n", stderr);
+}
+
+static int endpoint(const char *text, struct ike_endpoint *e)
+{
+	struct sc_prefix p;
+
+	if (sc_parse_prefix(text, &p, false) < 0 || p.len != (p.family == AF_INET ? 32 : 128))
+		return -1;
+	e->family = p.family;
+	memcpy(e->addr, p.addr, 16);
+	e->port = 500;
+	return 0;
+}
+
+static int net(const char *text, struct ike_net *n)
+{
+	struct sc_prefix p;
+
+	if (sc_parse_prefix(text, &p, true) < 0)
+		return -1;
+	n->family = p.family;
+	memcpy(n->addr, p.addr, 16);
+	n->len = p.len;
+	return 0;
+}
+
+static int ident(const char *text, uint8_t *type, uint8_t *data, size_t *len)
+{
+	struct sc_prefix p;
+
+	if (sc_parse_prefix(text, &p, false) == 0 && !strchr(text, '/')) {
+		*type = p.family == AF_INET ? ISAKMP_ID_IPV4_ADDR : ISAKMP_ID_IPV6_ADDR;
+		*len = p.family == AF_INET ? 4 : 16;
+		memcpy(data, p.addr, *len);
+		return 0;
+	}
+	if (!*text || strlen(text) > 63)
+		return -1;
+	*type = strchr(text, '@') ? ISAKMP_ID_USER_FQDN : ISAKMP_ID_FQDN;
+	*len = strlen(text);
+	memcpy(data, text, *len);
+	return 0;
+}
+
+static void report(struct run *r)
+{
+	struct vici_ike_sa sas[4];
+	struct gw_conn_stats st;
+	char err[256];
+	size_t n;
+
+	if (sswan_list_sas(r->sw, sas, 4, &n, err, sizeof err) == 0) {
+		for (size_t i = 0; i < n && i < 4; i++) {
+			printf("ike %s %s %s\n", sas[i].name, sas[i].state,
+			       sas[i].proposal[0] ? sas[i].proposal : "-");
+			for (size_t k = 0; k < sas[i].nchild; k++)
+				printf("child %s %08x %08x %s\n", sas[i].child[k].state,
+				       sas[i].child[k].spi_in, sas[i].child[k].spi_out,
+				       sas[i].child[k].proposal[0] ? sas[i].child[k].proposal : "-");
+		}
+	} else {
+		printf("list-sas failed: %s\n", err);
+	}
+	if (sswan_conn_stats(r->sw, 0, &st, err, sizeof err) == 0)
+		printf("stats %s %08x %08x %llu %llu\n",
+		       st.state == GW_CONN_UP ? "up" : st.state == GW_CONN_CONNECTING ? "connecting" :
+		       "down", st.spi_in, st.spi_out, (unsigned long long)st.packets_in,
+		       (unsigned long long)st.packets_out);
+	else
+		printf("stats failed: %s\n", err);
+	fflush(stdout);
+}
+
+static void on_event(void *ctx, const struct sswan_event *ev)
+{
+	static const char *const names[] = { "ike-up", "ike-down", "child-up", "child-down",
+	                                     "ike-rekey", "child-rekey" };
+
+	(void)ctx;
+	printf("event %s %s #%llu %s\n", names[ev->type], ev->sa.name,
+	       (unsigned long long)ev->sa.uniqueid, ev->sa.state);
+	fflush(stdout);
+}
+
+static void on_hold(void *ctx)
+{
+	((struct run *)ctx)->done = true;
+}
+
+/* Ask charon every 100 ms whether the connection is up: the event says a CHILD_SA came, the
+ * stats say it is INSTALLED with SPIs. */
+static void on_poll(void *ctx)
+{
+	struct run *r = ctx;
+	struct gw_conn_stats st;
+	char err[256];
+
+	if (sswan_conn_stats(r->sw, 0, &st, err, sizeof err) == 0 && st.state == GW_CONN_UP &&
+	    st.spi_in && st.spi_out) {
+		r->up = true;
+	} else if (loop_now(&r->loop) < r->wait_until) {
+		loop_timer_arm(&r->loop, &r->poll, loop_now(&r->loop) + lab_ms(100));
+		return;
+	}
+	report(r);
+	r->holding = true;
+}
+
+static bool run_done(void *ctx)
+{
+	struct run *r = ctx;
+
+	return r->done || (r->holding && !loop_timer_armed(&r->hold));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "netns", 1, 0, 'n' }, { "out", 1, 0, 'o' }, { "node", 1, 0, 'N' },
+		{ "local", 1, 0, 'l' }, { "remote", 1, 0, 'r' }, { "psk", 1, 0, 'p' },
+		{ "ike", 1, 0, 'i' }, { "esp", 1, 0, 'e' }, { "local-id", 1, 0, 'I' },
+		{ "remote-id", 1, 0, 'R' }, { "local-ts", 1, 0, 't' }, { "remote-ts", 1, 0, 'T' },
+		{ "initiate", 0, 0, 'a' }, { "frag-post", 0, 0, 'f' }, { "wait-up", 1, 0, 'w' },
+		{ "hold", 1, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	static struct gw_config cfg;
+	static struct run r;
+	struct ike_policy *p = &cfg.conns[0].ike;
+	const char *nspath = NULL, *out = NULL, *node = "gw";
+	const char *ike = "aes128-sha1-modp1536", *esp = "aes128-sha1-modp1536";
+	int wait_up = 20, hold = 0, o, nsfd, rc, code;
+	char err[512];
+
+	gw_dataplane_default(&cfg.dp);
+	cfg.nconns = 1;
+	snprintf(cfg.conns[0].name, sizeof cfg.conns[0].name, "lab");
+	cfg.conns[0].enabled = true;
+	p->local_ts.family = p->remote_ts.family = AF_INET;
+	p->force_encap = true;
+	p->initial_contact = p->unique_on_initial_contact = true;
+	p->send_dpd_vid = p->send_natt_vid = p->dpd_needs_peer_vid = true;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n': nspath = optarg; break;
+		case 'o': out = optarg; break;
+		case 'N': node = optarg; break;
+		case 'l': if (endpoint(optarg, &p->local)) goto bad; break;
+		case 'r': if (endpoint(optarg, &p->remote)) goto bad; break;
+		case 'p':
+			if (strlen(optarg) > sizeof p->psk)
+				goto bad;
+			p->psk_len = strlen(optarg);
+			memcpy(p->psk, optarg, p->psk_len);
+			break;
+		case 'i': ike = optarg; break;
+		case 'e': esp = optarg; break;
+		case 'I': if (ident(optarg, &p->local_id_type, p->local_id, &p->local_id_len)) goto bad; break;
+		case 'R': if (ident(optarg, &p->remote_id_type, p->remote_id, &p->remote_id_len)) goto bad; break;
+		case 't': if (net(optarg, &p->local_ts)) goto bad; break;
+		case 'T': if (net(optarg, &p->remote_ts)) goto bad; break;
+		case 'a': p->initiator = true; break;
+		case 'f': cfg.dp.frag = GW_FRAG_POST; break;
+		case 'w': wait_up = atoi(optarg); break;
+		case 'h': hold = atoi(optarg); break;
+		default: goto bad;
+		}
+	}
+	if (!nspath || !out || !p->local.family || !p->remote.family || !p->psk_len)
+		goto bad;
+	p->nike = ike_props_parse(ike, false, p->ike, IKE_MAX_PROPS, err, sizeof err);
+	p->nesp = ike_props_parse(esp, true, p->esp, IKE_MAX_PROPS, err, sizeof err);
+	if (p->nike < 1 || p->nesp < 1) {
+		fprintf(stderr, "sswan_node: proposals: %s\n", err);
+		return 2;
+	}
+	nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		fprintf(stderr, "sswan_node: %s: %s\n", nspath, strerror(errno));
+		return 3;
+	}
+	rc = loop_init(&r.loop, LOOP_CLOCK_REAL);
+	if (rc) {
+		fprintf(stderr, "sswan_node: loop: %s\n", strerror(-rc));
+		return 3;
+	}
+	rc = sswan_start(&r.sw, &r.loop, nsfd, node, &cfg, out, err, sizeof err);
+	gw_config_wipe(&cfg);
+	close(nsfd);
+	if (rc) {
+		fprintf(stderr, "sswan_node: %s\n", err);
+		loop_fini(&r.loop);
+		return 3;
+	}
+	sswan_on_event(r.sw, on_event, &r);
+	printf("started %d %s\n", (int)sswan_pid(r.sw), sswan_dir(r.sw));
+	fflush(stdout);
+	r.wait_until = loop_now(&r.loop) + lab_sec(wait_up);
+	loop_timer_init(&r.poll, on_poll, &r);
+	loop_timer_init(&r.hold, on_hold, &r);
+	loop_timer_arm(&r.loop, &r.poll, loop_now(&r.loop) + lab_ms(100));
+	while (!r.done) {
+		rc = loop_run(&r.loop, LAB_NEVER, run_done, &r);
+		if (rc == -EINTR)
+			break;
+		if (r.holding && !loop_timer_armed(&r.hold) && !r.done) {
+			if (hold <= 0)
+				break;
+			loop_timer_arm(&r.loop, &r.hold, loop_now(&r.loop) + lab_sec(hold));
+			hold = 0;
+		}
+	}
+	code = r.up ? 0 : 1;
+	sswan_stop(r.sw);
+	loop_fini(&r.loop);
+	printf("stopped\n");
+	return code;
+bad:
+	usage();
+	return 2;
+}
