@@ -21,19 +21,27 @@ A=vl-sn-a; B=vl-sn-b
 OUT=$T/out
 mkdir -p "$OUT"
 
-charons() { ps -eo comm= | grep -c '^charon$'; }
-mntns() { for p in /proc/[0-9]*; do readlink "$p/ns/mnt" 2>/dev/null; done | sort -u; }
-base_charons=$(charons)
-mntns > "$T/mnt.before"
+# Other tests on the machine may run charons and mount namespaces of their own: follow ours.
+# charon_of DRIVER_OUTPUT: "PID MNTNS" of the charon the driver started (while it runs)
+charon_of() {
+  wait_line "$1" '^started' 10 || { cat "$1"; fail "driver did not start charon"; }
+  pid=$(awk '/^started/ {print $2}' "$1")
+  echo "$pid $(readlink /proc/$pid/ns/mnt)"
+}
+host_run_mounts() { grep -c ' /run ' /proc/self/mountinfo; }
+base_run_mounts=$(host_run_mounts)
 
-# no charon, no extra mount namespace, no socket (charon may take a moment to be reaped)
+# assert_clean WHAT "PID MNTNS": that charon is gone, nobody is in its mount namespace, the
+# host's mount table has no new /run, the VICI socket is removed
 assert_clean() {
+  set -- "$1" $2
   i=0
-  while [ "$(charons)" -ne "$base_charons" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-  [ "$(charons)" -eq "$base_charons" ] || { ps -ef | grep '[c]haron'; fail "$1: a charon is left"; }
-  mntns > "$T/mnt.after"
-  extra=$(comm -13 "$T/mnt.before" "$T/mnt.after")
-  [ -z "$extra" ] || fail "$1: mount namespaces left: $extra"
+  while [ -d "/proc/$2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  [ ! -d "/proc/$2" ] || fail "$1: charon $2 is left"
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/mnt" 2>/dev/null)" != "$3" ] || fail "$1: ${p#/proc/} is in charon's mount namespace $3"
+  done
+  [ "$(host_run_mounts)" -eq "$base_run_mounts" ] || fail "$1: a /run mount appeared on the host"
   [ ! -e "$OUT/strongswan/gw/charon.vici" ] || fail "$1: the VICI socket is left"
 }
 
@@ -52,7 +60,7 @@ PSK='a "quoted" \ psk with spaces'
   --ike aes256-sha256-modp2048,aes128-sha1-modp1536 --esp aes256-sha256-modp2048 \
   --wait-up 15 > "$T/drv1" 2>&1 &
 drv=$!
-wait_line "$T/drv1" '^started' 10 || { cat "$T/drv1"; fail "driver did not start charon"; }
+c1=$(charon_of "$T/drv1") || fail "$c1"
 ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
   --ike aes256-sha256-modp2048 --esp aes256-sha256-modp2048 --initiate --once --timeout 15s \
   --json > "$T/peer1" 2>&1 || { cat "$T/peer1" "$T/drv1"; fail "vpnlab peer: no CHILD_SA with charon"; }
@@ -71,7 +79,7 @@ grep -q "lab: connecting -> up (child-updown)" "$OUT/strongswan/gw/events.log" |
 grep -q 'secret = "a \\"quoted\\" \\\\ psk with spaces"' "$OUT/strongswan/gw/swanctl.conf" ||
   { cat "$OUT/strongswan/gw/swanctl.conf"; fail "swanctl.conf: the PSK is not quoted as expected"; }
 echo "ok: charon responder: $ike, $esp, SPIs $theirs; events and stats agree"
-assert_clean "responder"
+assert_clean "responder" "$c1"
 
 # The swanctl.conf written beside the log is the same configuration: swanctl loads it into a
 # charon of lib_strongswan.sh and lists the same connection.
@@ -90,8 +98,10 @@ ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK
   --local-id site-a.example --remote-id vpn.lab.example --once --timeout 20s --json > "$T/peer2" 2>&1 &
 vp=$!
 "$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
-  --local-id vpn.lab.example --remote-id site-a.example --initiate --wait-up 15 > "$T/drv2" 2>&1 ||
-  { cat "$T/drv2" "$T/peer2"; tail -20 "$OUT/strongswan/gw/charon.log"; fail "charon initiator: not up"; }
+  --local-id vpn.lab.example --remote-id site-a.example --initiate --wait-up 15 > "$T/drv2" 2>&1 &
+drv=$!
+c2=$(charon_of "$T/drv2") || fail "$c2"
+wait $drv || { cat "$T/drv2" "$T/peer2"; tail -20 "$OUT/strongswan/gw/charon.log"; fail "charon initiator: not up"; }
 wait $vp || { cat "$T/peer2"; fail "vpnlab responder: no CHILD_SA"; }
 theirs=$(grep '^child INSTALLED' "$T/drv2" | head -1 | awk '{print $3" "$4}')
 ours=$(grep '"child_sa_established"' "$T/peer2" | sed 's/.*"spi_in": "\([0-9a-f]*\)", "spi_out": "\([0-9a-f]*\)".*/\2 \1/')
@@ -99,7 +109,7 @@ ours=$(grep '"child_sa_established"' "$T/peer2" | sed 's/.*"spi_in": "\([0-9a-f]
 grep -q "IKE_SA lab\[1\] established between 10.10.0.2\[vpn.lab.example\]...10.10.0.1\[site-a.example\]" \
   "$OUT/strongswan/gw/charon.log" || { grep established "$OUT/strongswan/gw/charon.log"; fail "charon log: identities"; }
 echo "ok: charon initiator with FQDN identities, SPIs $theirs"
-assert_clean "initiator"
+assert_clean "initiator" "$c2"
 
 # 3. kill -9 of the driver: charon dies with it (PR_SET_PDEATHSIG)
 rm -rf "$OUT/strongswan"
@@ -110,7 +120,8 @@ vp=$!
   --initiate --wait-up 15 --hold 60 > "$T/drv3" 2>&1 &
 drv=$!
 wait_line "$T/drv3" '^stats up' 15 || { cat "$T/drv3"; fail "kill -9 case: not up"; }
-cpid=$(awk '/^started/ {print $2}' "$T/drv3")
+c3=$(charon_of "$T/drv3") || fail "$c3"
+cpid=${c3%% *}
 [ -d "/proc/$cpid" ] || fail "charon pid $cpid not running while up"
 # charon's tmpfs on /run is in its own mount namespace, not on the host
 [ "$(readlink /proc/$cpid/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] || fail "charon shares the host's mount namespace"
@@ -122,7 +133,7 @@ i=0; while [ -d "/proc/$cpid" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); do
 [ ! -d "/proc/$cpid" ] || fail "charon $cpid outlived kill -9 of its parent"
 kill $vp 2>/dev/null; wait $vp 2>/dev/null
 rm -f "$OUT/strongswan/gw/charon.vici"  # a killed parent cannot unlink it; nothing listens
-assert_clean "kill -9"
+assert_clean "kill -9" "$c3"
 echo "ok: kill -9 of the parent: charon $cpid gone, no mount namespace left"
 
 # 4. exit 3 with the reason
@@ -138,7 +149,7 @@ unshare -m sh -c "mount -t tmpfs tmpfs /dev/net && exec '$DRV' --netns /run/netn
   --out '$OUT' --local 10.10.0.2 --remote 10.10.0.1 --psk x" > "$T/e3" 2>&1
 rc=$?
 [ $rc -eq 3 ] && grep -q "/dev/net/tun" "$T/e3" || { cat "$T/e3"; fail "no /dev/net/tun: rc $rc"; }
-assert_clean "errors"
+! grep -q '^started' "$T/e1" "$T/e2" "$T/e3" || fail "a charon was started for a refused config"
 echo "ok: exit 3: $(cat "$T/e1" | head -1)"
 echo "ok: exit 3: $(cat "$T/e2" | head -1)"
 echo "ok: exit 3: $(cat "$T/e3" | head -1)"
