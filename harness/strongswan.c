@@ -36,7 +36,8 @@ struct sswan_conn {
 };
 
 struct sswan {
-	pid_t pid;
+	pid_t pid;                      /* 0 once reaped */
+	int exit_status;                /* waitpid status, once reaped */
 	struct loop *loop;
 	struct gw_config cfg;
 	char node[64];
@@ -597,6 +598,25 @@ void sswan_stop(struct sswan *s)
 	free(s);
 }
 
+bool sswan_alive(struct sswan *s, char *err, size_t errlen)
+{
+	int status;
+
+	if (s->pid > 0 && waitpid(s->pid, &status, WNOHANG) == s->pid) {
+		s->pid = 0;
+		s->exit_status = status;
+		evlog(s, "charon exited on its own (%s %d)", WIFEXITED(status) ? "status" : "signal",
+		      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	}
+	if (s->pid > 0)
+		return true;
+	snprintf(err, errlen, "charon for %s is gone (%s %d); see %s/charon.log", s->node,
+	         WIFEXITED(s->exit_status) ? "exit status" : "signal",
+	         WIFEXITED(s->exit_status) ? WEXITSTATUS(s->exit_status) :
+	                                     WTERMSIG(s->exit_status), s->dir);
+	return false;
+}
+
 pid_t sswan_pid(const struct sswan *s)
 {
 	return s->pid;
@@ -646,7 +666,8 @@ static void on_list_sa(void *ctx, const char *name, const struct vici_node *msg)
 }
 
 /* list-sas streams one list-sa event per IKE_SA before its (empty) response; the command
- * connection registers for list-sa once. */
+ * connection registers for list-sa once. Not noblock: that skips IKE_SAs a charon thread has
+ * checked out at the moment, and an established SA would look like none. */
 static int list_sas(struct sswan *s, const char *ike, struct vici_ike_sa *sas, size_t max,
                     size_t *n, char *err, size_t errlen)
 {
@@ -669,7 +690,6 @@ static int list_sas(struct sswan *s, const char *ike, struct vici_ike_sa *sas, s
 	vici_buf_init(&m);
 	if (ike)
 		vici_buf_kv_str(&m, "ike", ike);
-	vici_buf_kv_str(&m, "noblock", "yes");
 	rc = vici_call(s->cmd, "list-sas", &m, NULL, CALL_TIMEOUT_MS, err, errlen);
 	vici_buf_free(&m);
 	vici_on_event(s->cmd, NULL, NULL);

@@ -22,6 +22,7 @@
 #ifndef VPNLAB_HARNESS_STRONGSWAN_H
 #define VPNLAB_HARNESS_STRONGSWAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -63,6 +64,9 @@ void sswan_on_event(struct sswan *s, sswan_event_fn fn, void *ctx);
 /* SIGTERM, up to 3 s for charon to delete its SAs and exit, then SIGKILL; always reaps.
  * Frees s (wiping the keys). NULL is fine. */
 void sswan_stop(struct sswan *s);
+
+/* Is charon still running? false once it exited on its own (reaped here; err says how). */
+bool sswan_alive(struct sswan *s, char *err, size_t errlen);
 
 pid_t sswan_pid(const struct sswan *s);
 const char *sswan_dir(const struct sswan *s);   /* OUT/strongswan/NODE */

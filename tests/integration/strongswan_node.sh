@@ -6,8 +6,11 @@
 #   1. charon responds, vpnlab initiates, with a PSK holding quotes, a backslash and spaces:
 #      list-sas shows the CHILD_SA INSTALLED with vpnlab's SPIs (reversed) and proposals;
 #   2. charon initiates (start_action = start), vpnlab responds, FQDN identities;
-#   3. kill -9 of the driver: PDEATHSIG takes charon with it, no mount namespace is left;
-#   4. clear exit-3 errors: a config charon cannot represent, charon missing, /dev/net/tun
+#   3. charon rekeys the CHILD_SA (10 s ESP lifetime, quick mode at 9 s): the child-rekey event
+#      is counted in the stats, the new SPIs are INSTALLED and vpnlab saw the same rekey;
+#   4. kill -9 of the driver: PDEATHSIG takes charon with it, no mount namespace is left; and
+#      charon killed under the driver: the driver notices (sswan_alive);
+#   5. clear exit-3 errors: a config charon cannot represent, charon missing, /dev/net/tun
 #      missing.
 # After every case: no charon left, no mount namespace left, the VICI socket removed.
 . "$(dirname "$0")/lib.sh"
@@ -22,24 +25,35 @@ OUT=$T/out
 mkdir -p "$OUT"
 
 # Other tests on the machine may run charons and mount namespaces of their own: follow ours.
-# charon_of DRIVER_OUTPUT: "PID MNTNS" of the charon the driver started (while it runs)
+ticks() { awk -v hz="$(getconf CLK_TCK)" '{printf "%d", $1 * hz}' /proc/uptime; }
+# charon_of DRIVER_OUTPUT: "PID MNTNS TICKS" of the charon the driver started, read while it
+# runs (TICKS: when it was seen alive, in clock ticks since boot)
 charon_of() {
   wait_line "$1" '^started' 10 || { cat "$1"; fail "driver did not start charon"; }
   pid=$(awk '/^started/ {print $2}' "$1")
-  echo "$pid $(readlink /proc/$pid/ns/mnt)"
+  m=$(readlink /proc/$pid/ns/mnt) || { cat "$1"; fail "charon $pid is not running"; }
+  echo "$pid $m $(ticks)"
 }
 host_run_mounts() { grep -c ' /run ' /proc/self/mountinfo; }
 base_run_mounts=$(host_run_mounts)
 
-# assert_clean WHAT "PID MNTNS": that charon is gone, nobody is in its mount namespace, the
+# assert_clean WHAT "PID MNTNS TICKS": that charon is gone, nobody is in its mount namespace, the
 # host's mount table has no new /run, the VICI socket is removed
 assert_clean() {
   set -- "$1" $2
-  i=0
-  while [ -d "/proc/$2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  [ $# -eq 4 ] || fail "$1: no charon pid and mount namespace recorded ($2)"
+  alive=$4 i=0
+  while [ -d "/proc/$2" ] && [ $i -lt 50 ]; do alive=$(ticks); sleep 0.1; i=$((i + 1)); done
   [ ! -d "/proc/$2" ] || fail "$1: charon $2 is left"
+  # The kernel gives a freed namespace's inode number to the next namespace made, and other
+  # tests on this machine make them all the time: a process in charon's namespace is left over
+  # from charon only if it started while charon was still seen alive.
   for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/ns/mnt" 2>/dev/null)" != "$3" ] || fail "$1: ${p#/proc/} is in charon's mount namespace $3"
+    [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$3" ] || continue
+    st=$(sed 's/.*) //' "$p/stat" 2>/dev/null | awk '{print $20}')
+    [ -n "$st" ] && [ "$st" -gt "$alive" ] && continue
+    ps -o pid,ppid,lstart,args -p ${p#/proc/}
+    fail "$1: ${p#/proc/} is still in charon's mount namespace $3"
   done
   [ "$(host_run_mounts)" -eq "$base_run_mounts" ] || fail "$1: a /run mount appeared on the host"
   [ ! -e "$OUT/strongswan/gw/charon.vici" ] || fail "$1: the VICI socket is left"
@@ -58,7 +72,7 @@ PSK='a "quoted" \ psk with spaces'
 # 1. charon responds
 "$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
   --ike aes256-sha256-modp2048,aes128-sha1-modp1536 --esp aes256-sha256-modp2048 \
-  --wait-up 15 > "$T/drv1" 2>&1 &
+  --wait-up 15 --hold 1 > "$T/drv1" 2>&1 &
 drv=$!
 c1=$(charon_of "$T/drv1") || fail "$c1"
 ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
@@ -73,8 +87,10 @@ ike=$(grep '"ike_sa_established"' "$T/peer1" | sed 's/.*"proposal": "\([^"]*\)".
 grep -q "^child INSTALLED $theirs $esp\$" "$T/drv1" || { cat "$T/drv1"; fail "ESP proposal differs from vpnlab's $esp"; }
 grep -q "^ike lab ESTABLISHED $ike\$" "$T/drv1" || { cat "$T/drv1"; fail "IKE proposal differs from vpnlab's $ike"; }
 grep -q "^stats up $theirs " "$T/drv1" || { cat "$T/drv1"; fail "sswan_conn_stats does not say up with the SPIs"; }
-grep -q "lab: connecting -> up (child-updown)" "$OUT/strongswan/gw/events.log" ||
-  { cat "$OUT/strongswan/gw/events.log"; fail "events.log has no state change from the child-updown event"; }
+grep -q "^event ike-up lab #1 ESTABLISHED" "$T/drv1" && grep -q "^event child-up lab #1" "$T/drv1" ||
+  { cat "$T/drv1"; fail "no ike-updown / child-updown events"; }
+grep -q "lab: connecting -> up (" "$OUT/strongswan/gw/events.log" ||
+  { cat "$OUT/strongswan/gw/events.log"; fail "events.log has no state change to up"; }
 [ "$(stat -c %a "$OUT/strongswan/gw/swanctl.conf")" = 600 ] || fail "swanctl.conf is readable by others"
 grep -q 'secret = "a \\"quoted\\" \\\\ psk with spaces"' "$OUT/strongswan/gw/swanctl.conf" ||
   { cat "$OUT/strongswan/gw/swanctl.conf"; fail "swanctl.conf: the PSK is not quoted as expected"; }
@@ -98,7 +114,7 @@ ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK
   --local-id site-a.example --remote-id vpn.lab.example --once --timeout 20s --json > "$T/peer2" 2>&1 &
 vp=$!
 "$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
-  --local-id vpn.lab.example --remote-id site-a.example --initiate --wait-up 15 > "$T/drv2" 2>&1 &
+  --local-id vpn.lab.example --remote-id site-a.example --initiate --wait-up 15 --hold 1 > "$T/drv2" 2>&1 &
 drv=$!
 c2=$(charon_of "$T/drv2") || fail "$c2"
 wait $drv || { cat "$T/drv2" "$T/peer2"; tail -20 "$OUT/strongswan/gw/charon.log"; fail "charon initiator: not up"; }
@@ -111,7 +127,28 @@ grep -q "IKE_SA lab\[1\] established between 10.10.0.2\[vpn.lab.example\]...10.1
 echo "ok: charon initiator with FQDN identities, SPIs $theirs"
 assert_clean "initiator" "$c2"
 
-# 3. kill -9 of the driver: charon dies with it (PR_SET_PDEATHSIG)
+# 3. a CHILD_SA rekey started by charon
+rm -rf "$OUT/strongswan"
+ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
+  --timeout 20s --json > "$T/peerk" 2>&1 &
+vp=$!
+"$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
+  --initiate --esp-lifetime 10 --wait-up 10 --wait-rekey 15 > "$T/drvk" 2>&1 &
+drv=$!
+ck=$(charon_of "$T/drvk") || fail "$ck"
+wait $drv || { cat "$T/drvk"; tail -20 "$OUT/strongswan/gw/charon.log"; fail "no CHILD_SA rekey by charon"; }
+kill $vp 2>/dev/null; wait $vp 2>/dev/null
+grep -q '^event child-rekey lab' "$T/drvk" || { cat "$T/drvk"; fail "no child-rekey event"; }
+new=$(grep '^stats up' "$T/drvk" | tail -1 | awk '{print $3" "$4}')
+first=$(grep '^stats up' "$T/drvk" | head -1 | awk '{print $3" "$4}')
+[ "$new" != "$first" ] || fail "rekey: SPIs did not change ($first)"
+theirs=$(grep '"child_sa_rekeyed"' "$T/peerk" | sed 's/.*"spi_in": "\([0-9a-f]*\)", "spi_out": "\([0-9a-f]*\)".*/\2 \1/')
+[ "$theirs" = "$new" ] || { cat "$T/peerk"; fail "rekey: vpnlab has '$theirs', charon '$new'"; }
+grep -q "^child REKEYED $first " "$T/drvk" || { cat "$T/drvk"; fail "the old CHILD_SA is not REKEYED"; }
+assert_clean "rekey" "$ck"
+echo "ok: charon rekeyed the CHILD_SA: $first -> $new, vpnlab agrees, stats count it"
+
+# 4. kill -9 of the driver: charon dies with it (PR_SET_PDEATHSIG)
 rm -rf "$OUT/strongswan"
 ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
   --timeout 20s > "$T/peer3" 2>&1 &
@@ -136,7 +173,20 @@ rm -f "$OUT/strongswan/gw/charon.vici"  # a killed parent cannot unlink it; noth
 assert_clean "kill -9" "$c3"
 echo "ok: kill -9 of the parent: charon $cpid gone, no mount namespace left"
 
-# 4. exit 3 with the reason
+# charon killed while the driver holds it: sswan_alive notices, the driver exits 4
+rm -rf "$OUT/strongswan"
+"$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
+  --wait-up 1 --hold 30 > "$T/drvd" 2>&1 &
+drv=$!
+cd_=$(charon_of "$T/drvd") || fail "$cd_"
+wait_line "$T/drvd" '^stats' 5 || { cat "$T/drvd"; fail "driver did not report"; }
+kill -9 ${cd_%% *}
+wait $drv; rc=$?
+[ $rc -eq 4 ] && grep -q "^gone: charon for gw is gone (signal 9)" "$T/drvd" || { cat "$T/drvd"; fail "charon's death went unnoticed (rc $rc)"; }
+assert_clean "charon killed" "$cd_"
+echo "ok: charon killed under the driver: '$(grep '^gone' "$T/drvd" | cut -c7-60)...'"
+
+# 5. exit 3 with the reason
 "$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk x \
   --frag-post > "$T/e1" 2>&1
 rc=$?

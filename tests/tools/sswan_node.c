@@ -6,13 +6,17 @@
  *   sswan_node --netns PATH --out DIR --local ADDR --remote ADDR --psk SECRET
  *              [--node NAME] [--ike PROPS] [--esp PROPS] [--local-id ID] [--remote-id ID]
  *              [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]
- *              [--wait-up SECONDS] [--hold SECONDS]
+ *              [--esp-lifetime SECONDS] [--wait-up SECONDS] [--wait-rekey SECONDS]
+ *              [--hold SECONDS]
  *
  * Prints "started PID DIR" once charon has its configuration, then one line per event, and,
  * when the connection is up (or --wait-up runs out): "ike NAME STATE PROPOSAL", "child STATE
  * SPI_IN SPI_OUT PROPOSAL" per CHILD_SA and "stats STATE SPI_IN SPI_OUT PKTS_IN PKTS_OUT".
- * Then it holds --hold seconds (or until SIGTERM/SIGINT) and stops charon.
- * Exit: 0 up, 1 not up within --wait-up, 2 usage, 3 charon could not be started.
+ * With --wait-rekey it then waits for a CHILD_SA rekey (child-rekey event counted, new SPIs
+ * installed) and reports again. Then it holds --hold seconds (or until SIGTERM/SIGINT),
+ * checking that charon is alive, and stops charon.
+ * Exit: 0 up (and rekeyed), 1 not up (or not rekeyed) in time, 2 usage, 3 charon could not be
+ * started, 4 charon died while held.
  */
 #include "harness/loop.h"
 #include "harness/scenario.h"
@@ -31,9 +35,10 @@
 struct run {
 	struct loop loop;
 	struct sswan *sw;
-	struct loop_timer poll, hold;
-	lab_ns wait_until;
-	bool up, done, holding;
+	struct loop_timer poll, hold, alive;
+	lab_ns wait_until, rekey_wait;
+	uint32_t first_spi;
+	bool up, rekeyed, done, holding, died;
 };
 
 static void usage(void)
@@ -41,7 +46,8 @@ static void usage(void)
 	fputs("usage: sswan_node --netns PATH --out DIR --local ADDR --remote ADDR --psk SECRET\n"
 	      "       [--node NAME] [--ike PROPS] [--esp PROPS] [--local-id ID] [--remote-id ID]\n"
 	      "       [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]\n"
-	      "       [--wait-up SECONDS] [--hold SECONDS]\n", stderr);
+	      "       [--esp-lifetime SECONDS] [--wait-up SECONDS] [--wait-rekey SECONDS]\n"
+	      "       [--hold SECONDS]\n", stderr);
 }
 
 static int endpoint(const char *text, struct ike_endpoint *e)
@@ -139,15 +145,51 @@ static void on_poll(void *ctx)
 	struct gw_conn_stats st;
 	char err[256];
 
-	if (sswan_conn_stats(r->sw, 0, &st, err, sizeof err) == 0 && st.state == GW_CONN_UP &&
-	    st.spi_in && st.spi_out) {
+	int rc = sswan_conn_stats(r->sw, 0, &st, err, sizeof err);
+
+	if (!r->up && rc == 0 && st.state == GW_CONN_UP && st.spi_in && st.spi_out) {
 		r->up = true;
-	} else if (loop_now(&r->loop) < r->wait_until) {
-		loop_timer_arm(&r->loop, &r->poll, loop_now(&r->loop) + lab_ms(100));
+		r->first_spi = st.spi_in;
+		report(r);
+		if (r->rekey_wait > 0) {
+			r->wait_until = loop_now(&r->loop) + r->rekey_wait;
+			loop_timer_arm(&r->loop, &r->poll, loop_now(&r->loop) + lab_ms(200));
+			return;
+		}
+		r->holding = true;
 		return;
 	}
-	report(r);
+	if (r->up && rc == 0 && st.rekeys >= 1 && st.state == GW_CONN_UP &&
+	    st.spi_in != r->first_spi) {
+		r->rekeyed = true;
+		printf("rekeyed %u\n", st.rekeys);
+		report(r);
+		r->holding = true;
+		return;
+	}
+	if (loop_now(&r->loop) < r->wait_until) {
+		loop_timer_arm(&r->loop, &r->poll, loop_now(&r->loop) + lab_ms(r->up ? 200 : 100));
+		return;
+	}
+	if (!r->up)
+		report(r);
+	else
+		printf("no rekey in time\n");
 	r->holding = true;
+}
+
+static void on_alive(void *ctx)
+{
+	struct run *r = ctx;
+	char err[256];
+
+	if (!sswan_alive(r->sw, err, sizeof err)) {
+		printf("gone: %s\n", err);
+		fflush(stdout);
+		r->died = r->done = true;
+		return;
+	}
+	loop_timer_arm(&r->loop, &r->alive, loop_now(&r->loop) + lab_ms(200));
 }
 
 static bool run_done(void *ctx)
@@ -165,7 +207,8 @@ int main(int argc, char **argv)
 		{ "ike", 1, 0, 'i' }, { "esp", 1, 0, 'e' }, { "local-id", 1, 0, 'I' },
 		{ "remote-id", 1, 0, 'R' }, { "local-ts", 1, 0, 't' }, { "remote-ts", 1, 0, 'T' },
 		{ "initiate", 0, 0, 'a' }, { "frag-post", 0, 0, 'f' }, { "wait-up", 1, 0, 'w' },
-		{ "hold", 1, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "hold", 1, 0, 'h' }, { "esp-lifetime", 1, 0, 'E' }, { "wait-rekey", 1, 0, 'W' },
+		{ 0, 0, 0, 0 },
 	};
 	static struct gw_config cfg;
 	static struct run r;
@@ -206,6 +249,8 @@ int main(int argc, char **argv)
 		case 'f': cfg.dp.frag = GW_FRAG_POST; break;
 		case 'w': wait_up = atoi(optarg); break;
 		case 'h': hold = atoi(optarg); break;
+		case 'E': p->esp_lifetime = lab_sec(atoi(optarg)); break;
+		case 'W': r.rekey_wait = lab_sec(atoi(optarg)); break;
 		default: goto bad;
 		}
 	}
@@ -241,6 +286,7 @@ int main(int argc, char **argv)
 	r.wait_until = loop_now(&r.loop) + lab_sec(wait_up);
 	loop_timer_init(&r.poll, on_poll, &r);
 	loop_timer_init(&r.hold, on_hold, &r);
+	loop_timer_init(&r.alive, on_alive, &r);
 	loop_timer_arm(&r.loop, &r.poll, loop_now(&r.loop) + lab_ms(100));
 	while (!r.done) {
 		rc = loop_run(&r.loop, LAB_NEVER, run_done, &r);
@@ -250,10 +296,11 @@ int main(int argc, char **argv)
 			if (hold <= 0)
 				break;
 			loop_timer_arm(&r.loop, &r.hold, loop_now(&r.loop) + lab_sec(hold));
+			loop_timer_arm(&r.loop, &r.alive, loop_now(&r.loop) + lab_ms(200));
 			hold = 0;
 		}
 	}
-	code = r.up ? 0 : 1;
+	code = r.died ? 4 : r.up && (r.rekey_wait == 0 || r.rekeyed) ? 0 : 1;
 	sswan_stop(r.sw);
 	loop_fini(&r.loop);
 	printf("stopped\n");
