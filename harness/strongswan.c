@@ -27,6 +27,7 @@
 #define CALL_TIMEOUT_MS  5000
 #define STOP_TIMEOUT_MS  3000
 #define MAX_UP_IKE       8      /* IKE_SAs of one connection tracked as up at once */
+#define EARLY_EVENTS     16     /* events kept from before sswan_start returned */
 
 struct sswan_conn {
 	enum gw_conn_state state;
@@ -49,6 +50,12 @@ struct sswan {
 	FILE *evlog;
 	sswan_event_fn fn;
 	void *ctx;
+	/* Events that arrive while sswan_start still registers (an initiator's ike-updown can)
+	 * are kept and handed over on the loop's next turn, once the caller has a callback. */
+	bool starting;
+	struct sswan_event *early;
+	size_t nearly;
+	struct loop_timer flush;
 };
 
 static const char *const state_name[] = { "down", "connecting", "up" };
@@ -344,8 +351,26 @@ static void on_event(void *ctx, const char *name, const struct vici_node *msg)
 			break;
 		}
 	}
+	if (s->starting) {
+		if (s->nearly < EARLY_EVENTS && s->early)
+			s->early[s->nearly++] = ev;
+		else
+			evlog(s, "%s: event %s not handed over: too many before start returned",
+			      ev.sa.name, name);
+		return;
+	}
 	if (s->fn)
 		s->fn(s->ctx, &ev);
+}
+
+static void on_flush(void *ctx)
+{
+	struct sswan *s = ctx;
+
+	for (size_t i = 0; i < s->nearly; i++)
+		if (s->fn)
+			s->fn(s->ctx, &s->early[i]);
+	s->nearly = 0;
 }
 
 /* ---- start / stop ---- */
@@ -466,6 +491,9 @@ int sswan_start(struct sswan **out, struct loop *loop, int nsfd, const char *nod
 	}
 	s->cfg = *cfg;
 	s->loop = loop;
+	s->starting = true;
+	s->early = calloc(EARLY_EVENTS, sizeof *s->early);
+	loop_timer_init(&s->flush, on_flush, s);
 	snprintf(s->node, sizeof s->node, "%s", node);
 	rc = -ENAMETOOLONG;
 	snprintf(err, errlen, "%s: path too long", outdir);
@@ -551,7 +579,10 @@ int sswan_start(struct sswan **out, struct loop *loop, int nsfd, const char *nod
 			snprintf(err, errlen, "vici: watch: %s", strerror(-rc));
 			goto fail;
 		}
+		if (s->nearly)
+			loop_timer_arm(loop, &s->flush, loop_now(loop));
 	}
+	s->starting = false;
 	*out = s;
 	return 0;
 fail:
@@ -594,6 +625,9 @@ void sswan_stop(struct sswan *s)
 		unlink(s->sock);
 	if (s->evlog)
 		fclose(s->evlog);
+	if (s->loop)
+		loop_timer_cancel(s->loop, &s->flush);
+	free(s->early);
 	explicit_bzero(s, sizeof *s);
 	free(s);
 }

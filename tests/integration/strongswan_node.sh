@@ -6,8 +6,10 @@
 #   1. charon responds, vpnlab initiates, with a PSK holding quotes, a backslash and spaces:
 #      list-sas shows the CHILD_SA INSTALLED with vpnlab's SPIs (reversed) and proposals;
 #   2. charon initiates (start_action = start), vpnlab responds, FQDN identities;
-#   3. charon rekeys the CHILD_SA (10 s ESP lifetime, quick mode at 9 s): the child-rekey event
-#      is counted in the stats, the new SPIs are INSTALLED and vpnlab saw the same rekey;
+#   3. sswan_conn_terminate brings the connection down, sswan_conn_initiate up again with new
+#      SPIs; then charon rekeys the CHILD_SA (10 s ESP lifetime, quick mode at 9 s): the
+#      child-rekey event is counted in the stats, the new SPIs are INSTALLED and vpnlab saw
+#      the same rekey;
 #   4. kill -9 of the driver: PDEATHSIG takes charon with it, no mount namespace is left; and
 #      charon killed under the driver: the driver notices (sswan_alive);
 #   5. clear exit-3 errors: a config charon cannot represent, charon missing, /dev/net/tun
@@ -118,6 +120,8 @@ vp=$!
 drv=$!
 c2=$(charon_of "$T/drv2") || fail "$c2"
 wait $drv || { cat "$T/drv2" "$T/peer2"; tail -20 "$OUT/strongswan/gw/charon.log"; fail "charon initiator: not up"; }
+# charon was up before sswan_start returned: its events still reach the caller
+grep -q "^event ike-up lab #1 ESTABLISHED" "$T/drv2" || { cat "$T/drv2"; fail "initiator: the early ike-updown event was lost"; }
 wait $vp || { cat "$T/peer2"; fail "vpnlab responder: no CHILD_SA"; }
 theirs=$(grep '^child INSTALLED' "$T/drv2" | head -1 | awk '{print $3" "$4}')
 ours=$(grep '"child_sa_established"' "$T/peer2" | sed 's/.*"spi_in": "\([0-9a-f]*\)", "spi_out": "\([0-9a-f]*\)".*/\2 \1/')
@@ -127,26 +131,32 @@ grep -q "IKE_SA lab\[1\] established between 10.10.0.2\[vpn.lab.example\]...10.1
 echo "ok: charon initiator with FQDN identities, SPIs $theirs"
 assert_clean "initiator" "$c2"
 
-# 3. a CHILD_SA rekey started by charon
+# 3. terminate and initiate over VICI, then a CHILD_SA rekey started by charon
 rm -rf "$OUT/strongswan"
 ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
   --timeout 20s --json > "$T/peerk" 2>&1 &
 vp=$!
 "$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
-  --initiate --esp-lifetime 10 --wait-up 10 --wait-rekey 15 > "$T/drvk" 2>&1 &
+  --initiate --cycle --esp-lifetime 10 --wait-up 10 --wait-rekey 15 > "$T/drvk" 2>&1 &
 drv=$!
 ck=$(charon_of "$T/drvk") || fail "$ck"
 wait $drv || { cat "$T/drvk"; tail -20 "$OUT/strongswan/gw/charon.log"; fail "no CHILD_SA rekey by charon"; }
 kill $vp 2>/dev/null; wait $vp 2>/dev/null
-grep -q '^event child-rekey lab' "$T/drvk" || { cat "$T/drvk"; fail "no child-rekey event"; }
+grep -q '^event child-rekey lab #2' "$T/drvk" || { cat "$T/drvk"; fail "no child-rekey event"; }
+for l in '^event ike-up lab #1 ' '^event ike-down lab #1 ' '^down$' '^event ike-up lab #2 ' '^up again$'; do
+  grep -q "$l" "$T/drvk" || { cat "$T/drvk"; fail "terminate/initiate: no '$l'"; }
+done
+grep -q "lab: up -> down (ike-updown)" "$OUT/strongswan/gw/events.log" || fail "events.log: no up -> down"
 new=$(grep '^stats up' "$T/drvk" | tail -1 | awk '{print $3" "$4}')
-first=$(grep '^stats up' "$T/drvk" | head -1 | awk '{print $3" "$4}')
+first=$(grep '^stats up' "$T/drvk" | sed -n 2p | awk '{print $3" "$4}')
+[ -n "$first" ] && [ "$first" != "$(grep '^stats up' "$T/drvk" | head -1 | awk '{print $3" "$4}')" ] ||
+  { cat "$T/drvk"; fail "initiate after terminate: same SPIs"; }
 [ "$new" != "$first" ] || fail "rekey: SPIs did not change ($first)"
 theirs=$(grep '"child_sa_rekeyed"' "$T/peerk" | sed 's/.*"spi_in": "\([0-9a-f]*\)", "spi_out": "\([0-9a-f]*\)".*/\2 \1/')
 [ "$theirs" = "$new" ] || { cat "$T/peerk"; fail "rekey: vpnlab has '$theirs', charon '$new'"; }
 grep -q "^child REKEYED $first " "$T/drvk" || { cat "$T/drvk"; fail "the old CHILD_SA is not REKEYED"; }
 assert_clean "rekey" "$ck"
-echo "ok: charon rekeyed the CHILD_SA: $first -> $new, vpnlab agrees, stats count it"
+echo "ok: terminate -> down, initiate -> up; charon rekeyed the CHILD_SA: $first -> $new, vpnlab agrees, stats count it"
 
 # 4. kill -9 of the driver: charon dies with it (PR_SET_PDEATHSIG)
 rm -rf "$OUT/strongswan"

@@ -6,16 +6,18 @@
  *   sswan_node --netns PATH --out DIR --local ADDR --remote ADDR --psk SECRET
  *              [--node NAME] [--ike PROPS] [--esp PROPS] [--local-id ID] [--remote-id ID]
  *              [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]
- *              [--esp-lifetime SECONDS] [--wait-up SECONDS] [--wait-rekey SECONDS]
- *              [--hold SECONDS]
+ *              [--esp-lifetime SECONDS] [--wait-up SECONDS] [--cycle]
+ *              [--wait-rekey SECONDS] [--hold SECONDS]
  *
  * Prints "started PID DIR" once charon has its configuration, then one line per event, and,
  * when the connection is up (or --wait-up runs out): "ike NAME STATE PROPOSAL", "child STATE
  * SPI_IN SPI_OUT PROPOSAL" per CHILD_SA and "stats STATE SPI_IN SPI_OUT PKTS_IN PKTS_OUT".
- * With --wait-rekey it then waits for a CHILD_SA rekey (child-rekey event counted, new SPIs
+ * With --cycle it then terminates the connection (sswan_conn_terminate), waits for it to be
+ * down, initiates it again (sswan_conn_initiate) and waits for it to be up with new SPIs
+ * ("down", "up again", and a new report). With --wait-rekey it then waits for a CHILD_SA rekey (child-rekey event counted, new SPIs
  * installed) and reports again. Then it holds --hold seconds (or until SIGTERM/SIGINT),
  * checking that charon is alive, and stops charon.
- * Exit: 0 up (and rekeyed), 1 not up (or not rekeyed) in time, 2 usage, 3 charon could not be
+ * Exit: 0 when every step asked for happened, 1 when one did not in time, 2 usage, 3 charon could not be
  * started, 4 charon died while held.
  */
 #include "harness/loop.h"
@@ -36,9 +38,11 @@ struct run {
 	struct loop loop;
 	struct sswan *sw;
 	struct loop_timer poll, hold, alive;
+	int phase;                      /* enum phase */
 	lab_ns wait_until, rekey_wait;
-	uint32_t first_spi;
-	bool up, rekeyed, done, holding, died;
+	uint32_t last_spi;              /* inbound SPI last reported up */
+	bool cycle;                     /* --cycle: terminate, then initiate again */
+	bool up, cycled, rekeyed, failed, done, holding, died;
 };
 
 static void usage(void)
@@ -46,7 +50,8 @@ static void usage(void)
 	fputs("usage: sswan_node --netns PATH --out DIR --local ADDR --remote ADDR --psk SECRET\n"
 	      "       [--node NAME] [--ike PROPS] [--esp PROPS] [--local-id ID] [--remote-id ID]\n"
 	      "       [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]\n"
-	      "       [--esp-lifetime SECONDS] [--wait-up SECONDS] [--wait-rekey SECONDS]\n"
+	      "       [--esp-lifetime SECONDS] [--wait-up SECONDS] [--cycle]\n"
+	      "       [--wait-rekey SECONDS]\n"
 	      "       [--hold SECONDS]\n", stderr);
 }
 
@@ -137,45 +142,98 @@ static void on_hold(void *ctx)
 	((struct run *)ctx)->done = true;
 }
 
-/* Ask charon every 100 ms whether the connection is up: the event says a CHILD_SA came, the
- * stats say it is INSTALLED with SPIs. */
+/* What the driver waits for, in order; each phase polls charon's stats every 100 ms until
+ * its condition holds or its time runs out. */
+enum phase { PH_UP, PH_DOWN, PH_UP_AGAIN, PH_REKEY, PH_HOLD };
+static const char *const phase_name[] = { "up", "down after terminate", "up after initiate",
+                                          "rekey", "hold" };
+
+static void phase_enter(struct run *r, enum phase ph, lab_ns budget)
+{
+	r->phase = ph;
+	if (ph == PH_HOLD) {
+		r->holding = true;
+		return;
+	}
+	r->wait_until = loop_now(&r->loop) + budget;
+	loop_timer_arm(&r->loop, &r->poll, loop_now(&r->loop) + lab_ms(100));
+}
+
+/* After up: the optional terminate/initiate cycle, then the optional rekey, then hold. */
+static void phase_next(struct run *r, enum phase done)
+{
+	char err[256];
+
+	if (done == PH_UP && r->cycle) {
+		if (sswan_conn_terminate(r->sw, 0, err, sizeof err)) {
+			printf("terminate failed: %s\n", err);
+			r->failed = true;
+			phase_enter(r, PH_HOLD, 0);
+			return;
+		}
+		phase_enter(r, PH_DOWN, lab_sec(10));
+		return;
+	}
+	if (done == PH_DOWN) {
+		if (sswan_conn_initiate(r->sw, 0, err, sizeof err)) {
+			printf("initiate failed: %s\n", err);
+			r->failed = true;
+			phase_enter(r, PH_HOLD, 0);
+			return;
+		}
+		phase_enter(r, PH_UP_AGAIN, lab_sec(15));
+		return;
+	}
+	if (done != PH_REKEY && r->rekey_wait > 0) {
+		phase_enter(r, PH_REKEY, r->rekey_wait);
+		return;
+	}
+	phase_enter(r, PH_HOLD, 0);
+}
+
 static void on_poll(void *ctx)
 {
 	struct run *r = ctx;
 	struct gw_conn_stats st;
 	char err[256];
-
+	bool met = false;
 	int rc = sswan_conn_stats(r->sw, 0, &st, err, sizeof err);
 
-	if (!r->up && rc == 0 && st.state == GW_CONN_UP && st.spi_in && st.spi_out) {
-		r->up = true;
-		r->first_spi = st.spi_in;
-		report(r);
-		if (r->rekey_wait > 0) {
-			r->wait_until = loop_now(&r->loop) + r->rekey_wait;
-			loop_timer_arm(&r->loop, &r->poll, loop_now(&r->loop) + lab_ms(200));
-			return;
+	if (rc == 0) {
+		bool up = st.state == GW_CONN_UP && st.spi_in && st.spi_out;
+
+		switch (r->phase) {
+		case PH_UP: met = up; break;
+		case PH_DOWN: met = st.state == GW_CONN_DOWN; break;
+		case PH_UP_AGAIN: met = up && st.spi_in != r->last_spi; break;
+		case PH_REKEY: met = up && st.rekeys >= 1 && st.spi_in != r->last_spi; break;
+		case PH_HOLD: break;
 		}
-		r->holding = true;
-		return;
 	}
-	if (r->up && rc == 0 && st.rekeys >= 1 && st.state == GW_CONN_UP &&
-	    st.spi_in != r->first_spi) {
-		r->rekeyed = true;
-		printf("rekeyed %u\n", st.rekeys);
-		report(r);
-		r->holding = true;
+	if (met) {
+		switch (r->phase) {
+		case PH_UP: r->up = true; break;
+		case PH_DOWN: printf("down\n"); break;
+		case PH_UP_AGAIN: printf("up again\n"); r->cycled = true; break;
+		case PH_REKEY: printf("rekeyed %u\n", st.rekeys); r->rekeyed = true; break;
+		case PH_HOLD: break;
+		}
+		if (r->phase != PH_DOWN) {
+			r->last_spi = st.spi_in;
+			report(r);
+		}
+		phase_next(r, r->phase);
 		return;
 	}
 	if (loop_now(&r->loop) < r->wait_until) {
-		loop_timer_arm(&r->loop, &r->poll, loop_now(&r->loop) + lab_ms(r->up ? 200 : 100));
+		loop_timer_arm(&r->loop, &r->poll, loop_now(&r->loop) + lab_ms(100));
 		return;
 	}
-	if (!r->up)
+	printf("not %s in time%s%s\n", phase_name[r->phase], rc ? ": " : "", rc ? err : "");
+	if (r->phase == PH_UP)
 		report(r);
-	else
-		printf("no rekey in time\n");
-	r->holding = true;
+	r->failed = true;
+	phase_enter(r, PH_HOLD, 0);
 }
 
 static void on_alive(void *ctx)
@@ -208,6 +266,7 @@ int main(int argc, char **argv)
 		{ "remote-id", 1, 0, 'R' }, { "local-ts", 1, 0, 't' }, { "remote-ts", 1, 0, 'T' },
 		{ "initiate", 0, 0, 'a' }, { "frag-post", 0, 0, 'f' }, { "wait-up", 1, 0, 'w' },
 		{ "hold", 1, 0, 'h' }, { "esp-lifetime", 1, 0, 'E' }, { "wait-rekey", 1, 0, 'W' },
+		{ "cycle", 0, 0, 'c' },
 		{ 0, 0, 0, 0 },
 	};
 	static struct gw_config cfg;
@@ -251,6 +310,7 @@ int main(int argc, char **argv)
 		case 'h': hold = atoi(optarg); break;
 		case 'E': p->esp_lifetime = lab_sec(atoi(optarg)); break;
 		case 'W': r.rekey_wait = lab_sec(atoi(optarg)); break;
+		case 'c': r.cycle = true; break;
 		default: goto bad;
 		}
 	}
@@ -283,11 +343,10 @@ int main(int argc, char **argv)
 	sswan_on_event(r.sw, on_event, &r);
 	printf("started %d %s\n", (int)sswan_pid(r.sw), sswan_dir(r.sw));
 	fflush(stdout);
-	r.wait_until = loop_now(&r.loop) + lab_sec(wait_up);
 	loop_timer_init(&r.poll, on_poll, &r);
 	loop_timer_init(&r.hold, on_hold, &r);
 	loop_timer_init(&r.alive, on_alive, &r);
-	loop_timer_arm(&r.loop, &r.poll, loop_now(&r.loop) + lab_ms(100));
+	phase_enter(&r, PH_UP, lab_sec(wait_up));
 	while (!r.done) {
 		rc = loop_run(&r.loop, LAB_NEVER, run_done, &r);
 		if (rc == -EINTR)
@@ -300,7 +359,7 @@ int main(int argc, char **argv)
 			hold = 0;
 		}
 	}
-	code = r.died ? 4 : r.up && (r.rekey_wait == 0 || r.rekeyed) ? 0 : 1;
+	code = r.died ? 4 : r.up && !r.failed ? 0 : 1;
 	sswan_stop(r.sw);
 	loop_fini(&r.loop);
 	printf("stopped\n");
