@@ -295,9 +295,11 @@ static void on_event(void *ctx, const char *name, const struct vici_node *msg)
 
 		ev.type = name[0] == 'i' ? SSWAN_EV_IKE_REKEY : SSWAN_EV_CHILD_REKEY;
 		if (strcmp(name, "child-rekey") == 0) {
-			/* child-rekey: the IKE_SA section holds child-sas { <name> { old, new } } */
-			if (vici_ike_sa_parse(sec, &ev.sa, err, sizeof err))
-				ev.sa.nchild = 0;
+			/* the IKE_SA section; its child-sas hold { old, new }: sa.child[0] is new */
+			if (vici_ike_sa_parse(sec, &ev.sa, err, sizeof err)) {
+				evlog(s, "%s: event %s not understood: %s", sec->name, name, err);
+				return;
+			}
 		} else if (nw) {
 			if (vici_ike_sa_parse(nw, &ev.sa, err, sizeof err))
 				return;

@@ -147,11 +147,15 @@ int vici_ike_sa_parse(const struct vici_node *sec, struct vici_ike_sa *out, char
 	u64_opt(sec, "reauth-time", &out->reauth_time);
 	children = vici_node_get(sec, "child-sas");
 	if (children && children->kind == VICI_NODE_SECTION) {
-		for (const struct vici_node *c = children->child; c; c = c->next) {
+		for (const struct vici_node *n = children->child; n; n = n->next) {
+			const struct vici_node *c = n, *nw = vici_node_get(n, "new");
 			int rc;
 
-			if (c->kind != VICI_NODE_SECTION)
+			if (n->kind != VICI_NODE_SECTION)
 				continue;
+			/* child-rekey events nest { old { ... } new { ... } }: the new one counts */
+			if (!vici_node_get(n, "state") && nw && nw->kind == VICI_NODE_SECTION)
+				c = nw;
 			out->nchild_all++;
 			if (out->nchild == VICI_SA_CHILDREN)
 				continue;

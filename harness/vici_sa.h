@@ -45,7 +45,8 @@ struct vici_ike_sa {
 	size_t nchild_all;
 };
 
-/* sec is the section named after the IKE_SA (its name becomes out->name). 0, or -EBADMSG
+/* sec is the section named after the IKE_SA (its name becomes out->name). In a child-rekey
+ * event a CHILD_SA entry holds old and new sections: the new one is read. 0, or -EBADMSG
  * with err naming the key that is missing or malformed (state, spi-in, ...). */
 int vici_ike_sa_parse(const struct vici_node *sec, struct vici_ike_sa *out, char *err,
                       size_t errlen);

@@ -155,6 +155,8 @@ first=$(grep '^stats up' "$T/drvk" | sed -n 2p | awk '{print $3" "$4}')
 theirs=$(grep '"child_sa_rekeyed"' "$T/peerk" | sed 's/.*"spi_in": "\([0-9a-f]*\)", "spi_out": "\([0-9a-f]*\)".*/\2 \1/')
 [ "$theirs" = "$new" ] || { cat "$T/peerk"; fail "rekey: vpnlab has '$theirs', charon '$new'"; }
 grep -q "^child REKEYED $first " "$T/drvk" || { cat "$T/drvk"; fail "the old CHILD_SA is not REKEYED"; }
+grep -q "^event child-rekey lab #2 ESTABLISHED child [A-Z]* $new\$" "$T/drvk" ||
+  { cat "$T/drvk"; fail "the child-rekey event does not carry the new SPIs $new"; }
 assert_clean "rekey" "$ck"
 echo "ok: terminate -> down, initiate -> up; charon rekeyed the CHILD_SA: $first -> $new, vpnlab agrees, stats count it"
 

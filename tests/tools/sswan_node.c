@@ -14,7 +14,8 @@
  * SPI_IN SPI_OUT PROPOSAL" per CHILD_SA and "stats STATE SPI_IN SPI_OUT PKTS_IN PKTS_OUT".
  * With --cycle it then terminates the connection (sswan_conn_terminate), waits for it to be
  * down, initiates it again (sswan_conn_initiate) and waits for it to be up with new SPIs
- * ("down", "up again", and a new report). With --wait-rekey it then waits for a CHILD_SA rekey (child-rekey event counted, new SPIs
+ * ("down", "up again", and a new report). With --wait-rekey it then waits for a CHILD_SA
+ * rekey (child-rekey event counted, new SPIs
  * installed) and reports again. Then it holds --hold seconds (or until SIGTERM/SIGINT),
  * checking that charon is alive, and stops charon.
  * Exit: 0 when every step asked for happened, 1 when one did not in time, 2 usage, 3 charon could not be
@@ -132,8 +133,12 @@ static void on_event(void *ctx, const struct sswan_event *ev)
 	                                     "ike-rekey", "child-rekey" };
 
 	(void)ctx;
-	printf("event %s %s #%llu %s\n", names[ev->type], ev->sa.name,
+	printf("event %s %s #%llu %s", names[ev->type], ev->sa.name,
 	       (unsigned long long)ev->sa.uniqueid, ev->sa.state);
+	if (ev->sa.nchild)
+		printf(" child %s %08x %08x", ev->sa.child[0].state, ev->sa.child[0].spi_in,
+		       ev->sa.child[0].spi_out);
+	printf("\n");
 	fflush(stdout);
 }
 

@@ -297,6 +297,36 @@ static void test_ike_sa_parse(void)
 	vici_tree_free(root);
 	vici_buf_free(&m);
 
+	/* child-rekey: the CHILD_SA entry holds old and new; new is read */
+	vici_buf_init(&m);
+	vici_buf_section_begin(&m, "lab");
+	vici_buf_kv_str(&m, "state", "ESTABLISHED");
+	vici_buf_section_begin(&m, "child-sas");
+	vici_buf_section_begin(&m, "lab-3");
+	vici_buf_section_begin(&m, "old");
+	vici_buf_kv_str(&m, "state", "REKEYED");
+	vici_buf_kv_str(&m, "spi-in", "00000001");
+	vici_buf_section_end(&m);
+	vici_buf_section_begin(&m, "new");
+	vici_buf_kv_str(&m, "state", "INSTALLED");
+	vici_buf_kv_str(&m, "spi-in", "00000002");
+	vici_buf_section_end(&m);
+	vici_buf_section_end(&m);
+	vici_buf_section_begin(&m, "lab-4");
+	vici_buf_kv_str(&m, "state", "INSTALLED");
+	vici_buf_kv_str(&m, "spi-in", "00000004");
+	vici_buf_section_end(&m);
+	vici_buf_section_end(&m);
+	vici_buf_section_end(&m);
+	CU_ASSERT_EQUAL_FATAL(vici_tree_parse(m.data, m.len, &root, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(vici_ike_sa_parse(root->child, &sa, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(sa.nchild, 2);
+	CU_ASSERT_STRING_EQUAL(sa.child[0].state, "INSTALLED");
+	CU_ASSERT_EQUAL(sa.child[0].spi_in, 2);
+	CU_ASSERT_EQUAL(sa.child[1].spi_in, 4);         /* the sibling after it is still read */
+	vici_tree_free(root);
+	vici_buf_free(&m);
+
 	/* a malformed SPI is refused with the key named */
 	vici_buf_init(&m);
 	vici_buf_section_begin(&m, "lab");
