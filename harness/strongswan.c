@@ -480,6 +480,13 @@ int sswan_start(struct sswan **out, struct loop *loop, int nsfd, const char *nod
 	pid_t parent = getpid();
 
 	*out = NULL;
+	/* the node names a directory under OUT: nothing that could leave it */
+	if (!node[0] || strlen(node) >= sizeof s->node || strspn(node, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(node) || node[0] == '.') {
+		snprintf(err, errlen, "node name '%s': 1 to 63 letters, digits, '_', '.', '-', not "
+		         "starting with '.'", node);
+		return -EINVAL;
+	}
 	rc = preflight(err, errlen);
 	if (rc)
 		return rc;

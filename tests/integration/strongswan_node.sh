@@ -5,7 +5,8 @@
 # `vpnlab peer` in the other namespace:
 #   1. charon responds, vpnlab initiates, with a PSK holding quotes, a backslash and spaces:
 #      list-sas shows the CHILD_SA INSTALLED with vpnlab's SPIs (reversed) and proposals;
-#   2. charon initiates (start_action = start), vpnlab responds, FQDN identities;
+#   2. charon initiates (start_action = start), vpnlab responds, FQDN identities; and over
+#      IPv6 (addresses and selectors);
 #   3. sswan_conn_terminate brings the connection down, sswan_conn_initiate up again with new
 #      SPIs; then charon rekeys the CHILD_SA (10 s ESP lifetime, quick mode at 9 s): the
 #      child-rekey event is counted in the stats, the new SPIs are INSTALLED and vpnlab saw
@@ -130,6 +131,26 @@ grep -q "IKE_SA lab\[1\] established between 10.10.0.2\[vpn.lab.example\]...10.1
   "$OUT/strongswan/gw/charon.log" || { grep established "$OUT/strongswan/gw/charon.log"; fail "charon log: identities"; }
 echo "ok: charon initiator with FQDN identities, SPIs $theirs"
 assert_clean "initiator" "$c2"
+
+# 2b. the same over IPv6
+ip -n $A addr add fd00::1/64 dev eth0 nodad && ip -n $B addr add fd00::2/64 dev eth0 nodad || fail "IPv6 addresses"
+rm -rf "$OUT/strongswan"
+ip netns exec $A "$VPNLAB" peer --local fd00::1 --remote fd00::2 --psk "$PSK" --local-ts ::/0 \
+  --remote-ts ::/0 --once --timeout 15s --json > "$T/peer6" 2>&1 &
+vp=$!
+"$DRV" --netns /run/netns/$B --out "$OUT" --local fd00::2 --remote fd00::1 --psk "$PSK" \
+  --local-ts ::/0 --remote-ts ::/0 --initiate --wait-up 10 --hold 1 > "$T/drv6" 2>&1 &
+drv=$!
+c6=$(charon_of "$T/drv6") || fail "$c6"
+wait $drv || { cat "$T/drv6" "$T/peer6"; fail "IPv6: not up"; }
+wait $vp || { cat "$T/peer6"; fail "IPv6: vpnlab responder: no CHILD_SA"; }
+theirs=$(grep '^child INSTALLED' "$T/drv6" | head -1 | awk '{print $3" "$4}')
+ours=$(grep '"child_sa_established"' "$T/peer6" | sed 's/.*"spi_in": "\([0-9a-f]*\)", "spi_out": "\([0-9a-f]*\)".*/\2 \1/')
+[ -n "$ours" ] && [ "$ours" = "$theirs" ] || { cat "$T/drv6"; fail "IPv6 SPIs: vpnlab '$ours', charon '$theirs'"; }
+grep -q "CHILD_SA lab{1} established with SPIs .* and TS ::/0 === ::/0" "$OUT/strongswan/gw/charon.log" ||
+  fail "IPv6: charon log has no ::/0 CHILD_SA"
+assert_clean "IPv6" "$c6"
+echo "ok: IPv6: charon initiator, SPIs $theirs, selectors ::/0"
 
 # 3. terminate and initiate over VICI, then a CHILD_SA rekey started by charon
 rm -rf "$OUT/strongswan"

@@ -206,6 +206,33 @@ static void test_conn_message(void)
 	gw_config_wipe(&c);
 }
 
+static void test_ipv6(void)
+{
+	struct gw_config c;
+	struct ike_policy *p;
+	char err[256], *t;
+
+	config(&c);
+	p = &c.conns[0].ike;
+	p->local.family = p->remote.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::2", p->local.addr);
+	memset(p->remote.addr, 0, sizeof p->remote.addr);       /* any peer */
+	p->local_ts.family = p->remote_ts.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8:1::", p->local_ts.addr);
+	p->local_ts.len = 48;
+	memset(p->remote_ts.addr, 0, sizeof p->remote_ts.addr);
+	p->remote_ts.len = 0;
+	p->local_id_type = 0;
+	CU_ASSERT_EQUAL_FATAL(swanctl_conf_render(&c, &t, err, sizeof err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "        local_addrs = 2001:db8::2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "        remote_addrs = %any\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "                local_ts = 2001:db8:1::/48\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "                remote_ts = ::/0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "        id-local = 2001:db8::2\n"));
+	swanctl_text_free(t);
+	gw_config_wipe(&c);
+}
+
 static void expect_refused(const struct gw_config *c, const char *field)
 {
 	char err[256] = "", *t = (char *)1;
@@ -318,6 +345,7 @@ UNIT_SUITE(swanctl_conf,
            UNIT_TEST(test_golden),
            UNIT_TEST(test_psk_forms),
            UNIT_TEST(test_conn_message),
+           UNIT_TEST(test_ipv6),
            UNIT_TEST(test_refusals),
            UNIT_TEST(test_notes_and_disabled),
            UNIT_TEST(test_strongswan_conf))
