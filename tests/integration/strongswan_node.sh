@@ -11,9 +11,11 @@
 #      SPIs; then charon rekeys the CHILD_SA (10 s ESP lifetime, quick mode at 9 s): the
 #      child-rekey event is counted in the stats, the new SPIs are INSTALLED and vpnlab saw
 #      the same rekey;
-#   4. kill -9 of the driver: PDEATHSIG takes charon with it, no mount namespace is left; and
+#   4. two nodes each with a charon started this way, pings between their subnets through the
+#      tunnel: both count 3 packets and 3 x 84 bytes each way (sswan_conn_stats);
+#   5. kill -9 of the driver: PDEATHSIG takes charon with it, no mount namespace is left; and
 #      charon killed under the driver: the driver notices (sswan_alive);
-#   5. clear exit-3 errors: a config charon cannot represent, charon missing, /dev/net/tun
+#   6. clear exit-3 errors: a config charon cannot represent, charon missing, /dev/net/tun
 #      missing.
 # After every case: no charon left, no mount namespace left, the VICI socket removed.
 . "$(dirname "$0")/lib.sh"
@@ -59,7 +61,7 @@ assert_clean() {
     fail "$1: ${p#/proc/} is still in charon's mount namespace $3"
   done
   [ "$(host_run_mounts)" -eq "$base_run_mounts" ] || fail "$1: a /run mount appeared on the host"
-  [ ! -e "$OUT/strongswan/gw/charon.vici" ] || fail "$1: the VICI socket is left"
+  [ -z "$(find "$OUT" -name charon.vici)" ] || fail "$1: a VICI socket is left: $(find "$OUT" -name charon.vici)"
 }
 
 wait_line() {   # wait_line FILE PATTERN SECONDS
@@ -181,7 +183,32 @@ grep -q "^event child-rekey lab #2 ESTABLISHED child [A-Z]* $new\$" "$T/drvk" ||
 assert_clean "rekey" "$ck"
 echo "ok: terminate -> down, initiate -> up; charon rekeyed the CHILD_SA: $first -> $new, vpnlab agrees, stats count it"
 
-# 4. kill -9 of the driver: charon dies with it (PR_SET_PDEATHSIG)
+# 4. charon to charon, traffic through the tunnel, counters
+rm -rf "$OUT/strongswan"
+ip -n $A addr add 192.168.1.1/24 dev lo && ip -n $B addr add 192.168.2.1/24 dev lo || fail "subnet addresses"
+"$DRV" --netns /run/netns/$A --out "$OUT" --node a --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
+  --local-ts 192.168.1.0/24 --remote-ts 192.168.2.0/24 --ike aes256-sha256-modp2048 \
+  --esp aes256-sha256-modp2048 --wait-up 10 --wait-packets 3 --hold 1 > "$T/dra" 2>&1 &
+dra=$!
+"$DRV" --netns /run/netns/$B --out "$OUT" --node b --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
+  --local-ts 192.168.2.0/24 --remote-ts 192.168.1.0/24 --ike aes256-sha256-modp2048 \
+  --esp aes256-sha256-modp2048 --initiate --wait-up 10 --wait-packets 3 --hold 1 > "$T/drb" 2>&1 &
+drb=$!
+ca=$(charon_of "$T/dra") || fail "$ca"
+cb=$(charon_of "$T/drb") || fail "$cb"
+wait_line "$T/dra" '^stats up' 10 && wait_line "$T/drb" '^stats up' 10 || { cat "$T/dra" "$T/drb"; fail "charon to charon: not up"; }
+ip netns exec $B ping -c 3 -i 0.2 -W 2 -I 192.168.2.1 192.168.1.1 > "$T/ping" 2>&1 || { cat "$T/ping"; fail "no ping through the charon tunnel"; }
+wait $dra && wait $drb || { cat "$T/dra" "$T/drb"; fail "charon to charon: counters"; }
+for f in dra drb; do
+  grep -q '^traffic 3/3 packets, 252/252 bytes in/out$' "$T/$f" || { cat "$T/$f"; fail "$f: counters are not 3 packets / 252 bytes each way"; }
+done
+grep -q "^child INSTALLED $(grep '^child INSTALLED' "$T/drb" | head -1 | awk '{print $4" "$3}') " "$T/dra" ||
+  { cat "$T/dra" "$T/drb"; fail "charon to charon: SPIs do not mirror"; }
+assert_clean "charon a" "$ca"
+assert_clean "charon b" "$cb"
+echo "ok: charon to charon: 3 pings through the tunnel, 3 packets / 252 bytes counted each way on both"
+
+# 5. kill -9 of the driver: charon dies with it (PR_SET_PDEATHSIG)
 rm -rf "$OUT/strongswan"
 ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
   --timeout 20s > "$T/peer3" 2>&1 &
@@ -219,7 +246,7 @@ wait $drv; rc=$?
 assert_clean "charon killed" "$cd_"
 echo "ok: charon killed under the driver: '$(grep '^gone' "$T/drvd" | cut -c7-60)...'"
 
-# 5. exit 3 with the reason
+# 6. exit 3 with the reason
 "$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk x \
   --frag-post > "$T/e1" 2>&1
 rc=$?

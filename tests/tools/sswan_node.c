@@ -7,7 +7,7 @@
  *              [--node NAME] [--ike PROPS] [--esp PROPS] [--local-id ID] [--remote-id ID]
  *              [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]
  *              [--esp-lifetime SECONDS] [--wait-up SECONDS] [--cycle]
- *              [--wait-rekey SECONDS] [--hold SECONDS]
+ *              [--wait-rekey SECONDS] [--wait-packets N] [--hold SECONDS]
  *
  * Prints "started PID DIR" once charon has its configuration, then one line per event, and,
  * when the connection is up (or --wait-up runs out): "ike NAME STATE PROPOSAL", "child STATE
@@ -15,11 +15,12 @@
  * With --cycle it then terminates the connection (sswan_conn_terminate), waits for it to be
  * down, initiates it again (sswan_conn_initiate) and waits for it to be up with new SPIs
  * ("down", "up again", and a new report). With --wait-rekey it then waits for a CHILD_SA
- * rekey (child-rekey event counted, new SPIs
- * installed) and reports again. Then it holds --hold seconds (or until SIGTERM/SIGINT),
- * checking that charon is alive, and stops charon.
- * Exit: 0 when every step asked for happened, 1 when one did not in time, 2 usage, 3 charon could not be
- * started, 4 charon died while held.
+ * rekey (child-rekey event counted, new SPIs installed) and reports again. With
+ * --wait-packets N it then waits (15 s at most) until the stats count N packets in and N out
+ * ("traffic IN/OUT packets, IN/OUT bytes in/out"). Then it holds --hold seconds (or until
+ * SIGTERM/SIGINT), checking that charon is alive, and stops charon.
+ * Exit: 0 when every step asked for happened, 1 when one did not in time, 2 usage, 3 charon
+ * could not be started, 4 charon died while held.
  */
 #include "harness/loop.h"
 #include "harness/scenario.h"
@@ -43,6 +44,7 @@ struct run {
 	lab_ns wait_until, rekey_wait;
 	uint32_t last_spi;              /* inbound SPI last reported up */
 	bool cycle;                     /* --cycle: terminate, then initiate again */
+	uint64_t want_packets;          /* --wait-packets N: N in and N out through the tunnel */
 	bool up, cycled, rekeyed, failed, done, holding, died;
 };
 
@@ -52,7 +54,7 @@ static void usage(void)
 	      "       [--node NAME] [--ike PROPS] [--esp PROPS] [--local-id ID] [--remote-id ID]\n"
 	      "       [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]\n"
 	      "       [--esp-lifetime SECONDS] [--wait-up SECONDS] [--cycle]\n"
-	      "       [--wait-rekey SECONDS]\n"
+	      "       [--wait-rekey SECONDS] [--wait-packets N]\n"
 	      "       [--hold SECONDS]\n", stderr);
 }
 
@@ -149,9 +151,9 @@ static void on_hold(void *ctx)
 
 /* What the driver waits for, in order; each phase polls charon's stats every 100 ms until
  * its condition holds or its time runs out. */
-enum phase { PH_UP, PH_DOWN, PH_UP_AGAIN, PH_REKEY, PH_HOLD };
+enum phase { PH_UP, PH_DOWN, PH_UP_AGAIN, PH_REKEY, PH_PACKETS, PH_HOLD };
 static const char *const phase_name[] = { "up", "down after terminate", "up after initiate",
-                                          "rekey", "hold" };
+                                          "rekey", "packets", "hold" };
 
 static void phase_enter(struct run *r, enum phase ph, lab_ns budget)
 {
@@ -189,8 +191,12 @@ static void phase_next(struct run *r, enum phase done)
 		phase_enter(r, PH_UP_AGAIN, lab_sec(15));
 		return;
 	}
-	if (done != PH_REKEY && r->rekey_wait > 0) {
+	if (done < PH_REKEY && r->rekey_wait > 0) {
 		phase_enter(r, PH_REKEY, r->rekey_wait);
+		return;
+	}
+	if (done < PH_PACKETS && r->want_packets > 0) {
+		phase_enter(r, PH_PACKETS, lab_sec(15));
 		return;
 	}
 	phase_enter(r, PH_HOLD, 0);
@@ -212,6 +218,9 @@ static void on_poll(void *ctx)
 		case PH_DOWN: met = st.state == GW_CONN_DOWN; break;
 		case PH_UP_AGAIN: met = up && st.spi_in != r->last_spi; break;
 		case PH_REKEY: met = up && st.rekeys >= 1 && st.spi_in != r->last_spi; break;
+		case PH_PACKETS:
+			met = st.packets_in >= r->want_packets && st.packets_out >= r->want_packets;
+			break;
 		case PH_HOLD: break;
 		}
 	}
@@ -221,6 +230,11 @@ static void on_poll(void *ctx)
 		case PH_DOWN: printf("down\n"); break;
 		case PH_UP_AGAIN: printf("up again\n"); r->cycled = true; break;
 		case PH_REKEY: printf("rekeyed %u\n", st.rekeys); r->rekeyed = true; break;
+		case PH_PACKETS:
+			printf("traffic %llu/%llu packets, %llu/%llu bytes in/out\n",
+			       (unsigned long long)st.packets_in, (unsigned long long)st.packets_out,
+			       (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out);
+			break;
 		case PH_HOLD: break;
 		}
 		if (r->phase != PH_DOWN) {
@@ -271,7 +285,7 @@ int main(int argc, char **argv)
 		{ "remote-id", 1, 0, 'R' }, { "local-ts", 1, 0, 't' }, { "remote-ts", 1, 0, 'T' },
 		{ "initiate", 0, 0, 'a' }, { "frag-post", 0, 0, 'f' }, { "wait-up", 1, 0, 'w' },
 		{ "hold", 1, 0, 'h' }, { "esp-lifetime", 1, 0, 'E' }, { "wait-rekey", 1, 0, 'W' },
-		{ "cycle", 0, 0, 'c' },
+		{ "cycle", 0, 0, 'c' }, { "wait-packets", 1, 0, 'P' },
 		{ 0, 0, 0, 0 },
 	};
 	static struct gw_config cfg;
@@ -316,6 +330,7 @@ int main(int argc, char **argv)
 		case 'E': p->esp_lifetime = lab_sec(atoi(optarg)); break;
 		case 'W': r.rekey_wait = lab_sec(atoi(optarg)); break;
 		case 'c': r.cycle = true; break;
+		case 'P': r.want_packets = (uint64_t)atoi(optarg); break;
 		default: goto bad;
 		}
 	}
