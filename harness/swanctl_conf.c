@@ -394,11 +394,15 @@ static int check_conn(const struct gw_config *cfg, size_t i, struct swanctl_note
 	if (!p->send_dpd_vid || !p->send_natt_vid)
 		note(notes, "%s.ike.send_dpd_vid/send_natt_vid: charon always sends the DPD and "
 		     "NAT-T vendor IDs", pre);
-	if (p->initial_contact != p->unique_on_initial_contact)
-		note(notes, "%s.ike.initial_contact/unique_on_initial_contact: charon ties both to "
-		     "one setting (unique = %s): it sends INITIAL-CONTACT %s", pre,
+	/* charon sends INITIAL-CONTACT when unique != never and the remote identity has no
+	 * wildcard (main_mode.c add_initial_contact; research notes 3.4) */
+	if (p->initial_contact != (p->unique_on_initial_contact && p->remote_id_type != 0))
+		note(notes, "%s.ike.initial_contact: charon will %s INITIAL-CONTACT: it sends it "
+		     "only with unique = no (here: %s) to a remote identity without wildcards "
+		     "(here: %s)", pre,
+		     p->unique_on_initial_contact && p->remote_id_type ? "send" : "not send",
 		     p->unique_on_initial_contact ? "no" : "never",
-		     p->unique_on_initial_contact ? "too" : "neither");
+		     p->remote_id_type ? "a set identity" : "%any");
 	if (!p->force_encap)
 		note(notes, "%s.ike.force_encap: kernel-libipsec fakes NAT-D anyway, so ESP always "
 		     "goes in UDP 4500", pre);

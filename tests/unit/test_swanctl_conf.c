@@ -58,6 +58,9 @@ static const char golden[] =
 	"# note: dp.tunnel_mtu: 0 asks for 1500, kernel-libipsec's TUN has 1400\n"
 	"# note: dp.df: kernel-libipsec sends ESP through a UDP socket with DF set; copy/clear cannot be configured\n"
 	"# note: dp.replay_window: 64 asked, kernel-libipsec's window is fixed at 128\n"
+	"# note: conns[0] (to-vpc).ike.initial_contact: charon will not send INITIAL-CONTACT: it "
+	"sends it only with unique = no (here: no) to a remote identity without wildcards (here: "
+	"%any)\n"
 	"connections {\n"
 	"    to-vpc {\n"
 	"        version = 1\n"
@@ -298,8 +301,13 @@ static void test_notes_and_disabled(void)
 	c.dp.df = ESP_DF_SET;
 	c.dp.tunnel_mtu = 1400;
 	c.dp.replay_window = 128;
+	c.conns[0].ike.remote_id_type = ISAKMP_ID_FQDN;
+	memcpy(c.conns[0].ike.remote_id, "vpc.example", 11);
+	c.conns[0].ike.remote_id_len = 11;
 	CU_ASSERT_EQUAL(swanctl_conf_check(&c, &n, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(n.count, 0);            /* exactly what kernel-libipsec does */
+	if (n.count)
+		fprintf(stderr, "\n%s", n.text);
 	c.conns[0].ike.dpd = IKE_DPD_ALWAYS;
 	c.conns[0].ike.send_dpd_vid = false;
 	CU_ASSERT_EQUAL(swanctl_conf_check(&c, &n, err, sizeof err), 0);
