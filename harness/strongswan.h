@@ -59,7 +59,9 @@ int sswan_start(struct sswan **out, struct loop *loop, int nsfd, const char *nod
                 const struct gw_config *cfg, const char *outdir, char *err, size_t errlen);
 
 /* Called for every event (borrowed ctx), from the loop. Events charon sent while sswan_start
- * was still running (an initiator can be up by then) come on the loop's next turn. */
+ * was still running (an initiator can be up by then) come on the loop's next turn. The
+ * callback may query (sswan_conn_stats, sswan_list_sas: another VICI connection) but must
+ * not call sswan_stop: stop from outside the callback. */
 void sswan_on_event(struct sswan *s, sswan_event_fn fn, void *ctx);
 
 /* SIGTERM, up to 3 s for charon to delete its SAs and exit, then SIGKILL; always reaps.
