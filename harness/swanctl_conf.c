@@ -5,10 +5,10 @@
  * notes (section 3.3 for lifetimes, 4 for kernel-libipsec).
  */
 #include "harness/swanctl_conf.h"
+#include "harness/swanctl_int.h"
 
 #include "peers/ike/isakmp.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -16,13 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-
-/* kernel-libipsec's fixed TUN MTU and replay window (kernel_libipsec_plugin.c TUN_DEFAULT_MTU,
- * libipsec/esp_context.c ESP_DEFAULT_WINDOW_SIZE, 5.9.8): neither is configurable. */
-#define LIBIPSEC_MTU    1400
-#define LIBIPSEC_WINDOW 128
 
 /* The plugins charon needs here: crypto for IKEv1 PSK and ESP, kernel-libipsec for userspace
  * ESP (no in-kernel ESP on these machines), vici for control. As lib_strongswan.sh. */
@@ -111,29 +104,6 @@ void swanctl_text_free(char *text)
 	}
 }
 
-/* ---- notes and errors ---- */
-
-__attribute__((format(printf, 2, 3)))
-static void note(struct swanctl_notes *n, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	if (!n)
-		return;
-	n->count++;
-	if (n->len + 2 >= sizeof n->text)
-		return;
-	va_start(ap, fmt);
-	w = vsnprintf(n->text + n->len, sizeof n->text - n->len - 1, fmt, ap);
-	va_end(ap);
-	if (w < 0)
-		return;
-	n->len += (size_t)w < sizeof n->text - n->len - 1 ? (size_t)w : sizeof n->text - n->len - 2;
-	n->text[n->len++] = '\n';
-	n->text[n->len] = '\0';
-}
-
 /* ---- values ---- */
 
 /* Characters that need no quotes in a swanctl.conf value (the lexer's unquoted-value rule
@@ -184,291 +154,6 @@ static int put_value(struct tbuf *t, const uint8_t *v, size_t n)
 	return put_quoted(t, v, n);
 }
 
-/* ---- identities ---- */
-
-/* The swanctl/VICI text of an ISAKMP identity, with strongSwan's type prefixes
- * (identification.c: "fqdn:", "email:", "keyid:") so a name that looks like an address keeps
- * its type. type 0: the endpoint's address for the local side, %any for the remote. */
-static int id_text(uint8_t type, const uint8_t *d, size_t len, const struct ike_endpoint *ep,
-                   bool local, char *out, size_t outlen, char *why, size_t whylen)
-{
-	char a[INET6_ADDRSTRLEN];
-	size_t o;
-
-	switch (type) {
-	case 0:
-		if (!local) {
-			snprintf(out, outlen, "%%any");
-			return 0;
-		}
-		inet_ntop(ep->family, ep->addr, a, sizeof a);
-		snprintf(out, outlen, "%s", a);
-		return 0;
-	case ISAKMP_ID_IPV4_ADDR:
-	case ISAKMP_ID_IPV6_ADDR:
-		if (len != (type == ISAKMP_ID_IPV4_ADDR ? 4u : 16u)) {
-			snprintf(why, whylen, "address identity of %zu bytes", len);
-			return -EINVAL;
-		}
-		inet_ntop(type == ISAKMP_ID_IPV4_ADDR ? AF_INET : AF_INET6, d, a, sizeof a);
-		snprintf(out, outlen, "%s", a);
-		return 0;
-	case ISAKMP_ID_FQDN:
-	case ISAKMP_ID_USER_FQDN:
-		if (len == 0) {
-			snprintf(why, whylen, "empty name");
-			return -EINVAL;
-		}
-		o = (size_t)snprintf(out, outlen, type == ISAKMP_ID_FQDN ? "fqdn:" : "email:");
-		for (size_t i = 0; i < len; i++) {
-			if (d[i] <= 0x20 || d[i] >= 0x7f || d[i] == '"' || d[i] == '\\' || d[i] == ',') {
-				snprintf(why, whylen, "byte 0x%02x at %zu cannot be written in swanctl.conf",
-				         d[i], i);
-				return -EINVAL;
-			}
-			if (o + 1 < outlen)
-				out[o++] = (char)d[i];
-		}
-		out[o < outlen ? o : outlen - 1] = '\0';
-		return 0;
-	case ISAKMP_ID_KEY_ID:
-		o = (size_t)snprintf(out, outlen, "keyid:#");
-		for (size_t i = 0; i < len && o + 3 < outlen; i++)
-			o += (size_t)snprintf(out + o, outlen - o, "%02x", d[i]);
-		return 0;
-	default:
-		snprintf(why, whylen, "identity type %u is not rendered (address, FQDN, user FQDN "
-		         "and key ID are)", type);
-		return -EINVAL;
-	}
-}
-
-static int addr_text(const struct ike_endpoint *e, char *out, size_t len)
-{
-	static const uint8_t zero[16];
-
-	if (e->family != AF_INET && e->family != AF_INET6)
-		return -EINVAL;
-	if (memcmp(e->addr, zero, e->family == AF_INET ? 4 : 16) == 0)
-		snprintf(out, len, "%%any");
-	else
-		inet_ntop(e->family, e->addr, out, (socklen_t)len);
-	return 0;
-}
-
-static int net_text(const struct ike_net *n, char *out, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if ((n->family != AF_INET && n->family != AF_INET6) || n->len < 0 ||
-	    n->len > (n->family == AF_INET ? 32 : 128))
-		return -EINVAL;
-	inet_ntop(n->family, n->addr, a, sizeof a);
-	snprintf(out, len, "%s/%d", a, n->len);
-	return 0;
-}
-
-/* ---- lifetimes ---- */
-
-struct lifetimes {
-	uint64_t ike_reauth, ike_over, ike_rand;        /* seconds */
-	uint64_t child_life, child_rekey, child_rand;
-};
-
-static lab_ns ike_life(const struct ike_policy *p)
-{
-	return p->ike_lifetime > 0 ? p->ike_lifetime : lab_sec(8 * 3600);
-}
-
-static lab_ns esp_life(const struct ike_policy *p)
-{
-	return p->esp_lifetime > 0 ? p->esp_lifetime : lab_sec(3600);
-}
-
-/*
- * IKEv1 has no IKE rekey in charon: the ISAKMP SA is reauthenticated (a new main mode), and
- * main mode proposes the un-jittered reauth_time + over_time as the SA's lifetime (research
- * notes 3.3). So reauth_time = lifetime - margin and over_time = margin propose exactly the
- * configured lifetime and reauthenticate margin (minus jitter) before it, as the simulated
- * peer does. Quick mode proposes life_time, and rekeys at rekey_time = life - margin.
- */
-static void lifetimes(const struct ike_policy *p, struct lifetimes *l)
-{
-	lab_ns il = ike_life(p), el = esp_life(p);
-	lab_ns im = p->rekey_margin > 0 ? p->rekey_margin : il / 10;
-	lab_ns em = p->rekey_margin > 0 ? p->rekey_margin : el / 10;
-
-	l->ike_over = (uint64_t)(im / LAB_NS_PER_SEC);
-	l->ike_reauth = (uint64_t)(il / LAB_NS_PER_SEC) - l->ike_over;
-	l->ike_rand = (uint64_t)(p->rekey_jitter / LAB_NS_PER_SEC);
-	l->child_life = (uint64_t)(el / LAB_NS_PER_SEC);
-	l->child_rekey = l->child_life - (uint64_t)(em / LAB_NS_PER_SEC);
-	l->child_rand = l->ike_rand;
-}
-
-/* ---- check ---- */
-
-static bool name_ok(const char *s)
-{
-	size_t n = strnlen(s, GW_NAME_MAX);
-
-	if (n == 0 || n >= GW_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-			return false;
-	return true;
-}
-
-static bool whole_seconds(lab_ns t)
-{
-	return t >= 0 && t % LAB_NS_PER_SEC == 0;
-}
-
-#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
-
-static int check_conn(const struct gw_config *cfg, size_t i, struct swanctl_notes *notes,
-                      char *err, size_t errlen)
-{
-	const struct gw_conn *c = &cfg->conns[i];
-	const struct ike_policy *p = &c->ike;
-	char pre[64], a[128], why[128];
-
-	snprintf(pre, sizeof pre, "conns[%zu] (%.*s)", i, GW_NAME_MAX, c->name);
-	if (!name_ok(c->name))
-		FAIL("conns[%zu].name: '%.*s': a charon connection name here is 1 to %d letters, "
-		     "digits, '-' or '_'", i, GW_NAME_MAX, c->name, GW_NAME_MAX - 1);
-	for (size_t j = 0; j < i; j++)
-		if (strcmp(cfg->conns[j].name, c->name) == 0)
-			FAIL("%s.name: used twice", pre);
-	if (addr_text(&p->local, a, sizeof a) || strcmp(a, "%any") == 0)
-		FAIL("%s.ike.local: an IPv4 or IPv6 address is needed", pre);
-	if (addr_text(&p->remote, a, sizeof a))
-		FAIL("%s.ike.remote: an IPv4 or IPv6 address (or all zeros for any) is needed", pre);
-	if ((p->local.port && p->local.port != 500) || (p->remote.port && p->remote.port != 500))
-		FAIL("%s.ike.local/remote.port: charon here talks IKE on port 500 (and floats to "
-		     "4500) only", pre);
-	if (p->psk_len == 0 || p->psk_len > sizeof p->psk)
-		FAIL("%s.ike.psk: 1 to %zu bytes needed", pre, sizeof p->psk);
-	if (id_text(p->local_id_type, p->local_id, p->local_id_len, &p->local, true, a, sizeof a,
-	            why, sizeof why))
-		FAIL("%s.ike.local_id: %s", pre, why);
-	if (id_text(p->remote_id_type, p->remote_id, p->remote_id_len, &p->remote, false, a,
-	            sizeof a, why, sizeof why))
-		FAIL("%s.ike.remote_id: %s", pre, why);
-	if (p->nike < 1 || p->nike > IKE_MAX_PROPS)
-		FAIL("%s.ike.ike: at least one IKE proposal is needed", pre);
-	if (p->nesp < 1 || p->nesp > IKE_MAX_PROPS)
-		FAIL("%s.ike.esp: at least one ESP proposal is needed", pre);
-	for (int k = 0; k < p->nike; k++)
-		if (!p->ike[k].group || !ike_modp_len(p->ike[k].group))
-			FAIL("%s.ike.ike[%d]: an IKE proposal needs a known MODP group", pre, k);
-	if (net_text(&p->local_ts, a, sizeof a))
-		FAIL("%s.ike.local_ts: not an IPv4 or IPv6 subnet", pre);
-	if (net_text(&p->remote_ts, a, sizeof a))
-		FAIL("%s.ike.remote_ts: not an IPv4 or IPv6 subnet", pre);
-	if (!whole_seconds(p->ike_lifetime) || !whole_seconds(p->esp_lifetime) ||
-	    !whole_seconds(p->rekey_margin) || !whole_seconds(p->rekey_jitter) ||
-	    !whole_seconds(p->dpd_delay) || !whole_seconds(p->dpd_timeout))
-		FAIL("%s.ike: lifetimes, rekey margin/jitter and DPD times must be whole seconds "
-		     "for charon", pre);
-	if (ike_life(p) < lab_sec(2) || esp_life(p) < lab_sec(2))
-		FAIL("%s.ike.ike_lifetime/esp_lifetime: at least 2 s", pre);
-	if (p->rekey_margin >= ike_life(p) || p->rekey_margin >= esp_life(p))
-		FAIL("%s.ike.rekey_margin: must be shorter than both lifetimes", pre);
-	if (p->rekey_jitter > (p->rekey_margin > 0 ? p->rekey_margin : esp_life(p) / 10))
-		FAIL("%s.ike.rekey_jitter: larger than the rekey margin", pre);
-	if (p->life_rule != IKE_LIFE_ACCEPT)
-		FAIL("%s.ike.life_rule: charon accepts any proposed lifetime and has no setting to "
-		     "insist on a shorter or equal one", pre);
-	if (p->dpd == IKE_DPD_IDLE || p->dpd == IKE_DPD_ALWAYS) {
-		if (p->dpd_delay <= 0)
-			FAIL("%s.ike.dpd_delay: DPD is on but has no interval", pre);
-		if (p->dpd == IKE_DPD_ALWAYS)
-			note(notes, "%s.ike.dpd: charon sends R-U-THERE only after dpd_delay without "
-			     "inbound traffic (idle mode), not always", pre);
-		if (!p->dpd_needs_peer_vid)
-			note(notes, "%s.ike.dpd_needs_peer_vid: charon never sends R-U-THERE to a peer "
-			     "that did not send the DPD vendor ID", pre);
-	}
-	if (!p->send_dpd_vid || !p->send_natt_vid)
-		note(notes, "%s.ike.send_dpd_vid/send_natt_vid: charon always sends the DPD and "
-		     "NAT-T vendor IDs", pre);
-	/* charon sends INITIAL-CONTACT when unique != never and the remote identity has no
-	 * wildcard (main_mode.c add_initial_contact; research notes 3.4) */
-	if (p->initial_contact != (p->unique_on_initial_contact && p->remote_id_type != 0))
-		note(notes, "%s.ike.initial_contact: charon will %s INITIAL-CONTACT: it sends it "
-		     "only with unique = no (here: %s) to a remote identity without wildcards "
-		     "(here: %s)", pre,
-		     p->unique_on_initial_contact && p->remote_id_type ? "send" : "not send",
-		     p->unique_on_initial_contact ? "no" : "never",
-		     p->remote_id_type ? "a set identity" : "%any");
-	if (!p->force_encap)
-		note(notes, "%s.ike.force_encap: kernel-libipsec fakes NAT-D anyway, so ESP always "
-		     "goes in UDP 4500", pre);
-	if (!c->enabled)
-		note(notes, "%s.enabled: disabled, not loaded into charon", pre);
-	return 0;
-}
-
-int swanctl_conf_check(const struct gw_config *cfg, struct swanctl_notes *notes, char *err,
-                       size_t errlen)
-{
-	const struct gw_dataplane *dp = &cfg->dp;
-	const struct ike_policy *first = NULL;
-	int rc;
-
-	if (notes)
-		memset(notes, 0, sizeof *notes);
-	if (cfg->nconns == 0 || cfg->nconns > GW_MAX_CONNS)
-		FAIL("conns: 1 to %d connections needed", GW_MAX_CONNS);
-	if (dp->frag == GW_FRAG_POST)
-		FAIL("dp.frag: post-fragmentation is not possible with charon: kernel-libipsec "
-		     "fragments inner packets at its %d-byte TUN (pre-fragmentation)", LIBIPSEC_MTU);
-	if (dp->tunnel_mtu != 0 && dp->tunnel_mtu != LIBIPSEC_MTU)
-		FAIL("dp.tunnel_mtu: %u: kernel-libipsec's TUN MTU is fixed at %d", dp->tunnel_mtu,
-		     LIBIPSEC_MTU);
-	if (dp->mss_clamp != -1)
-		FAIL("dp.mss_clamp: charon does not clamp TCP MSS (clamp it with the node's "
-		     "nftables instead)");
-	if (dp->lenient_padding)
-		FAIL("dp.lenient_padding: kernel-libipsec refuses ESP padding other than 1,2,3,...");
-	if (dp->snat_split)
-		FAIL("dp.snat_split: charon does no source NAT (use the node's nat step)");
-	if (dp->tunnel_mtu == 0)
-		note(notes, "dp.tunnel_mtu: 0 asks for 1500, kernel-libipsec's TUN has %d",
-		     LIBIPSEC_MTU);
-	if (dp->df != ESP_DF_SET)
-		note(notes, "dp.df: kernel-libipsec sends ESP through a UDP socket with DF set; "
-		     "copy/clear cannot be configured");
-	if (dp->replay_window != LIBIPSEC_WINDOW)
-		note(notes, "dp.replay_window: %u asked, kernel-libipsec's window is fixed at %d",
-		     dp->replay_window, LIBIPSEC_WINDOW);
-	if (dp->hairpin)
-		note(notes, "dp.hairpin: not a charon setting: tunnel-to-tunnel traffic goes where "
-		     "the node's routes and the selectors send it");
-	for (size_t i = 0; i < cfg->nconns; i++) {
-		const struct ike_policy *p = &cfg->conns[i].ike;
-
-		rc = check_conn(cfg, i, notes, err, errlen);
-		if (rc)
-			return rc;
-		if (!first) {
-			first = p;
-			continue;
-		}
-		/* global charon options: every connection must agree */
-		if (p->select != first->select)
-			FAIL("conns[%zu].ike.select: charon's proposal preference "
-			     "(prefer_configured_proposals) is one setting for all connections", i);
-		if (p->retransmit_base != first->retransmit_base ||
-		    p->retransmit_tries != first->retransmit_tries)
-			FAIL("conns[%zu].ike.retransmit_base/tries: one charon setting for all "
-			     "connections", i);
-	}
-	return 0;
-}
-
 /* ---- messages ---- */
 
 int swanctl_conn_msg(const struct gw_config *cfg, size_t i, struct vici_buf *m, char *err,
@@ -483,14 +168,14 @@ int swanctl_conn_msg(const struct gw_config *cfg, size_t i, struct vici_buf *m, 
 
 	if (i >= cfg->nconns)
 		FAIL("conns[%zu]: no such connection", i);
-	lifetimes(p, &l);
+	swanctl_lifetimes(p, &l);
 	vici_buf_section_begin(m, c->name);
 	vici_buf_kv_str(m, "version", "1");
-	addr_text(&p->local, t, sizeof t);
+	swanctl_addr_text(&p->local, t, sizeof t);
 	vici_buf_list_begin(m, "local_addrs");
 	vici_buf_list_item_str(m, t);
 	vici_buf_list_end(m);
-	addr_text(&p->remote, t, sizeof t);
+	swanctl_addr_text(&p->remote, t, sizeof t);
 	vici_buf_list_begin(m, "remote_addrs");
 	vici_buf_list_item_str(m, t);
 	vici_buf_list_end(m);
@@ -519,10 +204,14 @@ int swanctl_conn_msg(const struct gw_config *cfg, size_t i, struct vici_buf *m, 
 	}
 	vici_buf_kv_str(m, "encap", p->force_encap ? "yes" : "no");
 	vici_buf_kv_str(m, "unique", p->unique_on_initial_contact ? "no" : "never");
+	/* always up: keep retransmitting the first main mode until the peer answers (0 =
+	 * without end; a permanent error such as NO_PROPOSAL_CHOSEN still ends it) */
+	if (c->always_up)
+		vici_buf_kv_str(m, "keyingtries", "0");
 
 	vici_buf_section_begin(m, "local");
 	vici_buf_kv_str(m, "auth", "psk");
-	rc = id_text(p->local_id_type, p->local_id, p->local_id_len, &p->local, true, t, sizeof t,
+	rc = swanctl_id_text(p->local_id_type, p->local_id, p->local_id_len, &p->local, true, t, sizeof t,
 	             why, sizeof why);
 	if (rc)
 		FAIL("conns[%zu].ike.local_id: %s", i, why);
@@ -530,7 +219,7 @@ int swanctl_conn_msg(const struct gw_config *cfg, size_t i, struct vici_buf *m, 
 	vici_buf_section_end(m);
 	vici_buf_section_begin(m, "remote");
 	vici_buf_kv_str(m, "auth", "psk");
-	rc = id_text(p->remote_id_type, p->remote_id, p->remote_id_len, &p->remote, false, t,
+	rc = swanctl_id_text(p->remote_id_type, p->remote_id, p->remote_id_len, &p->remote, false, t,
 	             sizeof t, why, sizeof why);
 	if (rc)
 		FAIL("conns[%zu].ike.remote_id: %s", i, why);
@@ -539,12 +228,12 @@ int swanctl_conn_msg(const struct gw_config *cfg, size_t i, struct vici_buf *m, 
 
 	vici_buf_section_begin(m, "children");
 	vici_buf_section_begin(m, c->name);
-	if (net_text(&p->local_ts, t, sizeof t))
+	if (swanctl_net_text(&p->local_ts, t, sizeof t))
 		FAIL("conns[%zu].ike.local_ts: not a subnet", i);
 	vici_buf_list_begin(m, "local_ts");
 	vici_buf_list_item_str(m, t);
 	vici_buf_list_end(m);
-	if (net_text(&p->remote_ts, t, sizeof t))
+	if (swanctl_net_text(&p->remote_ts, t, sizeof t))
 		FAIL("conns[%zu].ike.remote_ts: not a subnet", i);
 	vici_buf_list_begin(m, "remote_ts");
 	vici_buf_list_item_str(m, t);
@@ -592,12 +281,12 @@ int swanctl_secret_msg(const struct gw_config *cfg, size_t i, struct vici_buf *m
 	vici_buf_kv_str(m, "type", "IKE");
 	vici_buf_kv(m, "data", p->psk, p->psk_len);
 	vici_buf_list_begin(m, "owners");
-	if (id_text(p->local_id_type, p->local_id, p->local_id_len, &p->local, true, t, sizeof t,
+	if (swanctl_id_text(p->local_id_type, p->local_id, p->local_id_len, &p->local, true, t, sizeof t,
 	            why, sizeof why))
 		FAIL("conns[%zu].ike.local_id: %s", i, why);
 	vici_buf_list_item_str(m, t);
 	/* %any as an owner would match nothing better than no owner: leave it out */
-	if (id_text(p->remote_id_type, p->remote_id, p->remote_id_len, &p->remote, false, t,
+	if (swanctl_id_text(p->remote_id_type, p->remote_id, p->remote_id_len, &p->remote, false, t,
 	            sizeof t, why, sizeof why))
 		FAIL("conns[%zu].ike.remote_id: %s", i, why);
 	if (strcmp(t, "%any") != 0)
@@ -720,12 +409,12 @@ int swanctl_conf_render(const struct gw_config *cfg, char **text, char *err, siz
 		if (!cfg->conns[i].enabled)
 			continue;
 		tb_printf(&t, "    ike-%s {\n", cfg->conns[i].name);
-		id_text(p->local_id_type, p->local_id, p->local_id_len, &p->local, true, id,
+		swanctl_id_text(p->local_id_type, p->local_id, p->local_id_len, &p->local, true, id,
 		        sizeof id, why, sizeof why);
 		tb_puts(&t, "        id-local = ");
 		put_value(&t, (const uint8_t *)id, strlen(id));
 		tb_puts(&t, "\n");
-		id_text(p->remote_id_type, p->remote_id, p->remote_id_len, &p->remote, false, id,
+		swanctl_id_text(p->remote_id_type, p->remote_id, p->remote_id_len, &p->remote, false, id,
 		        sizeof id, why, sizeof why);
 		if (strcmp(id, "%any") != 0) {
 			tb_puts(&t, "        id-remote = ");

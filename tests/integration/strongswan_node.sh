@@ -190,11 +190,13 @@ ip -n $A addr add 192.168.1.1/24 dev lo && ip -n $B addr add 192.168.2.1/24 dev 
   --local-ts 192.168.1.0/24 --remote-ts 192.168.2.0/24 --ike aes256-sha256-modp2048 \
   --esp aes256-sha256-modp2048 --wait-up 10 --wait-packets 3 --hold 1 > "$T/dra" 2>&1 &
 dra=$!
+# the responder's configuration must be loaded before the initiator's first message: a charon
+# without it answers NO_PROPOSAL_CHOSEN, which the initiating charon takes as final
+ca=$(charon_of "$T/dra") || fail "$ca"
 "$DRV" --netns /run/netns/$B --out "$OUT" --node b --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
   --local-ts 192.168.2.0/24 --remote-ts 192.168.1.0/24 --ike aes256-sha256-modp2048 \
   --esp aes256-sha256-modp2048 --initiate --wait-up 10 --wait-packets 3 --hold 1 > "$T/drb" 2>&1 &
 drb=$!
-ca=$(charon_of "$T/dra") || fail "$ca"
 cb=$(charon_of "$T/drb") || fail "$cb"
 wait_line "$T/dra" '^stats up' 10 && wait_line "$T/drb" '^stats up' 10 || { cat "$T/dra" "$T/drb"; fail "charon to charon: not up"; }
 ip netns exec $B ping -c 3 -i 0.2 -W 2 -I 192.168.2.1 192.168.1.1 > "$T/ping" 2>&1 || { cat "$T/ping"; fail "no ping through the charon tunnel"; }

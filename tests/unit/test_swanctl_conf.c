@@ -181,6 +181,7 @@ static void test_conn_message(void)
 	CU_ASSERT_STRING_EQUAL(vici_node_str(conn, "version"), "1");
 	CU_ASSERT_STRING_EQUAL(vici_node_str(conn, "reauth_time"), "25920s");
 	CU_ASSERT_STRING_EQUAL(vici_node_str(conn, "over_time"), "2880s");
+	CU_ASSERT_STRING_EQUAL(vici_node_str(conn, "keyingtries"), "0");
 	CU_ASSERT_STRING_EQUAL(vici_node_str(vici_node_get(conn, "remote"), "id"),
 	                       "172.30.128.254");
 	l = vici_node_get(conn, "proposals");
