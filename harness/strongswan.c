@@ -111,9 +111,6 @@ int sswan_start(struct sswan **out, struct loop *loop, int nsfd, const char *nod
 	}
 	s->cfg = *cfg;
 	s->loop = loop;
-	s->starting = true;
-	s->early = calloc(EARLY_EVENTS, sizeof *s->early);
-	loop_timer_init(&s->flush, sswan_flush_early, s);
 	snprintf(s->node, sizeof s->node, "%s", node);
 	rc = sswan_make_dirs(s, outdir, err, errlen);
 	if (rc)
@@ -133,9 +130,9 @@ int sswan_start(struct sswan **out, struct loop *loop, int nsfd, const char *nod
 	rc = sswan_wait_socket(s, err, errlen);
 	if (rc)
 		goto fail;
-	rc = load_config(s, err, errlen);
-	if (rc)
-		goto fail;
+	/* register before loading: an initiator can be up within milliseconds of load-conn,
+	 * and charon sends an event only to those registered at that moment. What arrives
+	 * before the loop runs waits in the socket. */
 	rc = vici_connect(&s->events, s->sock, err, errlen);
 	if (rc)
 		goto fail;
@@ -145,16 +142,16 @@ int sswan_start(struct sswan **out, struct loop *loop, int nsfd, const char *nod
 		if (rc)
 			goto fail;
 	}
+	rc = load_config(s, err, errlen);
+	if (rc)
+		goto fail;
 	if (loop) {
 		rc = vici_attach(s->events, loop);
 		if (rc) {
 			snprintf(err, errlen, "vici: watch: %s", strerror(-rc));
 			goto fail;
 		}
-		if (s->nearly)
-			loop_timer_arm(loop, &s->flush, loop_now(loop));
 	}
-	s->starting = false;
 	*out = s;
 	return 0;
 fail:
@@ -180,9 +177,6 @@ void sswan_stop(struct sswan *s)
 		unlink(s->sock);
 	if (s->evlog)
 		fclose(s->evlog);
-	if (s->loop)
-		loop_timer_cancel(s->loop, &s->flush);
-	free(s->early);
 	explicit_bzero(s, sizeof *s);
 	free(s);
 }
@@ -289,6 +283,25 @@ static int list_sas(struct sswan *s, const char *ike, struct vici_ike_sa *sas, s
 		return l.rc;
 	}
 	*n = l.n;
+	return 0;
+}
+
+int sswan_conn_ike_count(struct sswan *s, int conn, uint64_t except, size_t *n)
+{
+	struct vici_ike_sa sas[4];
+	size_t got;
+	char err[256];
+	int rc;
+
+	*n = 0;
+	rc = list_sas(s, s->cfg.conns[conn].name, sas, 4, &got, err, sizeof err);
+	if (rc) {
+		sswan_evlog(s, "%s: list-sas: %s", s->cfg.conns[conn].name, err);
+		return rc;
+	}
+	for (size_t i = 0; i < got; i++)
+		if (i >= 4 || sas[i].uniqueid != except)
+			(*n)++;
 	return 0;
 }
 

@@ -8,8 +8,8 @@
  * /usr/lib/ipsec/charon with STRONGSWAN_CONF pointing at the strongswan.conf rendered into
  * OUT/strongswan/NODE/. The parent waits (bounded) for charon's VICI socket, loads every
  * enabled connection and its pre-shared key over VICI (load-shared, load-conn: no swanctl
- * binary involved), and registers for ike-updown, child-updown, ike-rekey and child-rekey on a
- * second VICI connection that lives in the run's event loop.
+ * binary involved), having first registered for ike-updown, child-updown, ike-rekey and
+ * child-rekey on a second VICI connection that lives in the run's event loop.
  *
  * Files under OUT/strongswan/NODE/: strongswan.conf, swanctl.conf (the same configuration as
  * text, mode 0600: it holds the keys), charon.log, charon.stdout, charon.vici (the socket),
@@ -58,9 +58,9 @@ typedef void (*sswan_event_fn)(void *ctx, const struct sswan_event *ev);
 int sswan_start(struct sswan **out, struct loop *loop, int nsfd, const char *node,
                 const struct gw_config *cfg, const char *outdir, char *err, size_t errlen);
 
-/* Called for every event (borrowed ctx), from the loop. Events charon sent while sswan_start
- * was still running (an initiator can be up by then) come on the loop's next turn. The
- * callback may query (sswan_conn_stats, sswan_list_sas: another VICI connection) but must
+/* Called for every event (borrowed ctx), from the loop. The events connection is registered
+ * before the configuration is loaded, so an initiator's first ike-updown is not missed; it
+ * comes once the loop runs. The callback may query (sswan_conn_stats, sswan_list_sas: another VICI connection) but must
  * not call sswan_stop: stop from outside the callback. */
 void sswan_on_event(struct sswan *s, sswan_event_fn fn, void *ctx);
 

@@ -100,18 +100,37 @@ void sswan_on_vici_event(void *ctx, const char *name, const struct vici_node *ms
 
 		switch (ev.type) {
 		case SSWAN_EV_IKE_UP:
-			/* charon's IKEv1 reauthentication is a new IKE_SA beside the old one */
-			if (c->nup > 0)
+			/*
+			 * charon's IKEv1 reauthentication is a new main mode beside the old IKE_SA;
+			 * the CHILD_SAs move over. Its up event can come before or after the old
+			 * SA's down (the peer may delete the old one at once, handled by another
+			 * charon thread), so a reauth is an up while another IKE_SA of the
+			 * connection is up, or after a down that left another IKE_SA standing.
+			 */
+			if (c->nup > 0 || c->replacing)
 				c->reauths++;
+			c->replacing = false;
 			up_add(c, ev.sa.uniqueid);
 			if (c->state == GW_CONN_DOWN)
 				sswan_conn_set_state(s, i, GW_CONN_CONNECTING, name);
 			break;
-		case SSWAN_EV_IKE_DOWN:
+		case SSWAN_EV_IKE_DOWN: {
+			size_t others = 0;
+
 			up_del(c, ev.sa.uniqueid);
-			if (c->nup == 0)
-				sswan_conn_set_state(s, i, GW_CONN_DOWN, name);
+			if (c->nup > 0)
+				break;
+			if (sswan_conn_ike_count(s, i, ev.sa.uniqueid, &others) == 0 && others > 0) {
+				c->replacing = true;
+				sswan_evlog(s, "%s: IKE_SA #%llu down, %zu other IKE_SA%s standing: "
+				            "a replacement", ev.sa.name,
+				            (unsigned long long)ev.sa.uniqueid, others,
+				            others == 1 ? "" : "s");
+				break;
+			}
+			sswan_conn_set_state(s, i, GW_CONN_DOWN, name);
 			break;
+		}
 		case SSWAN_EV_CHILD_UP:
 			sswan_conn_set_state(s, i, GW_CONN_UP, name);
 			break;
@@ -126,24 +145,6 @@ void sswan_on_vici_event(void *ctx, const char *name, const struct vici_node *ms
 			break;
 		}
 	}
-	if (s->starting) {
-		if (s->nearly < EARLY_EVENTS && s->early)
-			s->early[s->nearly++] = ev;
-		else
-			sswan_evlog(s, "%s: event %s not handed over: too many before start returned",
-			      ev.sa.name, name);
-		return;
-	}
 	if (s->fn)
 		s->fn(s->ctx, &ev);
-}
-
-void sswan_flush_early(void *ctx)
-{
-	struct sswan *s = ctx;
-
-	for (size_t i = 0; i < s->nearly; i++)
-		if (s->fn)
-			s->fn(s->ctx, &s->early[i]);
-	s->nearly = 0;
 }

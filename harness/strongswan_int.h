@@ -17,13 +17,13 @@
 #define CALL_TIMEOUT_MS  5000
 #define STOP_TIMEOUT_MS  3000
 #define MAX_UP_IKE       8      /* IKE_SAs of one connection tracked as up at once */
-#define EARLY_EVENTS     16     /* events kept from before sswan_start returned */
 
 struct sswan_conn {
 	enum gw_conn_state state;
 	uint64_t up_ike[MAX_UP_IKE];    /* uniqueids of its IKE_SAs that are up */
 	size_t nup;
 	uint32_t rekeys, reauths;
+	bool replacing;                 /* its last IKE_SA went down with another standing */
 };
 
 struct sswan {
@@ -40,12 +40,6 @@ struct sswan {
 	FILE *evlog;
 	sswan_event_fn fn;
 	void *ctx;
-	/* Events that arrive while sswan_start still registers (an initiator's ike-updown can)
-	 * are kept and handed over on the loop's next turn, once the caller has a callback. */
-	bool starting;
-	struct sswan_event *early;
-	size_t nearly;
-	struct loop_timer flush;
 };
 
 int64_t sswan_mono_ms(void);
@@ -55,6 +49,8 @@ void sswan_evlog(struct sswan *s, const char *fmt, ...) __attribute__((format(pr
 /* The connection's state machine: logs "NAME: old -> new (why)" on a change. */
 void sswan_conn_set_state(struct sswan *s, int i, enum gw_conn_state st, const char *why);
 int sswan_conn_index(const struct sswan *s, const char *name);
+/* How many IKE_SAs charon has for conns[conn], not counting uniqueid except (list-sas). */
+int sswan_conn_ike_count(struct sswan *s, int conn, uint64_t except, size_t *n);
 
 /* strongswan_proc.c: files, the charon process. 0 or -errno with err. */
 int sswan_preflight(char *err, size_t errlen);
@@ -69,8 +65,7 @@ int sswan_wait_socket(struct sswan *s, char *err, size_t errlen);
 /* SIGTERM, a bound, SIGKILL; reaps. */
 void sswan_kill(struct sswan *s);
 
-/* strongswan_events.c: the VICI event callback and the hand-over of early events. */
+/* strongswan_events.c: the VICI event callback. */
 void sswan_on_vici_event(void *ctx, const char *name, const struct vici_node *msg);
-void sswan_flush_early(void *ctx);
 
 #endif

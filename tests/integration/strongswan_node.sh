@@ -10,7 +10,7 @@
 #   3. sswan_conn_terminate brings the connection down, sswan_conn_initiate up again with new
 #      SPIs; then charon rekeys the CHILD_SA (10 s ESP lifetime, quick mode at 9 s): the
 #      child-rekey event is counted in the stats, the new SPIs are INSTALLED and vpnlab saw
-#      the same rekey;
+#      the same rekey; and reauthenticates (13 s IKE lifetime proposed, main mode at 12 s);
 #   4. two nodes each with a charon started this way, pings between their subnets through the
 #      tunnel: both count 3 packets and 3 x 84 bytes each way (sswan_conn_stats);
 #   5. kill -9 of the driver: PDEATHSIG takes charon with it, no mount namespace is left; and
@@ -160,7 +160,8 @@ ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK
   --timeout 20s --json > "$T/peerk" 2>&1 &
 vp=$!
 "$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
-  --initiate --cycle --esp-lifetime 10 --wait-up 10 --wait-rekey 15 > "$T/drvk" 2>&1 &
+  --initiate --cycle --esp-lifetime 10 --ike-lifetime 13 --wait-up 10 --wait-rekey 15 \
+  --wait-reauth 15 > "$T/drvk" 2>&1 &
 drv=$!
 ck=$(charon_of "$T/drvk") || fail "$ck"
 wait $drv || { cat "$T/drvk"; tail -20 "$OUT/strongswan/gw/charon.log"; fail "no CHILD_SA rekey by charon"; }
@@ -181,7 +182,16 @@ grep -q "^child REKEYED $first " "$T/drvk" || { cat "$T/drvk"; fail "the old CHI
 grep -q "^event child-rekey lab #2 ESTABLISHED child [A-Z]* $new\$" "$T/drvk" ||
   { cat "$T/drvk"; fail "the child-rekey event does not carry the new SPIs $new"; }
 assert_clean "rekey" "$ck"
+# the IKE lifetime: main mode proposes exactly 13 s (reauth_time 12 + over_time 1), and at
+# 12 s charon reauthenticates (a new main mode, the CHILD_SA adopted), counted as a reauth
+grep -q '"ike_sa_established".*"lifetime": 13,' "$T/peerk" || { cat "$T/peerk"; fail "charon did not propose the 13 s IKE lifetime"; }
+# counted when #3 came, not before (terminate + initiate is no reauthentication)
+[ "$(grep -n -e '^event ike-up lab #3 ESTABLISHED' -e '^reauthenticated 1$' "$T/drvk" | cut -d: -f2- | tr '\n' '|')" = \
+  "event ike-up lab #3 ESTABLISHED|reauthenticated 1|" ] || { cat "$T/drvk"; fail "the IKE reauthentication was not counted when it came"; }
+grep -q '"ike_sa_reauthenticated"' "$T/peerk" || { cat "$T/peerk"; fail "vpnlab saw no reauthentication"; }
+grep -q "scheduling reauthentication in 12s" "$OUT/strongswan/gw/charon.log" || fail "charon: reauth not at 12 s"
 echo "ok: terminate -> down, initiate -> up; charon rekeyed the CHILD_SA: $first -> $new, vpnlab agrees, stats count it"
+echo "ok: IKE lifetime 13 s proposed, reauthentication at 12 s counted (ike-updown beside the old SA)"
 
 # 4. charon to charon, traffic through the tunnel, counters
 rm -rf "$OUT/strongswan"

@@ -6,8 +6,9 @@
  *   sswan_node --netns PATH --out DIR --local ADDR --remote ADDR --psk SECRET
  *              [--node NAME] [--ike PROPS] [--esp PROPS] [--local-id ID] [--remote-id ID]
  *              [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]
- *              [--esp-lifetime SECONDS] [--wait-up SECONDS] [--cycle]
- *              [--wait-rekey SECONDS] [--wait-packets N] [--hold SECONDS]
+ *              [--esp-lifetime SECONDS] [--ike-lifetime SECONDS] [--wait-up SECONDS]
+ *              [--cycle] [--wait-rekey SECONDS] [--wait-reauth SECONDS] [--wait-packets N]
+ *              [--hold SECONDS]
  *
  * Prints "started PID DIR" once charon has its configuration, then one line per event, and,
  * when the connection is up (or --wait-up runs out): "ike NAME STATE PROPOSAL", "child STATE
@@ -15,7 +16,8 @@
  * With --cycle it then terminates the connection (sswan_conn_terminate), waits for it to be
  * down, initiates it again (sswan_conn_initiate) and waits for it to be up with new SPIs
  * ("down", "up again", and a new report). With --wait-rekey it then waits for a CHILD_SA
- * rekey (child-rekey event counted, new SPIs installed) and reports again. With
+ * rekey (child-rekey event counted, new SPIs installed) and reports again; with
+ * --wait-reauth, for an IKE reauthentication counted in the stats ("reauthenticated N"). With
  * --wait-packets N it then waits (15 s at most) until the stats count N packets in and N out
  * ("traffic IN/OUT packets, IN/OUT bytes in/out"). Then it holds --hold seconds (or until
  * SIGTERM/SIGINT), checking that charon is alive, and stops charon.
@@ -41,7 +43,7 @@ struct run {
 	struct sswan *sw;
 	struct loop_timer poll, hold, alive;
 	int phase;                      /* enum phase */
-	lab_ns wait_until, rekey_wait;
+	lab_ns wait_until, rekey_wait, reauth_wait;
 	uint32_t last_spi;              /* inbound SPI last reported up */
 	bool cycle;                     /* --cycle: terminate, then initiate again */
 	uint64_t want_packets;          /* --wait-packets N: N in and N out through the tunnel */
@@ -53,8 +55,8 @@ static void usage(void)
 	fputs("usage: sswan_node --netns PATH --out DIR --local ADDR --remote ADDR --psk SECRET\n"
 	      "       [--node NAME] [--ike PROPS] [--esp PROPS] [--local-id ID] [--remote-id ID]\n"
 	      "       [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]\n"
-	      "       [--esp-lifetime SECONDS] [--wait-up SECONDS] [--cycle]\n"
-	      "       [--wait-rekey SECONDS] [--wait-packets N]\n"
+	      "       [--esp-lifetime SECONDS] [--ike-lifetime SECONDS] [--wait-up SECONDS]\n"
+	      "       [--cycle] [--wait-rekey SECONDS] [--wait-reauth SECONDS] [--wait-packets N]\n"
 	      "       [--hold SECONDS]\n", stderr);
 }
 
@@ -151,9 +153,9 @@ static void on_hold(void *ctx)
 
 /* What the driver waits for, in order; each phase polls charon's stats every 100 ms until
  * its condition holds or its time runs out. */
-enum phase { PH_UP, PH_DOWN, PH_UP_AGAIN, PH_REKEY, PH_PACKETS, PH_HOLD };
+enum phase { PH_UP, PH_DOWN, PH_UP_AGAIN, PH_REKEY, PH_REAUTH, PH_PACKETS, PH_HOLD };
 static const char *const phase_name[] = { "up", "down after terminate", "up after initiate",
-                                          "rekey", "packets", "hold" };
+                                          "rekey", "reauthentication", "packets", "hold" };
 
 static void phase_enter(struct run *r, enum phase ph, lab_ns budget)
 {
@@ -195,6 +197,10 @@ static void phase_next(struct run *r, enum phase done)
 		phase_enter(r, PH_REKEY, r->rekey_wait);
 		return;
 	}
+	if (done < PH_REAUTH && r->reauth_wait > 0) {
+		phase_enter(r, PH_REAUTH, r->reauth_wait);
+		return;
+	}
 	if (done < PH_PACKETS && r->want_packets > 0) {
 		phase_enter(r, PH_PACKETS, lab_sec(15));
 		return;
@@ -218,6 +224,7 @@ static void on_poll(void *ctx)
 		case PH_DOWN: met = st.state == GW_CONN_DOWN; break;
 		case PH_UP_AGAIN: met = up && st.spi_in != r->last_spi; break;
 		case PH_REKEY: met = up && st.rekeys >= 1 && st.spi_in != r->last_spi; break;
+		case PH_REAUTH: met = up && st.reauths >= 1; break;
 		case PH_PACKETS:
 			met = st.packets_in >= r->want_packets && st.packets_out >= r->want_packets;
 			break;
@@ -230,6 +237,7 @@ static void on_poll(void *ctx)
 		case PH_DOWN: printf("down\n"); break;
 		case PH_UP_AGAIN: printf("up again\n"); r->cycled = true; break;
 		case PH_REKEY: printf("rekeyed %u\n", st.rekeys); r->rekeyed = true; break;
+		case PH_REAUTH: printf("reauthenticated %u\n", st.reauths); break;
 		case PH_PACKETS:
 			printf("traffic %llu/%llu packets, %llu/%llu bytes in/out\n",
 			       (unsigned long long)st.packets_in, (unsigned long long)st.packets_out,
@@ -286,6 +294,7 @@ int main(int argc, char **argv)
 		{ "initiate", 0, 0, 'a' }, { "frag-post", 0, 0, 'f' }, { "wait-up", 1, 0, 'w' },
 		{ "hold", 1, 0, 'h' }, { "esp-lifetime", 1, 0, 'E' }, { "wait-rekey", 1, 0, 'W' },
 		{ "cycle", 0, 0, 'c' }, { "wait-packets", 1, 0, 'P' },
+		{ "ike-lifetime", 1, 0, 'L' }, { "wait-reauth", 1, 0, 'A' },
 		{ 0, 0, 0, 0 },
 	};
 	static struct gw_config cfg;
@@ -331,6 +340,8 @@ int main(int argc, char **argv)
 		case 'W': r.rekey_wait = lab_sec(atoi(optarg)); break;
 		case 'c': r.cycle = true; break;
 		case 'P': r.want_packets = (uint64_t)atoi(optarg); break;
+		case 'L': p->ike_lifetime = lab_sec(atoi(optarg)); break;
+		case 'A': r.reauth_wait = lab_sec(atoi(optarg)); break;
 		default: goto bad;
 		}
 	}
