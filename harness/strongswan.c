@@ -130,28 +130,29 @@ int sswan_start(struct sswan **out, struct loop *loop, int nsfd, const char *nod
 	rc = sswan_wait_socket(s, err, errlen);
 	if (rc)
 		goto fail;
-	/* register before loading: an initiator can be up within milliseconds of load-conn,
+	/* Register before loading: an initiator can be up within milliseconds of load-conn,
 	 * and charon sends an event only to those registered at that moment. What arrives
-	 * before the loop runs waits in the socket. */
-	rc = vici_connect(&s->events, s->sock, err, errlen);
-	if (rc)
-		goto fail;
-	vici_on_event(s->events, sswan_on_vici_event, s);
-	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
-		rc = vici_register(s->events, events[i], CALL_TIMEOUT_MS, err, errlen);
+	 * before the loop runs waits in the socket. Without a loop nobody would read them
+	 * (and charon's writer would block on a full socket): no events then. */
+	if (loop) {
+		rc = vici_connect(&s->events, s->sock, err, errlen);
 		if (rc)
 			goto fail;
-	}
-	rc = load_config(s, err, errlen);
-	if (rc)
-		goto fail;
-	if (loop) {
+		vici_on_event(s->events, sswan_on_vici_event, s);
+		for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+			rc = vici_register(s->events, events[i], CALL_TIMEOUT_MS, err, errlen);
+			if (rc)
+				goto fail;
+		}
 		rc = vici_attach(s->events, loop);
 		if (rc) {
 			snprintf(err, errlen, "vici: watch: %s", strerror(-rc));
 			goto fail;
 		}
 	}
+	rc = load_config(s, err, errlen);
+	if (rc)
+		goto fail;
 	*out = s;
 	return 0;
 fail:

@@ -50,7 +50,8 @@ typedef void (*sswan_event_fn)(void *ctx, const struct sswan_event *ev);
 
 /*
  * Start charon for node in the network namespace nsfd (borrowed; the child enters it).
- * loop (borrowed, may be NULL: then no events are delivered) receives the event connection.
+ * loop (borrowed) receives the event connection; with NULL no events are registered, so
+ * nothing is delivered and the stats count no rekeys or reauthentications.
  * cfg is checked (swanctl_conf_check) and copied; outdir must exist. Exit-3-worthy failures
  * (charon not installed, /dev/net/tun missing, a config charon cannot represent, charon not
  * starting within 10 s) return -errno with err saying which; nothing is left running.
