@@ -6,7 +6,7 @@
 #   1. charon responds, vpnlab initiates, with a PSK holding quotes, a backslash and spaces:
 #      list-sas shows the CHILD_SA INSTALLED with vpnlab's SPIs (reversed) and proposals;
 #   2. charon initiates (start_action = start), vpnlab responds, FQDN identities; and over
-#      IPv6 (addresses and selectors);
+#      IPv6 (addresses and selectors); and one charon with two connections to two peers;
 #   3. sswan_conn_terminate brings the connection down, sswan_conn_initiate up again with new
 #      SPIs; then charon rekeys the CHILD_SA (10 s ESP lifetime, quick mode at 9 s): the
 #      child-rekey event is counted in the stats, the new SPIs are INSTALLED and vpnlab saw
@@ -155,6 +155,37 @@ grep -q "CHILD_SA lab{1} established with SPIs .* and TS ::/0 === ::/0" "$OUT/st
 assert_clean "IPv6" "$c6"
 echo "ok: IPv6: charon initiator, SPIs $theirs, selectors ::/0"
 
+# 2c. one charon, two connections to two peers (10.10.0.1 and 10.10.0.3) for two remote
+# subnets: both up at once, each connection's stats are its own
+ip -n $A addr add 10.10.0.3/24 dev eth0 || fail "second peer address"
+# kernel-libipsec routes the remote subnets through its TUN from an address of the local
+# subnet; without one on the node charon cannot install the CHILD_SA ("unable to install
+# IPsec policies (SPD) in kernel") and answers NO_PROPOSAL_CHOSEN
+ip -n $A addr add 192.168.1.1/24 dev lo && ip -n $B addr add 192.168.2.1/24 dev lo || fail "subnet addresses"
+rm -rf "$OUT/strongswan"
+ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
+  --local-ts 192.168.1.0/24 --remote-ts 192.168.2.0/24 --timeout 15s --json > "$T/peerm1" 2>&1 &
+vp1=$!
+ip netns exec $A "$VPNLAB" peer --local 10.10.0.3 --remote 10.10.0.2 --psk "$PSK" \
+  --local-ts 192.168.3.0/24 --remote-ts 192.168.2.0/24 --timeout 15s --json > "$T/peerm3" 2>&1 &
+vp3=$!
+"$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
+  --local-ts 192.168.2.0/24 --remote-ts 192.168.1.0/24 --extra-remote 10.10.0.3 \
+  --extra-remote-ts 192.168.3.0/24 --initiate --wait-up 10 > "$T/drvm" 2>&1 &
+drv=$!
+cm=$(charon_of "$T/drvm") || fail "$cm"
+wait $drv || { cat "$T/drvm" "$T/peerm1" "$T/peerm3"; fail "two connections: not both up"; }
+kill $vp1 $vp3 2>/dev/null; wait $vp1 $vp3 2>/dev/null
+for pair in "stats:peerm1" "stats2:peerm3"; do
+  tag=${pair%%:*}; pf=${pair#*:}
+  theirs=$(grep "^$tag up" "$T/drvm" | head -1 | awk '{print $3" "$4}')
+  ours=$(grep '"child_sa_established"' "$T/$pf" | head -1 | sed 's/.*"spi_in": "\([0-9a-f]*\)", "spi_out": "\([0-9a-f]*\)".*/\2 \1/')
+  [ -n "$ours" ] && [ "$ours" = "$theirs" ] || { cat "$T/drvm" "$T/$pf"; fail "$tag: charon '$theirs', vpnlab ($pf) '$ours'"; }
+done
+grep -q "^ike lab ESTABLISHED" "$T/drvm" && grep -q "^ike lab2 ESTABLISHED" "$T/drvm" || { cat "$T/drvm"; fail "list-sas lacks lab or lab2"; }
+assert_clean "two connections" "$cm"
+echo "ok: one charon, two connections to two peers, both up, each with its own SPIs in its stats"
+
 # 3. terminate and initiate over VICI, then a CHILD_SA rekey started by charon
 rm -rf "$OUT/strongswan"
 ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
@@ -196,7 +227,6 @@ echo "ok: IKE lifetime 13 s proposed, reauthentication at 12 s counted (ike-updo
 
 # 4. charon to charon, traffic through the tunnel, counters
 rm -rf "$OUT/strongswan"
-ip -n $A addr add 192.168.1.1/24 dev lo && ip -n $B addr add 192.168.2.1/24 dev lo || fail "subnet addresses"
 "$DRV" --netns /run/netns/$A --out "$OUT" --node a --local 10.10.0.1 --remote 10.10.0.2 --psk "$PSK" \
   --local-ts 192.168.1.0/24 --remote-ts 192.168.2.0/24 --ike aes256-sha256-modp2048 \
   --esp aes256-sha256-modp2048 --wait-up 10 --wait-packets 3 --hold 1 > "$T/dra" 2>&1 &

@@ -1,6 +1,6 @@
 /*
  * sswan_node: start a real charon in a network namespace through harness/strongswan.c, with
- * one connection given on the command line, and report what charon says
+ * one connection given on the command line (two with --extra-remote), and report what charon says
  * (tests/integration/strongswan_node.sh).
  *
  *   sswan_node --netns PATH --out DIR --local ADDR --remote ADDR --psk SECRET
@@ -8,11 +8,13 @@
  *              [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]
  *              [--esp-lifetime SECONDS] [--ike-lifetime SECONDS] [--wait-up SECONDS]
  *              [--cycle] [--wait-rekey SECONDS] [--wait-reauth SECONDS] [--wait-packets N]
- *              [--hold SECONDS]
+ *              [--extra-remote ADDR [--extra-remote-ts CIDR]] [--hold SECONDS]
  *
  * Prints "started PID DIR" once charon has its configuration, then one line per event, and,
  * when the connection is up (or --wait-up runs out): "ike NAME STATE PROPOSAL", "child STATE
- * SPI_IN SPI_OUT PROPOSAL" per CHILD_SA and "stats STATE SPI_IN SPI_OUT PKTS_IN PKTS_OUT".
+ * SPI_IN SPI_OUT PROPOSAL" per CHILD_SA and "stats STATE SPI_IN SPI_OUT PKTS_IN PKTS_OUT"
+ * ("stats2" for the second connection that --extra-remote adds: the same to another peer,
+ * named lab2, with its own remote selector if --extra-remote-ts; then "up" waits for both).
  * With --cycle it then terminates the connection (sswan_conn_terminate), waits for it to be
  * down, initiates it again (sswan_conn_initiate) and waits for it to be up with new SPIs
  * ("down", "up again", and a new report). With --wait-rekey it then waits for a CHILD_SA
@@ -57,6 +59,7 @@ static void usage(void)
 	      "       [--local-ts CIDR] [--remote-ts CIDR] [--initiate] [--frag-post]\n"
 	      "       [--esp-lifetime SECONDS] [--ike-lifetime SECONDS] [--wait-up SECONDS]\n"
 	      "       [--cycle] [--wait-rekey SECONDS] [--wait-reauth SECONDS] [--wait-packets N]\n"
+	      "       [--extra-remote ADDR [--extra-remote-ts CIDR]]\n"
 	      "       [--hold SECONDS]\n", stderr);
 }
 
@@ -121,13 +124,19 @@ static void report(struct run *r)
 	} else {
 		printf("list-sas failed: %s\n", err);
 	}
-	if (sswan_conn_stats(r->sw, 0, &st, err, sizeof err) == 0)
-		printf("stats %s %08x %08x %llu %llu\n",
-		       st.state == GW_CONN_UP ? "up" : st.state == GW_CONN_CONNECTING ? "connecting" :
-		       "down", st.spi_in, st.spi_out, (unsigned long long)st.packets_in,
-		       (unsigned long long)st.packets_out);
-	else
-		printf("stats failed: %s\n", err);
+	/* "stats" for the first connection, "stats2" for the second (--extra-remote) */
+	for (size_t c = 0; c < sswan_conn_count(r->sw); c++) {
+		const char *tag = c ? "stats2" : "stats";
+
+		if (sswan_conn_stats(r->sw, (int)c, &st, err, sizeof err) == 0)
+			printf("%s %s %08x %08x %llu %llu\n", tag,
+			       st.state == GW_CONN_UP ? "up" :
+			       st.state == GW_CONN_CONNECTING ? "connecting" : "down",
+			       st.spi_in, st.spi_out, (unsigned long long)st.packets_in,
+			       (unsigned long long)st.packets_out);
+		else
+			printf("%s failed: %s\n", tag, err);
+	}
 	fflush(stdout);
 }
 
@@ -219,6 +228,14 @@ static void on_poll(void *ctx)
 	if (rc == 0) {
 		bool up = st.state == GW_CONN_UP && st.spi_in && st.spi_out;
 
+		/* with a second connection, "up" means both */
+		if (up && r->phase == PH_UP && sswan_conn_count(r->sw) > 1) {
+			struct gw_conn_stats st2;
+
+			up = sswan_conn_stats(r->sw, 1, &st2, err, sizeof err) == 0 &&
+			     st2.state == GW_CONN_UP && st2.spi_in && st2.spi_out;
+		}
+
 		switch (r->phase) {
 		case PH_UP: met = up; break;
 		case PH_DOWN: met = st.state == GW_CONN_DOWN; break;
@@ -295,6 +312,7 @@ int main(int argc, char **argv)
 		{ "hold", 1, 0, 'h' }, { "esp-lifetime", 1, 0, 'E' }, { "wait-rekey", 1, 0, 'W' },
 		{ "cycle", 0, 0, 'c' }, { "wait-packets", 1, 0, 'P' },
 		{ "ike-lifetime", 1, 0, 'L' }, { "wait-reauth", 1, 0, 'A' },
+		{ "extra-remote", 1, 0, 'X' }, { "extra-remote-ts", 1, 0, 'Y' },
 		{ 0, 0, 0, 0 },
 	};
 	static struct gw_config cfg;
@@ -302,6 +320,8 @@ int main(int argc, char **argv)
 	struct ike_policy *p = &cfg.conns[0].ike;
 	const char *nspath = NULL, *out = NULL, *node = "gw";
 	const char *ike = "aes128-sha1-modp1536", *esp = "aes128-sha1-modp1536";
+	struct ike_endpoint extra = { 0 };
+	struct ike_net extra_ts = { 0 };
 	int wait_up = 20, hold = 0, o, nsfd, rc, code;
 	char err[512];
 
@@ -342,6 +362,8 @@ int main(int argc, char **argv)
 		case 'P': r.want_packets = (uint64_t)atoi(optarg); break;
 		case 'L': p->ike_lifetime = lab_sec(atoi(optarg)); break;
 		case 'A': r.reauth_wait = lab_sec(atoi(optarg)); break;
+		case 'X': if (endpoint(optarg, &extra)) goto bad; break;
+		case 'Y': if (net(optarg, &extra_ts)) goto bad; break;
 		default: goto bad;
 		}
 	}
@@ -352,6 +374,16 @@ int main(int argc, char **argv)
 	if (p->nike < 1 || p->nesp < 1) {
 		fprintf(stderr, "sswan_node: proposals: %s\n", err);
 		return 2;
+	}
+	if (extra.family) {
+		/* a second connection like the first, to another peer */
+		cfg.conns[1] = cfg.conns[0];
+		snprintf(cfg.conns[1].name, sizeof cfg.conns[1].name, "lab2");
+		cfg.conns[1].ike.remote = extra;
+		cfg.conns[1].ike.remote_id_type = 0;
+		if (extra_ts.family)
+			cfg.conns[1].ike.remote_ts = extra_ts;
+		cfg.nconns = 2;
 	}
 	nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
