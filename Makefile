@@ -63,6 +63,11 @@ $(BUILD)/test-unit: $(UNIT_OBJ) $(BUILD)/libvpnlab.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcunit
 
+# Test drivers linked against the library (tests/tools/*.c with a main of their own).
+$(BUILD)/sswan_node: tests/tools/sswan_node.c $(BUILD)/libvpnlab.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvpnlab.a $(LDLIBS)
+
 unit: $(BUILD)/test-unit
 	$(BUILD)/test-unit
 
@@ -93,7 +98,7 @@ asan:
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test-unit
 	VPNLAB=build/asan/vpnlab tests/integration/run.sh --quick
 
-integration: $(BUILD)/vpnlab
+integration: $(BUILD)/vpnlab $(BUILD)/sswan_node
 	VPNLAB=$(BUILD)/vpnlab tests/integration/run.sh
 
 # check and run first install what is missing (as root), then build in a fresh make, so the
@@ -101,7 +106,7 @@ integration: $(BUILD)/vpnlab
 check: deps
 	$(MAKE) check-all
 
-check-all: $(BUILD)/vpnlab $(BUILD)/test-unit $(FUZZ_BIN)
+check-all: $(BUILD)/vpnlab $(BUILD)/test-unit $(FUZZ_BIN) $(BUILD)/sswan_node
 	$(BUILD)/test-unit
 	$(Q)for f in $(FUZZ_BIN); do $$f --mutate 20000 || exit 1; done
 	VPNLAB=$(BUILD)/vpnlab tests/integration/run.sh
