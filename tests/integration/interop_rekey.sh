@@ -1,0 +1,128 @@
+#!/bin/sh
+# slow
+# CHILD_SA rekeying and IKE reauthentication between vpnlab and Debian's strongSwan 5.9
+# (charon, kernel-libipsec, IKEv1 PSK), with lifetimes of seconds so it all happens within
+# ~20 s per direction:
+#   1. strongSwan initiates, rekeys its CHILD_SA (rekey_time 8 s, life_time 11 s) and
+#      reauthenticates its IKE_SA (reauth_time 10 s); vpnlab responds.
+#   2. vpnlab initiates, rekeys its CHILD_SA (--esp-lifetime 10 s: rekey 1 s before, the old
+#      SA deleted at 10 s) and reauthenticates (--ike-lifetime 13 s: at 11.7 s); strongSwan
+#      responds with its 1 h defaults and has to follow.
+# Both sides are asserted: vpnlab's events (child_sa_rekeyed with the old SPIs, child_sa_deleted
+# of the old SA, ike_sa_reauthenticated) and strongSwan's own view (swanctl --list-sas: exactly
+# the new CHILD_SA installed, with vpnlab's SPIs mirrored; its log: the rekey and the DELETE).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_strongswan.sh"
+need_root
+sw_available || skip "strongSwan (charon, swanctl) or /dev/net/tun missing"
+netns_pair rk
+A=vl-rk-a; B=vl-rk-b
+# RK_DEBUG=1 keeps the run's files (logs, JSON) in /tmp/rkdbg
+[ -n "${RK_DEBUG:-}" ] && trap 'rm -rf /tmp/rkdbg; cp -r $T /tmp/rkdbg; on_exit' EXIT
+# charon (install_routes) routes the remote subnet from an address of its local one
+ip -n $B addr add 10.2.0.1/32 dev lo
+
+swconf() {   # swconf IKE_TIMES CHILD_TIMES
+  cat <<C
+connections { c { version = 1
+  local_addrs = 10.10.0.2
+  remote_addrs = 10.10.0.1
+  proposals = aes128-sha256-modp2048
+  dpd_delay = 0
+  $1
+  local { auth = psk
+    id = 10.10.0.2 }
+  remote { auth = psk
+    id = 10.10.0.1 }
+  children { c { local_ts = 10.2.0.0/16
+    remote_ts = 10.1.0.0/16
+    esp_proposals = aes128-sha256-modp2048
+    $2
+    start_action = none } } } }
+secrets { ike-1 { id-a = 10.10.0.1
+  id-b = 10.10.0.2
+  secret = "rekey-psk" } }
+C
+}
+
+# vpnlab's JSON field of the Nth event of a type: jfield FILE EVENT FIELD [N]
+jfield() {
+  grep "\"event\": \"$2\"" "$1" | sed -n "${4:-1}p" |
+    sed -n "s/.*\"$3\": \"\{0,1\}\([0-9a-f.]*\)\"\{0,1\}.*/\1/p"
+}
+
+# strongSwan's installed CHILD_SAs as "in out" lines, from swanctl --list-sas
+sw_child_spis() {
+  sw_swanctl "$1" --list-sas 2>/dev/null | awk '
+    /INSTALLED/ { inst = 1; next }
+    inst && $1 == "in"  { i = $2; sub(",", "", i) }
+    inst && $1 == "out" { o = $2; sub(",", "", o); print i, o; inst = 0 }'
+}
+sw_ike_count() { sw_swanctl "$1" --list-sas 2>/dev/null | grep -c 'ESTABLISHED, IKEv1'; }
+
+# check_side NAME VPNLAB_JSON WHO: assertions shared by both directions
+check_side() {
+  j=$2
+  grep -q '"child_sa_rekeyed"' "$j" || { cat "$j"; sw_log "$1" | tail -30; fail "$3: vpnlab logged no child_sa_rekeyed"; }
+  first_in=$(jfield "$j" child_sa_established spi_in); first_out=$(jfield "$j" child_sa_established spi_out)
+  old_in=$(jfield "$j" child_sa_rekeyed old_spi_in); old_out=$(jfield "$j" child_sa_rekeyed old_spi_out)
+  new_in=$(jfield "$j" child_sa_rekeyed spi_in); new_out=$(jfield "$j" child_sa_rekeyed spi_out)
+  [ -n "$first_in" ] && [ "$old_in $old_out" = "$first_in $first_out" ] ||
+    fail "$3: child_sa_rekeyed replaces '$old_in $old_out', the first CHILD_SA was '$first_in $first_out'"
+  [ "$new_in" != "$old_in" ] && [ "$new_out" != "$old_out" ] || fail "$3: the rekey kept an SPI"
+  grep '"child_sa_deleted"' "$j" | grep -q "\"spi_in\": \"$old_in\"" ||
+    { cat "$j"; fail "$3: vpnlab did not delete the old CHILD_SA $old_in"; }
+  grep -q '"ike_sa_reauthenticated"' "$j" || { cat "$j"; sw_log "$1" | tail -30; fail "$3: vpnlab logged no ike_sa_reauthenticated"; }
+  [ "$(grep -c '"ike_sa_established"' "$j")" -eq 2 ] || fail "$3: expected two IKE_SAs (original + reauthenticated)"
+  # strongSwan (snapshot taken after the old SA's deletion): the new CHILD_SA mirrored, the
+  # old one gone, one IKE_SA
+  echo "$sw_spis" | grep -qx "$new_out $new_in" ||
+    fail "$3: strongSwan has CHILD_SAs '$sw_spis', vpnlab's new one is in=$new_in out=$new_out"
+  ! echo "$sw_spis" | grep -q "$old_out $old_in" ||
+    fail "$3: strongSwan still has the old CHILD_SA $old_out/$old_in"
+  [ "$(echo "$sw_spis" | grep -c .)" -le 2 ] || fail "$3: strongSwan has CHILD_SAs '$sw_spis'"
+  [ "$sw_ikes" = 1 ] || { sw_swanctl "$1" --list-sas; fail "$3: strongSwan has $sw_ikes IKE_SAs, want 1"; }
+  sw_log "$1" | grep -q "established with SPIs ${new_out}_i ${new_in}_o" ||
+    fail "$3: strongSwan never logged the new CHILD_SA ${new_out}_i ${new_in}_o"
+}
+
+# 1. strongSwan initiates and drives the rekey and the reauthentication
+sw_start si "$B" "$(swconf "reauth_time = 10s
+  over_time = 5s
+  rand_time = 1s" "rekey_time = 8s
+    life_time = 11s
+    rand_time = 1s")"
+ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk rekey-psk \
+   --ike aes128-sha256-modp2048 --esp aes128-sha256-modp2048 --local-ts 10.1.0.0/16 \
+   --remote-ts 10.2.0.0/16 --timeout 13500ms --json --verbose > "$T/r1.json" 2> "$T/r1.log" &
+vp=$!
+sleep 0.3
+sw_swanctl si --initiate --child c --timeout 10 > "$T/init1" 2>&1 ||
+  { cat "$T/init1" "$T/r1.log"; fail "strongSwan could not initiate"; }
+sleep 12
+sw_spis=$(sw_child_spis si); sw_ikes=$(sw_ike_count si)
+wait $vp
+check_side si "$T/r1.json" "strongSwan-initiated"
+sw_log si | grep -q "creating rekey job for CHILD_SA ESP/0x$old_out" ||
+  fail "strongSwan-initiated: charon did not log its rekey"
+sw_log si | grep -q "reauthenticating IKE_SA c\[1\]" ||
+  fail "strongSwan-initiated: charon did not log its reauthentication"
+echo "ok: strongSwan-initiated CHILD_SA rekey $old_in/$old_out -> $new_in/$new_out, old SA deleted, IKE_SA reauthenticated"
+sw_stop_si
+
+# 2. vpnlab initiates and drives the rekey and the reauthentication; strongSwan keeps its
+# 1 h defaults and must follow vpnlab
+sw_start vi "$B" "$(swconf "" "")"
+ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk rekey-psk \
+   --ike aes128-sha256-modp2048 --esp aes128-sha256-modp2048 --local-ts 10.1.0.0/16 \
+   --remote-ts 10.2.0.0/16 --esp-lifetime 10s --ike-lifetime 13s --initiate --timeout 13500ms \
+   --json --verbose > "$T/r2.json" 2> "$T/r2.log" &
+vp=$!
+sleep 12.5
+sw_spis=$(sw_child_spis vi); sw_ikes=$(sw_ike_count vi)
+wait $vp
+check_side vi "$T/r2.json" "vpnlab-initiated"
+sw_log vi | grep -q "received DELETE for ESP CHILD_SA with SPI $old_in" ||
+  { sw_log vi | tail -30; fail "vpnlab-initiated: strongSwan got no DELETE for the old CHILD_SA $old_in"; }
+echo "ok: vpnlab-initiated CHILD_SA rekey $old_in/$old_out -> $new_in/$new_out, old SA deleted on both sides, IKE_SA reauthenticated"
+sw_stop_vi
