@@ -35,6 +35,11 @@
 #define MAX_LOG       64
 #define NONCE_LEN     32
 #define NONCE_MAX     256
+/* The IKE_SA a reauthentication replaced is deleted this long after the new one is up, not at
+ * once: strongSwan as responder moves the CHILD_SAs over in a job of its own
+ * (adopt_children_job) after MM6, and a DELETE arriving before that job ran takes the
+ * CHILD_SAs down with the old IKE_SA. */
+#define REPLACED_DELETE_DELAY lab_sec(2)
 
 static const uint8_t VID_DPD[16] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
                                      0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
@@ -312,6 +317,19 @@ static struct ikesa *sa_find(struct ike_peer *p, const uint8_t *ci, const uint8_
 		if (s->st == SA_NONE || s->st == SA_DEAD || memcmp(s->ci, ci, 8))
 			continue;
 		if (!cr || !memcmp(s->cr, cr, 8) || !memcmp(s->cr, "\0\0\0\0\0\0\0\0", 8))
+			return s;
+	}
+	return NULL;
+}
+
+/* The responder SA an MM1 with this initiator cookie and these bytes created, if any. */
+static struct ikesa *sa_find_mm1(struct ike_peer *p, const uint8_t *ci, const uint8_t *hash)
+{
+	for (int i = 0; i < MAX_SAS; i++) {
+		struct ikesa *s = &p->sa[i];
+
+		if (s->st == MM_R1 && !s->initiator && !memcmp(s->ci, ci, 8) &&
+		    !memcmp(s->last_req_hash, hash, 20))
 			return s;
 	}
 	return NULL;
@@ -917,8 +935,10 @@ static void established(struct ike_peer *p, struct ikesa *s)
 		snprintf(e->proposal, sizeof e->proposal, "%s", prop);
 		snprintf(e->detail, sizeof e->detail, "IKE_SA reauthenticated between %s...%s", a, b);
 		logf_(p, "%s", e->detail);
-		send_delete_ike(p, o);
-		sa_kill(p, o, "replaced by reauthentication");
+		o->reauth_at = LAB_NEVER;
+		o->expire_at = p->now + REPLACED_DELETE_DELAY;
+		logf_(p, "deleting the replaced IKE_SA in %llds",
+		      (long long)(REPLACED_DELETE_DELAY / LAB_NS_PER_SEC));
 	}
 	e = event(p, IKE_EV_IKE_SA_ESTABLISHED);
 	snprintf(e->proposal, sizeof e->proposal, "%s", prop);
@@ -1999,6 +2019,16 @@ void ike_peer_input(struct ike_peer *p, const uint8_t *msg, size_t len,
 	}
 	switch (h.exch) {
 	case ISAKMP_XCHG_IDPROT:
+		if (!s && !memcmp(h.rcookie, "\0\0\0\0\0\0\0\0", 8)) {
+			struct ikesa *r = sa_find_mm1(p, h.icookie, hash);
+
+			/* MM1 again: our MM2 got lost; answer with the same MM2 (same cookie) */
+			if (r) {
+				logf_(p, "received retransmit of MM1, retransmitting MM2");
+				queue_packet(p, &r->resp);
+				return;
+			}
+		}
 		if (!s) {
 			if (!memcmp(h.rcookie, "\0\0\0\0\0\0\0\0", 8) && !(h.flags & ISAKMP_FLAG_ENC)) {
 				handle_mm1(p, &h, &c, from, to);
@@ -2155,7 +2185,10 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 			logf_(p, "reauthenticating IKE_SA");
 			ike_peer_start(p, now);
 		}
-		if (s->expire_at <= now && !s->replaced) {
+		if (s->expire_at <= now && s->replaced) {
+			send_delete_ike(p, s);
+			sa_kill(p, s, "replaced by reauthentication");
+		} else if (s->expire_at <= now) {
 			logf_(p, "IKE_SA lifetime expired");
 			for (int k = 0; k < MAX_CHILDREN; k++)
 				if (p->ch[k].sa == i && p->ch[k].st == CH_UP) {
@@ -2215,8 +2248,7 @@ lab_ns ike_peer_deadline(const struct ike_peer *p)
 			MIN_(s->dpd_deadline);
 		MIN_(s->dpd_next);
 		MIN_(s->reauth_at);
-		if (!s->replaced)
-			MIN_(s->expire_at);
+		MIN_(s->expire_at);
 	}
 	for (int i = 0; i < MAX_CHILDREN; i++) {
 		const struct child *c = &p->ch[i];
