@@ -1,0 +1,123 @@
+/*
+ * ike_peer_int.h: what the files of the IKEv1 peer share (ike_peer.c: the exchanges;
+ * ike_lifetime.c: RESPONDER-LIFETIME and kilobyte lifetimes; ike_natt.c: NAT keepalives).
+ * Private to peers/ike/: nothing outside includes it.
+ */
+#ifndef VPNLAB_PEERS_IKE_IKE_PEER_INT_H
+#define VPNLAB_PEERS_IKE_IKE_PEER_INT_H
+
+#include "peers/ike/ike_crypto.h"
+#include "peers/ike/ike_peer.h"
+
+#define MAX_SAS       4
+#define MAX_CHILDREN  8
+#define MAX_EVENTS    64
+#define MAX_OUT       32
+#define MAX_LOG       64
+#define NONCE_LEN     32
+#define NONCE_MAX     256
+/* The IKE_SA a reauthentication replaced is deleted this long after the new one is up, not at
+ * once: strongSwan as responder moves the CHILD_SAs over in a job of its own
+ * (adopt_children_job) after MM6, and a DELETE arriving before that job ran takes the
+ * CHILD_SAs down with the old IKE_SA. */
+#define REPLACED_DELETE_DELAY lab_sec(2)
+
+static const uint8_t VID_DPD[16] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
+                                     0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
+static const uint8_t VID_NATT[16] = { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
+                                      0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f };
+
+enum sa_state { SA_NONE, MM_I1, MM_I2, MM_I3, MM_R1, MM_R2, SA_UP, SA_DEAD };
+enum ch_state { CH_NONE, QM_I1, QM_R1, CH_UP, CH_DEAD };
+
+static const char *const sa_state_names[] = { "NONE", "MM_I1", "MM_I2", "MM_I3", "MM_R1",
+                                               "MM_R2", "ESTABLISHED", "DELETED" };
+
+struct xmit {
+	bool active;
+	struct ike_packet pkt;
+	lab_ns next;
+	int tries;
+};
+
+struct ikesa {
+	enum sa_state st;
+	bool initiator;
+	uint8_t ci[8], cr[8];
+	struct ike_prop prop;
+	lab_ns lifetime;
+	uint8_t sai_b[2048];
+	size_t sai_len;
+	struct ike_dh dh;
+	uint8_t gxi[IKE_DH_MAX], gxr[IKE_DH_MAX], gxy[IKE_DH_MAX];
+	size_t glen;
+	uint8_t ni[NONCE_MAX], nr[NONCE_MAX];
+	size_t nil, nrl;
+	uint8_t skeyid[IKE_HASH_MAX], skd[IKE_HASH_MAX], ska[IKE_HASH_MAX], ske[IKE_HASH_MAX];
+	uint8_t ka[32];
+	size_t kalen;
+	uint8_t iv[16];                 /* phase-1 CBC chain */
+	uint8_t p1_last[16];            /* last ciphertext block of the final phase-1 message */
+	bool peer_natt, peer_dpd, encap;
+	struct ike_endpoint local, remote;
+	struct xmit xm;
+	uint8_t last_req_hash[20];      /* the last request we answered, to resend on a retransmit */
+	struct ike_packet resp;
+	bool have_resp;
+	lab_ns established, reauth_at, expire_at;
+	uint32_t dpd_seq;
+	bool dpd_waiting;
+	lab_ns dpd_deadline, dpd_next, last_in;
+	bool replaced;                  /* reauthenticated: children moved to a newer SA */
+	lab_ns created;
+};
+
+struct child {
+	enum ch_state st;
+	int sa;                         /* owning IKE SA */
+	bool initiator;
+	uint32_t mid;
+	uint8_t iv[16];
+	uint32_t spi_in, spi_out;
+	struct ike_prop prop;
+	lab_ns lifetime;
+	uint8_t ni[NONCE_MAX], nr[NONCE_MAX];
+	size_t nil, nrl;
+	struct ike_dh dh;
+	bool pfs;
+	uint8_t gxy_buf[IKE_DH_MAX];    /* PFS shared secret */
+	struct xmit xm;
+	struct ike_packet resp;
+	uint8_t req_hash[20];
+	lab_ns established, rekey_at, expire_at;
+	int replaces;                   /* child index this rekey replaces, -1 */
+	bool rekeyed;                   /* a newer child took over */
+};
+
+struct ike_peer {
+	struct ike_policy pol;
+	struct drbg *drbg;
+	struct ikesa sa[MAX_SAS];
+	struct child ch[MAX_CHILDREN];
+	struct ike_event ev[MAX_EVENTS];
+	size_t nev, evhead;
+	struct ike_packet *out;
+	size_t nout, outhead;
+	char log[MAX_LOG][192];
+	size_t nlog, loghead;
+	lab_ns now;
+	lab_ns restart_at;              /* re-initiate main mode then (initiator after failure) */
+	lab_ns last_traffic;
+};
+
+/* One log line, charon-like (kept in a ring of MAX_LOG; the oldest goes first). */
+void ikep_log(struct ike_peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A new event at p->now, zeroed but for type and time. */
+struct ike_event *ikep_event(struct ike_peer *p, enum ike_event_type t);
+uint32_t ikep_be32(const uint8_t *b);
+void ikep_put_be32(uint8_t *b, uint32_t v);
+void ikep_queue_packet(struct ike_peer *p, const struct ike_packet *pkt);
+/* An encrypted informational exchange on s carrying payloads (HASH(1) put in front). */
+void ikep_send_info(struct ike_peer *p, struct ikesa *s, struct isakmp_builder *payloads);
+
+#endif
