@@ -200,7 +200,7 @@ static struct ikesa *sa_new(struct ike_peer *p)
 			s->local = p->pol.local;
 			s->remote = p->pol.remote;
 			s->created = p->now;
-			s->reauth_at = s->expire_at = s->dpd_next = LAB_NEVER;
+			s->reauth_at = s->expire_at = s->dpd_next = s->keepalive_next = LAB_NEVER;
 			return s;
 		}
 	return NULL;
@@ -272,7 +272,7 @@ static void sa_kill(struct ike_peer *p, struct ikesa *s, const char *why)
 	OPENSSL_cleanse(s->gxy, sizeof s->gxy);
 }
 
-static void child_kill(struct ike_peer *p, struct child *c, const char *why, bool event_it)
+void ikep_child_kill(struct ike_peer *p, struct child *c, const char *why, bool event_it)
 {
 	if (c->st == CH_NONE || c->st == CH_DEAD)
 		return;
@@ -446,7 +446,8 @@ static bool esp_from_transform(const struct isakmp_transform *t, struct ike_prop
 /* Apply the lifetime rule: 0 when refused, else the lifetime to use. */
 static lab_ns life_rule(const struct ike_policy *pol, lab_ns offered, lab_ns mine)
 {
-	switch (pol->life_rule) {
+	/* a responder that announces its shorter lifetime uses the shorter one */
+	switch (pol->send_responder_lifetime ? IKE_LIFE_SHORTER : pol->life_rule) {
 	case IKE_LIFE_ACCEPT:
 		return offered > 0 ? offered : mine;
 	case IKE_LIFE_SHORTER:
@@ -629,6 +630,7 @@ static void check_natd(struct ike_peer *p, struct ikesa *s, const struct isakmp_
 	}
 	if (first)
 		return;                 /* no NAT-D at all */
+	s->natt_local = here;
 	if (here)
 		ikep_log(p, "local host is behind NAT, sending keep alives");
 	if (there)
@@ -769,7 +771,7 @@ void ikep_send_info(struct ike_peer *p, struct ikesa *s, struct isakmp_builder *
 		ikep_queue_packet(p, &pkt);
 }
 
-static void send_delete_child(struct ike_peer *p, struct ikesa *s, const struct child *c)
+void ikep_send_delete_child(struct ike_peer *p, struct ikesa *s, const struct child *c)
 {
 	struct isakmp_builder b;
 	uint8_t spi[4];
@@ -794,7 +796,6 @@ static void send_delete_ike(struct ike_peer *p, struct ikesa *s)
 	ikep_log(p, "sending DELETE for IKE_SA");
 }
 
-static void start_qm(struct ike_peer *p, struct ikesa *s, int replaces);
 
 static void established(struct ike_peer *p, struct ikesa *s)
 {
@@ -813,6 +814,7 @@ static void established(struct ike_peer *p, struct ikesa *s)
 	              p->now + lifetime_or(p->pol.dpd_delay, lab_sec(30)) : LAB_NEVER;
 	s->dpd_seq = drbg_u32(p->drbg) & 0x7fffffff;
 	sa_state(p, s, SA_UP);
+	ikep_keepalive_arm(p, s);
 	ike_prop_strongswan(&s->prop, false, prop, sizeof prop);
 	ep_text(&s->local, a, sizeof a);
 	ep_text(&s->remote, b, sizeof b);
@@ -857,7 +859,7 @@ static void established(struct ike_peer *p, struct ikesa *s)
 		for (int c = 0; c < MAX_CHILDREN; c++)
 			have_child |= p->ch[c].st == CH_UP && p->ch[c].sa == sa_index(p, s);
 		if (!have_child)
-			start_qm(p, s, -1);
+			ikep_start_qm(p, s, -1);
 	}
 }
 
@@ -919,6 +921,18 @@ static void handle_mm1(struct ike_peer *p, const struct isakmp_hdr *h, const str
 
 		ike_prop_strongswan(&s->prop, false, prop, sizeof prop);
 		ikep_log(p, "selected proposal: %s", prop);
+	}
+	if (p->pol.send_responder_lifetime) {
+		lab_ns offered;
+		uint64_t kb;
+
+		/* MM2 echoes the chosen transform as proposed (RFC 2409 5); the shorter lifetime we
+		 * use is announced once the exchange is encrypted */
+		ikep_life_read(&sa.props[pi].tr[ti], true, &offered, &kb);
+		if (offered > life) {
+			s->send_rl = true;
+			life = offered;
+		}
 	}
 	s->sai_len = sapl->body_len < sizeof s->sai_b ? sapl->body_len : sizeof s->sai_b;
 	memcpy(s->sai_b, sapl->body, s->sai_len);
@@ -1024,7 +1038,7 @@ static void handle_ic(struct ike_peer *p, struct ikesa *s)
 		ikep_log(p, "destroying duplicate IKE_SA for peer, received INITIAL_CONTACT");
 		for (int c = 0; c < MAX_CHILDREN; c++)
 			if (p->ch[c].sa == i)
-				child_kill(p, &p->ch[c], "duplicate IKE_SA destroyed on INITIAL_CONTACT", true);
+				ikep_child_kill(p, &p->ch[c], "duplicate IKE_SA destroyed on INITIAL_CONTACT", true);
 		sa_kill(p, o, "duplicate destroyed on INITIAL_CONTACT");
 	}
 }
@@ -1110,6 +1124,8 @@ static void handle_mm5(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	s->resp = pkt;
 	sa_after_p1(p, s, s->iv);
 	established(p, s);
+	if (s->send_rl && s->st == SA_UP)
+		ikep_send_p1_responder_lifetime(p, s);
 }
 
 /* ---- main mode: initiator ---- */
@@ -1304,7 +1320,7 @@ static int send_hashed(struct ike_peer *p, struct ikesa *s, uint8_t exch, uint32
 	return err;
 }
 
-static void start_qm(struct ike_peer *p, struct ikesa *s, int replaces)
+void ikep_start_qm(struct ike_peer *p, struct ikesa *s, int replaces)
 {
 	struct child *c = child_new(p);
 	struct isakmp_builder b;
@@ -1401,6 +1417,10 @@ static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 	e->spi_in = c->spi_in;
 	e->spi_out = c->spi_out;
 	e->lifetime = c->lifetime;
+	e->lifebytes = c->lifebytes;
+	if (c->lifebytes && p->pol.rekey_jitter > 0 && c->lifetime > 0)
+		c->bytes_jitter = drbg_uniform(p->drbg, (uint64_t)((double)c->lifebytes *
+		                  (double)p->pol.rekey_jitter / (double)c->lifetime) + 1);
 	e->prop = c->prop;
 	e->udp_encap = s->encap;
 	e->local = s->local;
@@ -1502,7 +1522,9 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	struct isakmp_builder b;
 	struct ike_packet pkt;
 	size_t pi, ti, at, nid = 0;
-	lab_ns life;
+	lab_ns life, echo_life;
+	uint64_t off_kb, use_kb;
+	bool send_rl = false;
 	int encap;
 
 	ike_iv_exchange(s->prop.hash, s->p1_last, ike_encr_block(s->prop.encr), h->msgid, iv);
@@ -1556,6 +1578,23 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	ch->sa = sa_index(p, s);
 	ch->mid = h->msgid;
 	ch->lifetime = life;
+	{
+		lab_ns offered;
+		uint64_t mine_kb = p->pol.esp_lifebytes / 1024;
+
+		/* kilobytes: the smaller of the two when both have one */
+		ikep_life_read(&sa.props[pi].tr[ti], false, &offered, &off_kb);
+		use_kb = off_kb && mine_kb ? (off_kb < mine_kb ? off_kb : mine_kb) :
+		         off_kb ? off_kb : mine_kb;
+		ch->lifebytes = use_kb * 1024;
+		echo_life = life;
+		if (p->pol.send_responder_lifetime &&
+		    (offered > life || (mine_kb && (!off_kb || mine_kb < off_kb)))) {
+			/* QM2 echoes the proposal; RESPONDER-LIFETIME says what we use instead */
+			send_rl = true;
+			echo_life = offered > life ? offered : life;
+		}
+	}
 	/* a quick mode for selectors we already have a CHILD_SA for is its rekey */
 	for (int k = 0; k < MAX_CHILDREN; k++)
 		if (&p->ch[k] != ch && p->ch[k].st == CH_UP && !p->ch[k].rekeyed &&
@@ -1593,7 +1632,7 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 		/* the chosen transform with the initiator's transform number */
 		isakmp_build_init(&tb);
 		put_esp_transform(&b, sa.props[pi].tr[ti].num, true, &ch->prop, encap == 3 ||
-		                  encap == 61443, life, 0);
+		                  encap == 61443, echo_life, off_kb * 1024);
 		(void)tb;
 	}
 	put_sa_end(&b, at);
@@ -1602,6 +1641,8 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 		isakmp_put_payload(&b, ISAKMP_PT_KE, ch->dh.pub, ch->dh.len);
 	for (size_t i = 0; i < nid; i++)
 		isakmp_put_payload(&b, ISAKMP_PT_ID, ids[i]->body, ids[i]->body_len);
+	if (send_rl)
+		ikep_put_responder_lifetime(p, &b, ISAKMP_PROTO_ESP, spi, 4, ch->lifetime, use_kb);
 	ikep_put_be32(m, h->msgid);
 	{
 		struct ike_iov v[] = { { m, 4 }, { ch->ni, ch->nil }, { b.buf, b.len } };
@@ -1660,42 +1701,28 @@ static void handle_qm2(struct ike_peer *p, struct ikesa *s, struct child *ch, co
 		/* honour a shorter lifetime the responder asked for (RESPONDER-LIFETIME or echo) */
 		ch->lifetime = life && life < mine ? life : mine;
 	}
+	{
+		lab_ns l2;
+		uint64_t kb, mine_kb = p->pol.esp_lifebytes / 1024;
+
+		/* kilobytes: the responder's echo, if smaller (or ours alone) */
+		ikep_life_read(&sa.props[0].tr[0], false, &l2, &kb);
+		kb = kb && mine_kb ? (kb < mine_kb ? kb : mine_kb) : mine_kb ? mine_kb : kb;
+		ch->lifebytes = kb * 1024;
+	}
 	for (size_t i = 0; i < c.n; i++) {
 		struct isakmp_notify_pl n;
+		lab_ns secs;
+		uint64_t kb;
 
+		/* RESPONDER-LIFETIME (RFC 2407 4.6.3.1): the responder uses less than we proposed */
 		if (c.pl[i].type == ISAKMP_PT_N && isakmp_notify_parse(&c.pl[i], &n, &err) == 0 &&
-		    n.type == ISAKMP_N_RESPONDER_LIFETIME) {
-			struct isakmp_transform t = { .num = 0 };
-			const uint8_t *d = n.data;
-			size_t left = n.data_len;
-
-			/* the data is a list of SA attributes (RFC 2407 4.6.3.1) */
-			while (left >= 4 && t.nattrs < ISAKMP_MAX_ATTRS) {
-				struct isakmp_attr *a = &t.attrs[t.nattrs++];
-				uint16_t ty = (uint16_t)(d[0] << 8 | d[1]), v = (uint16_t)(d[2] << 8 | d[3]);
-
-				a->type = ty & 0x7fff;
-				a->value_ok = true;
-				if (ty & 0x8000) {
-					a->value = v;
-					d += 4;
-					left -= 4;
-				} else if (v <= 8 && left >= 4u + v) {
-					a->value = 0;
-					for (int k = 0; k < v; k++)
-						a->value = a->value << 8 | d[4 + k];
-					d += 4 + v;
-					left -= 4u + v;
-				} else {
-					break;
-				}
-			}
-			for (size_t k = 0; k + 1 < t.nattrs; k++)
-				if (t.attrs[k].type == 1 && t.attrs[k].value == 1 && t.attrs[k + 1].type == 2) {
-					ch->lifetime = (lab_ns)t.attrs[k + 1].value * LAB_NS_PER_SEC;
-					ikep_log(p, "received RESPONDER-LIFETIME %llds",
-					      (long long)(ch->lifetime / LAB_NS_PER_SEC));
-				}
+		    n.type == ISAKMP_N_RESPONDER_LIFETIME &&
+		    ikep_responder_lifetime_read(p, &n, &secs, &kb) == 0) {
+			if (secs > 0 && secs < ch->lifetime)
+				ch->lifetime = secs;
+			if (kb && (!ch->lifebytes || kb * 1024 < ch->lifebytes))
+				ch->lifebytes = kb * 1024;
 		}
 	}
 	ch->spi_out = ikep_be32(sa.props[0].spi);
@@ -1830,6 +1857,31 @@ static void handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg,
 				}
 			} else if (n.type == ISAKMP_N_INITIAL_CONTACT) {
 				handle_ic(p, s);
+			} else if (n.type == ISAKMP_N_RESPONDER_LIFETIME) {
+				lab_ns secs;
+				uint64_t kb;
+
+				if (ikep_responder_lifetime_read(p, &n, &secs, &kb) < 0)
+					continue;
+				if (n.proto == ISAKMP_PROTO_ISAKMP && s->st == SA_UP)
+					ikep_p1_shorten(p, s, secs);
+				for (int k = 0; n.proto == ISAKMP_PROTO_ESP && n.spi_size == 4 &&
+				     k < MAX_CHILDREN; k++) {
+					struct child *ch = &p->ch[k];
+
+					/* the SPI is the responder's, the one we send to */
+					if (ch->st != CH_UP || ch->spi_out != ikep_be32(n.spi))
+						continue;
+					if (secs > 0 && secs < ch->lifetime) {
+						ch->lifetime = secs;
+						ch->expire_at = ch->established + secs;
+						if (ch->rekey_at != LAB_NEVER)
+							ch->rekey_at = ch->established + secs - (p->pol.rekey_margin > 0 ?
+							              p->pol.rekey_margin : secs / 10);
+					}
+					if (kb && (!ch->lifebytes || kb * 1024 < ch->lifebytes))
+						ch->lifebytes = kb * 1024;
+				}
 			} else if (n.type == ISAKMP_N_AUTHENTICATION_FAILED && s->st == MM_I3) {
 				struct ike_event *e = ikep_event(p, IKE_EV_AUTH_FAILED);
 
@@ -1846,7 +1898,7 @@ static void handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg,
 				ikep_log(p, "%s", e->detail);
 				for (int k = 0; k < MAX_CHILDREN; k++)
 					if (p->ch[k].st == QM_I1 && p->ch[k].sa == sa_index(p, s))
-						child_kill(p, &p->ch[k], "refused", false);
+						ikep_child_kill(p, &p->ch[k], "refused", false);
 			}
 		} else if (pl->type == ISAKMP_PT_D) {
 			struct isakmp_delete_pl d;
@@ -1857,7 +1909,7 @@ static void handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg,
 				ikep_log(p, "received DELETE for IKE_SA");
 				for (int k = 0; k < MAX_CHILDREN; k++)
 					if (p->ch[k].sa == sa_index(p, s) && !s->replaced)
-						child_kill(p, &p->ch[k], "IKE_SA deleted by peer", true);
+						ikep_child_kill(p, &p->ch[k], "IKE_SA deleted by peer", true);
 				sa_kill(p, s, "deleted by peer");
 				return;
 			}
@@ -1868,7 +1920,7 @@ static void handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg,
 				ikep_log(p, "received DELETE for ESP CHILD_SA with SPI %08x", spi);
 				for (int x = 0; x < MAX_CHILDREN; x++)
 					if (p->ch[x].st == CH_UP && p->ch[x].spi_out == spi) {
-						child_kill(p, &p->ch[x], "deleted by peer", true);
+						ikep_child_kill(p, &p->ch[x], "deleted by peer", true);
 						found = true;
 					}
 				if (!found)
@@ -2018,7 +2070,7 @@ static void dpd_timeout(struct ike_peer *p, struct ikesa *s)
 	ikep_log(p, "%s", e->detail);
 	for (int k = 0; k < MAX_CHILDREN; k++)
 		if (p->ch[k].sa == sa_index(p, s))
-			child_kill(p, &p->ch[k], "DPD timeout", true);
+			ikep_child_kill(p, &p->ch[k], "DPD timeout", true);
 	sa_kill(p, s, "DPD timeout");
 	if (p->pol.dpd_action == IKE_DPD_RESTART)
 		p->restart_at = p->now;
@@ -2061,6 +2113,7 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 			dpd_timeout(p, s);
 			continue;
 		}
+		ikep_keepalive_timer(p, s);
 		if (s->dpd_next <= now) {
 			lab_ns delay = lifetime_or(p->pol.dpd_delay, lab_sec(30));
 			bool peer_ok = s->peer_dpd || !p->pol.dpd_needs_peer_vid;
@@ -2089,8 +2142,8 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 			ikep_log(p, "IKE_SA lifetime expired");
 			for (int k = 0; k < MAX_CHILDREN; k++)
 				if (p->ch[k].sa == i && p->ch[k].st == CH_UP) {
-					send_delete_child(p, s, &p->ch[k]);
-					child_kill(p, &p->ch[k], "IKE_SA expired", true);
+					ikep_send_delete_child(p, s, &p->ch[k]);
+					ikep_child_kill(p, &p->ch[k], "IKE_SA expired", true);
 				}
 			send_delete_ike(p, s);
 			sa_kill(p, s, "lifetime expired");
@@ -2107,7 +2160,7 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 
 			snprintf(e->detail, sizeof e->detail, "quick mode %u got no answer", c->mid);
 			ikep_log(p, "%s", e->detail);
-			child_kill(p, c, "no answer", false);
+			ikep_child_kill(p, c, "no answer", false);
 			continue;
 		}
 		if (c->st != CH_UP || s->st != SA_UP)
@@ -2115,11 +2168,11 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 		if (c->rekey_at <= now && !c->rekeyed) {
 			c->rekey_at = LAB_NEVER;
 			ikep_log(p, "rekeying CHILD_SA %08x_i %08x_o", c->spi_in, c->spi_out);
-			start_qm(p, s, i);
+			ikep_start_qm(p, s, i);
 		}
 		if (c->expire_at <= now) {
-			send_delete_child(p, s, c);
-			child_kill(p, c, "lifetime expired", true);
+			ikep_send_delete_child(p, s, c);
+			ikep_child_kill(p, c, "lifetime expired", true);
 		}
 	}
 }
@@ -2144,6 +2197,7 @@ lab_ns ike_peer_deadline(const struct ike_peer *p)
 		if (s->dpd_waiting)
 			MIN_(s->dpd_deadline);
 		MIN_(s->dpd_next);
+		MIN_(s->keepalive_next);
 		MIN_(s->reauth_at);
 		MIN_(s->expire_at);
 	}
@@ -2177,8 +2231,8 @@ void ike_peer_shutdown(struct ike_peer *p, lab_ns now)
 		}
 		for (int k = 0; k < MAX_CHILDREN; k++)
 			if (p->ch[k].sa == i && p->ch[k].st == CH_UP) {
-				send_delete_child(p, s, &p->ch[k]);
-				child_kill(p, &p->ch[k], "shutdown", true);
+				ikep_send_delete_child(p, s, &p->ch[k]);
+				ikep_child_kill(p, &p->ch[k], "shutdown", true);
 			}
 		send_delete_ike(p, s);
 		sa_kill(p, s, "shutdown");

@@ -69,6 +69,9 @@ struct ikesa {
 	bool dpd_waiting;
 	lab_ns dpd_deadline, dpd_next, last_in;
 	bool replaced;                  /* reauthenticated: children moved to a newer SA */
+	bool send_rl;                   /* responder: RESPONDER-LIFETIME goes out after MM6 */
+	bool natt_local;                /* NAT-D: this side is behind a NAT (keepalives) */
+	lab_ns keepalive_next;
 	lab_ns created;
 };
 
@@ -90,6 +93,10 @@ struct child {
 	struct ike_packet resp;
 	uint8_t req_hash[20];
 	lab_ns established, rekey_at, expire_at;
+	uint64_t lifebytes;             /* kilobyte lifetime in bytes; 0 = none */
+	uint64_t bytes_in, bytes_out;   /* as the data plane last reported them */
+	uint64_t bytes_jitter;          /* the soft limit comes this much earlier */
+	bool bytes_soft;                /* the soft byte limit started a rekey */
 	int replaces;                   /* child index this rekey replaces, -1 */
 	bool rekeyed;                   /* a newer child took over */
 };
@@ -119,5 +126,30 @@ void ikep_put_be32(uint8_t *b, uint32_t v);
 void ikep_queue_packet(struct ike_peer *p, const struct ike_packet *pkt);
 /* An encrypted informational exchange on s carrying payloads (HASH(1) put in front). */
 void ikep_send_info(struct ike_peer *p, struct ikesa *s, struct isakmp_builder *payloads);
+void ikep_send_delete_child(struct ike_peer *p, struct ikesa *s, const struct child *c);
+/* CHILD_SA state -> DEAD (with a CHILD_SA_DELETED event if it was up and event_it). */
+void ikep_child_kill(struct ike_peer *p, struct child *c, const char *why, bool event_it);
+/* Quick mode as initiator on s; replaces: the child index it rekeys, or -1. */
+void ikep_start_qm(struct ike_peer *p, struct ikesa *s, int replaces);
+
+/* ike_lifetime.c */
+/* Seconds / kilobytes from the life type/duration pairs of t (p1: attributes 11/12, else 1/2);
+ * 0 where absent. */
+void ikep_life_read(const struct isakmp_transform *t, bool p1, lab_ns *secs, uint64_t *kb);
+void ikep_life_put(struct isakmp_builder *b, bool p1, lab_ns secs, uint64_t kb);
+/* Append N(RESPONDER-LIFETIME) for the SA spi of proto, carrying secs and kb (0: left out). */
+void ikep_put_responder_lifetime(struct ike_peer *p, struct isakmp_builder *b, uint8_t proto,
+                                 const uint8_t *spi, size_t spilen, lab_ns secs, uint64_t kb);
+int ikep_responder_lifetime_read(struct ike_peer *p, const struct isakmp_notify_pl *n,
+                                 lab_ns *secs, uint64_t *kb);
+/* Phase 1 responder: the informational exchange with our shorter lifetime, after MM6. */
+void ikep_send_p1_responder_lifetime(struct ike_peer *p, struct ikesa *s);
+/* Honour a shorter ISAKMP SA lifetime: expiry and reauthentication move earlier. */
+void ikep_p1_shorten(struct ike_peer *p, struct ikesa *s, lab_ns secs);
+
+/* ike_natt.c */
+/* After NAT-D: arm keepalives when this side is behind a NAT. */
+void ikep_keepalive_arm(struct ike_peer *p, struct ikesa *s);
+void ikep_keepalive_timer(struct ike_peer *p, struct ikesa *s);
 
 #endif

@@ -285,6 +285,17 @@ int isakmp_sa_parse(const uint8_t *body, size_t len, size_t base_off, struct isa
 	return 0;
 }
 
+int isakmp_attrs_parse(const uint8_t *data, size_t len, size_t base_off,
+                       struct isakmp_transform *t, struct isakmp_err *e)
+{
+	struct cur c = { data, len, base_off };
+
+	memset(t, 0, sizeof *t);
+	t->raw = data;
+	t->raw_len = len;
+	return attrs_parse(&c, t, e);
+}
+
 bool isakmp_attr_get(const struct isakmp_transform *t, uint16_t type, uint64_t *v)
 {
 	for (size_t i = 0; i < t->nattrs; i++)

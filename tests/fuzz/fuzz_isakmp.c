@@ -55,7 +55,12 @@ static void parse_all(const uint8_t *data, size_t size)
 			isakmp_sa_parse(c.pl[i].body, c.pl[i].body_len, c.pl[i].off + 4, &sa, &e);
 			break;
 		case ISAKMP_PT_N:
-			isakmp_notify_parse(&c.pl[i], &n, &e);
+			if (isakmp_notify_parse(&c.pl[i], &n, &e) == 0) {
+				struct isakmp_transform t;
+
+				/* RESPONDER-LIFETIME carries an attribute list */
+				isakmp_attrs_parse(n.data, n.data_len, 0, &t, &e);
+			}
 			break;
 		case ISAKMP_PT_D:
 			isakmp_delete_parse(&c.pl[i], &d, &e);
