@@ -7,7 +7,7 @@
 #   1. vpnlab initiator: takes 600 s for the CHILD_SA, moves its reauthentication to 3600 s
 #      minus the margin; tshark decrypts both notifies with the initiator's key file and
 #      reports no malformed packet.
-#   2. strongSwan 5.9 as initiator (no handler for the notify, research notes 1.11): it
+#   2. strongSwan 5.9 as initiator (no handler for the notify, research notes 1.8): it
 #      parses QM2 with the notify it does not know ("N((24576))") and the CHILD_SA comes up.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_strongswan.sh"
