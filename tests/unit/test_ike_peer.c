@@ -21,6 +21,7 @@ struct pair {
 	uint64_t digest;
 	int packets;
 	int drop_to_b;                  /* drop this many packets to b (link cut) */
+	int drop_to_a;                  /* and to a */
 	bool nat_a;                     /* a sits behind a NAT: b sees it as nat_addr */
 	uint8_t nat_addr[4], a_addr[4];
 	int keepalives_a, keepalives_b; /* 0xFF datagrams each sent */
@@ -109,6 +110,10 @@ static void shuttle(struct pair *pr)
 			pr->packets++;
 			if (keepalive(&pkt)) {
 				pr->keepalives_b++;
+				continue;
+			}
+			if (pr->drop_to_a > 0) {
+				pr->drop_to_a--;
 				continue;
 			}
 			if (pr->nat_a && !memcmp(pkt.to.addr, pr->nat_addr, 4))
@@ -561,7 +566,33 @@ static void test_nat_keepalive(void)
 	teardown(&pr);
 }
 
+/* MM2 lost: the initiator's retransmitted MM1 gets the same MM2 again (same responder
+ * cookie), not a second half-open IKE_SA. */
+static void test_mm1_retransmit(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	int ib = 0;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
+	setup(&pr, &pa, &pb, 27);
+	pr.drop_to_a = 1;
+	pr.watch = "received retransmit of MM1, retransmitting MM2";
+	run_until(&pr, lab_sec(10));
+	CU_ASSERT_EQUAL(pr.watch_b, 1);
+	for (int i = 0; i < pr.neb; i++)
+		ib += pr.eb[i].type == IKE_EV_IKE_SA_ESTABLISHED;
+	CU_ASSERT_EQUAL(ib, 1);
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	run_until(&pr, lab_sec(60));    /* no half-open SA left to time out */
+	CU_ASSERT_PTR_NULL(find(pr.eb, pr.neb, IKE_EV_IKE_SA_DELETED));
+	teardown(&pr);
+}
+
 UNIT_SUITE(ike_peer,
+	UNIT_TEST(test_mm1_retransmit),
 	UNIT_TEST(test_responder_lifetime_p2),
 	UNIT_TEST(test_responder_lifetime_p1),
 	UNIT_TEST(test_kilobyte_lifetime),
