@@ -1,4 +1,5 @@
 #!/bin/sh
+# slow
 # NAT keepalives on the wire (RFC 3948 4). A vpnlab initiator sits behind a masquerading
 # router (nftables) and a vpnlab responder outside: the initiator's NAT-D shows it is behind a
 # NAT, both float to UDP 4500, and the initiator sends a single 0xFF byte to port 4500 every
