@@ -50,7 +50,8 @@ static void usage(FILE *f)
 	      "                   [--ike-lifetime DUR] [--esp-lifetime DUR] [--dpd DUR]\n"
 	      "                   [--initiate] [--once] [--timeout DUR] [--keys DIR] [--json]\n"
 	      "                   [--seed N] [--force-encap] [--responder-lifetime]\n"
-	      "                   [--natt-keepalive DUR] [--repeat N] [--verbose]\n"
+	      "                   [--natt-keepalive DUR] [--esp-lifebytes N] [--repeat N]\n"
+	      "                   [--verbose]\n"
 	      "\n"
 	      "Run one simulated IKEv1 peer (main mode with a pre-shared key, quick mode) in the\n"
 	      "current network namespace, e.g. under `ip netns exec NS`, against any peer.\n"
@@ -68,6 +69,8 @@ static void usage(FILE *f)
 	      "                  longer and say so with a RESPONDER-LIFETIME notify (Cisco-like)\n"
 	      "  --natt-keepalive DUR  behind a NAT, send a 0xFF keepalive to port 4500 this\n"
 	      "                  often (default 20s, 0 = off)\n"
+	      "  --esp-lifebytes N  propose / accept a CHILD_SA kilobyte lifetime of N bytes\n"
+	      "                  (sent in kilobytes of 1000 bytes, as strongSwan counts them)\n"
 	      "  --repeat N      initiator benchmark: N main mode + quick mode handshakes one\n"
 	      "                  after the other (each deleted before the next), then the rate\n"
 	      "  --verbose       charon-style log lines on stderr\n"
@@ -522,6 +525,7 @@ int cmd_peer(int argc, char **argv)
 		{ "responder-lifetime", no_argument, NULL, 'P' },
 		{ "natt-keepalive", required_argument, NULL, 'N' },
 		{ "repeat", required_argument, NULL, 'n' },
+		{ "esp-lifebytes", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct peer_run *r = calloc(1, sizeof *r);
@@ -601,6 +605,16 @@ int cmd_peer(int argc, char **argv)
 			else if (parse_dur("--natt-keepalive", optarg, &r->pol.natt_keepalive))
 				goto out;
 			break;
+		case 'B': {
+			char *end;
+
+			r->pol.esp_lifebytes = strtoull(optarg, &end, 10);
+			if (*end || r->pol.esp_lifebytes < 1000) {
+				fprintf(stderr, "vpnlab peer: --esp-lifebytes: a byte count of at least 1000\n");
+				goto out;
+			}
+			break;
+		}
 		case 'n': {
 			char *end;
 

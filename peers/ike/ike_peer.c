@@ -347,7 +347,7 @@ static void put_esp_transform(struct isakmp_builder *b, uint8_t num, bool last,
 	}
 	if (lifebytes) {
 		isakmp_put_attr(b, 1, 2);
-		isakmp_put_attr(b, 2, lifebytes / 1024);
+		isakmp_put_attr(b, 2, lifebytes / IKE_KILOBYTE);
 	}
 	if (!b->overflow) {
 		size_t n = b->len - start;
@@ -1580,13 +1580,13 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	ch->lifetime = life;
 	{
 		lab_ns offered;
-		uint64_t mine_kb = p->pol.esp_lifebytes / 1024;
+		uint64_t mine_kb = p->pol.esp_lifebytes / IKE_KILOBYTE;
 
 		/* kilobytes: the smaller of the two when both have one */
 		ikep_life_read(&sa.props[pi].tr[ti], false, &offered, &off_kb);
 		use_kb = off_kb && mine_kb ? (off_kb < mine_kb ? off_kb : mine_kb) :
 		         off_kb ? off_kb : mine_kb;
-		ch->lifebytes = use_kb * 1024;
+		ch->lifebytes = use_kb * IKE_KILOBYTE;
 		echo_life = life;
 		if (p->pol.send_responder_lifetime &&
 		    (offered > life || (mine_kb && (!off_kb || mine_kb < off_kb)))) {
@@ -1632,7 +1632,7 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 		/* the chosen transform with the initiator's transform number */
 		isakmp_build_init(&tb);
 		put_esp_transform(&b, sa.props[pi].tr[ti].num, true, &ch->prop, encap == 3 ||
-		                  encap == 61443, echo_life, off_kb * 1024);
+		                  encap == 61443, echo_life, off_kb * IKE_KILOBYTE);
 		(void)tb;
 	}
 	put_sa_end(&b, at);
@@ -1703,12 +1703,12 @@ static void handle_qm2(struct ike_peer *p, struct ikesa *s, struct child *ch, co
 	}
 	{
 		lab_ns l2;
-		uint64_t kb, mine_kb = p->pol.esp_lifebytes / 1024;
+		uint64_t kb, mine_kb = p->pol.esp_lifebytes / IKE_KILOBYTE;
 
 		/* kilobytes: the responder's echo, if smaller (or ours alone) */
 		ikep_life_read(&sa.props[0].tr[0], false, &l2, &kb);
 		kb = kb && mine_kb ? (kb < mine_kb ? kb : mine_kb) : mine_kb ? mine_kb : kb;
-		ch->lifebytes = kb * 1024;
+		ch->lifebytes = kb * IKE_KILOBYTE;
 	}
 	for (size_t i = 0; i < c.n; i++) {
 		struct isakmp_notify_pl n;
@@ -1721,8 +1721,8 @@ static void handle_qm2(struct ike_peer *p, struct ikesa *s, struct child *ch, co
 		    ikep_responder_lifetime_read(p, &n, &secs, &kb) == 0) {
 			if (secs > 0 && secs < ch->lifetime)
 				ch->lifetime = secs;
-			if (kb && (!ch->lifebytes || kb * 1024 < ch->lifebytes))
-				ch->lifebytes = kb * 1024;
+			if (kb && (!ch->lifebytes || kb * IKE_KILOBYTE < ch->lifebytes))
+				ch->lifebytes = kb * IKE_KILOBYTE;
 		}
 	}
 	ch->spi_out = ikep_be32(sa.props[0].spi);
@@ -1879,8 +1879,8 @@ static void handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg,
 							ch->rekey_at = ch->established + secs - (p->pol.rekey_margin > 0 ?
 							              p->pol.rekey_margin : secs / 10);
 					}
-					if (kb && (!ch->lifebytes || kb * 1024 < ch->lifebytes))
-						ch->lifebytes = kb * 1024;
+					if (kb && (!ch->lifebytes || kb * IKE_KILOBYTE < ch->lifebytes))
+						ch->lifebytes = kb * IKE_KILOBYTE;
 				}
 			} else if (n.type == ISAKMP_N_AUTHENTICATION_FAILED && s->st == MM_I3) {
 				struct ike_event *e = ikep_event(p, IKE_EV_AUTH_FAILED);

@@ -58,7 +58,8 @@ struct ike_policy {
 	struct ike_net local_ts, remote_ts;
 	lab_ns ike_lifetime;            /* proposed / enforced; 0 = 8h */
 	lab_ns esp_lifetime;            /* 0 = 1h */
-	uint64_t esp_lifebytes;         /* bytes, proposed in quick mode as kilobytes; 0 = none.
+	uint64_t esp_lifebytes;         /* bytes, proposed in quick mode as kilobytes of 1000
+	                                   bytes (as strongSwan counts them); 0 = none.
 	                                   Enforced from ike_peer_child_bytes() reports */
 	bool send_responder_lifetime;   /* responder: when the proposed lifetime (seconds, or
 	                                   kilobytes in phase 2) is longer than ours, echo the

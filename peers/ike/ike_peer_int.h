@@ -21,6 +21,10 @@
  * (adopt_children_job) after MM6, and a DELETE arriving before that job ran takes the
  * CHILD_SAs down with the old IKE_SA. */
 #define REPLACED_DELETE_DELAY lab_sec(2)
+/* Bytes in a "kilobyte" of the SA Life Type (RFC 2407 4.5 leaves it open): strongSwan reads
+ * and writes the attribute as bytes / 1000 (proposal_substructure.c), so vpnlab does too and
+ * both sides agree on the byte count. */
+#define IKE_KILOBYTE 1000
 
 static const uint8_t VID_DPD[16] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
                                      0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };

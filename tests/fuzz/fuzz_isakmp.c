@@ -37,7 +37,7 @@ static void policy(struct ike_policy *p, const char *l, const char *r, bool init
 	p->send_responder_lifetime = !init;
 	p->ike_lifetime = init ? 0 : lab_sec(3600);
 	p->esp_lifetime = init ? 0 : lab_sec(600);
-	p->esp_lifebytes = init ? 4096 * 1024 : 1024 * 1024;
+	p->esp_lifebytes = init ? 4000000 : 1000000;
 	p->natt_keepalive = lab_sec(20);
 }
 

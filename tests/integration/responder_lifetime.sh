@@ -78,4 +78,19 @@ secrets { ike-1 { id-a = 10.10.0.1
     { sw_log rl | grep QUICK_MODE; fail "strongSwan did not parse the notify in QM2"; }
   echo "ok: strongSwan parses QM2 with N((24576)) and establishes anyway (it has no handler)"
   sw_stop_rl
+
+  # 3. a kilobyte lifetime proposed to strongSwan: accepted, and both count a kilobyte as
+  # 1000 bytes (strongSwan logs the bytes it read against its own configured 0)
+  sw_start kb "$B" "$(cat "$T/sw-rl/swanctl.conf")"
+  ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk rl-psk \
+     --ike aes256-sha256-modp2048 --esp aes256-sha256 --esp-lifebytes 100000000 \
+     --initiate --once --timeout 10s --json > "$T/kb.json" 2> "$T/kb.err" ||
+    { cat "$T/kb.err"; sw_log kb | tail -20; fail "kilobyte lifetime: no CHILD_SA with strongSwan"; }
+  grep '"child_sa_established"' "$T/kb.json" | grep -q '"lifebytes": 100000000' ||
+    { cat "$T/kb.json"; fail "vpnlab's CHILD_SA lost its kilobyte lifetime"; }
+  i=0; until sw_log kb | grep -q "received 100000000 lifebytes" || [ $i -ge 20 ]; do sleep 0.1; i=$((i + 1)); done
+  sw_log kb | grep -q "received 100000000 lifebytes, configured 0" ||
+    { sw_log kb | grep -i "lifebytes\|lifetime"; fail "strongSwan did not see the 100000 KB proposal"; }
+  echo "ok: strongSwan accepts a proposed kilobyte lifetime (logs 'received 100000000 lifebytes, configured 0')"
+  sw_stop_kb
 fi

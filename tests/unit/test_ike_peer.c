@@ -482,30 +482,30 @@ static void test_kilobyte_lifetime(void)
 
 	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
 	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
-	pa.esp_lifebytes = 1000 * 1024;         /* proposed as 1000 KB */
-	pb.esp_lifebytes = 4000 * 1024;         /* b takes the smaller */
+	pa.esp_lifebytes = 1000 * 1000;         /* proposed as 1000 KB */
+	pb.esp_lifebytes = 4000 * 1000;         /* b takes the smaller */
 	setup(&pr, &pa, &pb, 24);
 	run_until(&pr, lab_sec(5));
 	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
 	cb = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_ESTABLISHED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
-	CU_ASSERT_EQUAL(ca->lifebytes, 1000 * 1024);
-	CU_ASSERT_EQUAL(cb->lifebytes, 1000 * 1024);
-	ike_peer_child_bytes(pr.a, ca->spi_out, 800 * 1024, pr.now);
-	ike_peer_child_bytes(pr.a, 0x12345678, 2000 * 1024, pr.now);    /* unknown: ignored */
+	CU_ASSERT_EQUAL(ca->lifebytes, 1000 * 1000);
+	CU_ASSERT_EQUAL(cb->lifebytes, 1000 * 1000);
+	ike_peer_child_bytes(pr.a, ca->spi_out, 800 * 1000, pr.now);
+	ike_peer_child_bytes(pr.a, 0x12345678, 2000 * 1000, pr.now);    /* unknown: ignored */
 	shuttle(&pr);
 	CU_ASSERT_PTR_NULL(find(pr.ea, pr.nea, IKE_EV_CHILD_SA_REKEYED));
-	ike_peer_child_bytes(pr.a, ca->spi_in, 950 * 1024, pr.now);     /* past 900 KB */
+	ike_peer_child_bytes(pr.a, ca->spi_in, 950 * 1000, pr.now);     /* past 900 KB */
 	shuttle(&pr);
 	rk = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_REKEYED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
 	CU_ASSERT_EQUAL(rk->old_spi_in, ca->spi_in);
 	CU_ASSERT_PTR_NOT_NULL(find(pr.eb, pr.neb, IKE_EV_CHILD_SA_REKEYED));
 	CU_ASSERT_PTR_NULL(find(pr.ea, pr.nea, IKE_EV_CHILD_SA_DELETED));
-	ike_peer_child_bytes(pr.a, ca->spi_in, 960 * 1024, pr.now);     /* no second rekey */
+	ike_peer_child_bytes(pr.a, ca->spi_in, 960 * 1000, pr.now);     /* no second rekey */
 	shuttle(&pr);
-	ike_peer_child_bytes(pr.a, ca->spi_in, 1000 * 1024, pr.now);    /* hard limit */
+	ike_peer_child_bytes(pr.a, ca->spi_in, 1000 * 1000, pr.now);    /* hard limit */
 	shuttle(&pr);
 	del = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_DELETED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(del);
