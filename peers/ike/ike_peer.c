@@ -29,6 +29,14 @@
 #include "peers/ike/ike_crypto.h"
 #include "peers/ike/ike_peer_int.h"
 
+static const uint8_t VID_DPD[16] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
+                                     0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
+static const uint8_t VID_NATT[16] = { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
+                                      0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f };
+
+static const char *const sa_state_names[] = { "NONE", "MM_I1", "MM_I2", "MM_I3", "MM_R1",
+                                               "MM_R2", "ESTABLISHED", "DELETED" };
+
 /* ---- small helpers ---- */
 
 void ikep_log(struct ike_peer *p, const char *fmt, ...)
