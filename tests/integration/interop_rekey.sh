@@ -60,6 +60,8 @@ sw_child_spis() {
     inst && $1 == "out" { o = $2; sub(",", "", o); print i, o; inst = 0 }'
 }
 sw_ike_count() { sw_swanctl "$1" --list-sas 2>/dev/null | grep -c 'ESTABLISHED, IKEv1'; }
+# the initiator cookie (SPI_i) of strongSwan's established IKE_SAs
+sw_ike_spis() { sw_swanctl "$1" --list-sas 2>/dev/null | sed -n 's/.*ESTABLISHED, IKEv1, \([0-9a-f]*\)_i.*/\1/p'; }
 
 # wait_done JSON SECONDS: until vpnlab has rekeyed, deleted the old CHILD_SA, reauthenticated
 # and the replaced IKE_SA is gone. No fixed sleep: a reauthentication by strongSwan often costs
@@ -75,7 +77,7 @@ wait_done() {
   sleep 0.5       # strongSwan handles the last DELETE
 }
 
-# check_side NAME VPNLAB_JSON WHO: assertions shared by both directions
+# check_side NAME VPNLAB_JSON WHO KEYS_DIR: assertions shared by both directions
 check_side() {
   j=$2
   grep -q '"child_sa_rekeyed"' "$j" || { cat "$j"; sw_log "$1" | tail -30; fail "$3: vpnlab logged no child_sa_rekeyed"; }
@@ -97,6 +99,10 @@ check_side() {
     fail "$3: strongSwan still has the old CHILD_SA $old_out/$old_in"
   [ "$(echo "$sw_spis" | grep -c .)" -le 2 ] || fail "$3: strongSwan has CHILD_SAs '$sw_spis'"
   [ "$sw_ikes" = 1 ] || { sw_swanctl "$1" --list-sas; fail "$3: strongSwan has $sw_ikes IKE_SAs, want 1"; }
+  # ... and it is the reauthenticated one: vpnlab's second IKE_SA (its key file line)
+  ck=$(sed -n 2p "$4/ikev1_decryption_table" | cut -d, -f1)
+  [ -n "$ck" ] && [ "$sw_ikespi" = "$ck" ] ||
+    fail "$3: strongSwan's IKE_SA is $sw_ikespi, vpnlab's reauthenticated one $ck"
   sw_log "$1" | grep -q "established with SPIs ${new_out}_i ${new_in}_o" ||
     fail "$3: strongSwan never logged the new CHILD_SA ${new_out}_i ${new_in}_o"
 }
@@ -109,15 +115,15 @@ sw_start si "$B" "$(swconf "reauth_time = 9s
     rand_time = 1s")"
 ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk rekey-psk \
    --ike aes128-sha256-modp2048 --esp aes128-sha256-modp2048 --local-ts 10.1.0.0/16 \
-   --remote-ts 10.2.0.0/16 --timeout 30s --json --verbose > "$T/r1.json" 2> "$T/r1.log" &
+   --remote-ts 10.2.0.0/16 --timeout 30s --json --verbose --keys "$T/k1" > "$T/r1.json" 2> "$T/r1.log" &
 vp=$!
 sleep 0.3
 sw_swanctl si --initiate --child c --timeout 10 > "$T/init1" 2>&1 ||
   { cat "$T/init1" "$T/r1.log"; fail "strongSwan could not initiate"; }
 wait_done "$T/r1.json" 25
-sw_spis=$(sw_child_spis si); sw_ikes=$(sw_ike_count si)
+sw_spis=$(sw_child_spis si); sw_ikes=$(sw_ike_count si); sw_ikespi=$(sw_ike_spis si)
 kill $vp; wait $vp
-check_side si "$T/r1.json" "strongSwan-initiated"
+check_side si "$T/r1.json" "strongSwan-initiated" "$T/k1"
 sw_log si | grep -q "creating rekey job for CHILD_SA ESP/0x$old_out" ||
   fail "strongSwan-initiated: charon did not log its rekey"
 sw_log si | grep -q "reauthenticating IKE_SA c\[1\]" ||
@@ -131,12 +137,12 @@ sw_start vi "$B" "$(swconf "" "")"
 ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk rekey-psk \
    --ike aes128-sha256-modp2048 --esp aes128-sha256-modp2048 --local-ts 10.1.0.0/16 \
    --remote-ts 10.2.0.0/16 --esp-lifetime 10s --ike-lifetime 12s --initiate --timeout 30s \
-   --json --verbose > "$T/r2.json" 2> "$T/r2.log" &
+   --json --verbose --keys "$T/k2" > "$T/r2.json" 2> "$T/r2.log" &
 vp=$!
 wait_done "$T/r2.json" 25
-sw_spis=$(sw_child_spis vi); sw_ikes=$(sw_ike_count vi)
+sw_spis=$(sw_child_spis vi); sw_ikes=$(sw_ike_count vi); sw_ikespi=$(sw_ike_spis vi)
 kill $vp; wait $vp
-check_side vi "$T/r2.json" "vpnlab-initiated"
+check_side vi "$T/r2.json" "vpnlab-initiated" "$T/k2"
 sw_log vi | grep -q "received DELETE for ESP CHILD_SA with SPI $old_in" ||
   { sw_log vi | tail -30; fail "vpnlab-initiated: strongSwan got no DELETE for the old CHILD_SA $old_in"; }
 echo "ok: vpnlab-initiated CHILD_SA rekey $old_in/$old_out -> $new_in/$new_out, old SA deleted on both sides, IKE_SA reauthenticated"
