@@ -377,12 +377,13 @@ static bool run_done(void *ctx)
 }
 
 /* --repeat: handshake after handshake, a fresh peer each (new cookies, nonces, DH values from
- * the same drbg). A round's SAs are deleted once the next round's CHILD_SA is up: deleting
- * them at once would race the responder's handling of QM3 (strongSwan installs the CHILD_SA
- * in a worker thread and drops a CHILD_SA whose DELETE came first), and IKEv1 gives the
- * initiator no acknowledgement of QM3 to wait for. No INITIAL-CONTACT, so the responder keeps
- * the previous round until its DELETE arrives. The rate is taken when the last CHILD_SA is
- * up. */
+ * the same drbg). Each round's MM5 carries INITIAL-CONTACT, so the responder drops the
+ * previous round's SAs itself (strongSwan and vpnlab both do); the previous peer is freed
+ * without DELETEs. Sending DELETEs instead races the responder: a DELETE right after QM3 can
+ * overtake strongSwan's installation of the CHILD_SA (IKEv1 gives the initiator no
+ * acknowledgement of QM3 to wait for), and without INITIAL-CONTACT strongSwan takes each
+ * round for a reauthentication of the last one and moves CHILD_SAs and tasks between them.
+ * The rate is taken when the last CHILD_SA is up; that one is deleted 200 ms later. */
 static void run_repeat(struct peer_run *r)
 {
 	lab_ns start = loop_now(&r->loop), secs = 0;
@@ -402,15 +403,7 @@ static void run_repeat(struct peer_run *r)
 			break;
 		r->repeat_done++;
 		secs = loop_now(&r->loop) - start;
-		if (prev) {
-			struct ike_peer *cur = r->ike;
-
-			r->ike = prev;
-			ike_peer_shutdown(r->ike, loop_now(&r->loop));
-			flush(r);
-			ike_peer_free(prev);
-			r->ike = cur;
-		}
+		ike_peer_free(prev);    /* its SAs went with this round's INITIAL-CONTACT */
 		prev = r->ike;
 		r->ike = NULL;
 		if (ike_peer_new(&r->ike, &r->pol, &r->drbg) < 0) {
@@ -426,6 +419,7 @@ static void run_repeat(struct peer_run *r)
 		struct ike_peer *cur = r->ike;
 
 		r->ike = prev;
+		r->round_done = false;  /* else run_done() ends the wait at once */
 		loop_timer_arm(&r->loop, &r->linger, loop_now(&r->loop) + lab_ms(200));
 		if (r->exit_code < 0) {
 			loop_run(&r->loop, LAB_NEVER, run_done, r);
@@ -681,7 +675,7 @@ int cmd_peer(int argc, char **argv)
 		loop_timer_arm(&r->loop, &r->giveup, timeout);
 	if (r->repeat_total) {
 		r->pol.initiator = false;       /* each round is started by run_repeat, once */
-		r->pol.initial_contact = false;
+		r->pol.initial_contact = true;
 		ike_peer_free(r->ike);
 		if (ike_peer_new(&r->ike, &r->pol, &r->drbg) < 0) {
 			fprintf(stderr, "vpnlab peer: cannot create the peer\n");
