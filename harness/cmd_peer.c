@@ -381,8 +381,8 @@ static bool run_done(void *ctx)
  * previous round's SAs itself (strongSwan and vpnlab both do); the previous peer is freed
  * without DELETEs. Sending DELETEs instead races the responder: a DELETE right after QM3 can
  * overtake strongSwan's installation of the CHILD_SA (IKEv1 gives the initiator no
- * acknowledgement of QM3 to wait for), and without INITIAL-CONTACT strongSwan takes each
- * round for a reauthentication of the last one and moves CHILD_SAs and tasks between them.
+ * acknowledgement of QM3 to wait for), and without INITIAL-CONTACT both responders take each
+ * round for a reauthentication of the last one and its quick mode for a rekey.
  * The rate is taken when the last CHILD_SA is up; that one is deleted 200 ms later. */
 static void run_repeat(struct peer_run *r)
 {
