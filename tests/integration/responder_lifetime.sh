@@ -2,8 +2,8 @@
 # slow
 # RESPONDER-LIFETIME (RFC 2407 4.6.3.1) on the wire. A vpnlab responder with
 # --responder-lifetime and shorter lifetimes than proposed (ESP 600 s / IKE 3600 s against
-# 3600 s / 28800 s) echoes the proposal and sends the notify: in QM2 for the CHILD_SA, in an
-# informational exchange after MM6 for the IKE_SA.
+# 3600 s / 28800 s, and 100000 KB against 200000 KB) echoes the proposal and sends the
+# notify: in QM2 for the CHILD_SA, in an informational exchange after MM6 for the IKE_SA.
 #   1. vpnlab initiator: takes 600 s for the CHILD_SA, moves its reauthentication to 3600 s
 #      minus the margin; tshark decrypts both notifies with the initiator's key file and
 #      reports no malformed packet.
@@ -23,19 +23,22 @@ stop_td() { kill $td 2>/dev/null; wait $td 2>/dev/null; }
 sleep 1
 ip netns exec $B "$VPNLAB" peer --local 10.10.0.2 --remote 10.10.0.1 --psk rl-psk \
    --ike aes256-sha256-modp2048 --esp aes256-sha256 --esp-lifetime 600s --ike-lifetime 1h \
-   --responder-lifetime --once --timeout 10s --json --verbose > "$T/resp.json" 2> "$T/resp.log" &
+   --esp-lifebytes 100000000 --responder-lifetime --once --timeout 10s --json --verbose \
+   > "$T/resp.json" 2> "$T/resp.log" &
 vp=$!
 sleep 0.3
 ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk rl-psk \
    --ike aes256-sha256-modp2048 --esp aes256-sha256 --esp-lifetime 1h --ike-lifetime 8h \
-   --initiate --once --timeout 10s --json --verbose --keys "$T/keys" > "$T/init.json" 2> "$T/init.log" ||
+   --esp-lifebytes 200000000 --initiate --once --timeout 10s --json --verbose --keys "$T/keys" > "$T/init.json" 2> "$T/init.log" ||
   { cat "$T/init.log" "$T/resp.log"; fail "vpnlab initiator: no CHILD_SA"; }
 wait $vp || { cat "$T/resp.log"; fail "vpnlab responder: no CHILD_SA"; }
 sleep 0.5
 stop_td
 grep '"child_sa_established"' "$T/init.json" | grep -q '"lifetime": 600' ||
   { cat "$T/init.json"; fail "the initiator did not take the responder's 600 s"; }
-grep -q 'sending RESPONDER-LIFETIME 600s for CHILD_SA' "$T/resp.log" || fail "no phase-2 notify sent"
+grep '"child_sa_established"' "$T/init.json" | grep -q '"lifebytes": 100000000' ||
+  { cat "$T/init.json"; fail "the initiator did not take the responder's 100000 KB"; }
+grep -q 'sending RESPONDER-LIFETIME 600s / 100000 KB for CHILD_SA' "$T/resp.log" || fail "no phase-2 notify sent"
 grep -q 'sending RESPONDER-LIFETIME 3600s for IKE_SA' "$T/resp.log" || fail "no phase-1 notify sent"
 grep -q 'received RESPONDER-LIFETIME 3600s for IKE_SA' "$T/init.log" || fail "the initiator missed the phase-1 notify"
 grep -q 'rescheduling reauthentication in 32[0-9][0-9]s' "$T/init.log" ||
@@ -45,7 +48,15 @@ tshark -r "$T/rl.pcap" -o "uat:ikev1_decryption_table:$key" -V > "$T/dissect" 2>
 if grep -qi "malformed" "$T/dissect"; then fail "tshark reports a malformed packet"; fi
 nrl=$(grep -c "Notify Message Type: RESPONDER-LIFETIME (24576)" "$T/dissect")
 [ "$nrl" -eq 2 ] || { grep -i "notify message type" "$T/dissect"; fail "tshark shows $nrl RESPONDER-LIFETIME notifies, want 2"; }
-echo "ok: vpnlab initiator honours RESPONDER-LIFETIME (CHILD_SA 600 s, IKE_SA 3600 s); tshark dissects both"
+# tshark reads the phase-1 data as IKE attributes (11/12), the phase-2 data as IPsec DOI
+# attributes (1/2), the kilobytes as a 4-byte TLV (100000 does not fit 16 bits)
+grep -q "IKE Attribute (t=12,l=2): Life-Duration: 3600" "$T/dissect" ||
+  fail "tshark does not show the phase-1 3600 s"
+grep -q "IPsec Attribute (t=2,l=2): SA-Life-Duration: 600" "$T/dissect" ||
+  fail "tshark does not show the phase-2 600 s"
+grep -q "IPsec Attribute (t=2,l=4): SA-Life-Duration: 100000" "$T/dissect" ||
+  fail "tshark does not show the 100000 KB as a 4-byte TLV"
+echo "ok: vpnlab initiator honours RESPONDER-LIFETIME (CHILD_SA 600 s and 100000 KB, IKE_SA 3600 s); tshark dissects both"
 
 # 2. strongSwan initiates against the same responder
 if sw_available; then
