@@ -72,7 +72,8 @@ static void usage(FILE *f)
 	      "  --esp-lifebytes N  propose / accept a CHILD_SA kilobyte lifetime of N bytes\n"
 	      "                  (sent in kilobytes of 1000 bytes, as strongSwan counts them)\n"
 	      "  --repeat N      initiator benchmark: N main mode + quick mode handshakes one\n"
-	      "                  after the other (each deleted before the next), then the rate\n"
+	      "                  after the other (each one's INITIAL-CONTACT clears the one\n"
+	      "                  before at the responder), then the rate\n"
 	      "  --verbose       charon-style log lines on stderr\n"
 	      "Until the ESP data plane lands, the CHILD_SA is negotiated but carries no traffic.\n",
 	      f);
