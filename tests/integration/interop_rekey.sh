@@ -8,6 +8,8 @@
 #   2. vpnlab initiates, rekeys its CHILD_SA (--esp-lifetime 10 s: rekey 1 s before, the old
 #      SA deleted at 10 s) and reauthenticates (--ike-lifetime 12 s: at 10.8 s); strongSwan
 #      responds with its 1 h defaults and has to follow.
+#   3. vpnlab initiates with 1 h lifetimes; strongSwan, the responder, rekeys the CHILD_SA on
+#      its own timer and deletes the old one.
 # Both sides are asserted: vpnlab's events (child_sa_rekeyed with the old SPIs, child_sa_deleted
 # of the old SA, ike_sa_reauthenticated) and strongSwan's own view (swanctl --list-sas: exactly
 # the new CHILD_SA installed, with vpnlab's SPIs mirrored; its log: the rekey and the DELETE).
@@ -68,16 +70,17 @@ sw_ike_spis() { sw_swanctl "$1" --list-sas 2>/dev/null | sed -n 's/.*ESTABLISHED
 # one retransmit of MM1 (4 s), because charon registers the new IKE_SA only after sending MM1
 # (task_manager_v1.c queue_ike_reauth: initiate, then checkin) and drops an MM2 that comes back
 # faster than that; vpnlab answers in microseconds.
+# A third argument "noreauth": no reauthentication is expected.
 wait_done() {
   i=0
   until [ $i -ge $(($2 * 10)) ] || { grep -q '"child_sa_rekeyed"' "$1" &&
       grep -q '"child_sa_deleted"' "$1" &&
-      grep -q '"ike_sa_deleted"' "$1"; }; do
+      { [ "${3:-}" = noreauth ] || grep -q '"ike_sa_deleted"' "$1"; }; }; do
     sleep 0.1; i=$((i + 1)); done
   sleep 0.5       # strongSwan handles the last DELETE
 }
 
-# check_side NAME VPNLAB_JSON WHO KEYS_DIR: assertions shared by both directions
+# check_side NAME VPNLAB_JSON WHO KEYS_DIR [noreauth]: assertions shared by all runs
 check_side() {
   j=$2
   grep -q '"child_sa_rekeyed"' "$j" || { cat "$j"; sw_log "$1" | tail -30; fail "$3: vpnlab logged no child_sa_rekeyed"; }
@@ -89,8 +92,12 @@ check_side() {
   [ "$new_in" != "$old_in" ] && [ "$new_out" != "$old_out" ] || fail "$3: the rekey kept an SPI"
   grep '"child_sa_deleted"' "$j" | grep -q "\"spi_in\": \"$old_in\"" ||
     { cat "$j"; fail "$3: vpnlab did not delete the old CHILD_SA $old_in"; }
-  grep -q '"ike_sa_reauthenticated"' "$j" || { cat "$j"; sw_log "$1" | tail -30; fail "$3: vpnlab logged no ike_sa_reauthenticated"; }
-  [ "$(grep -c '"ike_sa_established"' "$j")" -ge 2 ] || fail "$3: expected a second IKE_SA (the reauthenticated one)"
+  ikeline=1
+  if [ "${5:-}" != noreauth ]; then
+    grep -q '"ike_sa_reauthenticated"' "$j" || { cat "$j"; sw_log "$1" | tail -30; fail "$3: vpnlab logged no ike_sa_reauthenticated"; }
+    [ "$(grep -c '"ike_sa_established"' "$j")" -ge 2 ] || fail "$3: expected a second IKE_SA (the reauthenticated one)"
+    ikeline=2
+  fi
   # strongSwan (snapshot taken after the old SA's deletion): the new CHILD_SA mirrored, the
   # old one gone, one IKE_SA
   echo "$sw_spis" | grep -qx "$new_out $new_in" ||
@@ -100,7 +107,7 @@ check_side() {
   [ "$(echo "$sw_spis" | grep -c .)" -le 2 ] || fail "$3: strongSwan has CHILD_SAs '$sw_spis'"
   [ "$sw_ikes" = 1 ] || { sw_swanctl "$1" --list-sas; fail "$3: strongSwan has $sw_ikes IKE_SAs, want 1"; }
   # ... and it is the reauthenticated one: vpnlab's second IKE_SA (its key file line)
-  ck=$(sed -n 2p "$4/ikev1_decryption_table" | cut -d, -f1)
+  ck=$(sed -n ${ikeline}p "$4/ikev1_decryption_table" | cut -d, -f1)
   [ -n "$ck" ] && [ "$sw_ikespi" = "$ck" ] ||
     fail "$3: strongSwan's IKE_SA is $sw_ikespi, vpnlab's reauthenticated one $ck"
   sw_log "$1" | grep -q "established with SPIs ${new_out}_i ${new_in}_o" ||
@@ -147,3 +154,22 @@ sw_log vi | grep -q "received DELETE for ESP CHILD_SA with SPI $old_in" ||
   { sw_log vi | tail -30; fail "vpnlab-initiated: strongSwan got no DELETE for the old CHILD_SA $old_in"; }
 echo "ok: vpnlab-initiated CHILD_SA rekey $old_in/$old_out -> $new_in/$new_out, old SA deleted on both sides, IKE_SA reauthenticated"
 sw_stop_vi
+
+# 3. vpnlab initiates the IKE_SA with 1 h lifetimes; strongSwan, the responder, rekeys the
+# CHILD_SA on its own timer (rekey_time 9 s) and deletes the old one at its life_time (11 s)
+sw_start vr "$B" "$(swconf "" "rekey_time = 9s
+    life_time = 11s
+    rand_time = 1s")"
+ip netns exec $A "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk rekey-psk \
+   --ike aes128-sha256-modp2048 --esp aes128-sha256-modp2048 --local-ts 10.1.0.0/16 \
+   --remote-ts 10.2.0.0/16 --initiate --timeout 30s --json --verbose --keys "$T/k3" \
+   > "$T/r3.json" 2> "$T/r3.log" &
+vp=$!
+wait_done "$T/r3.json" 25 noreauth
+sw_spis=$(sw_child_spis vr); sw_ikes=$(sw_ike_count vr); sw_ikespi=$(sw_ike_spis vr)
+kill $vp; wait $vp
+check_side vr "$T/r3.json" "strongSwan-rekeyed, vpnlab-initiated" "$T/k3" noreauth
+grep '"child_sa_deleted"' "$T/r3.json" | grep "\"spi_in\": \"$old_in\"" | grep -q "deleted by peer" ||
+  fail "strongSwan-rekeyed: the old CHILD_SA was not deleted by strongSwan"
+echo "ok: strongSwan (responder) rekeys vpnlab's CHILD_SA $old_in/$old_out -> $new_in/$new_out and deletes the old one"
+sw_stop_vr
