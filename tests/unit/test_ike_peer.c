@@ -517,6 +517,19 @@ static void test_kilobyte_lifetime(void)
 	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));        /* the rekeyed one stays */
 	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
 	teardown(&pr);
+
+	/* the IKE responder rekeys too when its data plane reports the bytes */
+	setup(&pr, &pa, &pb, 28);
+	run_until(&pr, lab_sec(5));
+	cb = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
+	ike_peer_child_bytes(pr.b, cb->spi_in, 901 * 1000, pr.now);
+	shuttle(&pr);
+	rk = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_REKEYED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
+	CU_ASSERT_EQUAL(rk->old_spi_in, cb->spi_in);
+	CU_ASSERT_PTR_NOT_NULL(find(pr.ea, pr.nea, IKE_EV_CHILD_SA_REKEYED));
+	teardown(&pr);
 }
 
 /* NAT keepalives: a behind a NAT sends one 0xFF every 20 s; b (not behind one) never. */
