@@ -38,6 +38,9 @@ struct peer_run {
 	char reason[320];
 	const char *keys_dir;
 	bool child_seen;
+	long repeat;                    /* --repeat N: handshakes still to do; 0 = off */
+	long repeat_total, repeat_done;
+	bool round_done;                /* this round's CHILD_SA is up */
 };
 
 static void usage(FILE *f)
@@ -48,8 +51,9 @@ static void usage(FILE *f)
 	      "                   [--local-ts CIDR] [--remote-ts CIDR]\n"
 	      "                   [--ike-lifetime DUR] [--esp-lifetime DUR] [--dpd DUR]\n"
 	      "                   [--initiate] [--once] [--timeout DUR] [--keys DIR] [--json]\n"
-	      "                   [--seed N] [--force-encap] [--verbose] [--profile NAME]\n"
-	      "                   [--tunnel NAME [--tunnel-mtu N]]\n"
+	      "                   [--seed N] [--force-encap] [--responder-lifetime]\n"
+	      "                   [--natt-keepalive DUR] [--esp-lifebytes N] [--repeat N]\n"
+	      "                   [--verbose] [--profile NAME] [--tunnel NAME [--tunnel-mtu N]]\n"
 	      "\n"
 	      "Run one simulated IKEv1 peer (main mode with a pre-shared key, quick mode) in the\n"
 	      "current network namespace, e.g. under `ip netns exec NS`, against any peer.\n"
@@ -63,6 +67,15 @@ static void usage(FILE *f)
 	      "  --keys DIR      append Wireshark's ikev1_decryption_table and esp_sa lines there\n"
 	      "  --json          one JSON object per line: {\"event\": ..., \"time\": ...}\n"
 	      "  --force-encap   fake NAT-D so the peer floats to UDP 4500 (as kernel-libipsec)\n"
+	      "  --responder-lifetime  as responder, use our lifetime when the proposed one is\n"
+	      "                  longer and say so with a RESPONDER-LIFETIME notify (Cisco-like)\n"
+	      "  --natt-keepalive DUR  behind a NAT, send a 0xFF keepalive to port 4500 this\n"
+	      "                  often (default 20s, 0 = off)\n"
+	      "  --esp-lifebytes N  propose / accept a CHILD_SA kilobyte lifetime of N bytes\n"
+	      "                  (sent in kilobytes of 1000 bytes, as strongSwan counts them)\n"
+	      "  --repeat N      initiator benchmark: N main mode + quick mode handshakes one\n"
+	      "                  after the other (each one's INITIAL-CONTACT clears the one\n"
+	      "                  before at the responder), then the rate\n"
 	      "  --verbose       charon-style log lines on stderr\n"
 	      "  --profile NAME  behave as that vendor profile (`vpnlab profiles NAME`): its\n"
 	      "                  defaults under the options given, its forced rows over them\n"
@@ -137,6 +150,8 @@ static void print_event(struct peer_run *r, const struct ike_event *e)
 			        e->old_spi_out);
 		if (e->lifetime)
 			fprintf(f, ", \"lifetime\": %lld", (long long)(e->lifetime / LAB_NS_PER_SEC));
+		if (e->lifebytes)
+			fprintf(f, ", \"lifebytes\": %llu", (unsigned long long)e->lifebytes);
 		if (e->type == IKE_EV_CHILD_SA_ESTABLISHED || e->type == IKE_EV_IKE_SA_ESTABLISHED)
 			fprintf(f, ", \"udp_encap\": %s", e->udp_encap ? "true" : "false");
 		if (e->type == IKE_EV_DPD_SENT || e->type == IKE_EV_DPD_ACK)
@@ -167,6 +182,18 @@ static void handle_event(struct peer_run *r, const struct ike_event *e)
 {
 	char line[400];
 
+	if (r->repeat_total) {
+		/* benchmark rounds: no per-event output, only failures end it */
+		if (e->type == IKE_EV_CHILD_SA_ESTABLISHED) {
+			r->round_done = true;
+		} else if (e->type == IKE_EV_NO_PROPOSAL_CHOSEN || e->type == IKE_EV_AUTH_FAILED ||
+		           e->type == IKE_EV_TIMEOUT) {
+			r->exit_code = 1;
+			snprintf(r->reason, sizeof r->reason, "handshake %ld: %s: %s", r->repeat_done + 1,
+			         event_name(e->type), e->detail);
+		}
+		return;
+	}
 	print_event(r, e);
 	if (r->keys_dir && e->type == IKE_EV_IKE_SA_ESTABLISHED)
 		append_line(r->keys_dir, "ikev1_decryption_table", e->keyline);
@@ -247,6 +274,12 @@ static void on_giveup(void *ctx)
 {
 	struct peer_run *r = ctx;
 
+	if (r->repeat_total) {
+		r->exit_code = 1;
+		snprintf(r->reason, sizeof r->reason, "timeout after %ld of %ld handshakes",
+		         r->repeat_done, r->repeat_total);
+		return;
+	}
 	if (!r->once || loop_timer_armed(&r->linger)) {
 		r->exit_code = loop_timer_armed(&r->linger) ? 0 : r->exit_code < 0 ? 0 : r->exit_code;
 		return;
@@ -347,7 +380,77 @@ static int bind_udp(const struct ike_endpoint *local, uint16_t port, char *msg, 
 
 static bool run_done(void *ctx)
 {
-	return ((struct peer_run *)ctx)->exit_code >= 0;
+	const struct peer_run *r = ctx;
+
+	return r->exit_code >= 0 || r->round_done;
+}
+
+/* --repeat: handshake after handshake, a fresh peer each (new cookies, nonces, DH values from
+ * the same drbg). Each round's MM5 carries INITIAL-CONTACT, so the responder drops the
+ * previous round's SAs itself (strongSwan and vpnlab both do); the previous peer is freed
+ * without DELETEs. Sending DELETEs instead races the responder: a DELETE right after QM3 can
+ * overtake strongSwan's installation of the CHILD_SA (IKEv1 gives the initiator no
+ * acknowledgement of QM3 to wait for), and without INITIAL-CONTACT both responders take each
+ * round for a reauthentication of the last one and its quick mode for a rekey.
+ * The rate is taken when the last CHILD_SA is up; that one is deleted 200 ms later. */
+static void run_repeat(struct peer_run *r)
+{
+	lab_ns start = loop_now(&r->loop), secs = 0;
+	struct ike_peer *prev = NULL;
+
+	while (r->exit_code < 0 && r->repeat_done < r->repeat_total) {
+		r->round_done = false;
+		ike_peer_start(r->ike, loop_now(&r->loop));
+		flush(r);
+		loop_run(&r->loop, LAB_NEVER, run_done, r);
+		if (r->loop.interrupted && r->exit_code < 0) {
+			r->exit_code = 1;
+			snprintf(r->reason, sizeof r->reason, "interrupted after %ld handshakes",
+			         r->repeat_done);
+		}
+		if (!r->round_done)
+			break;
+		r->repeat_done++;
+		secs = loop_now(&r->loop) - start;
+		ike_peer_free(prev);    /* its SAs went with this round's INITIAL-CONTACT */
+		prev = r->ike;
+		r->ike = NULL;
+		if (ike_peer_new(&r->ike, &r->pol, &r->drbg) < 0) {
+			r->ike = prev;
+			prev = NULL;
+			r->exit_code = 1;
+			snprintf(r->reason, sizeof r->reason, "cannot create the peer");
+			return;
+		}
+	}
+	if (prev) {
+		/* the last round: give the responder a moment for QM3, then delete */
+		struct ike_peer *cur = r->ike;
+
+		r->ike = prev;
+		r->round_done = false;  /* else run_done() ends the wait at once */
+		loop_timer_arm(&r->loop, &r->linger, loop_now(&r->loop) + lab_ms(200));
+		if (r->exit_code < 0) {
+			loop_run(&r->loop, LAB_NEVER, run_done, r);
+			r->exit_code = -1;
+		}
+		ike_peer_shutdown(r->ike, loop_now(&r->loop));
+		flush(r);
+		ike_peer_free(prev);
+		r->ike = cur;
+	}
+	if (r->exit_code < 0)
+		r->exit_code = 0;
+	if (r->json)
+		printf("{\"event\": \"repeat\", \"time\": %.3f, \"handshakes\": %ld, "
+		       "\"seconds\": %.3f, \"per_second\": %.2f}\n", now_s(r), r->repeat_done,
+		       (double)secs / LAB_NS_PER_SEC,
+		       secs > 0 ? (double)r->repeat_done * LAB_NS_PER_SEC / (double)secs : 0.0);
+	else
+		printf("%ld handshakes (main mode + quick mode) in %.3f s: %.2f per second\n",
+		       r->repeat_done, (double)secs / LAB_NS_PER_SEC,
+		       secs > 0 ? (double)r->repeat_done * LAB_NS_PER_SEC / (double)secs : 0.0);
+	fflush(stdout);
 }
 
 static int parse_endpoint(const char *opt, const char *text, struct ike_endpoint *e)
@@ -457,6 +560,10 @@ int cmd_peer(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'P' },
 		{ "tunnel", required_argument, NULL, 'U' },
 		{ "tunnel-mtu", required_argument, NULL, 'M' },
+		{ "responder-lifetime", no_argument, NULL, 'Q' },
+		{ "natt-keepalive", required_argument, NULL, 'N' },
+		{ "repeat", required_argument, NULL, 'n' },
+		{ "esp-lifebytes", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct peer_run *r = calloc(1, sizeof *r);
@@ -481,6 +588,7 @@ int cmd_peer(int argc, char **argv)
 	r->pol.send_natt_vid = true;
 	r->pol.dpd_needs_peer_vid = true;
 	r->pol.unique_on_initial_contact = true;
+	r->pol.natt_keepalive = lab_sec(20);    /* strongSwan's charon.keep_alive */
 	snprintf(r->pol.name, sizeof r->pol.name, "vpnlab-peer");
 	{
 		struct timespec ts;
@@ -554,6 +662,33 @@ int cmd_peer(int argc, char **argv)
 			tunnel_mtu = (int)v;
 			break;
 		}
+		case 'Q': r->pol.send_responder_lifetime = true; break;
+		case 'N':
+			if (strcmp(optarg, "0") == 0)
+				r->pol.natt_keepalive = 0;
+			else if (parse_dur("--natt-keepalive", optarg, &r->pol.natt_keepalive))
+				goto out;
+			break;
+		case 'B': {
+			char *end;
+
+			r->pol.esp_lifebytes = strtoull(optarg, &end, 10);
+			if (*end || r->pol.esp_lifebytes < 1000) {
+				fprintf(stderr, "vpnlab peer: --esp-lifebytes: a byte count of at least 1000\n");
+				goto out;
+			}
+			break;
+		}
+		case 'n': {
+			char *end;
+
+			r->repeat_total = strtol(optarg, &end, 10);
+			if (*end || r->repeat_total < 1 || r->repeat_total > 1000000) {
+				fprintf(stderr, "vpnlab peer: --repeat: a count from 1 to 1000000\n");
+				goto out;
+			}
+			break;
+		}
 		case 'h': usage(stdout); code = 0; goto out;
 		default: usage(stderr); goto out;
 		}
@@ -565,6 +700,10 @@ int cmd_peer(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "vpnlab peer: unexpected argument '%s'\n", argv[optind]);
+		goto out;
+	}
+	if (r->repeat_total && (!r->pol.initiator || r->once)) {
+		fprintf(stderr, "vpnlab peer: --repeat needs --initiate (and no --once)\n");
 		goto out;
 	}
 	/* a profile's own proposals stand unless --ike / --esp replace them */
@@ -643,10 +782,21 @@ int cmd_peer(int argc, char **argv)
 	loop_timer_init(&r->linger, on_linger, r);
 	if (timeout)
 		loop_timer_arm(&r->loop, &r->giveup, timeout);
-	if (r->pol.initiator)
-		ike_peer_start(r->ike, 0);
-	flush(r);
-	loop_run(&r->loop, LAB_NEVER, run_done, r);
+	if (r->repeat_total) {
+		r->pol.initiator = false;       /* each round is started by run_repeat, once */
+		r->pol.initial_contact = true;
+		ike_peer_free(r->ike);
+		if (ike_peer_new(&r->ike, &r->pol, &r->drbg) < 0) {
+			fprintf(stderr, "vpnlab peer: cannot create the peer\n");
+			goto out_loop;
+		}
+		run_repeat(r);
+	} else {
+		if (r->pol.initiator)
+			ike_peer_start(r->ike, 0);
+		flush(r);
+		loop_run(&r->loop, LAB_NEVER, run_done, r);
+	}
 	if (r->loop.interrupted || r->exit_code < 0)
 		r->exit_code = r->once ? 1 : 0;
 	if (r->loop.interrupted && r->once)

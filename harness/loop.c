@@ -274,6 +274,10 @@ static int poll_once(struct loop *l, int timeout_ms)
 
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	/* under the real clock the wait took time: fd handlers must see the time the event
+	 * arrived, not the time the wait began (up to a second earlier) */
+	if (n > 0)
+		follow_wall(l);
 	for (int i = 0; i < n; i++) {
 		int fd = ev[i].data.fd;
 

@@ -27,110 +27,20 @@
 #include <openssl/crypto.h>
 
 #include "peers/ike/ike_crypto.h"
+#include "peers/ike/ike_peer_int.h"
 #include "peers/ike/ike_select.h"
-
-#define MAX_SAS       4
-#define MAX_CHILDREN  8
-#define MAX_EVENTS    64
-#define MAX_OUT       32
-#define MAX_LOG       64
-#define NONCE_LEN     32
-#define NONCE_MAX     256
 
 static const uint8_t VID_DPD[16] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
                                      0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
 static const uint8_t VID_NATT[16] = { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
                                       0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f };
 
-enum sa_state { SA_NONE, MM_I1, MM_I2, MM_I3, MM_R1, MM_R2, SA_UP, SA_DEAD };
-enum ch_state { CH_NONE, QM_I1, QM_R1, CH_UP, CH_DEAD };
-
 static const char *const sa_state_names[] = { "NONE", "MM_I1", "MM_I2", "MM_I3", "MM_R1",
                                                "MM_R2", "ESTABLISHED", "DELETED" };
 
-struct xmit {
-	bool active;
-	struct ike_packet pkt;
-	lab_ns next;
-	int tries;
-};
-
-struct ikesa {
-	enum sa_state st;
-	bool initiator;
-	uint8_t ci[8], cr[8];
-	struct ike_prop prop;
-	lab_ns lifetime;
-	uint8_t sai_b[2048];
-	size_t sai_len;
-	struct ike_dh dh;
-	uint8_t gxi[IKE_DH_MAX], gxr[IKE_DH_MAX], gxy[IKE_DH_MAX];
-	size_t glen;
-	uint8_t ni[NONCE_MAX], nr[NONCE_MAX];
-	size_t nil, nrl;
-	uint8_t skeyid[IKE_HASH_MAX], skd[IKE_HASH_MAX], ska[IKE_HASH_MAX], ske[IKE_HASH_MAX];
-	uint8_t ka[32];
-	size_t kalen;
-	uint8_t iv[16];                 /* phase-1 CBC chain */
-	uint8_t p1_last[16];            /* last ciphertext block of the final phase-1 message */
-	bool peer_natt, peer_dpd, encap;
-	struct ike_endpoint local, remote;
-	struct xmit xm;
-	uint8_t last_req_hash[20];      /* the last request we answered, to resend on a retransmit */
-	struct ike_packet resp;
-	bool have_resp;
-	lab_ns established, reauth_at, expire_at;
-	uint32_t dpd_seq;
-	bool dpd_waiting;
-	lab_ns dpd_deadline, dpd_next, last_in;
-	bool replaced;                  /* reauthenticated: children moved to a newer SA */
-	lab_ns created;
-};
-
-struct child {
-	enum ch_state st;
-	int sa;                         /* owning IKE SA */
-	bool initiator;
-	uint32_t mid;
-	uint8_t iv[16];
-	uint32_t spi_in, spi_out;
-	struct ike_prop prop;
-	lab_ns lifetime;
-	uint8_t ni[NONCE_MAX], nr[NONCE_MAX];
-	size_t nil, nrl;
-	struct ike_dh dh;
-	bool pfs;
-	uint8_t gxy_buf[IKE_DH_MAX];    /* PFS shared secret */
-	struct xmit xm;
-	struct ike_packet resp;
-	uint8_t req_hash[20];
-	lab_ns established, rekey_at, expire_at;
-	int replaces;                   /* child index this rekey replaces, -1 */
-	bool rekeyed;                   /* a newer child took over */
-};
-
-struct ike_peer {
-	struct ike_policy pol;
-	struct drbg *drbg;
-	struct ikesa sa[MAX_SAS];
-	struct child ch[MAX_CHILDREN];
-	struct ike_event ev[MAX_EVENTS];
-	size_t nev, evhead;
-	struct ike_packet *out;
-	size_t nout, outhead;
-	char log[MAX_LOG][192];
-	size_t nlog, loghead;
-	lab_ns now;
-	lab_ns restart_at;              /* re-initiate main mode then (initiator after failure) */
-	lab_ns last_traffic;
-};
-
 /* ---- small helpers ---- */
 
-static void logf_(struct ike_peer *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void logf_(struct ike_peer *p, const char *fmt, ...)
+void ikep_log(struct ike_peer *p, const char *fmt, ...)
 {
 	va_list ap;
 	size_t slot;
@@ -146,7 +56,7 @@ static void logf_(struct ike_peer *p, const char *fmt, ...)
 	p->nlog++;
 }
 
-static struct ike_event *event(struct ike_peer *p, enum ike_event_type t)
+struct ike_event *ikep_event(struct ike_peer *p, enum ike_event_type t)
 {
 	struct ike_event *e;
 
@@ -165,17 +75,17 @@ static struct ike_event *event(struct ike_peer *p, enum ike_event_type t)
 static void sa_state(struct ike_peer *p, struct ikesa *s, enum sa_state st)
 {
 	if (s->st != st)
-		logf_(p, "IKE_SA %02x%02x%02x%02x state %s -> %s", s->ci[0], s->ci[1], s->ci[2],
+		ikep_log(p, "IKE_SA %02x%02x%02x%02x state %s -> %s", s->ci[0], s->ci[1], s->ci[2],
 		      s->ci[3], sa_state_names[s->st], sa_state_names[st]);
 	s->st = st;
 }
 
-static uint32_t be32(const uint8_t *b)
+uint32_t ikep_be32(const uint8_t *b)
 {
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-static void put_be32(uint8_t *b, uint32_t v)
+void ikep_put_be32(uint8_t *b, uint32_t v)
 {
 	b[0] = (uint8_t)(v >> 24);
 	b[1] = (uint8_t)(v >> 16);
@@ -220,10 +130,10 @@ static void sha1_of(const uint8_t *m, size_t len, uint8_t out[20])
 
 /* ---- output ---- */
 
-static void queue_packet(struct ike_peer *p, const struct ike_packet *pkt)
+void ikep_queue_packet(struct ike_peer *p, const struct ike_packet *pkt)
 {
 	if (p->nout == MAX_OUT) {
-		logf_(p, "output queue full, dropping a message");
+		ikep_log(p, "output queue full, dropping a message");
 		return;
 	}
 	p->out[(p->outhead + p->nout) % MAX_OUT] = *pkt;
@@ -270,7 +180,7 @@ static int frame_enc(struct ike_peer *p, struct ikesa *s, struct ike_packet *pkt
 	err = ike_cbc(s->prop.encr, s->ka, s->kalen, iv, plain, padded, ct, true);
 	OPENSSL_cleanse(plain, sizeof plain);
 	if (err) {
-		logf_(p, "encryption failed");
+		ikep_log(p, "encryption failed");
 		return err;
 	}
 	memcpy(iv, ct + padded - bs, bs);
@@ -299,7 +209,7 @@ static struct ikesa *sa_new(struct ike_peer *p)
 			s->local = p->pol.local;
 			s->remote = p->pol.remote;
 			s->created = p->now;
-			s->reauth_at = s->expire_at = s->dpd_next = LAB_NEVER;
+			s->reauth_at = s->expire_at = s->dpd_next = s->keepalive_next = LAB_NEVER;
 			return s;
 		}
 	return NULL;
@@ -313,6 +223,19 @@ static struct ikesa *sa_find(struct ike_peer *p, const uint8_t *ci, const uint8_
 		if (s->st == SA_NONE || s->st == SA_DEAD || memcmp(s->ci, ci, 8))
 			continue;
 		if (!cr || !memcmp(s->cr, cr, 8) || !memcmp(s->cr, "\0\0\0\0\0\0\0\0", 8))
+			return s;
+	}
+	return NULL;
+}
+
+/* The responder SA an MM1 with this initiator cookie and these bytes created, if any. */
+static struct ikesa *sa_find_mm1(struct ike_peer *p, const uint8_t *ci, const uint8_t *hash)
+{
+	for (int i = 0; i < MAX_SAS; i++) {
+		struct ikesa *s = &p->sa[i];
+
+		if (s->st == MM_R1 && !s->initiator && !memcmp(s->ci, ci, 8) &&
+		    !memcmp(s->last_req_hash, hash, 20))
 			return s;
 	}
 	return NULL;
@@ -342,10 +265,10 @@ static void sa_kill(struct ike_peer *p, struct ikesa *s, const char *why)
 		return;
 	ep_text(&s->remote, a, sizeof a);
 	if (s->st == SA_UP) {
-		struct ike_event *e = event(p, IKE_EV_IKE_SA_DELETED);
+		struct ike_event *e = ikep_event(p, IKE_EV_IKE_SA_DELETED);
 
 		snprintf(e->detail, sizeof e->detail, "IKE_SA with %s deleted: %s", a, why);
-		logf_(p, "%s", e->detail);
+		ikep_log(p, "%s", e->detail);
 	}
 	s->xm.active = false;
 	sa_state(p, s, SA_DEAD);
@@ -358,18 +281,18 @@ static void sa_kill(struct ike_peer *p, struct ikesa *s, const char *why)
 	OPENSSL_cleanse(s->gxy, sizeof s->gxy);
 }
 
-static void child_kill(struct ike_peer *p, struct child *c, const char *why, bool event_it)
+void ikep_child_kill(struct ike_peer *p, struct child *c, const char *why, bool event_it)
 {
 	if (c->st == CH_NONE || c->st == CH_DEAD)
 		return;
 	if (c->st == CH_UP && event_it) {
-		struct ike_event *e = event(p, IKE_EV_CHILD_SA_DELETED);
+		struct ike_event *e = ikep_event(p, IKE_EV_CHILD_SA_DELETED);
 
 		e->spi_in = c->spi_in;
 		e->spi_out = c->spi_out;
 		snprintf(e->detail, sizeof e->detail, "CHILD_SA with SPIs %08x_i %08x_o deleted: %s",
 		         c->spi_in, c->spi_out, why);
-		logf_(p, "%s", e->detail);
+		ikep_log(p, "%s", e->detail);
 	}
 	c->st = CH_DEAD;
 	c->xm.active = false;
@@ -433,7 +356,7 @@ static void put_esp_transform(struct isakmp_builder *b, uint8_t num, bool last,
 	}
 	if (lifebytes) {
 		isakmp_put_attr(b, 1, 2);
-		isakmp_put_attr(b, 2, lifebytes / 1024);
+		isakmp_put_attr(b, 2, lifebytes / IKE_KILOBYTE);
 	}
 	if (!b->overflow) {
 		size_t n = b->len - start;
@@ -510,7 +433,7 @@ static bool select_prop(struct ike_peer *p, const struct isakmp_sa *sa, bool esp
 	bool ok = ike_select_sa(&p->pol, sa, esp, mine, nmine, my_life, &sel);
 
 	if (sel.life_refused)
-		logf_(p, "lifetime %llds of %s does not match the required %llds",
+		ikep_log(p, "lifetime %llds of %s does not match the required %llds",
 		      (long long)(sel.life_refused_offered / LAB_NS_PER_SEC), esp ? "ESP" : "IKE",
 		      (long long)(my_life / LAB_NS_PER_SEC));
 	if (!ok)
@@ -546,7 +469,7 @@ static void log_proposals(struct ike_peer *p, const struct isakmp_sa *sa, bool e
 			n += (size_t)snprintf(line + n, n < sizeof line ? sizeof line - n : 0, "%s %s",
 			                      a + t ? "," : "", one);
 		}
-	logf_(p, "%s", line);
+	ikep_log(p, "%s", line);
 }
 
 /* ---- identities and traffic selectors ---- */
@@ -644,10 +567,11 @@ static void check_natd(struct ike_peer *p, struct ikesa *s, const struct isakmp_
 	}
 	if (first)
 		return;                 /* no NAT-D at all */
+	s->natt_local = here;
 	if (here)
-		logf_(p, "local host is behind NAT, sending keep alives");
+		ikep_log(p, "local host is behind NAT, sending keep alives");
 	if (there)
-		logf_(p, "remote host is behind NAT");
+		ikep_log(p, "remote host is behind NAT");
 	s->encap = here || there || p->pol.force_encap;
 }
 
@@ -669,7 +593,7 @@ static int derive_p1(struct ike_peer *p, struct ikesa *s, const uint8_t *peer_pu
 	int err = ike_dh_shared(&s->dh, peer_pub, len, s->gxy);
 
 	if (err) {
-		logf_(p, "invalid DH public value from peer");
+		ikep_log(p, "invalid DH public value from peer");
 		return err;
 	}
 	if (s->initiator)
@@ -684,7 +608,7 @@ static int derive_p1(struct ike_peer *p, struct ikesa *s, const uint8_t *peer_pu
 	                          s->ska, s->ske)) ||
 	    (err = ike_ka(s->prop.hash, s->ske, s->kalen, s->ka)) ||
 	    (err = ike_iv0(s->prop.hash, s->gxi, s->gxr, len, ike_encr_block(s->prop.encr), s->iv)))
-		logf_(p, "key derivation failed");
+		ikep_log(p, "key derivation failed");
 	return err;
 }
 
@@ -720,9 +644,9 @@ static void send_mm1(struct ike_peer *p, struct ikesa *s)
 	if (p->pol.send_natt_vid)
 		isakmp_put_payload(&b, ISAKMP_PT_VID, VID_NATT, 16);
 	frame(s, &pkt, ISAKMP_XCHG_IDPROT, 0, 0, b.first_np, b.buf, b.len);
-	queue_packet(p, &pkt);
+	ikep_queue_packet(p, &pkt);
 	arm_xmit(p, &s->xm, &pkt);
-	logf_(p, "initiating Main Mode IKE_SA %s to peer", p->pol.name);
+	ikep_log(p, "initiating Main Mode IKE_SA %s to peer", p->pol.name);
 	sa_state(p, s, MM_I1);
 }
 
@@ -734,7 +658,7 @@ void ike_peer_start(struct ike_peer *p, lab_ns now)
 	p->restart_at = LAB_NEVER;
 	s = sa_new(p);
 	if (!s) {
-		logf_(p, "no free IKE_SA slot");
+		ikep_log(p, "no free IKE_SA slot");
 		return;
 	}
 	s->initiator = true;
@@ -756,12 +680,12 @@ static void send_plain_notify(struct ike_peer *p, struct ikesa *s, uint16_t type
 	isakmp_build_init(&b);
 	isakmp_put_notify(&b, ISAKMP_PROTO_ISAKMP, spi, 16, type, NULL, 0);
 	frame(s, &pkt, ISAKMP_XCHG_INFO, 0, rand_nonzero32(p), b.first_np, b.buf, b.len);
-	queue_packet(p, &pkt);
-	logf_(p, "generating INFORMATIONAL_V1 request [ N(%s) ]", isakmp_notify_name(type));
+	ikep_queue_packet(p, &pkt);
+	ikep_log(p, "generating INFORMATIONAL_V1 request [ N(%s) ]", isakmp_notify_name(type));
 }
 
 /* An encrypted informational exchange: HASH(1) = prf(SKEYID_a, M-ID | payloads). */
-static void send_info(struct ike_peer *p, struct ikesa *s, struct isakmp_builder *payloads)
+void ikep_send_info(struct ike_peer *p, struct ikesa *s, struct isakmp_builder *payloads)
 {
 	struct isakmp_builder b;
 	struct ike_packet pkt;
@@ -770,7 +694,7 @@ static void send_info(struct ike_peer *p, struct ikesa *s, struct isakmp_builder
 	size_t hl = ike_hash_len(s->prop.hash);
 	struct ike_iov v[2] = { { m, 4 }, { payloads->buf, payloads->len } };
 
-	put_be32(m, mid);
+	ikep_put_be32(m, mid);
 	ike_prf(s->prop.hash, s->ska, hl, v, 2, h);
 	isakmp_build_init(&b);
 	isakmp_pl_begin(&b, ISAKMP_PT_HASH);
@@ -781,19 +705,19 @@ static void send_info(struct ike_peer *p, struct ikesa *s, struct isakmp_builder
 	/* informational exchanges never chain: IV from the last phase-1 block and the M-ID */
 	ike_iv_exchange(s->prop.hash, s->p1_last, ike_encr_block(s->prop.encr), mid, iv);
 	if (frame_enc(p, s, &pkt, ISAKMP_XCHG_INFO, mid, ISAKMP_PT_HASH, b.buf, b.len, iv) == 0)
-		queue_packet(p, &pkt);
+		ikep_queue_packet(p, &pkt);
 }
 
-static void send_delete_child(struct ike_peer *p, struct ikesa *s, const struct child *c)
+void ikep_send_delete_child(struct ike_peer *p, struct ikesa *s, const struct child *c)
 {
 	struct isakmp_builder b;
 	uint8_t spi[4];
 
-	put_be32(spi, c->spi_in);       /* the SA we receive on */
+	ikep_put_be32(spi, c->spi_in);       /* the SA we receive on */
 	isakmp_build_init(&b);
 	isakmp_put_delete(&b, ISAKMP_PROTO_ESP, spi, 4, 1);
-	send_info(p, s, &b);
-	logf_(p, "sending DELETE for ESP CHILD_SA with SPI %08x", c->spi_in);
+	ikep_send_info(p, s, &b);
+	ikep_log(p, "sending DELETE for ESP CHILD_SA with SPI %08x", c->spi_in);
 }
 
 static void send_delete_ike(struct ike_peer *p, struct ikesa *s)
@@ -805,11 +729,10 @@ static void send_delete_ike(struct ike_peer *p, struct ikesa *s)
 	memcpy(spi + 8, s->cr, 8);
 	isakmp_build_init(&b);
 	isakmp_put_delete(&b, ISAKMP_PROTO_ISAKMP, spi, 16, 1);
-	send_info(p, s, &b);
-	logf_(p, "sending DELETE for IKE_SA");
+	ikep_send_info(p, s, &b);
+	ikep_log(p, "sending DELETE for IKE_SA");
 }
 
-static void start_qm(struct ike_peer *p, struct ikesa *s, int replaces);
 
 static void established(struct ike_peer *p, struct ikesa *s)
 {
@@ -828,6 +751,7 @@ static void established(struct ike_peer *p, struct ikesa *s)
 	              p->now + lifetime_or(p->pol.dpd_delay, lab_sec(30)) : LAB_NEVER;
 	s->dpd_seq = drbg_u32(p->drbg) & 0x7fffffff;
 	sa_state(p, s, SA_UP);
+	ikep_keepalive_arm(p, s);
 	ike_prop_strongswan(&s->prop, false, prop, sizeof prop);
 	ep_text(&s->local, a, sizeof a);
 	ep_text(&s->remote, b, sizeof b);
@@ -843,14 +767,16 @@ static void established(struct ike_peer *p, struct ikesa *s)
 		for (int c = 0; c < MAX_CHILDREN; c++)
 			if (p->ch[c].sa == i && p->ch[c].st == CH_UP)
 				p->ch[c].sa = sa_index(p, s);
-		e = event(p, IKE_EV_IKE_SA_REAUTHENTICATED);
+		e = ikep_event(p, IKE_EV_IKE_SA_REAUTHENTICATED);
 		snprintf(e->proposal, sizeof e->proposal, "%s", prop);
 		snprintf(e->detail, sizeof e->detail, "IKE_SA reauthenticated between %s...%s", a, b);
-		logf_(p, "%s", e->detail);
-		send_delete_ike(p, o);
-		sa_kill(p, o, "replaced by reauthentication");
+		ikep_log(p, "%s", e->detail);
+		o->reauth_at = LAB_NEVER;
+		o->expire_at = p->now + REPLACED_DELETE_DELAY;
+		ikep_log(p, "deleting the replaced IKE_SA in %llds",
+		      (long long)(REPLACED_DELETE_DELAY / LAB_NS_PER_SEC));
 	}
-	e = event(p, IKE_EV_IKE_SA_ESTABLISHED);
+	e = ikep_event(p, IKE_EV_IKE_SA_ESTABLISHED);
 	snprintf(e->proposal, sizeof e->proposal, "%s", prop);
 	e->lifetime = s->lifetime;
 	e->prop = s->prop;
@@ -859,18 +785,18 @@ static void established(struct ike_peer *p, struct ikesa *s)
 	e->udp_encap = s->encap;
 	keyline(s, e->keyline, sizeof e->keyline);
 	snprintf(e->detail, sizeof e->detail, "IKE_SA established between %s...%s", a, b);
-	logf_(p, "%s", e->detail);
+	ikep_log(p, "%s", e->detail);
 	if (s->reauth_at != LAB_NEVER)
-		logf_(p, "scheduling reauthentication in %llds",
+		ikep_log(p, "scheduling reauthentication in %llds",
 		      (long long)((s->reauth_at - p->now) / LAB_NS_PER_SEC));
-	logf_(p, "maximum IKE_SA lifetime %llds", (long long)(s->lifetime / LAB_NS_PER_SEC));
+	ikep_log(p, "maximum IKE_SA lifetime %llds", (long long)(s->lifetime / LAB_NS_PER_SEC));
 	if (s->initiator && p->pol.nesp > 0) {
 		bool have_child = false;
 
 		for (int c = 0; c < MAX_CHILDREN; c++)
 			have_child |= p->ch[c].st == CH_UP && p->ch[c].sa == sa_index(p, s);
 		if (!have_child)
-			start_qm(p, s, -1);
+			ikep_start_qm(p, s, -1);
 	}
 }
 
@@ -893,7 +819,7 @@ static void handle_mm1(struct ike_peer *p, const struct isakmp_hdr *h, const str
 	if (!s)
 		return;
 	if (!sapl || isakmp_sa_parse(sapl->body, sapl->body_len, sapl->off + 4, &sa, &err) < 0) {
-		logf_(p, "MM1 from %s: %s", a, sapl ? err.msg : "no SA payload");
+		ikep_log(p, "MM1 from %s: %s", a, sapl ? err.msg : "no SA payload");
 		return;
 	}
 	memcpy(s->ci, h->icookie, 8);
@@ -903,24 +829,24 @@ static void handle_mm1(struct ike_peer *p, const struct isakmp_hdr *h, const str
 	s->remote = *from;
 	s->local = *to;
 	s->initiator = false;
-	logf_(p, "%s is initiating a Main Mode IKE_SA", a);
+	ikep_log(p, "%s is initiating a Main Mode IKE_SA", a);
 	for (size_t i = 0; i < c->n; i++)
 		if (c->pl[i].type == ISAKMP_PT_VID && c->pl[i].body_len == 16) {
 			if (!memcmp(c->pl[i].body, VID_DPD, 16)) {
 				s->peer_dpd = true;
-				logf_(p, "received DPD vendor ID");
+				ikep_log(p, "received DPD vendor ID");
 			} else if (!memcmp(c->pl[i].body, VID_NATT, 16)) {
 				s->peer_natt = true;
-				logf_(p, "received NAT-T (RFC 3947) vendor ID");
+				ikep_log(p, "received NAT-T (RFC 3947) vendor ID");
 			}
 		}
 	if (!select_prop(p, &sa, false, p->pol.ike, p->pol.nike,
 	                 lifetime_or(p->pol.ike_lifetime, lab_sec(28800)), &pi, &ti, &s->prop, &life,
 	                 NULL)) {
-		struct ike_event *e = event(p, IKE_EV_NO_PROPOSAL_CHOSEN);
+		struct ike_event *e = ikep_event(p, IKE_EV_NO_PROPOSAL_CHOSEN);
 
 		log_proposals(p, &sa, false);
-		logf_(p, "no proposal found");
+		ikep_log(p, "no proposal found");
 		snprintf(e->detail, sizeof e->detail, "Main Mode from %s: no proposal found", a);
 		send_plain_notify(p, s, ISAKMP_N_NO_PROPOSAL_CHOSEN);
 		sa_state(p, s, SA_DEAD);
@@ -931,7 +857,19 @@ static void handle_mm1(struct ike_peer *p, const struct isakmp_hdr *h, const str
 		char prop[128];
 
 		ike_prop_strongswan(&s->prop, false, prop, sizeof prop);
-		logf_(p, "selected proposal: %s", prop);
+		ikep_log(p, "selected proposal: %s", prop);
+	}
+	if (p->pol.send_responder_lifetime) {
+		lab_ns offered;
+		uint64_t kb;
+
+		/* MM2 echoes the chosen transform as proposed (RFC 2409 5); the shorter lifetime we
+		 * use is announced once the exchange is encrypted */
+		ikep_life_read(&sa.props[pi].tr[ti], true, &offered, &kb);
+		if (offered > life) {
+			s->send_rl = true;
+			life = offered;
+		}
 	}
 	s->sai_len = sapl->body_len < sizeof s->sai_b ? sapl->body_len : sizeof s->sai_b;
 	memcpy(s->sai_b, sapl->body, s->sai_len);
@@ -945,7 +883,7 @@ static void handle_mm1(struct ike_peer *p, const struct isakmp_hdr *h, const str
 	if (p->pol.send_natt_vid && s->peer_natt)
 		isakmp_put_payload(&b, ISAKMP_PT_VID, VID_NATT, 16);
 	frame(s, &pkt, ISAKMP_XCHG_IDPROT, 0, 0, b.first_np, b.buf, b.len);
-	queue_packet(p, &pkt);
+	ikep_queue_packet(p, &pkt);
 	s->resp = pkt;
 	s->have_resp = true;
 	sa_state(p, s, MM_R1);
@@ -958,16 +896,16 @@ static int take_ke_nonce(struct ike_peer *p, struct ikesa *s, const struct isakm
 	const struct isakmp_pl *n = isakmp_chain_find(c, ISAKMP_PT_NONCE);
 
 	if (!k || !n) {
-		logf_(p, "message lacks %s", !k ? "KE" : "a nonce");
+		ikep_log(p, "message lacks %s", !k ? "KE" : "a nonce");
 		return -EINVAL;
 	}
 	if (k->body_len != ike_modp_len(s->prop.group)) {
-		logf_(p, "KE payload of %zu bytes, group %d needs %zu", k->body_len, s->prop.group,
+		ikep_log(p, "KE payload of %zu bytes, group %d needs %zu", k->body_len, s->prop.group,
 		      ike_modp_len(s->prop.group));
 		return -EINVAL;
 	}
 	if (n->body_len < 8 || n->body_len > NONCE_MAX) {
-		logf_(p, "nonce of %zu bytes (8 to 256 allowed)", n->body_len);
+		ikep_log(p, "nonce of %zu bytes (8 to 256 allowed)", n->body_len);
 		return -EINVAL;
 	}
 	*ke = k->body;
@@ -1000,7 +938,7 @@ static void handle_mm3(struct ike_peer *p, struct ikesa *s, const struct isakmp_
 		check_natd(p, s, c, from, to);
 	}
 	frame(s, &pkt, ISAKMP_XCHG_IDPROT, 0, 0, b.first_np, b.buf, b.len);
-	queue_packet(p, &pkt);
+	ikep_queue_packet(p, &pkt);
 	s->resp = pkt;
 	sa_state(p, s, MM_R2);
 }
@@ -1012,7 +950,7 @@ static int decrypt_body(struct ike_peer *p, struct ikesa *s, const uint8_t *msg,
 	size_t bs = ike_encr_block(s->prop.encr), n = len - ISAKMP_HDR_LEN;
 
 	if (n == 0 || n % bs) {
-		logf_(p, "encrypted body of %zu bytes is not a multiple of the %zu-byte block", n, bs);
+		ikep_log(p, "encrypted body of %zu bytes is not a multiple of the %zu-byte block", n, bs);
 		return -EINVAL;
 	}
 	memcpy(next_iv, msg + len - bs, bs);
@@ -1034,10 +972,10 @@ static void handle_ic(struct ike_peer *p, struct ikesa *s)
 
 		if (o == s || o->st != SA_UP)
 			continue;
-		logf_(p, "destroying duplicate IKE_SA for peer, received INITIAL_CONTACT");
+		ikep_log(p, "destroying duplicate IKE_SA for peer, received INITIAL_CONTACT");
 		for (int c = 0; c < MAX_CHILDREN; c++)
 			if (p->ch[c].sa == i)
-				child_kill(p, &p->ch[c], "duplicate IKE_SA destroyed on INITIAL_CONTACT", true);
+				ikep_child_kill(p, &p->ch[c], "duplicate IKE_SA destroyed on INITIAL_CONTACT", true);
 		sa_kill(p, o, "duplicate destroyed on INITIAL_CONTACT");
 	}
 }
@@ -1061,10 +999,10 @@ static void handle_mm5(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	    isakmp_chain_parse(h->np, pt, len - ISAKMP_HDR_LEN, ISAKMP_HDR_LEN, &c, &err) < 0 ||
 	    !(id = isakmp_chain_find(&c, ISAKMP_PT_ID)) ||
 	    !(hash = isakmp_chain_find(&c, ISAKMP_PT_HASH))) {
-		e = event(p, IKE_EV_AUTH_FAILED);
+		e = ikep_event(p, IKE_EV_AUTH_FAILED);
 		snprintf(e->detail, sizeof e->detail, "MM5 does not decrypt to ID and HASH "
 		         "(pre-shared keys differ?)");
-		logf_(p, "%s", e->detail);
+		ikep_log(p, "%s", e->detail);
 		sa_kill(p, s, "authentication failed");
 		return;
 	}
@@ -1073,12 +1011,12 @@ static void handle_mm5(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	    isakmp_id_parse(id, &idp, &err) < 0 || !id_acceptable(&p->pol, &idp)) {
 		struct isakmp_builder nb;
 
-		e = event(p, IKE_EV_AUTH_FAILED);
+		e = ikep_event(p, IKE_EV_AUTH_FAILED);
 		snprintf(e->detail, sizeof e->detail, "%s", hash->body_len != hl ||
 		         CRYPTO_memcmp(hash->body, mine, hl) ?
 		         "HASH_I does not verify (pre-shared keys differ)" :
 		         "peer identity does not match the configured remote ID");
-		logf_(p, "%s", e->detail);
+		ikep_log(p, "%s", e->detail);
 		memcpy(s->iv, next_iv, sizeof next_iv);
 		memcpy(s->p1_last, next_iv, sizeof next_iv);
 		isakmp_build_init(&nb);
@@ -1090,7 +1028,7 @@ static void handle_mm5(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 			isakmp_put_notify(&nb, ISAKMP_PROTO_ISAKMP, spi, 16,
 			                  ISAKMP_N_AUTHENTICATION_FAILED, NULL, 0);
 		}
-		send_info(p, s, &nb);
+		ikep_send_info(p, s, &nb);
 		sa_kill(p, s, "authentication failed");
 		return;
 	}
@@ -1098,7 +1036,7 @@ static void handle_mm5(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 		char idtxt[96];
 
 		isakmp_id_format(&idp, idtxt, sizeof idtxt);
-		logf_(p, "peer identity %s", idtxt);
+		ikep_log(p, "peer identity %s", idtxt);
 	}
 	memcpy(s->iv, next_iv, sizeof next_iv);
 	/* the initiator moved to 4500 if it saw a NAT: follow it */
@@ -1119,10 +1057,12 @@ static void handle_mm5(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	isakmp_put_payload(&b, ISAKMP_PT_HASH, mine, hl);
 	if (frame_enc(p, s, &pkt, ISAKMP_XCHG_IDPROT, 0, b.first_np, b.buf, b.len, s->iv))
 		return;
-	queue_packet(p, &pkt);
+	ikep_queue_packet(p, &pkt);
 	s->resp = pkt;
 	sa_after_p1(p, s, s->iv);
 	established(p, s);
+	if (s->send_rl && s->st == SA_UP)
+		ikep_send_p1_responder_lifetime(p, s);
 }
 
 /* ---- main mode: initiator ---- */
@@ -1141,7 +1081,7 @@ static void handle_mm2(struct ike_peer *p, struct ikesa *s, const struct isakmp_
 	if (!sapl || isakmp_sa_parse(sapl->body, sapl->body_len, sapl->off + 4, &sa, &err) < 0 ||
 	    sa.nprops != 1 || sa.props[0].ntr != 1 ||
 	    !p1_from_transform(&sa.props[0].tr[0], &s->prop, &life, &psk) || !psk) {
-		logf_(p, "MM2: %s", sapl ? "the SA is not one transform vpnlab can use" : "no SA");
+		ikep_log(p, "MM2: %s", sapl ? "the SA is not one transform vpnlab can use" : "no SA");
 		return;
 	}
 	{
@@ -1150,7 +1090,7 @@ static void handle_mm2(struct ike_peer *p, struct ikesa *s, const struct isakmp_
 		for (int i = 0; i < p->pol.nike; i++)
 			offered |= ike_prop_equal(&p->pol.ike[i], &s->prop);
 		if (!offered) {
-			logf_(p, "MM2 selected a proposal we did not offer");
+			ikep_log(p, "MM2 selected a proposal we did not offer");
 			return;
 		}
 	}
@@ -1159,9 +1099,9 @@ static void handle_mm2(struct ike_peer *p, struct ikesa *s, const struct isakmp_
 		lab_ns mine = lifetime_or(p->pol.ike_lifetime, lab_sec(28800));
 
 		ike_prop_strongswan(&s->prop, false, prop, sizeof prop);
-		logf_(p, "selected proposal: %s", prop);
+		ikep_log(p, "selected proposal: %s", prop);
 		if (life && life != mine)
-			logf_(p, "received lifetime %llds does not match configured lifetime %llds",
+			ikep_log(p, "received lifetime %llds does not match configured lifetime %llds",
 			      (long long)(life / LAB_NS_PER_SEC), (long long)(mine / LAB_NS_PER_SEC));
 		s->lifetime = mine;
 	}
@@ -1184,7 +1124,7 @@ static void handle_mm2(struct ike_peer *p, struct ikesa *s, const struct isakmp_
 	if (s->peer_natt && p->pol.send_natt_vid)
 		put_natd(p, &b, s);
 	frame(s, &pkt, ISAKMP_XCHG_IDPROT, 0, 0, b.first_np, b.buf, b.len);
-	queue_packet(p, &pkt);
+	ikep_queue_packet(p, &pkt);
 	arm_xmit(p, &s->xm, &pkt);
 	sa_state(p, s, MM_I2);
 }
@@ -1220,7 +1160,7 @@ static void handle_mm4(struct ike_peer *p, struct ikesa *s, const struct isakmp_
 	}
 	if (frame_enc(p, s, &pkt, ISAKMP_XCHG_IDPROT, 0, b.first_np, b.buf, b.len, s->iv))
 		return;
-	queue_packet(p, &pkt);
+	ikep_queue_packet(p, &pkt);
 	arm_xmit(p, &s->xm, &pkt);
 	sa_state(p, s, MM_I3);
 }
@@ -1256,11 +1196,11 @@ static void handle_mm6(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	return;
 bad:
 	{
-		struct ike_event *e = event(p, IKE_EV_AUTH_FAILED);
+		struct ike_event *e = ikep_event(p, IKE_EV_AUTH_FAILED);
 
 		snprintf(e->detail, sizeof e->detail, "MM6 does not authenticate the responder "
 		         "(pre-shared keys differ?)");
-		logf_(p, "%s", e->detail);
+		ikep_log(p, "%s", e->detail);
 		sa_kill(p, s, "authentication failed");
 		if (p->pol.initiator)
 			p->restart_at = p->now + lab_sec(30);
@@ -1313,11 +1253,11 @@ static int send_hashed(struct ike_peer *p, struct ikesa *s, uint8_t exch, uint32
 		return -EMSGSIZE;
 	err = frame_enc(p, s, pkt, exch, mid, ISAKMP_PT_HASH, b.buf, b.len, iv);
 	if (!err)
-		queue_packet(p, pkt);
+		ikep_queue_packet(p, pkt);
 	return err;
 }
 
-static void start_qm(struct ike_peer *p, struct ikesa *s, int replaces)
+void ikep_start_qm(struct ike_peer *p, struct ikesa *s, int replaces)
 {
 	struct child *c = child_new(p);
 	struct isakmp_builder b;
@@ -1328,7 +1268,7 @@ static void start_qm(struct ike_peer *p, struct ikesa *s, int replaces)
 	int group = p->pol.esp[0].group;
 
 	if (!c) {
-		logf_(p, "no free CHILD_SA slot");
+		ikep_log(p, "no free CHILD_SA slot");
 		return;
 	}
 	c->sa = sa_index(p, s);
@@ -1342,7 +1282,7 @@ static void start_qm(struct ike_peer *p, struct ikesa *s, int replaces)
 	if (c->pfs && ike_dh_init(&c->dh, group, p->drbg))
 		return;
 	ike_iv_exchange(s->prop.hash, s->p1_last, ike_encr_block(s->prop.encr), c->mid, c->iv);
-	put_be32(spi, c->spi_in);
+	ikep_put_be32(spi, c->spi_in);
 	isakmp_build_init(&b);
 	at = put_sa_begin(&b, 1, ISAKMP_PROTO_ESP, spi, 4, p->pol.nesp);
 	for (int i = 0; i < p->pol.nesp; i++)
@@ -1356,7 +1296,7 @@ static void start_qm(struct ike_peer *p, struct ikesa *s, int replaces)
 	isakmp_put_payload(&b, ISAKMP_PT_ID, idb, n);
 	n = ts_body(&p->pol.remote_ts, idb);
 	isakmp_put_payload(&b, ISAKMP_PT_ID, idb, n);
-	put_be32(m, c->mid);
+	ikep_put_be32(m, c->mid);
 	{
 		struct ike_iov v[] = { { m, 4 }, { b.buf, b.len } };
 
@@ -1366,7 +1306,7 @@ static void start_qm(struct ike_peer *p, struct ikesa *s, int replaces)
 		return;
 	arm_xmit(p, &c->xm, &pkt);
 	c->st = QM_I1;
-	logf_(p, "generating QUICK_MODE request %u [ HASH SA No%s ID ID ]", c->mid,
+	ikep_log(p, "generating QUICK_MODE request %u [ HASH SA No%s ID ID ]", c->mid,
 	      c->pfs ? " KE" : "");
 }
 
@@ -1385,7 +1325,7 @@ static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 		glen = c->dh.len;
 		memcpy(gxy, c->gxy_buf, glen);
 	}
-	e = event(p, c->replaces >= 0 ? IKE_EV_CHILD_SA_REKEYED : IKE_EV_CHILD_SA_ESTABLISHED);
+	e = ikep_event(p, c->replaces >= 0 ? IKE_EV_CHILD_SA_REKEYED : IKE_EV_CHILD_SA_ESTABLISHED);
 	/* KEYMAT of the SA with SPI x protects traffic sent to x: inbound from our SPI,
 	 * outbound from the peer's (research notes 2.5); encryption key, then integrity key */
 	ike_keymat(s->prop.hash, s->skd, glen ? gxy : NULL, glen, ISAKMP_PROTO_ESP, c->spi_in,
@@ -1414,6 +1354,10 @@ static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 	e->spi_in = c->spi_in;
 	e->spi_out = c->spi_out;
 	e->lifetime = c->lifetime;
+	e->lifebytes = c->lifebytes;
+	if (c->lifebytes && p->pol.rekey_jitter > 0 && c->lifetime > 0)
+		c->bytes_jitter = drbg_uniform(p->drbg, (uint64_t)((double)c->lifebytes *
+		                  (double)p->pol.rekey_jitter / (double)c->lifetime) + 1);
 	e->prop = c->prop;
 	e->udp_encap = s->encap;
 	e->local = s->local;
@@ -1430,7 +1374,7 @@ static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 	ts_text(&p->pol.remote_ts, rts, sizeof rts);
 	snprintf(e->detail, sizeof e->detail, "CHILD_SA %s with SPIs %08x_i %08x_o and TS %s === %s",
 	         c->replaces >= 0 ? "rekeyed" : "established", c->spi_in, c->spi_out, lts, rts);
-	logf_(p, "%s", e->detail);
+	ikep_log(p, "%s", e->detail);
 }
 
 static bool same_net(const struct ike_net *n, const struct isakmp_id_pl *id)
@@ -1456,7 +1400,7 @@ static bool verify_p2_hash(struct ikesa *s, const struct isakmp_chain *c, uint32
 		return false;
 	rest = c->pl[0].raw + c->pl[0].raw_len;
 	rlen = c->n > 1 ? (size_t)(c->pl[c->n - 1].raw + c->pl[c->n - 1].raw_len - rest) : 0;
-	put_be32(m, mid);
+	ikep_put_be32(m, mid);
 	{
 		struct ike_iov v[] = { { m, 4 }, { nonce, nonce ? nlen : 0 }, { rest, rlen } };
 
@@ -1472,19 +1416,19 @@ static int open_p2(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size
 	struct isakmp_err err;
 
 	if (!(h->flags & ISAKMP_FLAG_ENC)) {
-		logf_(p, "%s message %u is not encrypted", isakmp_xchg_name(h->exch), h->msgid);
+		ikep_log(p, "%s message %u is not encrypted", isakmp_xchg_name(h->exch), h->msgid);
 		return -EINVAL;
 	}
 	if (len - ISAKMP_HDR_LEN > ISAKMP_MSG_MAX ||
 	    decrypt_body(p, s, msg, len, iv, pt, next_iv))
 		return -EINVAL;
 	if (isakmp_chain_parse(h->np, pt, len - ISAKMP_HDR_LEN, ISAKMP_HDR_LEN, c, &err) < 0) {
-		logf_(p, "%s message %u: %s at offset %zu", isakmp_xchg_name(h->exch), h->msgid,
+		ikep_log(p, "%s message %u: %s at offset %zu", isakmp_xchg_name(h->exch), h->msgid,
 		      err.msg, err.off);
 		return -EINVAL;
 	}
 	if (c->n < 1 || c->pl[0].type != ISAKMP_PT_HASH) {
-		logf_(p, "expected HASH payload as first payload");
+		ikep_log(p, "expected HASH payload as first payload");
 		return -EINVAL;
 	}
 	return 0;
@@ -1495,11 +1439,11 @@ static void send_p2_notify(struct ike_peer *p, struct ikesa *s, uint16_t type, u
 	struct isakmp_builder b;
 	uint8_t sp[4];
 
-	put_be32(sp, spi);
+	ikep_put_be32(sp, spi);
 	isakmp_build_init(&b);
 	isakmp_put_notify(&b, ISAKMP_PROTO_ESP, sp, 4, type, NULL, 0);
-	send_info(p, s, &b);
-	logf_(p, "sending %s", isakmp_notify_name(type));
+	ikep_send_info(p, s, &b);
+	ikep_log(p, "sending %s", isakmp_notify_name(type));
 }
 
 static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size_t len,
@@ -1515,14 +1459,16 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	struct isakmp_builder b;
 	struct ike_packet pkt;
 	size_t pi, ti, at, nid = 0;
-	lab_ns life;
+	lab_ns life, echo_life;
+	uint64_t off_kb, use_kb;
+	bool send_rl = false;
 	int encap;
 
 	ike_iv_exchange(s->prop.hash, s->p1_last, ike_encr_block(s->prop.encr), h->msgid, iv);
 	if (open_p2(p, s, msg, len, h, iv, pt, next_iv, &c))
 		return;
 	if (!verify_p2_hash(s, &c, h->msgid, NULL, 0)) {
-		logf_(p, "QUICK_MODE request %u: HASH(1) does not verify", h->msgid);
+		ikep_log(p, "QUICK_MODE request %u: HASH(1) does not verify", h->msgid);
 		return;
 	}
 	sapl = isakmp_chain_find(&c, ISAKMP_PT_SA);
@@ -1533,7 +1479,7 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 			ids[nid++] = &c.pl[i];
 	if (!sapl || !npl || npl->body_len < 8 || npl->body_len > NONCE_MAX ||
 	    isakmp_sa_parse(sapl->body, sapl->body_len, sapl->off + 4, &sa, &err) < 0) {
-		logf_(p, "QUICK_MODE request %u: malformed (%s)", h->msgid,
+		ikep_log(p, "QUICK_MODE request %u: malformed (%s)", h->msgid,
 		      !sapl ? "no SA" : !npl ? "no nonce" : err.msg);
 		return;
 	}
@@ -1545,9 +1491,9 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 
 		isakmp_id_format(&idi, a, sizeof a);
 		isakmp_id_format(&idr, b2, sizeof b2);
-		e = event(p, IKE_EV_ERROR);
+		e = ikep_event(p, IKE_EV_ERROR);
 		snprintf(e->detail, sizeof e->detail, "traffic selectors %s === %s inacceptable", a, b2);
-		logf_(p, "%s", e->detail);
+		ikep_log(p, "%s", e->detail);
 		send_p2_notify(p, s, ISAKMP_N_INVALID_ID_INFORMATION, 0);
 		return;
 	}
@@ -1557,24 +1503,41 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	if (!select_prop(p, &sa, true, p->pol.esp, p->pol.nesp,
 	                 lifetime_or(p->pol.esp_lifetime, lab_sec(3600)), &pi, &ti, &ch->prop, &life,
 	                 &encap)) {
-		struct ike_event *e = event(p, IKE_EV_NO_PROPOSAL_CHOSEN);
+		struct ike_event *e = ikep_event(p, IKE_EV_NO_PROPOSAL_CHOSEN);
 
 		log_proposals(p, &sa, true);
 		snprintf(e->detail, sizeof e->detail, "no matching proposal found, sending "
 		         "NO_PROPOSAL_CHOSEN");
-		logf_(p, "%s", e->detail);
-		send_p2_notify(p, s, ISAKMP_N_NO_PROPOSAL_CHOSEN, be32(sa.props[0].spi));
+		ikep_log(p, "%s", e->detail);
+		send_p2_notify(p, s, ISAKMP_N_NO_PROPOSAL_CHOSEN, ikep_be32(sa.props[0].spi));
 		return;
 	}
 	ch->sa = sa_index(p, s);
 	ch->mid = h->msgid;
 	ch->lifetime = life;
+	{
+		lab_ns offered;
+		uint64_t mine_kb = p->pol.esp_lifebytes / IKE_KILOBYTE;
+
+		/* kilobytes: the smaller of the two when both have one */
+		ikep_life_read(&sa.props[pi].tr[ti], false, &offered, &off_kb);
+		use_kb = off_kb && mine_kb ? (off_kb < mine_kb ? off_kb : mine_kb) :
+		         off_kb ? off_kb : mine_kb;
+		ch->lifebytes = use_kb * IKE_KILOBYTE;
+		echo_life = life;
+		if (p->pol.send_responder_lifetime &&
+		    (offered > life || (mine_kb && (!off_kb || mine_kb < off_kb)))) {
+			/* QM2 echoes the proposal; RESPONDER-LIFETIME says what we use instead */
+			send_rl = true;
+			echo_life = offered > life ? offered : life;
+		}
+	}
 	/* a quick mode for selectors we already have a CHILD_SA for is its rekey */
 	for (int k = 0; k < MAX_CHILDREN; k++)
 		if (&p->ch[k] != ch && p->ch[k].st == CH_UP && !p->ch[k].rekeyed &&
 		    p->ch[k].sa == ch->sa)
 			ch->replaces = k;
-	ch->spi_out = be32(sa.props[pi].spi);
+	ch->spi_out = ikep_be32(sa.props[pi].spi);
 	ch->spi_in = rand_nonzero32(p);
 	ch->nil = npl->body_len;
 	memcpy(ch->ni, npl->body, ch->nil);
@@ -1585,7 +1548,7 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 		if (!kepl || kepl->body_len != ike_modp_len(ch->prop.group) ||
 		    ike_dh_init(&ch->dh, ch->prop.group, p->drbg) ||
 		    ike_dh_shared(&ch->dh, kepl->body, kepl->body_len, ch->gxy_buf)) {
-			logf_(p, "QUICK_MODE request %u: PFS without a usable KE payload", h->msgid);
+			ikep_log(p, "QUICK_MODE request %u: PFS without a usable KE payload", h->msgid);
 			ch->st = CH_DEAD;
 			return;
 		}
@@ -1594,10 +1557,10 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 		char prop[128];
 
 		ike_prop_strongswan(&ch->prop, true, prop, sizeof prop);
-		logf_(p, "selected proposal: %s", prop);
+		ikep_log(p, "selected proposal: %s", prop);
 	}
 	/* QM2: HASH(2), SA, Nr [, KE], IDci, IDcr */
-	put_be32(spi, ch->spi_in);
+	ikep_put_be32(spi, ch->spi_in);
 	isakmp_build_init(&b);
 	at = put_sa_begin(&b, sa.props[pi].num, ISAKMP_PROTO_ESP, spi, 4, 1);
 	{
@@ -1606,7 +1569,7 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 		/* the chosen transform with the initiator's transform number */
 		isakmp_build_init(&tb);
 		put_esp_transform(&b, sa.props[pi].tr[ti].num, true, &ch->prop, encap == 3 ||
-		                  encap == 61443, life, 0);
+		                  encap == 61443, echo_life, off_kb * IKE_KILOBYTE);
 		(void)tb;
 	}
 	put_sa_end(&b, at);
@@ -1615,7 +1578,9 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 		isakmp_put_payload(&b, ISAKMP_PT_KE, ch->dh.pub, ch->dh.len);
 	for (size_t i = 0; i < nid; i++)
 		isakmp_put_payload(&b, ISAKMP_PT_ID, ids[i]->body, ids[i]->body_len);
-	put_be32(m, h->msgid);
+	if (send_rl)
+		ikep_put_responder_lifetime(p, &b, ISAKMP_PROTO_ESP, spi, 4, ch->lifetime, use_kb);
+	ikep_put_be32(m, h->msgid);
 	{
 		struct ike_iov v[] = { { m, 4 }, { ch->ni, ch->nil }, { b.buf, b.len } };
 
@@ -1645,7 +1610,7 @@ static void handle_qm2(struct ike_peer *p, struct ikesa *s, struct child *ch, co
 	if (open_p2(p, s, msg, len, h, ch->iv, pt, next_iv, &c))
 		return;
 	if (!verify_p2_hash(s, &c, h->msgid, ch->ni, ch->nil)) {
-		logf_(p, "QUICK_MODE response %u: HASH(2) does not verify", h->msgid);
+		ikep_log(p, "QUICK_MODE response %u: HASH(2) does not verify", h->msgid);
 		return;
 	}
 	sapl = isakmp_chain_find(&c, ISAKMP_PT_SA);
@@ -1655,68 +1620,54 @@ static void handle_qm2(struct ike_peer *p, struct ikesa *s, struct child *ch, co
 	    isakmp_sa_parse(sapl->body, sapl->body_len, sapl->off + 4, &sa, &err) < 0 ||
 	    sa.nprops != 1 || sa.props[0].ntr != 1 || sa.props[0].spi_size != 4 ||
 	    !esp_from_transform(&sa.props[0].tr[0], &ch->prop, &life, &encap)) {
-		logf_(p, "QUICK_MODE response %u: malformed", h->msgid);
+		ikep_log(p, "QUICK_MODE response %u: malformed", h->msgid);
 		return;
 	}
 	for (int i = 0; i < p->pol.nesp; i++)
 		offered |= ike_prop_equal(&p->pol.esp[i], &ch->prop);
 	if (!offered) {
-		logf_(p, "QUICK_MODE response %u selected a proposal we did not offer", h->msgid);
+		ikep_log(p, "QUICK_MODE response %u selected a proposal we did not offer", h->msgid);
 		return;
 	}
 	{
 		lab_ns mine = lifetime_or(p->pol.esp_lifetime, lab_sec(3600));
 
 		if (life && life != mine)
-			logf_(p, "received %llds lifetime, configured %llds",
+			ikep_log(p, "received %llds lifetime, configured %llds",
 			      (long long)(life / LAB_NS_PER_SEC), (long long)(mine / LAB_NS_PER_SEC));
 		/* honour a shorter lifetime the responder asked for (RESPONDER-LIFETIME or echo) */
 		ch->lifetime = life && life < mine ? life : mine;
 	}
+	{
+		lab_ns l2;
+		uint64_t kb, mine_kb = p->pol.esp_lifebytes / IKE_KILOBYTE;
+
+		/* kilobytes: the responder's echo, if smaller (or ours alone) */
+		ikep_life_read(&sa.props[0].tr[0], false, &l2, &kb);
+		kb = kb && mine_kb ? (kb < mine_kb ? kb : mine_kb) : mine_kb ? mine_kb : kb;
+		ch->lifebytes = kb * IKE_KILOBYTE;
+	}
 	for (size_t i = 0; i < c.n; i++) {
 		struct isakmp_notify_pl n;
+		lab_ns secs;
+		uint64_t kb;
 
+		/* RESPONDER-LIFETIME (RFC 2407 4.6.3.1): the responder uses less than we proposed */
 		if (c.pl[i].type == ISAKMP_PT_N && isakmp_notify_parse(&c.pl[i], &n, &err) == 0 &&
-		    n.type == ISAKMP_N_RESPONDER_LIFETIME) {
-			struct isakmp_transform t = { .num = 0 };
-			const uint8_t *d = n.data;
-			size_t left = n.data_len;
-
-			/* the data is a list of SA attributes (RFC 2407 4.6.3.1) */
-			while (left >= 4 && t.nattrs < ISAKMP_MAX_ATTRS) {
-				struct isakmp_attr *a = &t.attrs[t.nattrs++];
-				uint16_t ty = (uint16_t)(d[0] << 8 | d[1]), v = (uint16_t)(d[2] << 8 | d[3]);
-
-				a->type = ty & 0x7fff;
-				a->value_ok = true;
-				if (ty & 0x8000) {
-					a->value = v;
-					d += 4;
-					left -= 4;
-				} else if (v <= 8 && left >= 4u + v) {
-					a->value = 0;
-					for (int k = 0; k < v; k++)
-						a->value = a->value << 8 | d[4 + k];
-					d += 4 + v;
-					left -= 4u + v;
-				} else {
-					break;
-				}
-			}
-			for (size_t k = 0; k + 1 < t.nattrs; k++)
-				if (t.attrs[k].type == 1 && t.attrs[k].value == 1 && t.attrs[k + 1].type == 2) {
-					ch->lifetime = (lab_ns)t.attrs[k + 1].value * LAB_NS_PER_SEC;
-					logf_(p, "received RESPONDER-LIFETIME %llds",
-					      (long long)(ch->lifetime / LAB_NS_PER_SEC));
-				}
+		    n.type == ISAKMP_N_RESPONDER_LIFETIME &&
+		    ikep_responder_lifetime_read(p, &n, &secs, &kb) == 0) {
+			if (secs > 0 && secs < ch->lifetime)
+				ch->lifetime = secs;
+			if (kb && (!ch->lifebytes || kb * IKE_KILOBYTE < ch->lifebytes))
+				ch->lifebytes = kb * IKE_KILOBYTE;
 		}
 	}
-	ch->spi_out = be32(sa.props[0].spi);
+	ch->spi_out = ikep_be32(sa.props[0].spi);
 	ch->nrl = npl->body_len;
 	memcpy(ch->nr, npl->body, ch->nrl);
 	if (ch->pfs) {
 		if (!kepl || ike_dh_shared(&ch->dh, kepl->body, kepl->body_len, ch->gxy_buf)) {
-			logf_(p, "QUICK_MODE response %u: PFS without a usable KE payload", h->msgid);
+			ikep_log(p, "QUICK_MODE response %u: PFS without a usable KE payload", h->msgid);
 			return;
 		}
 	}
@@ -1724,10 +1675,10 @@ static void handle_qm2(struct ike_peer *p, struct ikesa *s, struct child *ch, co
 		char prop[128];
 
 		ike_prop_strongswan(&ch->prop, true, prop, sizeof prop);
-		logf_(p, "selected proposal: %s", prop);
+		ikep_log(p, "selected proposal: %s", prop);
 	}
 	/* QM3: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
-	put_be32(m, h->msgid);
+	ikep_put_be32(m, h->msgid);
 	{
 		struct ike_iov v[] = { { &zero, 1 }, { m, 4 }, { ch->ni, ch->nil }, { ch->nr, ch->nrl } };
 
@@ -1748,14 +1699,14 @@ static void handle_qm3(struct ike_peer *p, struct ikesa *s, struct child *ch, co
 
 	if (open_p2(p, s, msg, len, h, ch->iv, pt, next_iv, &c))
 		return;
-	put_be32(m, h->msgid);
+	ikep_put_be32(m, h->msgid);
 	{
 		struct ike_iov v[] = { { &zero, 1 }, { m, 4 }, { ch->ni, ch->nil }, { ch->nr, ch->nrl } };
 
 		ike_prf(s->prop.hash, s->ska, hl, v, 4, hash);
 	}
 	if (c.pl[0].body_len != hl || CRYPTO_memcmp(c.pl[0].body, hash, hl)) {
-		logf_(p, "QUICK_MODE %u: HASH(3) does not verify", h->msgid);
+		ikep_log(p, "QUICK_MODE %u: HASH(3) does not verify", h->msgid);
 		return;
 	}
 	child_up(p, s, ch);
@@ -1770,10 +1721,10 @@ static void send_dpd(struct ike_peer *p, struct ikesa *s, uint16_t type, uint32_
 
 	memcpy(spi, s->ci, 8);
 	memcpy(spi + 8, s->cr, 8);
-	put_be32(sq, seq);
+	ikep_put_be32(sq, seq);
 	isakmp_build_init(&b);
 	isakmp_put_notify(&b, ISAKMP_PROTO_ISAKMP, spi, 16, type, sq, 4);
-	send_info(p, s, &b);
+	ikep_send_info(p, s, &b);
 }
 
 static void handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size_t len,
@@ -1793,9 +1744,9 @@ static void handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg,
 
 			if (c.pl[i].type != ISAKMP_PT_N || isakmp_notify_parse(&c.pl[i], &n, &err) < 0)
 				continue;
-			logf_(p, "received %s error notify", isakmp_notify_name(n.type));
+			ikep_log(p, "received %s error notify", isakmp_notify_name(n.type));
 			if (n.type == ISAKMP_N_NO_PROPOSAL_CHOSEN && s->st == MM_I1) {
-				struct ike_event *e = event(p, IKE_EV_NO_PROPOSAL_CHOSEN);
+				struct ike_event *e = ikep_event(p, IKE_EV_NO_PROPOSAL_CHOSEN);
 
 				snprintf(e->detail, sizeof e->detail, "the peer refused every IKE proposal "
 				         "(NO_PROPOSAL_CHOSEN)");
@@ -1812,14 +1763,14 @@ static void handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg,
 	if (open_p2(p, s, msg, len, h, iv, pt, next_iv, &c))
 		return;
 	if (!verify_p2_hash(s, &c, h->msgid, NULL, 0)) {
-		logf_(p, "INFORMATIONAL_V1 %u: HASH does not verify", h->msgid);
+		ikep_log(p, "INFORMATIONAL_V1 %u: HASH does not verify", h->msgid);
 		return;
 	}
 	{
 		char desc[128];
 
 		isakmp_chain_describe(&c, desc, sizeof desc);
-		logf_(p, "parsed INFORMATIONAL_V1 request %u %s", h->msgid, desc);
+		ikep_log(p, "parsed INFORMATIONAL_V1 request %u %s", h->msgid, desc);
 	}
 	for (size_t i = 1; i < c.n; i++) {
 		const struct isakmp_pl *pl = &c.pl[i];
@@ -1830,36 +1781,61 @@ static void handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg,
 			if (isakmp_notify_parse(pl, &n, &err) < 0)
 				continue;
 			if (n.type == ISAKMP_N_R_U_THERE && n.data_len == 4) {
-				send_dpd(p, s, ISAKMP_N_R_U_THERE_ACK, be32(n.data));
+				send_dpd(p, s, ISAKMP_N_R_U_THERE_ACK, ikep_be32(n.data));
 			} else if (n.type == ISAKMP_N_R_U_THERE_ACK && n.data_len == 4) {
-				if (s->dpd_waiting && be32(n.data) == s->dpd_seq) {
-					struct ike_event *e = event(p, IKE_EV_DPD_ACK);
+				if (s->dpd_waiting && ikep_be32(n.data) == s->dpd_seq) {
+					struct ike_event *e = ikep_event(p, IKE_EV_DPD_ACK);
 
 					e->dpd_seq = s->dpd_seq;
 					s->dpd_waiting = false;
 				} else {
-					logf_(p, "received invalid DPD sequence number %u (expected %u), ignored",
-					      be32(n.data), s->dpd_seq);
+					ikep_log(p, "received invalid DPD sequence number %u (expected %u), ignored",
+					      ikep_be32(n.data), s->dpd_seq);
 				}
 			} else if (n.type == ISAKMP_N_INITIAL_CONTACT) {
 				handle_ic(p, s);
+			} else if (n.type == ISAKMP_N_RESPONDER_LIFETIME) {
+				lab_ns secs;
+				uint64_t kb;
+
+				if (ikep_responder_lifetime_read(p, &n, &secs, &kb) < 0)
+					continue;
+				if (n.proto == ISAKMP_PROTO_ISAKMP && s->st == SA_UP)
+					ikep_p1_shorten(p, s, secs);
+				for (int k = 0; n.proto == ISAKMP_PROTO_ESP && n.spi_size == 4 &&
+				     k < MAX_CHILDREN; k++) {
+					struct child *ch = &p->ch[k];
+
+					/* the SPI is the responder's, the one we send to */
+					if (ch->st != CH_UP || ch->spi_out != ikep_be32(n.spi))
+						continue;
+					if (secs > 0 && secs < ch->lifetime) {
+						ch->lifetime = secs;
+						ch->expire_at = ch->established + secs;
+						if (ch->rekey_at != LAB_NEVER)
+							ch->rekey_at = ch->established + secs - (p->pol.rekey_margin > 0 ?
+							              p->pol.rekey_margin : secs / 10);
+					}
+					if (kb && (!ch->lifebytes || kb * IKE_KILOBYTE < ch->lifebytes))
+						ch->lifebytes = kb * IKE_KILOBYTE;
+				}
 			} else if (n.type == ISAKMP_N_AUTHENTICATION_FAILED && s->st == MM_I3) {
-				struct ike_event *e = event(p, IKE_EV_AUTH_FAILED);
+				struct ike_event *e = ikep_event(p, IKE_EV_AUTH_FAILED);
 
 				snprintf(e->detail, sizeof e->detail, "the peer says AUTHENTICATION_FAILED");
-				logf_(p, "%s", e->detail);
+				ikep_log(p, "%s", e->detail);
 				sa_kill(p, s, "authentication failed");
 			} else if (n.type == ISAKMP_N_NO_PROPOSAL_CHOSEN ||
 			           n.type == ISAKMP_N_INVALID_ID_INFORMATION) {
-				struct ike_event *e = event(p, n.type == ISAKMP_N_NO_PROPOSAL_CHOSEN ?
+				struct ike_event *e = ikep_event(p, n.type == ISAKMP_N_NO_PROPOSAL_CHOSEN ?
 				                                IKE_EV_NO_PROPOSAL_CHOSEN : IKE_EV_ERROR);
 
 				snprintf(e->detail, sizeof e->detail, "the peer refused our quick mode: %s",
 				         isakmp_notify_name(n.type));
-				logf_(p, "%s", e->detail);
+				ikep_log(p, "%s", e->detail);
 				for (int k = 0; k < MAX_CHILDREN; k++)
 					if (p->ch[k].st == QM_I1 && p->ch[k].sa == sa_index(p, s))
-						child_kill(p, &p->ch[k], "refused", false);
+						ikep_child_kill(p, &p->ch[k], "refused", false);
 			}
 		} else if (pl->type == ISAKMP_PT_D) {
 			struct isakmp_delete_pl d;
@@ -1867,25 +1843,25 @@ static void handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg,
 			if (isakmp_delete_parse(pl, &d, &err) < 0)
 				continue;
 			if (d.proto == ISAKMP_PROTO_ISAKMP && d.spi_size == 16) {
-				logf_(p, "received DELETE for IKE_SA");
+				ikep_log(p, "received DELETE for IKE_SA");
 				for (int k = 0; k < MAX_CHILDREN; k++)
 					if (p->ch[k].sa == sa_index(p, s) && !s->replaced)
-						child_kill(p, &p->ch[k], "IKE_SA deleted by peer", true);
+						ikep_child_kill(p, &p->ch[k], "IKE_SA deleted by peer", true);
 				sa_kill(p, s, "deleted by peer");
 				return;
 			}
 			for (uint16_t k = 0; d.proto == ISAKMP_PROTO_ESP && d.spi_size == 4 && k < d.nspis; k++) {
-				uint32_t spi = be32(d.spis + 4 * k);
+				uint32_t spi = ikep_be32(d.spis + 4 * k);
 				bool found = false;
 
-				logf_(p, "received DELETE for ESP CHILD_SA with SPI %08x", spi);
+				ikep_log(p, "received DELETE for ESP CHILD_SA with SPI %08x", spi);
 				for (int x = 0; x < MAX_CHILDREN; x++)
 					if (p->ch[x].st == CH_UP && p->ch[x].spi_out == spi) {
-						child_kill(p, &p->ch[x], "deleted by peer", true);
+						ikep_child_kill(p, &p->ch[x], "deleted by peer", true);
 						found = true;
 					}
 				if (!found)
-					logf_(p, "CHILD_SA not found, ignored");
+					ikep_log(p, "CHILD_SA not found, ignored");
 			}
 		}
 	}
@@ -1905,7 +1881,7 @@ void ike_peer_input(struct ike_peer *p, const uint8_t *msg, size_t len,
 
 	p->now = now;
 	if (isakmp_hdr_parse(msg, len, &h, &err) < 0) {
-		logf_(p, "dropping a malformed packet: %s (offset %zu)", err.msg, err.off);
+		ikep_log(p, "dropping a malformed packet: %s (offset %zu)", err.msg, err.off);
 		return;
 	}
 	len = h.length;
@@ -1917,18 +1893,28 @@ void ike_peer_input(struct ike_peer *p, const uint8_t *msg, size_t len,
 	if (!(h.flags & ISAKMP_FLAG_ENC)) {
 		if (isakmp_chain_parse(h.np, msg + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN, ISAKMP_HDR_LEN,
 		                       &c, &err) < 0) {
-			logf_(p, "dropping %s from %s: %s at offset %zu", isakmp_xchg_name(h.exch), a,
+			ikep_log(p, "dropping %s from %s: %s at offset %zu", isakmp_xchg_name(h.exch), a,
 			      err.msg, err.off);
 			return;
 		}
 		isakmp_chain_describe(&c, desc, sizeof desc);
-		logf_(p, "received packet from %s: %s %u %s", a, isakmp_xchg_name(h.exch), h.msgid, desc);
+		ikep_log(p, "received packet from %s: %s %u %s", a, isakmp_xchg_name(h.exch), h.msgid, desc);
 	} else {
-		logf_(p, "received packet from %s: %s %u (encrypted, %zu bytes)", a,
+		ikep_log(p, "received packet from %s: %s %u (encrypted, %zu bytes)", a,
 		      isakmp_xchg_name(h.exch), h.msgid, len);
 	}
 	switch (h.exch) {
 	case ISAKMP_XCHG_IDPROT:
+		if (!s && !memcmp(h.rcookie, "\0\0\0\0\0\0\0\0", 8)) {
+			struct ikesa *r = sa_find_mm1(p, h.icookie, hash);
+
+			/* MM1 again: our MM2 got lost; answer with the same MM2 (same cookie) */
+			if (r) {
+				ikep_log(p, "received retransmit of MM1, retransmitting MM2");
+				ikep_queue_packet(p, &r->resp);
+				return;
+			}
+		}
 		if (!s) {
 			if (!memcmp(h.rcookie, "\0\0\0\0\0\0\0\0", 8) && !(h.flags & ISAKMP_FLAG_ENC)) {
 				handle_mm1(p, &h, &c, from, to);
@@ -1940,7 +1926,7 @@ void ike_peer_input(struct ike_peer *p, const uint8_t *msg, size_t len,
 		if (!s->initiator && !memcmp(s->last_req_hash, hash, 20)) {
 			/* a retransmitted request: answer it again, as strongSwan does */
 			if (s->resp.len)
-				queue_packet(p, &s->resp);
+				ikep_queue_packet(p, &s->resp);
 			return;
 		}
 		switch (s->st) {
@@ -1956,14 +1942,14 @@ void ike_peer_input(struct ike_peer *p, const uint8_t *msg, size_t len,
 		struct child *ch;
 
 		if (!s || s->st != SA_UP) {
-			logf_(p, "QUICK_MODE for an unknown or unfinished IKE_SA, ignored");
+			ikep_log(p, "QUICK_MODE for an unknown or unfinished IKE_SA, ignored");
 			return;
 		}
 		ch = child_by_mid(p, sa_index(p, s), h.msgid);
 		if (!ch) {
 			handle_qm1(p, s, msg, len, &h);
 		} else if (ch->st == QM_R1 && !memcmp(ch->req_hash, hash, 20)) {
-			queue_packet(p, &ch->resp);
+			ikep_queue_packet(p, &ch->resp);
 		} else if (ch->st == QM_I1) {
 			ch->xm.active = false;
 			handle_qm2(p, s, ch, msg, len, &h);
@@ -1977,7 +1963,7 @@ void ike_peer_input(struct ike_peer *p, const uint8_t *msg, size_t len,
 			handle_info(p, s, msg, len, &h);
 		return;
 	default:
-		logf_(p, "%s exchange not supported, ignored", isakmp_xchg_name(h.exch));
+		ikep_log(p, "%s exchange not supported, ignored", isakmp_xchg_name(h.exch));
 	}
 }
 
@@ -2005,23 +1991,23 @@ static bool xmit_due(struct ike_peer *p, struct xmit *x)
 	for (int i = 0; i < x->tries; i++)
 		wait = wait * 18 / 10;
 	x->next = p->now + wait;
-	queue_packet(p, &x->pkt);
-	logf_(p, "retransmit %d of request", x->tries);
+	ikep_queue_packet(p, &x->pkt);
+	ikep_log(p, "retransmit %d of request", x->tries);
 	return false;
 }
 
 static void dpd_timeout(struct ike_peer *p, struct ikesa *s)
 {
-	struct ike_event *e = event(p, IKE_EV_DPD_TIMEOUT);
+	struct ike_event *e = ikep_event(p, IKE_EV_DPD_TIMEOUT);
 	static const char *const actions[] = { "clear", "hold", "restart" };
 
 	snprintf(e->detail, sizeof e->detail, "DPD: no R-U-THERE-ACK within %llds, action %s",
 	         (long long)(lifetime_or(p->pol.dpd_timeout, lab_sec(120)) / LAB_NS_PER_SEC),
 	         actions[p->pol.dpd_action]);
-	logf_(p, "%s", e->detail);
+	ikep_log(p, "%s", e->detail);
 	for (int k = 0; k < MAX_CHILDREN; k++)
 		if (p->ch[k].sa == sa_index(p, s))
-			child_kill(p, &p->ch[k], "DPD timeout", true);
+			ikep_child_kill(p, &p->ch[k], "DPD timeout", true);
 	sa_kill(p, s, "DPD timeout");
 	if (p->pol.dpd_action == IKE_DPD_RESTART)
 		p->restart_at = p->now;
@@ -2040,14 +2026,14 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 		if (s->st == SA_NONE || s->st == SA_DEAD)
 			continue;
 		if (xmit_due(p, &s->xm)) {
-			struct ike_event *e = event(p, IKE_EV_TIMEOUT);
+			struct ike_event *e = ikep_event(p, IKE_EV_TIMEOUT);
 
 			snprintf(e->detail, sizeof e->detail, "giving up after %d retransmits: no answer "
 			         "from the peer in state %s%s", p->pol.retransmit_tries > 0 ?
 			         p->pol.retransmit_tries : 5, sa_state_names[s->st],
 			         s->st == MM_I3 ? " (no MM6: the responder could not authenticate us; "
 			         "pre-shared keys differ?)" : "");
-			logf_(p, "%s", e->detail);
+			ikep_log(p, "%s", e->detail);
 			sa_kill(p, s, "peer does not answer");
 			if (p->pol.initiator)
 				p->restart_at = now + lab_sec(10);
@@ -2055,7 +2041,7 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 		}
 		if (s->st != SA_UP) {
 			if (!s->initiator && now - s->created >= lab_sec(30)) {
-				logf_(p, "half-open IKE_SA timed out after 30s");
+				ikep_log(p, "half-open IKE_SA timed out after 30s");
 				sa_kill(p, s, "half-open timeout");
 			}
 			continue;
@@ -2064,6 +2050,7 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 			dpd_timeout(p, s);
 			continue;
 		}
+		ikep_keepalive_timer(p, s);
 		if (s->dpd_next <= now) {
 			lab_ns delay = lifetime_or(p->pol.dpd_delay, lab_sec(30));
 			bool peer_ok = s->peer_dpd || !p->pol.dpd_needs_peer_vid;
@@ -2071,7 +2058,7 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 			s->dpd_next = now + delay;
 			if (peer_ok && !s->dpd_waiting && !s->replaced &&
 			    (p->pol.dpd == IKE_DPD_ALWAYS || now - s->last_in >= delay)) {
-				struct ike_event *e = event(p, IKE_EV_DPD_SENT);
+				struct ike_event *e = ikep_event(p, IKE_EV_DPD_SENT);
 
 				s->dpd_seq++;
 				e->dpd_seq = s->dpd_seq;
@@ -2082,15 +2069,18 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 		}
 		if (s->reauth_at <= now) {
 			s->reauth_at = LAB_NEVER;
-			logf_(p, "reauthenticating IKE_SA");
+			ikep_log(p, "reauthenticating IKE_SA");
 			ike_peer_start(p, now);
 		}
-		if (s->expire_at <= now && !s->replaced) {
-			logf_(p, "IKE_SA lifetime expired");
+		if (s->expire_at <= now && s->replaced) {
+			send_delete_ike(p, s);
+			sa_kill(p, s, "replaced by reauthentication");
+		} else if (s->expire_at <= now) {
+			ikep_log(p, "IKE_SA lifetime expired");
 			for (int k = 0; k < MAX_CHILDREN; k++)
 				if (p->ch[k].sa == i && p->ch[k].st == CH_UP) {
-					send_delete_child(p, s, &p->ch[k]);
-					child_kill(p, &p->ch[k], "IKE_SA expired", true);
+					ikep_send_delete_child(p, s, &p->ch[k]);
+					ikep_child_kill(p, &p->ch[k], "IKE_SA expired", true);
 				}
 			send_delete_ike(p, s);
 			sa_kill(p, s, "lifetime expired");
@@ -2103,23 +2093,23 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 		if (c->st == CH_NONE || c->st == CH_DEAD)
 			continue;
 		if (xmit_due(p, &c->xm)) {
-			struct ike_event *e = event(p, IKE_EV_TIMEOUT);
+			struct ike_event *e = ikep_event(p, IKE_EV_TIMEOUT);
 
 			snprintf(e->detail, sizeof e->detail, "quick mode %u got no answer", c->mid);
-			logf_(p, "%s", e->detail);
-			child_kill(p, c, "no answer", false);
+			ikep_log(p, "%s", e->detail);
+			ikep_child_kill(p, c, "no answer", false);
 			continue;
 		}
 		if (c->st != CH_UP || s->st != SA_UP)
 			continue;
 		if (c->rekey_at <= now && !c->rekeyed) {
 			c->rekey_at = LAB_NEVER;
-			logf_(p, "rekeying CHILD_SA %08x_i %08x_o", c->spi_in, c->spi_out);
-			start_qm(p, s, i);
+			ikep_log(p, "rekeying CHILD_SA %08x_i %08x_o", c->spi_in, c->spi_out);
+			ikep_start_qm(p, s, i);
 		}
 		if (c->expire_at <= now) {
-			send_delete_child(p, s, c);
-			child_kill(p, c, "lifetime expired", true);
+			ikep_send_delete_child(p, s, c);
+			ikep_child_kill(p, c, "lifetime expired", true);
 		}
 	}
 }
@@ -2144,9 +2134,9 @@ lab_ns ike_peer_deadline(const struct ike_peer *p)
 		if (s->dpd_waiting)
 			MIN_(s->dpd_deadline);
 		MIN_(s->dpd_next);
+		MIN_(s->keepalive_next);
 		MIN_(s->reauth_at);
-		if (!s->replaced)
-			MIN_(s->expire_at);
+		MIN_(s->expire_at);
 	}
 	for (int i = 0; i < MAX_CHILDREN; i++) {
 		const struct child *c = &p->ch[i];
@@ -2178,8 +2168,8 @@ void ike_peer_shutdown(struct ike_peer *p, lab_ns now)
 		}
 		for (int k = 0; k < MAX_CHILDREN; k++)
 			if (p->ch[k].sa == i && p->ch[k].st == CH_UP) {
-				send_delete_child(p, s, &p->ch[k]);
-				child_kill(p, &p->ch[k], "shutdown", true);
+				ikep_send_delete_child(p, s, &p->ch[k]);
+				ikep_child_kill(p, &p->ch[k], "shutdown", true);
 			}
 		send_delete_ike(p, s);
 		sa_kill(p, s, "shutdown");

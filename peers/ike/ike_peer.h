@@ -58,7 +58,16 @@ struct ike_policy {
 	struct ike_net local_ts, remote_ts;
 	lab_ns ike_lifetime;            /* proposed / enforced; 0 = 8h */
 	lab_ns esp_lifetime;            /* 0 = 1h */
-	uint64_t esp_lifebytes;         /* proposed in quick mode; 0 = none (enforced by the ESP data plane) */
+	uint64_t esp_lifebytes;         /* bytes, proposed in quick mode as kilobytes of 1000
+	                                   bytes (as strongSwan counts them); 0 = none.
+	                                   Enforced from ike_peer_child_bytes() reports */
+	bool send_responder_lifetime;   /* responder: when the proposed lifetime (seconds, or
+	                                   kilobytes in phase 2) is longer than ours, echo the
+	                                   proposal, use ours, and say so with RESPONDER-LIFETIME
+	                                   (RFC 2407 4.6.3.1; Cisco-like). Implies the
+	                                   "shorter" rule for what is used */
+	lab_ns natt_keepalive;          /* behind a NAT (NAT-D): a one-byte 0xFF datagram to the
+	                                   peer's port 4500 this often (RFC 3948 4); 0 = none */
 	enum ike_select select;
 	enum ike_life_rule life_rule;
 	bool send_dpd_vid;
@@ -111,6 +120,7 @@ struct ike_event {
 	uint32_t spi_in, spi_out;       /* CHILD_SA */
 	uint32_t old_spi_in, old_spi_out; /* CHILD_SA_REKEYED: the SA being replaced */
 	lab_ns lifetime;
+	uint64_t lifebytes;             /* CHILD_SA: kilobyte lifetime in bytes, 0 = none */
 	uint32_t dpd_seq;
 	bool udp_encap;                 /* ESP in UDP 4500 */
 	struct ike_prop prop;
@@ -146,6 +156,13 @@ bool ike_peer_output(struct ike_peer *p, struct ike_packet *out);
 bool ike_peer_event(struct ike_peer *p, struct ike_event *out);
 /* One log line per call ("selected proposal: IKE:..."), charon-like; false when empty. */
 bool ike_peer_log(struct ike_peer *p, char *line, size_t len);
+
+/* The ESP data plane reports the bytes an SA has carried so far (a running total for the
+ * SA with this SPI, either direction). A CHILD_SA with a kilobyte lifetime is rekeyed when
+ * either direction passes the soft limit (10% before the end, earlier by up to rekey_jitter
+ * worth of bytes in the same proportion), whichever side this peer is, and deleted
+ * (DELETE sent) at the hard limit. Unknown SPIs are ignored. */
+void ike_peer_child_bytes(struct ike_peer *p, uint32_t spi, uint64_t bytes, lab_ns now);
 
 /* Is an ESTABLISHED CHILD_SA up? */
 bool ike_peer_child_up(const struct ike_peer *p);

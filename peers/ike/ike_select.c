@@ -61,6 +61,13 @@ void ike_offer_decode(const struct isakmp_transform *t, bool esp, struct ike_off
 	o->ok = o->prop.encr && o->prop.hash && (esp || o->prop.group);
 }
 
+enum ike_life_rule ike_select_rule(const struct ike_policy *pol)
+{
+	/* a responder that announces its shorter lifetime (RESPONDER-LIFETIME) uses the shorter
+	 * one, whatever its rule says about longer offers */
+	return pol->send_responder_lifetime ? IKE_LIFE_SHORTER : pol->life_rule;
+}
+
 lab_ns ike_select_life(enum ike_life_rule rule, lab_ns offered, lab_ns mine)
 {
 	switch (rule) {
@@ -117,7 +124,7 @@ bool ike_select_sa(const struct ike_policy *pol, const struct isakmp_sa *sa, boo
 			ike_offer_decode(&sa->props[pi].tr[ti], esp, &o);
 			if (!o.ok || (!esp && !o.psk) || !ike_prop_equal(&o.prop, &mine[m]))
 				continue;
-			life = ike_select_life(pol->life_rule, o.life, my_life);
+			life = ike_select_life(ike_select_rule(pol), o.life, my_life);
 			if (!life) {
 				if (!out->life_refused++)
 					out->life_refused_offered = o.life;
@@ -247,7 +254,7 @@ bool ike_select_why(const struct ike_policy *pol, const struct isakmp_sa *sa, si
 		n += put(why, len, n, "authentication method %d (ours: pre-shared key, 1)", o.auth);
 	if (n)
 		return true;
-	if (!(life = ike_select_life(pol->life_rule, o.life, my_life))) {
+	if (!(life = ike_select_life(ike_select_rule(pol), o.life, my_life))) {
 		snprintf(why, len, "lifetime %llds (the required %llds exactly)",
 		         (long long)(o.life / LAB_NS_PER_SEC), (long long)(my_life / LAB_NS_PER_SEC));
 		return true;

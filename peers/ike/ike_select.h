@@ -28,6 +28,10 @@ struct ike_offer {
 /* Decode transform t of a phase-1 (esp false) or ESP proposal. */
 void ike_offer_decode(const struct isakmp_transform *t, bool esp, struct ike_offer *o);
 
+/* The lifetime rule pol applies: its life_rule, or IKE_LIFE_SHORTER when it sends
+ * RESPONDER-LIFETIME. */
+enum ike_life_rule ike_select_rule(const struct ike_policy *pol);
+
 /* Apply the lifetime rule: 0 when refused, else the lifetime to use. */
 lab_ns ike_select_life(enum ike_life_rule rule, lab_ns offered, lab_ns mine);
 

@@ -162,7 +162,9 @@ const struct isakmp_pl *isakmp_chain_find(const struct isakmp_chain *c, uint8_t 
 	return NULL;
 }
 
-static int attrs_parse(struct cur *c, struct isakmp_transform *t, struct isakmp_err *e)
+/* what: "transform 3" or "attribute list", for the messages */
+static int attrs_parse(struct cur *c, struct isakmp_transform *t, const char *what,
+                       struct isakmp_err *e)
 {
 	while (c->left) {
 		struct isakmp_attr *a;
@@ -170,9 +172,9 @@ static int attrs_parse(struct cur *c, struct isakmp_transform *t, struct isakmp_
 		size_t at = c->off;
 
 		if (t->nattrs == ISAKMP_MAX_ATTRS)
-			return fail(e, at, "transform %u: more than %d attributes", t->num, ISAKMP_MAX_ATTRS);
+			return fail(e, at, "%s: more than %d attributes", what, ISAKMP_MAX_ATTRS);
 		if (!get16(c, &type) || !get16(c, &v))
-			return fail(e, at, "transform %u: truncated attribute", t->num);
+			return fail(e, at, "%s: truncated attribute", what);
 		a = &t->attrs[t->nattrs++];
 		a->type = type & 0x7fff;
 		a->tv = type & 0x8000;
@@ -184,8 +186,8 @@ static int attrs_parse(struct cur *c, struct isakmp_transform *t, struct isakmp_
 			continue;
 		}
 		if (v > c->left)
-			return fail(e, at + 2, "transform %u: attribute %u length %u runs past the "
-			            "transform (%zu bytes left)", t->num, a->type, v, c->left);
+			return fail(e, at + 2, "%s: attribute %u length %u runs past the end (%zu bytes "
+			            "left)", what, a->type, v, c->left);
 		a->data = c->p;
 		a->len = v;
 		a->value = 0;
@@ -273,8 +275,13 @@ int isakmp_sa_parse(const uint8_t *body, size_t len, size_t base_off, struct isa
 			get8(&tc, &t->num);
 			get8(&tc, &t->id);
 			get16(&tc, &res2);
-			if (attrs_parse(&tc, t, e) < 0)
-				return -1;
+			{
+				char what[24];
+
+				snprintf(what, sizeof what, "transform %u", t->num);
+				if (attrs_parse(&tc, t, what, e) < 0)
+					return -1;
+			}
 		}
 		if (tnp == ISAKMP_PT_T)
 			return fail(e, pc.off, "proposal %u: last transform says another follows", pr->num);
@@ -283,6 +290,17 @@ int isakmp_sa_parse(const uint8_t *body, size_t len, size_t base_off, struct isa
 			            pr->ntransforms, pr->ntr);
 	}
 	return 0;
+}
+
+int isakmp_attrs_parse(const uint8_t *data, size_t len, size_t base_off,
+                       struct isakmp_transform *t, struct isakmp_err *e)
+{
+	struct cur c = { data, len, base_off };
+
+	memset(t, 0, sizeof *t);
+	t->raw = data;
+	t->raw_len = len;
+	return attrs_parse(&c, t, "attribute list", e);
 }
 
 bool isakmp_attr_get(const struct isakmp_transform *t, uint16_t type, uint64_t *v)

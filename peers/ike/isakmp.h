@@ -164,6 +164,11 @@ struct isakmp_sa {
 
 int isakmp_sa_parse(const uint8_t *body, size_t len, size_t base_off, struct isakmp_sa *sa,
                     struct isakmp_err *e);
+/* A bare attribute list (TV and TLV, RFC 2408 3.3), e.g. the data of a RESPONDER-LIFETIME
+ * notify (RFC 2407 4.6.3.1), into t->attrs (t->num and t->id 0); base_off is data's offset in
+ * the message, for errors. Pointers in t point into data. */
+int isakmp_attrs_parse(const uint8_t *data, size_t len, size_t base_off,
+                       struct isakmp_transform *t, struct isakmp_err *e);
 /* Value of attribute type in a transform; false if absent or not a number. */
 bool isakmp_attr_get(const struct isakmp_transform *t, uint16_t type, uint64_t *v);
 

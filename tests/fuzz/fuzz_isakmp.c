@@ -1,7 +1,9 @@
 /*
  * Fuzz target: the ISAKMP codec (header, payload chain, SA/proposal/transform, notify,
- * delete, ID) and a responder peer fed the same bytes. Seeds: the main mode and quick mode
- * messages two vpnlab peers exchange (made on first use), and a NO-PROPOSAL-CHOSEN.
+ * delete, ID, the attribute list of RESPONDER-LIFETIME) and a responder peer fed the same
+ * bytes. Seeds: the main mode and quick mode messages two vpnlab peers exchange (made on
+ * first use; the responder sends RESPONDER-LIFETIME in both phases), and a
+ * NO-PROPOSAL-CHOSEN.
  */
 #include "tests/fuzz/fuzz.h"
 #include "peers/ike/ike_peer.h"
@@ -30,6 +32,13 @@ static void policy(struct ike_policy *p, const char *l, const char *r, bool init
 	p->local_ts.family = p->remote_ts.family = AF_INET;
 	p->send_dpd_vid = p->send_natt_vid = p->initial_contact = true;
 	p->initiator = init;
+	/* the responder is shorter in both phases and says so (RESPONDER-LIFETIME), with
+	 * kilobyte lifetimes on both sides */
+	p->send_responder_lifetime = !init;
+	p->ike_lifetime = init ? 0 : lab_sec(3600);
+	p->esp_lifetime = init ? 0 : lab_sec(600);
+	p->esp_lifebytes = init ? 4000000 : 1000000;
+	p->natt_keepalive = lab_sec(20);
 }
 
 static void parse_all(const uint8_t *data, size_t size)
@@ -55,7 +64,12 @@ static void parse_all(const uint8_t *data, size_t size)
 			isakmp_sa_parse(c.pl[i].body, c.pl[i].body_len, c.pl[i].off + 4, &sa, &e);
 			break;
 		case ISAKMP_PT_N:
-			isakmp_notify_parse(&c.pl[i], &n, &e);
+			if (isakmp_notify_parse(&c.pl[i], &n, &e) == 0) {
+				struct isakmp_transform t;
+
+				/* RESPONDER-LIFETIME carries an attribute list */
+				isakmp_attrs_parse(n.data, n.data_len, 0, &t, &e);
+			}
 			break;
 		case ISAKMP_PT_D:
 			isakmp_delete_parse(&c.pl[i], &d, &e);

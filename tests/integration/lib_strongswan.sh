@@ -1,7 +1,8 @@
 # Start Debian's strongSwan (charon with kernel-libipsec) in a named network namespace for
 # interop tests (sourced after lib.sh). Each charon gets a private /run (a mount namespace with
 # a tmpfs), its own strongswan.conf, log and VICI socket under $T/sw-NAME, so several can run
-# at once. Stopped by the test's exit trap.
+# at once. Stopped by the test's exit trap. SW_LOG_IKE / SW_LOG_CFG set charon's ike and cfg
+# log levels (default 2; the benchmark uses charon's default, 1).
 SW_CHARON=/usr/lib/ipsec/charon
 
 sw_available() {
@@ -20,8 +21,8 @@ charon {
       path = $d/charon.log
       time_format = %b %e %T
       default = 1
-      ike = 2
-      cfg = 2
+      ike = ${SW_LOG_IKE:-2}
+      cfg = ${SW_LOG_CFG:-2}
       flush_line = yes
     }
   }

@@ -21,7 +21,30 @@ struct pair {
 	uint64_t digest;
 	int packets;
 	int drop_to_b;                  /* drop this many packets to b (link cut) */
+	int drop_to_a;                  /* and to a */
+	bool nat_a;                     /* a sits behind a NAT: b sees it as nat_addr */
+	uint8_t nat_addr[4], a_addr[4];
+	int keepalives_a, keepalives_b; /* 0xFF datagrams each sent */
+	lab_ns last_keepalive_a;
+	const char *watch;              /* count log lines containing this */
+	int watch_a, watch_b;
 };
+
+static void drain_logs(struct pair *pr)
+{
+	char line[256];
+
+	while (ike_peer_log(pr->a, line, sizeof line))
+		pr->watch_a += pr->watch && strstr(line, pr->watch);
+	while (ike_peer_log(pr->b, line, sizeof line))
+		pr->watch_b += pr->watch && strstr(line, pr->watch);
+}
+
+/* An RFC 3948 keepalive: counted, never delivered (a receiver drops it). */
+static bool keepalive(const struct ike_packet *pkt)
+{
+	return pkt->len == 1 && pkt->data[0] == 0xff && pkt->to.port == 4500;
+}
 
 static void policy(struct ike_policy *p, const char *local, const char *remote, const char *ike,
                    const char *esp, const char *psk, bool initiator)
@@ -65,10 +88,17 @@ static void shuttle(struct pair *pr)
 			for (size_t i = 0; i < pkt.len && i < 64; i++)
 				pr->digest = pr->digest * 31 + pkt.data[i];
 			pr->packets++;
+			if (keepalive(&pkt)) {
+				pr->keepalives_a++;
+				pr->last_keepalive_a = pr->now;
+				continue;
+			}
 			if (pr->drop_to_b > 0) {
 				pr->drop_to_b--;
 				continue;
 			}
+			if (pr->nat_a)
+				memcpy(pkt.from.addr, pr->nat_addr, 4);
 			ike_peer_input(pr->b, pkt.data + m, pkt.len - m, &pkt.from, &pkt.to, pr->now);
 			moved = true;
 		}
@@ -78,10 +108,21 @@ static void shuttle(struct pair *pr)
 			for (size_t i = 0; i < pkt.len && i < 64; i++)
 				pr->digest = pr->digest * 31 + pkt.data[i];
 			pr->packets++;
+			if (keepalive(&pkt)) {
+				pr->keepalives_b++;
+				continue;
+			}
+			if (pr->drop_to_a > 0) {
+				pr->drop_to_a--;
+				continue;
+			}
+			if (pr->nat_a && !memcmp(pkt.to.addr, pr->nat_addr, 4))
+				memcpy(pkt.to.addr, pr->a_addr, 4);
 			ike_peer_input(pr->a, pkt.data + m, pkt.len - m, &pkt.from, &pkt.to, pr->now);
 			moved = true;
 		}
 	}
+	drain_logs(pr);
 	while (pr->nea < 64 && ike_peer_event(pr->a, &pr->ea[pr->nea]))
 		pr->nea++;
 	while (pr->neb < 64 && ike_peer_event(pr->b, &pr->eb[pr->neb]))
@@ -361,7 +402,214 @@ static void test_reauthentication(void)
 	teardown(&pr);
 }
 
+/* RESPONDER-LIFETIME in quick mode: b uses 600 s where a proposed 3600 s and says so in
+ * QM2; a takes it and rekeys on b's schedule. */
+static void test_responder_lifetime_p2(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ca, *cb, *rk;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
+	pa.esp_lifetime = lab_sec(3600);
+	pb.esp_lifetime = lab_sec(600);
+	pb.send_responder_lifetime = true;
+	setup(&pr, &pa, &pb, 21);
+	pr.watch = "RESPONDER-LIFETIME 600s";
+	run_until(&pr, lab_sec(5));
+	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+	cb = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
+	CU_ASSERT_EQUAL(cb->lifetime, lab_sec(600));
+	CU_ASSERT_EQUAL(ca->lifetime, lab_sec(600));
+	CU_ASSERT_EQUAL(pr.watch_b, 1);         /* "sending RESPONDER-LIFETIME 600s" */
+	CU_ASSERT_EQUAL(pr.watch_a, 1);         /* "received RESPONDER-LIFETIME 600s" */
+	run_until(&pr, lab_sec(700));
+	rk = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_REKEYED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
+	CU_ASSERT(rk->time >= lab_sec(539) && rk->time <= lab_sec(541));   /* 600 - 10% */
+	teardown(&pr);
+
+	/* a shorter or equal proposal needs no notify */
+	pa.esp_lifetime = lab_sec(300);
+	setup(&pr, &pa, &pb, 22);
+	pr.watch = "RESPONDER-LIFETIME";
+	run_until(&pr, lab_sec(5));
+	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+	CU_ASSERT_EQUAL(ca->lifetime, lab_sec(300));
+	CU_ASSERT_EQUAL(pr.watch_a + pr.watch_b, 0);
+	teardown(&pr);
+}
+
+/* RESPONDER-LIFETIME for the ISAKMP SA: sent after MM6 in an informational exchange; the
+ * initiator moves its reauthentication to the responder's lifetime. */
+static void test_responder_lifetime_p1(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ib, *ra;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
+	pa.ike_lifetime = lab_sec(28800);
+	pb.ike_lifetime = lab_sec(1000);
+	pb.send_responder_lifetime = true;
+	setup(&pr, &pa, &pb, 23);
+	pr.watch = "RESPONDER-LIFETIME 1000s for IKE_SA";
+	run_until(&pr, lab_sec(1000));
+	ib = find(pr.eb, pr.neb, IKE_EV_IKE_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ib);
+	CU_ASSERT_EQUAL(ib->lifetime, lab_sec(1000));
+	CU_ASSERT_EQUAL(pr.watch_a, 2);         /* for the first IKE_SA and its reauthentication */
+	CU_ASSERT_EQUAL(pr.watch_b, 2);
+	ra = find(pr.ea, pr.nea, IKE_EV_IKE_SA_REAUTHENTICATED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ra);
+	CU_ASSERT(ra->time >= lab_sec(899) && ra->time <= lab_sec(901));   /* 1000 - 10% */
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	teardown(&pr);
+}
+
+/* Kilobyte lifetimes: the soft limit (90%) rekeys, the hard limit deletes on both sides. */
+static void test_kilobyte_lifetime(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ca, *cb, *rk, *del;
+	int dels_b = 0;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
+	pa.esp_lifebytes = 1000 * 1000;         /* proposed as 1000 KB */
+	pb.esp_lifebytes = 4000 * 1000;         /* b takes the smaller */
+	setup(&pr, &pa, &pb, 24);
+	run_until(&pr, lab_sec(5));
+	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+	cb = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
+	CU_ASSERT_EQUAL(ca->lifebytes, 1000 * 1000);
+	CU_ASSERT_EQUAL(cb->lifebytes, 1000 * 1000);
+	ike_peer_child_bytes(pr.a, ca->spi_out, 800 * 1000, pr.now);
+	ike_peer_child_bytes(pr.a, 0x12345678, 2000 * 1000, pr.now);    /* unknown: ignored */
+	shuttle(&pr);
+	CU_ASSERT_PTR_NULL(find(pr.ea, pr.nea, IKE_EV_CHILD_SA_REKEYED));
+	ike_peer_child_bytes(pr.a, ca->spi_in, 950 * 1000, pr.now);     /* past 900 KB */
+	shuttle(&pr);
+	rk = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_REKEYED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
+	CU_ASSERT_EQUAL(rk->old_spi_in, ca->spi_in);
+	CU_ASSERT_PTR_NOT_NULL(find(pr.eb, pr.neb, IKE_EV_CHILD_SA_REKEYED));
+	CU_ASSERT_PTR_NULL(find(pr.ea, pr.nea, IKE_EV_CHILD_SA_DELETED));
+	ike_peer_child_bytes(pr.a, ca->spi_in, 960 * 1000, pr.now);     /* no second rekey */
+	shuttle(&pr);
+	ike_peer_child_bytes(pr.a, ca->spi_in, 1000 * 1000, pr.now);    /* hard limit */
+	shuttle(&pr);
+	del = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_DELETED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(del);
+	CU_ASSERT_EQUAL(del->spi_in, ca->spi_in);
+	CU_ASSERT_PTR_NOT_NULL(strstr(del->detail, "kilobyte lifetime"));
+	for (int i = 0; i < pr.neb; i++)
+		dels_b += pr.eb[i].type == IKE_EV_CHILD_SA_DELETED && pr.eb[i].spi_out == ca->spi_in;
+	CU_ASSERT_EQUAL(dels_b, 1);             /* b got the DELETE for the old SA */
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));        /* the rekeyed one stays */
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	teardown(&pr);
+
+	/* the IKE responder rekeys too when its data plane reports the bytes */
+	setup(&pr, &pa, &pb, 28);
+	run_until(&pr, lab_sec(5));
+	cb = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
+	ike_peer_child_bytes(pr.b, cb->spi_in, 901 * 1000, pr.now);
+	shuttle(&pr);
+	rk = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_REKEYED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
+	CU_ASSERT_EQUAL(rk->old_spi_in, cb->spi_in);
+	CU_ASSERT_PTR_NOT_NULL(find(pr.ea, pr.nea, IKE_EV_CHILD_SA_REKEYED));
+	teardown(&pr);
+}
+
+/* NAT keepalives: a behind a NAT sends one 0xFF every 20 s; b (not behind one) never. */
+static void test_nat_keepalive(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ca;
+
+	policy(&pa, "10.0.0.2", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "198.51.100.7", "aes128-sha1-modp1536", "aes128-sha1", "k",
+	       false);
+	pa.natt_keepalive = pb.natt_keepalive = lab_sec(20);
+	pa.dpd = pb.dpd = IKE_DPD_OFF;
+	setup(&pr, &pa, &pb, 25);
+	pr.nat_a = true;
+	inet_pton(AF_INET, "198.51.100.7", pr.nat_addr);
+	inet_pton(AF_INET, "10.0.0.2", pr.a_addr);
+	run_until(&pr, lab_sec(101));
+	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+	CU_ASSERT_TRUE(ca->udp_encap);
+	CU_ASSERT_EQUAL(pr.keepalives_a, 5);    /* at 20, 40, 60, 80, 100 s */
+	CU_ASSERT_EQUAL(pr.last_keepalive_a, lab_sec(100));
+	CU_ASSERT_EQUAL(pr.keepalives_b, 0);
+	teardown(&pr);
+
+	/* interval 0: none */
+	pa.natt_keepalive = 0;
+	setup(&pr, &pa, &pb, 25);
+	pr.nat_a = true;
+	inet_pton(AF_INET, "198.51.100.7", pr.nat_addr);
+	inet_pton(AF_INET, "10.0.0.2", pr.a_addr);
+	run_until(&pr, lab_sec(101));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	CU_ASSERT_EQUAL(pr.keepalives_a, 0);
+	teardown(&pr);
+
+	/* no NAT: none either */
+	pa.natt_keepalive = lab_sec(20);
+	policy(&pb, "192.0.2.2", "10.0.0.2", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
+	pb.natt_keepalive = lab_sec(20);
+	setup(&pr, &pa, &pb, 26);
+	run_until(&pr, lab_sec(101));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	CU_ASSERT_EQUAL(pr.keepalives_a + pr.keepalives_b, 0);
+	teardown(&pr);
+}
+
+/* MM2 lost: the initiator's retransmitted MM1 gets the same MM2 again (same responder
+ * cookie), not a second half-open IKE_SA. */
+static void test_mm1_retransmit(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	int ib = 0;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", false);
+	setup(&pr, &pa, &pb, 27);
+	pr.drop_to_a = 1;
+	pr.watch = "received retransmit of MM1, retransmitting MM2";
+	run_until(&pr, lab_sec(10));
+	CU_ASSERT_EQUAL(pr.watch_b, 1);
+	for (int i = 0; i < pr.neb; i++)
+		ib += pr.eb[i].type == IKE_EV_IKE_SA_ESTABLISHED;
+	CU_ASSERT_EQUAL(ib, 1);
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	run_until(&pr, lab_sec(60));    /* no half-open SA left to time out */
+	CU_ASSERT_PTR_NULL(find(pr.eb, pr.neb, IKE_EV_IKE_SA_DELETED));
+	teardown(&pr);
+}
+
 UNIT_SUITE(ike_peer,
+	UNIT_TEST(test_mm1_retransmit),
+	UNIT_TEST(test_responder_lifetime_p2),
+	UNIT_TEST(test_responder_lifetime_p1),
+	UNIT_TEST(test_kilobyte_lifetime),
+	UNIT_TEST(test_nat_keepalive),
 	UNIT_TEST(test_reauthentication),
 	UNIT_TEST(test_main_and_quick_mode),
 	UNIT_TEST(test_responder_order_wins),
