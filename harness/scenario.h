@@ -193,6 +193,8 @@ enum sc_step_kind {
 	SC_STEP_WAIT_TUNNEL,    /* wait: {tunnel: r1/to-r2, up: true, within: 60s} */
 	SC_STEP_SEQ_RESTART,    /* seq_restart: {gateway: r1, connection: to-r2, next: 1} */
 	SC_STEP_TUNNEL,         /* tunnel: {gateway: r1, connection: to-r2, action: down} */
+	SC_STEP_RECONFIGURE,    /* reconfigure: {gateway: r1, config: |..., connections: {..}} */
+	SC_STEP_SHOW,           /* show: {gateway: r1}: its status into the report */
 };
 
 /* Where a probe is aimed: an address, or "node" / "node:iface" (its first address of the
@@ -291,6 +293,25 @@ struct sc_tunnelop {
 	enum sc_tunnel_action action;
 };
 
+/*
+ * A gateway's configuration changed while it runs (the F220 config edited after the VPC
+ * router's v2 migration). config is CLI text applied on top of everything before it (the
+ * gateway's config, then earlier reconfigure steps' texts, in step order); conns is the whole
+ * connection list as it is after this step (the gateway's, with this step's key overrides
+ * laid over the previous state), NULL when the step changes no key.
+ */
+struct sc_reconfigure {
+	char gateway[SC_NAME_MAX];
+	char *config;                   /* owned; NULL = no CLI text */
+	struct sc_text_map config_map;
+	struct sc_gw_conn *conns;       /* owned (wiped on free: PSKs); nconns = the gateway's */
+	size_t nconns;
+};
+
+struct sc_show {
+	char gateway[SC_NAME_MAX];
+};
+
 struct sc_step {
 	enum sc_step_kind kind;
 	char name[64];                  /* optional label, 1..63 chars; "" = generated in reports */
@@ -305,6 +326,8 @@ struct sc_step {
 		struct sc_tunnel_wait twait;
 		struct sc_seq_restart seq;
 		struct sc_tunnelop tunnel;
+		struct sc_reconfigure reconf;
+		struct sc_show show;
 	} u;
 };
 
