@@ -1,18 +1,23 @@
 #!/bin/sh
+# slow
 # The field scenarios (scenarios/*.yaml but two-sites, which hold.sh and friends run) as the
 # CI regression suite runs them: one `vpnlab run ... --junit`, every scenario passing on the
 # virtual clock, and a few facts of each run checked from report.json and the captures,
 # independently of the scenario's own checks:
 #   - mtu-fragmentation: the F220 (fragment post) sends outer ESP fragments, rc (df set) sends
 #     no ESP packet without DF and gets the ISP's fragmentation-needed back;
-#   - dpd: every site and the hub report dpd_timeout, sr (restart) rekeys nothing but comes back;
+#   - dpd: every site and the hub report dpd_timeout, and every connection is up at the end;
 #   - anti-replay: the forced replay window of sakura-vpc-v2 is in the report, a and v2 count
 #     the replays they dropped, b none;
+#   - nat-t: behind nat-a only ESP in UDP 4500 leaves (no bare ESP), behind nat-f (the F220,
+#     no NAT-T) only bare ESP;
+#   - lifetimes: rekeys and reauthentications in 24 h within one of the schedule the
+#     initiator's lifetimes give, and the responders took the initiators' lifetimes;
 #   - the JUnit file has one testcase per check and no failure.
 . "$(dirname "$0")/lib.sh"
 need_root
 S=$SRC/scenarios
-list="mtu-fragmentation dpd anti-replay"
+list="mtu-fragmentation dpd anti-replay nat-t lifetimes"
 files=""
 for s in $list; do files="$files $S/$s.yaml"; done
 # shellcheck disable=SC2086
@@ -47,6 +52,25 @@ assert len([e for e in ev("anti-replay", "esp_drop") if e["source"].startswith("
 assert any("MTU 1390" in e["detail"] for e in ev("mtu-fragmentation", "frag_needed")
            if e["source"].startswith("rb")), ev("mtu-fragmentation", "frag_needed")
 
+# lifetimes: the counts over 24.5 h of lab time, rekeys at 90% of the ESP lifetime the
+# initiator offered, reauthentications at 90% of its IKE lifetime
+g = gw("lifetimes")
+span = rep["lifetimes"]["lab_time_s"]
+for a, b, esp, ike in (("f220", "sakuratokyo", 1800, 28800), ("v2", "to-f220", 1800, 28800),
+                       ("site", "to-k5", 7200, 28800), ("k5", "to-site", 7200, 28800),
+                       ("k5b", "to-peer", 3600, 3600), ("peer", "to-k5b", 3600, 3600)):
+    c = g[(a, b)]
+    want_r, want_a = span / (0.9 * esp), span / (0.9 * ike)
+    assert abs(c["rekeys"] - want_r) <= 2, (a, b, c["rekeys"], want_r)
+    assert abs(c["reauths"] - want_a) <= 1, (a, b, c["reauths"], want_a)
+first = {}
+for e in rep["lifetimes"]["events"]:
+    if e["event"] == "child_sa_established" and e["source"] not in first:
+        first[e["source"]] = e["detail"]
+assert "lifetime=1800s" in first["v2/to-f220"], first          # its own 3600 not used
+assert "lifetime=7200s" in first["k5/to-site"], first          # K5's own 3600 not used
+assert "lifetime=3600s" in first["peer/to-k5b"], first         # its own 8 h not used
+
 # JUnit: one testcase per check, no failures
 root = ET.parse(f"{t}/junit.xml").getroot()
 cases = root.findall(".//testcase")
@@ -62,7 +86,17 @@ if have tshark; then
   [ "$nodf" -eq 0 ] || fail "rc (df set) sent $nodf ESP packets without DF"
   icmp=$(tshark -r "$c/isp-c0.pcap" -Y 'icmp.type == 3 && icmp.code == 4 && ip.dst == 203.0.113.2' 2>/dev/null | wc -l)
   [ "$icmp" -ge 1 ] || fail "no fragmentation-needed from the ISP to rc"
-  echo "scenarios: f220 sent $post outer ESP fragments; rc got $icmp frag-needed for its DF ESP"
+  n=$T/out/nat-t/captures
+  a50=$(tshark -r "$n/nat-a-out0.pcap" -Y 'ip.proto == 50' 2>/dev/null | wc -l)
+  a4500=$(tshark -r "$n/nat-a-out0.pcap" -Y 'udp.port == 4500 && esp' 2>/dev/null | wc -l)
+  f50=$(tshark -r "$n/nat-f-out0.pcap" -Y '!icmp && ip.proto == 50' 2>/dev/null | wc -l)
+  f4500=$(tshark -r "$n/nat-f-out0.pcap" -Y 'udp.port == 4500' 2>/dev/null | wc -l)
+  [ "$a50" -eq 0 ] && [ "$a4500" -ge 12 ] ||
+    fail "behind nat-a: $a50 bare ESP packets, $a4500 ESP-in-UDP ones"
+  [ "$f4500" -eq 0 ] && [ "$f50" -ge 12 ] ||
+    fail "behind nat-f (F220, no NAT-T): $f4500 UDP 4500 packets, $f50 bare ESP ones"
+  echo "scenarios: f220 sent $post outer ESP fragments; rc got $icmp frag-needed for its DF ESP;" \
+       "nat-a $a4500 ESP-in-UDP, nat-f $f50 bare ESP"
 fi
 for s in $list; do
   python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('%s: %d checks, lab %.0f s, wall %.2f s' % (r['scenario'], r['checks_total'], r['lab_time_s'], r['wall_time_s']))" "$T/out/$s/report.json"
