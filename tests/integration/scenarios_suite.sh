@@ -5,7 +5,8 @@
 # virtual clock, and a few facts of each run checked from report.json and the captures,
 # independently of the scenario's own checks:
 #   - mtu-fragmentation: the F220 (fragment post) sends outer ESP fragments, rc (df set) sends
-#     no ESP packet without DF and gets the ISP's fragmentation-needed back;
+#     no ESP packet without DF and gets the ISP's fragmentation-needed back; the F220's
+#     `show crypto sa` texts name an SA whose SPI and keys are those of OUT/keys/esp_sa;
 #   - dpd: every site and the hub report dpd_timeout, and every connection is up at the end;
 #   - anti-replay: the forced replay window of sakura-vpc-v2 is in the report, a and v2 count
 #     the replays they dropped, b none;
@@ -47,6 +48,21 @@ assert g[("v2", "to-k5")]["drops"] >= 3, g[("v2", "to-k5")]
 assert g[("b", "to-k5")]["drops"] == 0, g[("b", "to-k5")]
 # a's replays were on the SAs the step replaced: counted in the esp_drop events
 assert len([e for e in ev("anti-replay", "esp_drop") if e["source"].startswith("a/")]) >= 3
+
+# mtu-fragmentation: the F220's show crypto sa (the show step, and the end of the run) is
+# the SA the captures' keys decrypt: its IN SPI and keys are an esp_sa line's
+shows = rep["mtu-fragmentation"]["shows"]
+assert [s["gateway"] for s in shows] == ["f220", "f220"], shows
+import re
+esp_sa = open(f"{t}/out/mtu-fragmentation/keys/esp_sa").read()
+for s in shows:
+    m = re.search(r"IN\n      SPI : ([0-9a-f]{8})\n(?:.*\n){6}      Cipher Key    : (0x[0-9a-f]+)\n"
+                  r"      Auth Key      : (0x[0-9a-f]+)", s["text"])
+    assert m, s["text"]
+    assert f'"0x{m.group(1)}","AES-CBC [RFC3602]","{m.group(2)}","HMAC-SHA-1-96 [RFC2404]","{m.group(3)}"' in esp_sa, m.groups()
+    assert "Peer IP : 27.133.132.134/500" in s["text"] and "PFS : on (group 5)" in s["text"]
+m = re.search(r"OUT\n      SPI : [0-9a-f]{8}\n      Packets       : (\d+)", shows[0]["text"])
+assert m and int(m.group(1)) >= 3, shows[0]["text"]
 
 # mtu-fragmentation: rb's own fragmentation-needed carried 1390
 assert any("MTU 1390" in e["detail"] for e in ev("mtu-fragmentation", "frag_needed")
