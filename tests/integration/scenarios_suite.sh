@@ -16,7 +16,8 @@
 #     initiator's lifetimes give, and the responders took the initiators' lifetimes;
 #   - f220-migration (tests/integration/scenarios/): a reconfigure step types config 2's
 #     changes into the F220 after config 1 got NO-PROPOSAL-CHOSEN, and it links with the
-#     field note's IKE and ESP proposals;
+#     field note's IKE and ESP proposals; a key change on the VPC side restarts the
+#     connection and the F220's always-up brings it back;
 #   - the JUnit file has one testcase per check and no failure.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -105,6 +106,12 @@ assert "lifetime=180s" in est[1], est
 sh = m["shows"]
 assert "Total number of IPSEC SA 0" in sh[0]["text"], sh[0]
 assert "AES-CBC/256" in sh[1]["text"] and "PFS : on (group 14)" in sh[1]["text"], sh[1]
+# the key change on the VPC side (at 22 s) restarted the connection: new SPIs after it
+kids = [e for e in m["events"] if e["source"] == "f220/sakuratokyo"
+        and e["event"] == "child_sa_established"]
+assert len(kids) == 2 and kids[0]["lab_time_s"] < 22 <= kids[1]["lab_time_s"], kids
+assert any(e["event"] == "child_sa_deleted" and e["source"] == "f220/sakuratokyo"
+           and e["lab_time_s"] == 22 for e in m["events"])
 
 # JUnit: one testcase per check, no failures
 root = ET.parse(f"{t}/junit.xml").getroot()
