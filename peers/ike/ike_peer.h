@@ -166,6 +166,8 @@ void ike_peer_child_bytes(struct ike_peer *p, uint32_t spi, uint64_t bytes, lab_
 
 /* Is an ESTABLISHED CHILD_SA up? */
 bool ike_peer_child_up(const struct ike_peer *p);
+/* How many ISAKMP SAs are established (a status display's "ISAKMP SA" count). */
+unsigned ike_peer_ike_sa_count(const struct ike_peer *p);
 
 /* Wireshark esp_sa lines for one direction (research notes 7). */
 void ike_esp_sa_line(const struct ike_endpoint *src, const struct ike_endpoint *dst,
