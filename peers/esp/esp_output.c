@@ -69,8 +69,8 @@ int esp_sa_encrypt_iv(struct esp_sa *sa, const uint8_t *iv, const uint8_t *inner
 	if (rc < 0)
 		goto fail;
 	/* ICV over SPI | seq | IV | ciphertext (encrypt, then MAC). */
-	if (sa->mac) {
-		rc = esp_integ_mac_run(sa->mac, sa->ii->icv_len, out, ESP_HDR_LEN + ivl + ct_len,
+	if (sa->mac.md) {
+		rc = esp_hmac_run(&sa->mac, sa->ii->icv_len, out, ESP_HDR_LEN + ivl + ct_len,
 		                       ct + ct_len);
 		if (rc < 0)
 			goto fail;

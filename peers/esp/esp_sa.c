@@ -50,8 +50,8 @@ int esp_sa_new(const struct esp_sa_config *cfg, lab_ns now, struct esp_sa **out)
 		goto fail;
 	EVP_CIPHER_CTX_set_padding(sa->cipher, 0);      /* ESP pads itself (RFC 4303 2.4) */
 	if (ii->digest) {
-		sa->mac = esp_integ_mac_new(cfg->integ, sa->integ_key, ii->key_len);
-		if (!sa->mac)
+		rc = esp_hmac_init(&sa->mac, cfg->integ, sa->integ_key, ii->key_len);
+		if (rc < 0)
 			goto fail;
 	}
 	*out = sa;
@@ -66,7 +66,7 @@ void esp_sa_free(struct esp_sa *sa)
 	if (!sa)
 		return;
 	EVP_CIPHER_CTX_free(sa->cipher);
-	EVP_MAC_CTX_free(sa->mac);
+	esp_hmac_wipe(&sa->mac);
 	OPENSSL_cleanse(sa, sizeof *sa);
 	free(sa);
 }
