@@ -145,8 +145,10 @@ int esp_encr_cbc(enum esp_encr e, int encrypt, const uint8_t *key, const uint8_t
 {
 	const struct esp_encr_info *ei = esp_encr_info(e);
 	EVP_CIPHER_CTX *ctx = NULL;
-	int rc = -EINVAL;
+	int rc = -EINVAL, n = 0, fin = 0;
 
+	/* Self-contained on purpose: a fresh context with the IV, the textbook way, so the
+	 * known-answer tests also check the chained per-SA path against it. */
 	if (!ei || len % ei->block_len || len > INT32_MAX)
 		goto out;
 	rc = -EIO;
@@ -154,7 +156,8 @@ int esp_encr_cbc(enum esp_encr e, int encrypt, const uint8_t *key, const uint8_t
 	if (!ctx || !EVP_CipherInit_ex(ctx, esp_encr_evp(e), NULL, key, iv, encrypt ? 1 : 0))
 		goto out;
 	EVP_CIPHER_CTX_set_padding(ctx, 0);
-	if (esp_cbc_run(ctx, iv, in, len, out) < 0)
+	if (!EVP_CipherUpdate(ctx, out, &n, in, (int)len) ||
+	    !EVP_CipherFinal_ex(ctx, out + n, &fin) || (size_t)(n + fin) != len)
 		goto out;
 	rc = 0;
 out:
@@ -162,22 +165,66 @@ out:
 	return rc;
 }
 
-int esp_cbc_run(EVP_CIPHER_CTX *ctx, const uint8_t *iv, const uint8_t *in, size_t len,
+int esp_cbc_init(struct esp_cbc *c, enum esp_encr e, int encrypt, const uint8_t *key)
+{
+	const struct esp_encr_info *ei = esp_encr_info(e);
+
+	memset(c, 0, sizeof *c);
+	if (!ei)
+		return -EINVAL;
+	c->block_len = ei->block_len;
+	c->enc = encrypt ? 1 : 0;
+	c->ctx = EVP_CIPHER_CTX_new();
+	/* the stream starts from an all-zero IV, which chain holds */
+	if (!c->ctx || !EVP_CipherInit_ex(c->ctx, esp_encr_evp(e), NULL, key, c->chain, c->enc) ||
+	    !EVP_CIPHER_CTX_set_padding(c->ctx, 0)) {       /* ESP pads itself (RFC 4303 2.4) */
+		esp_cbc_wipe(c);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* After a failed update the stream's state is unknown: start it again from a zero IV. */
+static int cbc_reset(struct esp_cbc *c)
+{
+	memset(c->chain, 0, sizeof c->chain);
+	EVP_CipherInit_ex2(c->ctx, NULL, NULL, c->chain, -1, NULL);
+	return -EIO;
+}
+
+int esp_cbc_run(struct esp_cbc *c, const uint8_t *iv, const uint8_t *in, size_t len,
                 uint8_t *out)
 {
-	int n = 0;
+	size_t b = c->block_len;
+	uint8_t first[ESP_BLOCK_MAX] = { 0 }, last[ESP_BLOCK_MAX];
+	int n = 0, m = 0;
 
-	if (len > INT32_MAX)
+	if (len == 0 || len % b || len > INT32_MAX)
 		return -EINVAL;
-	/*
-	 * Re-using the key schedule: only the IV changes per packet. Padding is off and len is
-	 * whole blocks, so the update writes all of it and a final call would add nothing.
-	 */
-	if (!EVP_CipherInit_ex2(ctx, NULL, NULL, iv, -1, NULL))
-		return -EIO;
-	if (!EVP_CipherUpdate(ctx, out, &n, in, (int)len))
-		return -EIO;
-	if ((size_t)n != len)
-		return -EIO;
+	if (c->enc) {
+		for (size_t i = 0; i < b; i++)
+			first[i] = in[i] ^ iv[i] ^ c->chain[i];
+		if (!EVP_CipherUpdate(c->ctx, out, &n, first, (int)b) ||
+		    (len > b && !EVP_CipherUpdate(c->ctx, out + b, &m, in + b, (int)(len - b))) ||
+		    (size_t)(n + m) != len) {
+			OPENSSL_cleanse(first, sizeof first);
+			return cbc_reset(c);
+		}
+		OPENSSL_cleanse(first, sizeof first);           /* plaintext */
+		memcpy(c->chain, out + len - b, b);
+		return 0;
+	}
+	memcpy(last, in + len - b, b);  /* before an in-place update overwrites it */
+	if (!EVP_CipherUpdate(c->ctx, out, &n, in, (int)len) || (size_t)n != len)
+		return cbc_reset(c);
+	for (size_t i = 0; i < b; i++)
+		out[i] ^= c->chain[i] ^ iv[i];
+	memcpy(c->chain, last, b);
 	return 0;
+}
+
+void esp_cbc_wipe(struct esp_cbc *c)
+{
+	EVP_CIPHER_CTX_free(c->ctx);
+	memset(c, 0, sizeof *c);
 }

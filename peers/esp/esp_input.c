@@ -88,7 +88,7 @@ enum esp_verdict esp_sa_decrypt(struct esp_sa *sa, const uint8_t *pkt, size_t le
 		return drop(sa, res, ESP_E_NOSPC, "output %zu < ciphertext %zu", cap, ct_len);
 	iv = pkt + ESP_HDR_LEN;
 	ct = iv + ivl;
-	if (esp_cbc_run(sa->cipher, iv, ct, ct_len, out) < 0)
+	if (esp_cbc_run(&sa->cbc, iv, ct, ct_len, out) < 0)
 		return drop(sa, res, ESP_E_INTERNAL, "decryption failed");
 
 	/* Trailer: ... | Padding | Pad Length | Next Header (RFC 4303 2.4 - 2.6). */
