@@ -43,7 +43,8 @@ for n in gA gB; do ip netns exec $P-$n sysctl -qw net.ipv4.ip_forward=1; done
 
 IKE=aes256-sha256-modp2048 ESP=aes256-sha256
 
-iperf() {   # iperf WHO: prints "Mbit/s-received retransmits"
+# The runs are not in $(...): a subshell would keep sw_start's cleanup hooks from the trap.
+iperf() {   # iperf WHO: writes "Mbit/s-received retransmits" to $T/res
   ip netns exec $P-hB iperf3 -s -1 -B 10.2.0.10 > "$T/iperf-s.log" 2>&1 &
   s=$!
   sleep 0.3
@@ -52,7 +53,7 @@ iperf() {   # iperf WHO: prints "Mbit/s-received retransmits"
   wait $s 2>/dev/null
   python3 -c "import json; d=json.load(open('$T/iperf-$1.json')); \
 print('%.0f %d' % (d['end']['sum_received']['bits_per_second'] / 1e6, \
-d['end']['sum_sent'].get('retransmits', 0)))"
+d['end']['sum_sent'].get('retransmits', 0)))" > "$T/res" || fail "iperf3 $1: no result"
 }
 
 median() {  # median of the numbers on stdin
@@ -103,21 +104,23 @@ secrets { ike-1 { id-a = 10.10.0.1
   secret = "bench" } }
 C
 }
-strongswan_run() {
-  sw_start gb $P-gB "$(swconf 10.10.0.2 10.10.0.1 10.2.0.0/24 10.1.0.0/24)"
-  sw_start ga $P-gA "$(swconf 10.10.0.1 10.10.0.2 10.1.0.0/24 10.2.0.0/24)"
-  sw_swanctl ga --initiate --child c --timeout 15 > "$T/sw-init.log" 2>&1 ||
+strongswan_run() {   # fresh names each run: fresh directories, VICI sockets and logs
+  sw_start gb$1 $P-gB "$(swconf 10.10.0.2 10.10.0.1 10.2.0.0/24 10.1.0.0/24)"
+  sw_start ga$1 $P-gA "$(swconf 10.10.0.1 10.10.0.2 10.1.0.0/24 10.2.0.0/24)"
+  sw_swanctl ga$1 --initiate --child c --timeout 15 > "$T/sw-init.log" 2>&1 ||
     { cat "$T/sw-init.log"; fail "strongSwan: no tunnel"; }
   iperf strongswan-$1
-  sw_stop_ga; sw_stop_gb
+  sw_stop_ga$1; sw_stop_gb$1
 }
 
 : > "$T/v.txt"; : > "$T/s.txt"
 for r in $(seq 1 "$runs"); do
-  set -- $(vpnlab_run $r); echo "$1" >> "$T/v.txt"
+  vpnlab_run $r
+  set -- $(cat "$T/res"); echo "$1" >> "$T/v.txt"
   echo "  run $r: vpnlab $1 Mbit/s ($2 TCP retransmits)"
   [ "$only" = vpnlab ] && continue
-  set -- $(strongswan_run $r); echo "$1" >> "$T/s.txt"
+  strongswan_run $r
+  set -- $(cat "$T/res"); echo "$1" >> "$T/s.txt"
   echo "  run $r: strongSwan $1 Mbit/s ($2 TCP retransmits)"
 done
 vpnlab_mbps=$(median < "$T/v.txt")
