@@ -81,6 +81,10 @@ vpnlab_run() {
   wait_up "grep -q child_sa_established $T/va.out" vpnlab
   iperf vpnlab-$1
   kill -TERM $va $vb; wait $va $vb 2>/dev/null
+  # with an ASan/UBSan build (make asan), a report fails the benchmark
+  ! grep -h "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" \
+    "$T/va.out" "$T/vb.out" ||
+    fail "vpnlab: sanitizer report"
 }
 
 # strongSwan at both ends
