@@ -109,7 +109,8 @@ static void test_roundtrip(void)
 	CU_ASSERT_EQUAL(e.seen, 1);
 	CU_ASSERT_EQUAL(e.proto, IPPROTO_UDP);
 	CU_ASSERT_EQUAL(r.n, 1);                /* the reflected datagram reached the socket */
-	CU_ASSERT_EQUAL(tunif_rx_packets(t), 1);
+	/* the kernel may also send IPv6 neighbour discovery of its own into vpn0 */
+	CU_ASSERT(tunif_rx_packets(t) >= 1);
 	CU_ASSERT_EQUAL(tunif_tx_packets(t), 1);
 
 	loop_unwatch(&l, r.fd);
@@ -135,7 +136,9 @@ static void collect(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct batch_ctx *b = ctx;
 
-	if (b->n < NB && len <= sizeof b->pkt[0]) {
+	/* only our datagrams: the kernel may send its own IPv6 neighbour discovery too */
+	if (b->n < NB && len >= 28 && len <= sizeof b->pkt[0] && (pkt[0] >> 4) == 4 &&
+	    pkt[9] == IPPROTO_UDP) {
 		uint8_t *q = b->pkt[b->n];
 		size_t ihl = (size_t)(pkt[0] & 15) * 4;
 
@@ -235,7 +238,7 @@ static void test_batches(void)
 	CU_ASSERT_EQUAL(loop_run(&l, lab_sec(5), got_all, &o), 0);
 	CU_ASSERT_EQUAL(o.n, NB);
 	CU_ASSERT_EQUAL(o.in_order, NB);
-	CU_ASSERT_EQUAL(tunif_rx_packets(t), NB);
+	CU_ASSERT(tunif_rx_packets(t) >= NB);  /* and whatever the kernel sent of its own */
 	CU_ASSERT_EQUAL(tunif_tx_packets(t), NB);
 	CU_ASSERT(b.batches >= (NB + TUNIF_BATCH - 1) / TUNIF_BATCH);
 	CU_ASSERT(b.batches < NB);              /* batched, not one call per frame */
