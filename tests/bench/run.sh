@@ -5,4 +5,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "benchmarks build namespaces: run as root"; exit 77; }
 command -v bc > /dev/null || { echo "bc missing: ci/install-deps.sh test"; exit 1; }
 sh "$here/star.sh" 100 3
+sh "$here/esp_micro.sh" 2
 sh "$here/esp_throughput.sh" 5
