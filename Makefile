@@ -111,8 +111,13 @@ check-all: $(BUILD)/vpnlab $(BUILD)/test-unit $(FUZZ_BIN) $(BUILD)/sswan_node
 	$(Q)for f in $(FUZZ_BIN); do $$f --mutate 20000 || exit 1; done
 	VPNLAB=$(BUILD)/vpnlab tests/integration/run.sh
 
-bench: $(BUILD)/vpnlab
-	VPNLAB=$(BUILD)/vpnlab tests/bench/run.sh
+# Micro-benchmarks: built by `make bench` only, never by check.
+$(BUILD)/esp_micro: tests/bench/esp_micro.c $(BUILD)/libvpnlab.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvpnlab.a $(LDLIBS)
+
+bench: $(BUILD)/vpnlab $(BUILD)/esp_micro
+	VPNLAB=$(BUILD)/vpnlab ESP_MICRO=$(BUILD)/esp_micro tests/bench/run.sh
 
 deps:
 	@if [ "$$(id -u)" -eq 0 ]; then ci/install-deps.sh all; else ci/install-deps.sh all || \

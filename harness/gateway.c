@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <netlink/errno.h>
@@ -25,6 +26,23 @@
 #define GW_ROUTES_MAX (3 * GW_MAX_CONNS)
 #define TUNNEL_IF_MTU 9000
 #define GW_SOCK_RCVBUF (4 << 20)
+#define GW_SOCK_SNDBUF (1 << 20)
+/* Datagrams read per recvmmsg, and packets per sendmmsg: a TCP stream through the tunnel
+ * comes in bursts, and one system call per burst instead of per packet is most of what
+ * userspace can save on the way (the rest is the kernel's forwarding, docs/performance.md). */
+#define GW_BATCH 32
+#define GW_RX_SLOT 65536
+
+/* What one drain of the gw sends, grouped into runs for one socket (order is kept). */
+struct gw_txq {
+	enum gw_out_kind kind;
+	int fd;
+	size_t n;
+	struct mmsghdr m[GW_BATCH];
+	struct iovec iov[GW_BATCH];
+	struct sockaddr_storage to[GW_BATCH];
+	struct tunif_pkt inner[GW_BATCH];
+};
 
 /* The UDP sockets of one local address. */
 struct gw_udp {
@@ -54,7 +72,13 @@ struct gateway {
 	size_t nroutes;
 	struct gateway_io io;
 	bool initiate[GW_MAX_CONNS];    /* initiators, started by gateway_start */
-	uint8_t buf[65536];
+	/* receive batch: GW_BATCH datagrams of up to GW_RX_SLOT bytes (owned; pages are only
+	 * touched as far as datagrams reach) */
+	uint8_t *rx;
+	struct mmsghdr rmsg[GW_BATCH];
+	struct iovec riov[GW_BATCH];
+	struct sockaddr_storage rfrom[GW_BATCH];
+	struct gw_txq tx;
 };
 
 static void sa_of(const struct ike_endpoint *e, struct sockaddr_storage *ss, socklen_t *sl)
@@ -97,6 +121,10 @@ static int ns_socket(struct gateway *g, int family, int type, int proto)
 	netns_leave();
 	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	/* a batch of sends must not run out of send buffer halfway (EAGAIN drops the rest) */
+	size = GW_SOCK_SNDBUF;
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
 	return err;
 }
 
@@ -160,6 +188,67 @@ static void send_error(struct gateway *g, int err)
 	g->io.last_send_errno = err;
 }
 
+/* Send the run in g->tx: one sendmmsg per GW_BATCH packets for a socket, tunif's batch for
+ * the tunnel. A failed packet is counted and skipped, as with one sendto per packet. */
+static void tx_send(struct gateway *g)
+{
+	struct gw_txq *q = &g->tx;
+	size_t sent = 0;
+
+	if (!q->n)
+		return;
+	if (q->kind == GW_OUT_INNER) {
+		int err = 0;
+		size_t failed = tunif_deliver_batch(g->tun, q->inner, q->n, &err);
+
+		for (size_t i = 0; i < failed; i++)
+			send_error(g, err);
+		q->n = 0;
+		return;
+	}
+	while (sent < q->n) {
+		int r = sendmmsg(q->fd, q->m + sent, (unsigned)(q->n - sent), 0);
+
+		if (r <= 0) {
+			/* sendmmsg reports an error only for the first message of a call */
+			send_error(g, r < 0 ? errno : EIO);
+			sent++;
+			continue;
+		}
+		sent += (size_t)r;
+	}
+	q->n = 0;
+}
+
+/* Queue p for sending; what is queued before it goes first when the socket changes. */
+static void tx_add(struct gateway *g, const struct gw_pkt *p, int fd,
+                   const struct sockaddr_storage *to, socklen_t tolen)
+{
+	struct gw_txq *q = &g->tx;
+	size_t k;
+
+	if (q->n && (q->n == GW_BATCH || q->kind != p->kind || q->fd != fd))
+		tx_send(g);
+	k = q->n++;
+	q->kind = p->kind;
+	q->fd = fd;
+	if (p->kind == GW_OUT_INNER) {
+		q->inner[k] = (struct tunif_pkt){ p->data, p->len };
+		return;
+	}
+	q->to[k] = *to;
+	q->iov[k] = (struct iovec){ (void *)p->data, p->len };
+	memset(&q->m[k], 0, sizeof q->m[k]);
+	q->m[k].msg_hdr.msg_name = &q->to[k];
+	q->m[k].msg_hdr.msg_namelen = tolen;
+	q->m[k].msg_hdr.msg_iov = &q->iov[k];
+	q->m[k].msg_hdr.msg_iovlen = 1;
+}
+
+/*
+ * Drain the gw: its packets (all valid until the next gw call that queues, gw.h), sent in
+ * batches, then its log lines and events, then the timer.
+ */
 void gateway_flush(struct gateway *g)
 {
 	struct gw_pkt p;
@@ -175,33 +264,34 @@ void gateway_flush(struct gateway *g)
 		case GW_OUT_UDP: {
 			int fd = udp_fd(g, &p.from);
 
+			if (fd < 0) {
+				send_error(g, EADDRNOTAVAIL);
+				break;
+			}
 			sa_of(&p.to, &ss, &sl);
-			if (fd < 0 || sendto(fd, p.data, p.len, 0, (struct sockaddr *)&ss, sl) < 0)
-				send_error(g, fd < 0 ? EADDRNOTAVAIL : errno);
+			tx_add(g, &p, fd, &ss, sl);
 			break;
 		}
 		case GW_OUT_IP: {
-			struct sockaddr_in to = { .sin_family = AF_INET };
+			struct sockaddr_in *to = (struct sockaddr_in *)&ss;
 
 			/* IPv4 only: the destination is bytes 16..19 of the header as built */
 			if (p.len < 20 || (p.data[0] >> 4) != 4) {
 				send_error(g, EINVAL);
 				break;
 			}
-			memcpy(&to.sin_addr, p.data + 16, 4);
-			if (sendto(g->raw_fd, p.data, p.len, 0, (struct sockaddr *)&to, sizeof to) < 0)
-				send_error(g, errno);
+			memset(&ss, 0, sizeof ss);
+			to->sin_family = AF_INET;
+			memcpy(&to->sin_addr, p.data + 16, 4);
+			tx_add(g, &p, g->raw_fd, &ss, sizeof *to);
 			break;
 		}
-		case GW_OUT_INNER: {
-			int err = tunif_deliver(g->tun, p.data, p.len);
-
-			if (err)
-				send_error(g, -err);
+		case GW_OUT_INNER:
+			tx_add(g, &p, -1, NULL, 0);
 			break;
-		}
 		}
 	}
+	tx_send(g);
 	while (gw_log_next(g->gw, line, sizeof line))
 		if (g->on_log)
 			g->on_log(g->ctx, g, line);
@@ -225,10 +315,28 @@ static void on_timer(void *ctx)
 	gateway_flush(g);
 }
 
+/* Read up to GW_BATCH datagrams from fd into g->rx; the count, or -1 (nothing, an error). */
+static int rx_batch(struct gateway *g, int fd)
+{
+	for (int i = 0; i < GW_BATCH; i++) {
+		g->riov[i].iov_base = g->rx + (size_t)i * GW_RX_SLOT;
+		g->riov[i].iov_len = GW_RX_SLOT;
+		memset(&g->rmsg[i].msg_hdr, 0, sizeof g->rmsg[i].msg_hdr);
+		g->rmsg[i].msg_hdr.msg_iov = &g->riov[i];
+		g->rmsg[i].msg_hdr.msg_iovlen = 1;
+		g->rmsg[i].msg_hdr.msg_name = &g->rfrom[i];
+		g->rmsg[i].msg_hdr.msg_namelen = sizeof g->rfrom[i];
+	}
+	return recvmmsg(fd, g->rmsg, GW_BATCH, 0, NULL);
+}
+
+/* Each batch goes through the gw packet by packet, then one drain sends what it made; a
+ * short batch means the queue was empty (the watch is level-triggered anyway). */
 static void on_udp(void *ctx, int fd, uint32_t events)
 {
 	struct gateway *g = ctx;
 	const struct gw_udp *u = NULL;
+	int n;
 
 	(void)events;
 	for (size_t i = 0; i < g->nudp; i++)
@@ -236,26 +344,27 @@ static void on_udp(void *ctx, int fd, uint32_t events)
 			u = &g->udp[i];
 	if (!u)
 		return;
-	for (;;) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof ss;
-		ssize_t n = recvfrom(fd, g->buf, sizeof g->buf, 0, (struct sockaddr *)&ss, &sl);
-		struct ike_endpoint from = { 0 }, to = u->local;
+	do {
+		n = rx_batch(g, fd);
+		for (int i = 0; i < n; i++) {
+			const struct sockaddr_storage *ss = &g->rfrom[i];
+			struct ike_endpoint from = { 0 }, to = u->local;
 
-		if (n < 0)
-			break;
-		from.family = ss.ss_family;
-		if (ss.ss_family == AF_INET) {
-			memcpy(from.addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-			from.port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		} else {
-			memcpy(from.addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-			from.port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+			from.family = ss->ss_family;
+			if (ss->ss_family == AF_INET) {
+				memcpy(from.addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+				from.port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+			} else {
+				memcpy(from.addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+				from.port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+			}
+			to.port = fd == u->fd4500 ? 4500 : 500;
+			gw_udp_input(g->gw, g->riov[i].iov_base, g->rmsg[i].msg_len, &from, &to,
+			             loop_now(g->loop));
 		}
-		to.port = fd == u->fd4500 ? 4500 : 500;
-		gw_udp_input(g->gw, g->buf, (size_t)n, &from, &to, loop_now(g->loop));
-		gateway_flush(g);
-	}
+		if (n > 0)
+			gateway_flush(g);
+	} while (n == GW_BATCH);
 }
 
 /*
@@ -272,36 +381,45 @@ static void on_udp(void *ctx, int fd, uint32_t events)
 static void on_esp(void *ctx, int fd, uint32_t events)
 {
 	struct gateway *g = ctx;
+	int n;
 
 	(void)events;
-	for (;;) {
-		ssize_t n = recv(fd, g->buf, sizeof g->buf, 0);
-		struct ike_endpoint from = { .family = AF_INET }, to = { .family = AF_INET };
-		size_t ihl, tot;
+	do {
+		n = rx_batch(g, fd);
+		for (int i = 0; i < n; i++) {
+			const uint8_t *b = g->riov[i].iov_base;
+			size_t len = g->rmsg[i].msg_len, ihl, tot;
+			struct ike_endpoint from = { .family = AF_INET }, to = { .family = AF_INET };
 
-		if (n < 0)
-			break;
-		if (n < 20 || (g->buf[0] >> 4) != 4)
-			continue;
-		ihl = (size_t)(g->buf[0] & 0x0f) * 4;
-		tot = (size_t)g->buf[2] << 8 | g->buf[3];
-		if (ihl < 20 || ihl > (size_t)n || g->buf[9] != IPPROTO_ESP)
-			continue;
-		if (tot > (size_t)n || tot < ihl)
-			tot = (size_t)n;
-		memcpy(from.addr, g->buf + 12, 4);
-		memcpy(to.addr, g->buf + 16, 4);
-		gw_esp_input(g->gw, g->buf + ihl, tot - ihl, &from, &to, loop_now(g->loop));
-		gateway_flush(g);
-	}
+			if (len < 20 || (b[0] >> 4) != 4)
+				continue;
+			ihl = (size_t)(b[0] & 0x0f) * 4;
+			tot = (size_t)b[2] << 8 | b[3];
+			if (ihl < 20 || ihl > len || b[9] != IPPROTO_ESP)
+				continue;
+			if (tot > len || tot < ihl)
+				tot = len;
+			memcpy(from.addr, b + 12, 4);
+			memcpy(to.addr, b + 16, 4);
+			gw_esp_input(g->gw, b + ihl, tot - ihl, &from, &to, loop_now(g->loop));
+		}
+		if (n > 0)
+			gateway_flush(g);
+	} while (n == GW_BATCH);
 }
 
+/* A frame from the tunnel interface: into the gw; tunif calls on_inner_done after each
+ * batch, which sends what the batch made. */
 static void on_inner(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct gateway *g = ctx;
 
 	gw_inner_input(g->gw, pkt, len, loop_now(g->loop));
-	gateway_flush(g);
+}
+
+static void on_inner_done(void *ctx)
+{
+	gateway_flush(ctx);
 }
 
 static int bind_udp(struct gateway *g, const struct ike_endpoint *local, uint16_t port,
@@ -538,6 +656,12 @@ int gateway_open(struct gateway **out, const struct gateway_opts *o, char *msg, 
 	g->on_log = o->on_log;
 	g->ctx = o->ctx;
 	g->esp_fd = g->raw_fd = -1;
+	g->rx = malloc((size_t)GW_BATCH * GW_RX_SLOT);
+	if (!g->rx) {
+		snprintf(msg, msglen, "%s: out of memory", g->name);
+		free(g);
+		return -ENOMEM;
+	}
 	g->nsfd = fcntl(o->nsfd, F_DUPFD_CLOEXEC, 0);
 	loop_timer_init(&g->timer, on_timer, g);
 	if (g->nsfd < 0) {
@@ -565,6 +689,7 @@ int gateway_open(struct gateway **out, const struct gateway_opts *o, char *msg, 
 	                 msg, msglen);
 	if (err)
 		goto fail;
+	tunif_set_batch_done(g->tun, on_inner_done);
 	/* The gw answers frag-needed and such from its own address, which the kernel would
 	 * otherwise drop as a martian arriving on the tunnel. */
 	{
@@ -660,6 +785,7 @@ void gateway_close(struct gateway *g)
 	gw_free(g->gw);
 	if (g->nsfd >= 0)
 		close(g->nsfd);
+	free(g->rx);
 	explicit_bzero(g, sizeof *g);
 	free(g);
 }

@@ -35,6 +35,26 @@ int tunif_open(struct tunif **out, struct loop *loop, int nsfd, struct nl_sock *
  * the tunnel interface. 0 or -errno. */
 int tunif_deliver(struct tunif *t, const uint8_t *pkt, size_t len);
 
+struct tunif_pkt {
+	const uint8_t *data;            /* borrowed for the call */
+	size_t len;
+};
+
+/*
+ * Deliver n packets in order, as tunif_deliver does one, in as few system calls as the kernel
+ * takes (sendmmsg, up to TUNIF_BATCH a call; the Ethernet header goes as its own iovec, so
+ * the packets are not copied). Returns how many failed; *last_err is the errno of the last
+ * failure (0 if none).
+ */
+size_t tunif_deliver_batch(struct tunif *t, const struct tunif_pkt *p, size_t n, int *last_err);
+
+/*
+ * Frames are read TUNIF_BATCH at a time (recvmmsg) and rx is called for each; then done, if
+ * set, once per batch: where a caller sends what the batch produced (NULL: nothing).
+ */
+#define TUNIF_BATCH 32
+void tunif_set_batch_done(struct tunif *t, void (*done)(void *ctx));
+
 uint64_t tunif_rx_packets(const struct tunif *t);
 uint64_t tunif_tx_packets(const struct tunif *t);
 

@@ -15,11 +15,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Blocks made per cipher set-up: setting up AES costs far more than one block (it was most of
+ * an ESP packet's IV). The stream, and what counter means, are the same as block by block.
+ */
+#define DRBG_BATCH 16
+
 struct drbg {
 	uint8_t key[32];
-	uint64_t counter;       /* next 16-byte block */
-	uint8_t block[16];      /* unused tail of the current block */
-	unsigned have;          /* bytes left in block */
+	uint64_t counter;       /* next 16-byte block not yet opened by a caller */
+	uint8_t block[DRBG_BATCH * 16]; /* keystream blocks made in one go; the unused tail */
+	unsigned have;          /* bytes left in block; 0 (also set from outside) = make more,
+	                         * starting at counter */
 };
 
 /* Seed a root generator. */

@@ -76,8 +76,8 @@ enum esp_verdict esp_sa_decrypt(struct esp_sa *sa, const uint8_t *pkt, size_t le
 	}
 
 	/* ICV before decryption (RFC 4303 3.4.4.1), compared in constant time. */
-	if (sa->mac) {
-		if (esp_integ_mac_run(sa->mac, icvl, pkt, len - icvl, icv) < 0)
+	if (sa->mac.md) {
+		if (esp_hmac_run(&sa->mac, icvl, pkt, len - icvl, icv) < 0)
 			return drop(sa, res, ESP_E_INTERNAL, "HMAC failed");
 		if (CRYPTO_memcmp(icv, pkt + len - icvl, icvl) != 0)
 			return drop(sa, res, ESP_E_AUTH, "ICV at offset %zu does not verify",
@@ -88,7 +88,7 @@ enum esp_verdict esp_sa_decrypt(struct esp_sa *sa, const uint8_t *pkt, size_t le
 		return drop(sa, res, ESP_E_NOSPC, "output %zu < ciphertext %zu", cap, ct_len);
 	iv = pkt + ESP_HDR_LEN;
 	ct = iv + ivl;
-	if (esp_cbc_run(sa->cipher, iv, ct, ct_len, out) < 0)
+	if (esp_cbc_run(&sa->cbc, iv, ct, ct_len, out) < 0)
 		return drop(sa, res, ESP_E_INTERNAL, "decryption failed");
 
 	/* Trailer: ... | Padding | Pad Length | Next Header (RFC 4303 2.4 - 2.6). */

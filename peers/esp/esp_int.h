@@ -14,16 +14,61 @@
 
 const EVP_CIPHER *esp_encr_evp(enum esp_encr e);
 
-/* HMAC context keyed once; NULL on failure or for ESP_INTEG_NONE. Caller frees. */
-EVP_MAC_CTX *esp_integ_mac_new(enum esp_integ i, const uint8_t *key, size_t key_len);
+#define ESP_HMAC_BLOCK_MAX 128         /* SHA-384/512 block; SHA-1/256 use 64 */
 
-/* Truncated HMAC of data with a keyed context. 0 or -EIO. */
-int esp_integ_mac_run(EVP_MAC_CTX *ctx, size_t icv_len, const uint8_t *data, size_t len,
-                      uint8_t *icv);
+/*
+ * HMAC (RFC 2104) keyed once per SA: H((K ^ opad) | H((K ^ ipad) | data)). The two padded key
+ * blocks are kept, and one digest context is re-initialised per packet with the digest fetched
+ * at keying, so a packet costs two extra compressions and no allocation, name lookup or
+ * parameter search (EVP_MAC_init with a NULL key duplicates two digest contexts per packet).
+ * ipad/opad are key material: esp_hmac_wipe() cleanses them.
+ */
+struct esp_hmac {
+	EVP_MD *md;                     /* fetched once, owned */
+	EVP_MD_CTX *ctx;                /* owned, re-initialised per packet */
+	size_t block_len, md_len;
+	uint8_t ipad[ESP_HMAC_BLOCK_MAX];
+	uint8_t opad[ESP_HMAC_BLOCK_MAX];
+};
 
-/* CBC over whole blocks with a keyed context and a fresh IV. 0, -EINVAL, -EIO. */
-int esp_cbc_run(EVP_CIPHER_CTX *ctx, const uint8_t *iv, const uint8_t *in, size_t len,
+/* Key h for transform i (any key length: longer than a block is hashed first, RFC 2104 2).
+ * 0, -EINVAL (no such transform, or ESP_INTEG_NONE), -EIO. On failure h is wiped. */
+int esp_hmac_init(struct esp_hmac *h, enum esp_integ i, const uint8_t *key, size_t key_len);
+
+/* The HMAC of data cut to icv_len bytes (at most md_len), written to icv. 0 or -EIO. */
+int esp_hmac_run(struct esp_hmac *h, size_t icv_len, const uint8_t *data, size_t len,
+                 uint8_t *icv);
+
+/* Free the contexts and cleanse the key blocks. A wiped or zeroed h is fine. */
+void esp_hmac_wipe(struct esp_hmac *h);
+
+/*
+ * CBC keyed once per SA, and never re-initialised per packet: setting an IV through
+ * EVP_CipherInit_ex2 looks up the IV length and padding by parameter name each time, which
+ * was a tenth of a packet's cost. Consecutive EVP_CipherUpdate calls on one context form one
+ * CBC stream, whose state is the last ciphertext block passed (chain). A packet with its own
+ * IV continues that stream with the difference folded in:
+ *   encrypt: C1 = E(P1 ^ IV) = E((P1 ^ IV ^ chain) ^ chain): feed P1 ^ IV ^ chain;
+ *   decrypt: the stream yields D(C1) ^ chain; P1 = that ^ chain ^ IV.
+ * chain is ciphertext, not secret. The key schedule lives in ctx (cleansed when freed).
+ */
+struct esp_cbc {
+	EVP_CIPHER_CTX *ctx;            /* owned */
+	size_t block_len;
+	int enc;
+	uint8_t chain[ESP_BLOCK_MAX];
+};
+
+/* Key c for transform e, encrypt = 1 or 0. 0, -EINVAL, -EIO (c wiped on failure). */
+int esp_cbc_init(struct esp_cbc *c, enum esp_encr e, int encrypt, const uint8_t *key);
+
+/* CBC over whole blocks (len a multiple of block_len, > 0) with iv; in may equal out.
+ * 0, -EINVAL, -EIO. */
+int esp_cbc_run(struct esp_cbc *c, const uint8_t *iv, const uint8_t *in, size_t len,
                 uint8_t *out);
+
+/* Free the context (cleansing its key schedule). A zeroed c is fine. */
+void esp_cbc_wipe(struct esp_cbc *c);
 
 struct esp_sa {
 	uint32_t spi;
@@ -36,8 +81,8 @@ struct esp_sa {
 	bool lenient_padding;
 	uint8_t enc_key[ESP_KEY_MAX];
 	uint8_t integ_key[ESP_KEY_MAX];
-	EVP_CIPHER_CTX *cipher;         /* keyed once, for this SA's direction */
-	EVP_MAC_CTX *mac;               /* keyed once; NULL for ESP_INTEG_NONE */
+	struct esp_cbc cbc;             /* keyed once, for this SA's direction */
+	struct esp_hmac mac;            /* keyed once; mac.md NULL for ESP_INTEG_NONE */
 	uint32_t seq;                   /* outbound: last sent (0 before the first) */
 	struct esp_replay replay;       /* inbound */
 	struct esp_sa_stats st;

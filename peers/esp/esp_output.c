@@ -65,12 +65,12 @@ int esp_sa_encrypt_iv(struct esp_sa *sa, const uint8_t *iv, const uint8_t *inner
 		ct[inner_len + i] = (uint8_t)(i + 1);   /* 1, 2, 3, ... (RFC 4303 2.4) */
 	ct[inner_len + pad] = (uint8_t)pad;
 	ct[inner_len + pad + 1] = nh;
-	rc = esp_cbc_run(sa->cipher, iv, ct, ct_len, ct);
+	rc = esp_cbc_run(&sa->cbc, iv, ct, ct_len, ct);
 	if (rc < 0)
 		goto fail;
 	/* ICV over SPI | seq | IV | ciphertext (encrypt, then MAC). */
-	if (sa->mac) {
-		rc = esp_integ_mac_run(sa->mac, sa->ii->icv_len, out, ESP_HDR_LEN + ivl + ct_len,
+	if (sa->mac.md) {
+		rc = esp_hmac_run(&sa->mac, sa->ii->icv_len, out, ESP_HDR_LEN + ivl + ct_len,
 		                       ct + ct_len);
 		if (rc < 0)
 			goto fail;

@@ -41,17 +41,12 @@ int esp_sa_new(const struct esp_sa_config *cfg, lab_ns now, struct esp_sa **out)
 	sa->soft_time = cfg->soft_time;
 	sa->hard_time = cfg->hard_time;
 
-	rc = -EIO;
-	sa->cipher = EVP_CIPHER_CTX_new();
-	if (!sa->cipher)
+	rc = esp_cbc_init(&sa->cbc, cfg->encr, cfg->dir == ESP_DIR_OUT, sa->enc_key);
+	if (rc < 0)
 		goto fail;
-	if (!EVP_CipherInit_ex(sa->cipher, esp_encr_evp(cfg->encr), NULL, sa->enc_key, NULL,
-	                       cfg->dir == ESP_DIR_OUT))
-		goto fail;
-	EVP_CIPHER_CTX_set_padding(sa->cipher, 0);      /* ESP pads itself (RFC 4303 2.4) */
 	if (ii->digest) {
-		sa->mac = esp_integ_mac_new(cfg->integ, sa->integ_key, ii->key_len);
-		if (!sa->mac)
+		rc = esp_hmac_init(&sa->mac, cfg->integ, sa->integ_key, ii->key_len);
+		if (rc < 0)
 			goto fail;
 	}
 	*out = sa;
@@ -65,8 +60,8 @@ void esp_sa_free(struct esp_sa *sa)
 {
 	if (!sa)
 		return;
-	EVP_CIPHER_CTX_free(sa->cipher);
-	EVP_MAC_CTX_free(sa->mac);
+	esp_cbc_wipe(&sa->cbc);
+	esp_hmac_wipe(&sa->mac);
 	OPENSSL_cleanse(sa, sizeof *sa);
 	free(sa);
 }

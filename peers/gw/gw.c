@@ -192,8 +192,8 @@ void gw_free(struct gw *g)
 		crt_free(g, g->c[i]);
 	esp_table_free(g->table);
 	if (g->outq)
-		for (size_t i = 0; i < g->outq_n; i++)
-			free(g->outq[i].data);
+		for (size_t i = 0; i < GW_OUTQ_MAX; i++)
+			free(g->outq[i].data);   /* every slot may hold a buffer */
 	free(g->outq);
 	if (g->evq)
 		explicit_bzero(g->evq, GW_EVQ_MAX * sizeof *g->evq);   /* events carry keys */
@@ -213,15 +213,25 @@ static int find_in(const struct gw_config *cfg, const char *name)
 	return -1;
 }
 
-/* Free what gw_output handed out: it was borrowed until this call. */
+/*
+ * Drop what gw_output handed out (borrowed until this call) and move what is still waiting to
+ * the front. Slots are swapped, not copied, so each buffer stays with exactly one slot and is
+ * reused by a later packet.
+ */
 static void outq_compact(struct gw *g)
 {
+	size_t wait;
+
 	if (!g->outq_head)
 		return;
-	for (size_t i = 0; i < g->outq_head; i++)
-		free(g->outq[i].data);
-	memmove(g->outq, g->outq + g->outq_head, (g->outq_n - g->outq_head) * sizeof *g->outq);
-	g->outq_n -= g->outq_head;
+	wait = g->outq_n - g->outq_head;
+	for (size_t i = 0; i < wait; i++) {
+		struct gw_qpkt t = g->outq[i];
+
+		g->outq[i] = g->outq[g->outq_head + i];
+		g->outq[g->outq_head + i] = t;
+	}
+	g->outq_n = wait;
 	g->outq_head = 0;
 }
 
@@ -326,15 +336,24 @@ void gw_queue_pkt(struct gw *g, enum gw_out_kind kind, const uint8_t *data, size
 		return;
 	}
 	q = &g->outq[g->outq_n];
-	memset(q, 0, sizeof *q);
-	q->data = malloc(len ? len : 1);
-	if (!q->data) {
-		g->st.queue_drops++;
-		return;
+	if (q->cap < len || !q->data) {
+		/* room for a full-sized Ethernet packet at least, so the slot is reused */
+		size_t cap = len > 2048 ? len : 2048;
+
+		free(q->data);
+		q->cap = 0;
+		q->data = malloc(cap);
+		if (!q->data) {
+			g->st.queue_drops++;
+			return;
+		}
+		q->cap = cap;
 	}
 	memcpy(q->data, data, len);
 	q->len = len;
 	q->kind = kind;
+	memset(&q->from, 0, sizeof q->from);
+	memset(&q->to, 0, sizeof q->to);
 	if (from)
 		q->from = *from;
 	if (to)
@@ -346,11 +365,8 @@ bool gw_output(struct gw *g, struct gw_pkt *out)
 {
 	struct gw_qpkt *q;
 
-	/* the previous packet was borrowed until this call */
-	if (g->outq_head) {
-		free(g->outq[g->outq_head - 1].data);
-		g->outq[g->outq_head - 1].data = NULL;
-	}
+	/* Handed-out packets stay in their slots until the next call that queues (each starts
+	 * with outq_compact), so a whole drain is valid at once. */
 	if (g->outq_head == g->outq_n) {
 		g->outq_n = g->outq_head = 0;
 		return false;

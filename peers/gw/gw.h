@@ -78,7 +78,10 @@ enum gw_out_kind {
 
 struct gw_pkt {
 	enum gw_out_kind kind;
-	const uint8_t *data;            /* borrowed until the next gw_* call */
+	const uint8_t *data;            /* borrowed until the next gw_* call other than
+	                                   gw_output, gw_event_next and gw_log_next: every
+	                                   packet of one drain stays valid together, so a
+	                                   caller can send them in one batch (sendmmsg) */
 	size_t len;
 	struct ike_endpoint from, to;   /* GW_OUT_UDP */
 };

@@ -67,7 +67,9 @@ struct gw_crt {
 
 struct gw_qpkt {
 	enum gw_out_kind kind;
-	uint8_t *data;                  /* owned */
+	uint8_t *data;                  /* owned, cap bytes; kept with the slot and reused, so a
+	                                   packet costs a copy but no allocation */
+	size_t cap;
 	size_t len;
 	struct ike_endpoint from, to;
 };

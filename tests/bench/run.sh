@@ -7,5 +7,6 @@ command -v bc > /dev/null || { echo "bc missing: ci/install-deps.sh test"; exit 
 sh "$here/star.sh" 100 3
 # 77: strongSwan is not installed here; the star benchmark above still counts
 sh "$here/ike_handshakes.sh" 100 || [ $? -eq 77 ]
+sh "$here/esp_micro.sh" 2
 sh "$here/esp_throughput.sh" 5
 sh "$here/inspect.sh" 1024

@@ -71,6 +71,14 @@ struct icv_case {
 	const char *icv;                /* truncated, hex */
 };
 
+/* RFC 4231 section 4.7 test case 6: a 131-byte key, longer than the block, hashed first. */
+#define RFC4231_TC6_KEY \
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+	  "aaaaaa"
+
 static const struct icv_case icv_cases[] = {
 	/* RFC 2202 section 3 test cases 1 and 2, truncated to 96 bits as RFC 2404 uses them. */
 	{ "RFC 2202 tc1", ESP_INTEG_HMAC_SHA1_96, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
@@ -99,6 +107,15 @@ static const struct icv_case icv_cases[] = {
 	  "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"
 	  "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
 	  "Hi There", "637edc6e01dce7e6742a99451aae82df23da3e92439e590e43e761b33e910fb8" },
+	{ "RFC 4231 tc6", ESP_INTEG_HMAC_SHA2_256_128, RFC4231_TC6_KEY,
+	  "Test Using Larger Than Block-Size Key - Hash Key First",
+	  "60e431591ee0b67f0d8a26aacbf5b77f" },
+	{ "RFC 4231 tc6", ESP_INTEG_HMAC_SHA2_384_192, RFC4231_TC6_KEY,
+	  "Test Using Larger Than Block-Size Key - Hash Key First",
+	  "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f" },
+	{ "RFC 4231 tc6", ESP_INTEG_HMAC_SHA2_512_256, RFC4231_TC6_KEY,
+	  "Test Using Larger Than Block-Size Key - Hash Key First",
+	  "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352" },
 };
 
 static void test_icv_known_answers(void)
@@ -107,9 +124,10 @@ static void test_icv_known_answers(void)
 		const struct icv_case *k = &icv_cases[c];
 		const struct esp_integ_info *ii = esp_integ_info(k->integ);
 		size_t klen = strlen(k->key) / 2;
-		uint8_t key[64], want[32], got[33];
+		uint8_t key[160], want[32], got[33];
 
 		CU_ASSERT_FATAL(ii != NULL);
+		CU_ASSERT_FATAL(klen <= sizeof key);
 		CU_ASSERT_EQUAL_FATAL(strlen(k->icv) / 2, ii->icv_len);
 		unhex(k->key, key, klen);
 		unhex(k->icv, want, ii->icv_len);

@@ -236,6 +236,61 @@ static void test_padding_strict_and_lenient(void)
 	esp_sa_free(lenient);
 }
 
+static void test_packet_after_packet_matches_one_shot(void)
+{
+	/*
+	 * An SA keeps one cipher context for its life and continues its CBC stream from packet to
+	 * packet (esp_int.h): every packet must still be exactly what a fresh context with that
+	 * packet's IV gives, both ways, for every cipher, with in-place and separate buffers.
+	 */
+	static const enum esp_encr encs[] = {
+		ESP_ENCR_AES128_CBC, ESP_ENCR_AES192_CBC, ESP_ENCR_AES256_CBC, ESP_ENCR_3DES_CBC,
+	};
+
+	for (size_t e = 0; e < sizeof encs / sizeof encs[0]; e++) {
+		const struct esp_encr_info *ei = esp_encr_info(encs[e]);
+		struct esp_sa *out = mk(ESP_DIR_OUT, encs[e], ESP_INTEG_HMAC_SHA2_256_128, 9, 0, false);
+		struct esp_sa *in = mk(ESP_DIR_IN, encs[e], ESP_INTEG_HMAC_SHA2_256_128, 9, 0, false);
+		uint8_t inner[600], pkt[700], ref[700], back[700], iv[16];
+		struct esp_in_result res;
+		size_t n, ct_len;
+
+		for (unsigned k = 0; k < 30; k++) {
+			size_t len = 20 + 17 * k;
+
+			ipv4(inner, len, (uint8_t)k);
+			for (size_t j = 0; j < sizeof iv; j++)
+				iv[j] = (uint8_t)(k * 31 + j * 7);
+			if (k % 2) {    /* in place: the inner packet already where the payload goes */
+				memcpy(pkt + 8 + ei->block_len, inner, len);
+				CU_ASSERT_EQUAL_FATAL(esp_sa_encrypt_iv(out, iv, pkt + 8 + ei->block_len,
+				                                        len, pkt, sizeof pkt, &n), 0);
+			} else {
+				CU_ASSERT_EQUAL_FATAL(esp_sa_encrypt_iv(out, iv, inner, len, pkt,
+				                                        sizeof pkt, &n), 0);
+			}
+			ct_len = n - 8 - ei->block_len - 16;
+			CU_ASSERT_EQUAL_FATAL(esp_encr_cbc(encs[e], 0, km, iv, pkt + 8 + ei->block_len,
+			                                   ct_len, ref), 0);
+			CU_ASSERT_EQUAL(memcmp(ref, inner, len), 0);
+			CU_ASSERT_EQUAL(ref[ct_len - 1], ESP_NH_IPV4);
+			/* the chained inbound SA, alternating with packets a fresh context made */
+			CU_ASSERT_EQUAL_FATAL(esp_sa_decrypt(in, pkt, n, back, sizeof back, &res), ESP_OK);
+			CU_ASSERT_EQUAL(res.inner_len, len);
+			CU_ASSERT_EQUAL(memcmp(back, inner, len), 0);
+			ref[ct_len - 2] = 0;    /* no padding needed: whole blocks of inner + 2 */
+			if ((len + 2) % ei->block_len == 0) {
+				n = forge(encs[e], ESP_INTEG_HMAC_SHA2_256_128, 9, 100 + k, ref, ct_len,
+				          pkt);
+				CU_ASSERT_EQUAL(esp_sa_decrypt(in, pkt, n, back, sizeof back, &res), ESP_OK);
+				CU_ASSERT_EQUAL(memcmp(back, inner, len), 0);
+			}
+		}
+		esp_sa_free(out);
+		esp_sa_free(in);
+	}
+}
+
 static void test_next_header(void)
 {
 	uint8_t pt[48], pkt[128], out[128];
@@ -494,6 +549,7 @@ UNIT_SUITE(esp_sa,
 	UNIT_TEST(test_new_refusals),
 	UNIT_TEST(test_keys_split_enc_then_integ),
 	UNIT_TEST(test_padding_strict_and_lenient),
+	UNIT_TEST(test_packet_after_packet_matches_one_shot),
 	UNIT_TEST(test_next_header),
 	UNIT_TEST(test_table_drop_reasons),
 	UNIT_TEST(test_forged_seq_does_not_move_window),

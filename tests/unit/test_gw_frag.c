@@ -8,7 +8,9 @@
  *    fragments (1452 + 36) with DF clear, reassembled by the receiver before decrypting;
  *  - DF set and too big: dropped, ICMP 3/4 with next-hop MTU 1390 back to the sender;
  *  - post-fragmentation with the outer DF set behaves as pre-fragmentation;
- *  - MSS clamping on SYNs, to a value and derived from the tunnel.
+ *  - MSS clamping on SYNs, to a value and derived from the tunnel;
+ *  - the packets of one drain stay valid together (what batched sending relies on), also
+ *    when several inputs come before the drain.
  */
 #include "tests/unit/test_gw_wire.h"
 #include "tests/unit/unit.h"
@@ -336,10 +338,44 @@ static void test_mss_clamp(void)
 	wire_free(w);
 }
 
+static void test_drain_valid_together(void)
+{
+	enum { N = 40 };
+	struct wire *w = sites(GW_FRAG_PRE, ESP_DF_COPY, -1);
+	static uint8_t copy[N][1500];
+	const uint8_t *ptr[N];
+	size_t len[N], n = 0;
+	uint8_t p[1000];
+	struct gw_pkt pk;
+
+	for (int round = 0; round < 3; round++) {
+		/* N inputs, then one drain: N ESP packets, each its own buffer */
+		for (uint16_t k = 0; k < N; k++) {
+			wire_ping(p, sizeof p - 8 * k, "10.1.0.5", "10.2.0.7", false, k);
+			gw_inner_input(w->g[0].gw, p, sizeof p - 8 * k, w->now);
+		}
+		for (n = 0; n < N && gw_output(w->g[0].gw, &pk); n++) {
+			CU_ASSERT_EQUAL(pk.kind, GW_OUT_IP);
+			CU_ASSERT_FATAL(pk.len <= sizeof copy[0]);
+			ptr[n] = pk.data;
+			len[n] = pk.len;
+			memcpy(copy[n], pk.data, pk.len);
+		}
+		CU_ASSERT_EQUAL_FATAL(n, N);
+		CU_ASSERT_FALSE(gw_output(w->g[0].gw, &pk));
+		for (size_t k = 0; k < n; k++) {
+			CU_ASSERT_EQUAL(len[k], len[0] - (k / 2) * 16);   /* 8 bytes less each time */
+			CU_ASSERT_EQUAL(memcmp(ptr[k], copy[k], len[k]), 0);
+		}
+	}
+	wire_free(w);
+}
+
 UNIT_SUITE(gw_frag,
            UNIT_TEST(test_pre_fragmentation),
            UNIT_TEST(test_pre_fragmentation_tunnel_mtu),
            UNIT_TEST(test_post_fragmentation),
            UNIT_TEST(test_df_set_too_big),
            UNIT_TEST(test_post_with_outer_df_is_pre),
-           UNIT_TEST(test_mss_clamp))
+           UNIT_TEST(test_mss_clamp),
+           UNIT_TEST(test_drain_valid_together))
