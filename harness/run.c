@@ -93,6 +93,13 @@ void run_step_label(const struct sc_step *s, char *buf, size_t len)
 		snprintf(buf, len, "tunnel %s/%s %s", s->u.tunnel.ref.gateway, s->u.tunnel.ref.conn,
 		         s->u.tunnel.action == SC_TUNNEL_DOWN ? "down" : "initiate");
 		break;
+	case SC_STEP_RECONFIGURE:
+		snprintf(buf, len, "reconfigure %s%s%s", s->u.reconf.gateway,
+		         s->u.reconf.config ? " config" : "", s->u.reconf.conns ? " connections" : "");
+		break;
+	case SC_STEP_SHOW:
+		snprintf(buf, len, "show %s", s->u.show.gateway);
+		break;
 	}
 }
 
@@ -425,6 +432,12 @@ static int run_steps(const struct scenario *sc, const struct run_opts *o, struct
 			break;
 		case SC_STEP_TUNNEL:
 			err = lab_gateways_tunnel(lg, &s->u.tunnel, msg, sizeof msg);
+			break;
+		case SC_STEP_RECONFIGURE:
+			err = lab_gateways_reconfigure(lg, &s->u.reconf, msg, sizeof msg);
+			break;
+		case SC_STEP_SHOW:
+			err = lab_gateways_show(lg, s->u.show.gateway, msg, sizeof msg);
 			break;
 		}
 		sr->end = loop_now(loop);

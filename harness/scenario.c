@@ -32,6 +32,15 @@ void scenario_free(struct scenario *sc)
 	free(sc->segments);
 	free(sc->links);
 	free(sc->expects);
+	for (size_t i = 0; i < sc->nsteps; i++)
+		if (sc->steps[i].kind == SC_STEP_RECONFIGURE) {
+			struct sc_reconfigure *r = &sc->steps[i].u.reconf;
+
+			free(r->config);
+			if (r->conns)
+				explicit_bzero(r->conns, r->nconns * sizeof *r->conns);
+			free(r->conns);
+		}
 	free(sc->steps);
 	scenario_gateways_free(sc);
 	free(sc->description);
@@ -125,7 +134,7 @@ static void top_load(struct sc_ctx *c, const struct ynode *root)
 int scenario_load_buffer(const char *name, const char *text, size_t len,
                          struct scenario **out, struct sc_diags *diags)
 {
-	struct sc_ctx c = { .d = diags };
+	struct sc_ctx c = { .d = diags, .text = text, .text_len = len };
 	size_t first = diags->n;
 	struct ynode *root = NULL;
 	int ret;

@@ -125,10 +125,13 @@ struct sc_gw_id {                       /* local_id / remote_id */
 
 struct sc_gw_conn {
 	char name[SC_NAME_MAX];
-	struct sc_prefix remote;        /* the peer's address (required) */
+	bool from_config;               /* a crypto map of the gateway's config text: the keys
+	                                   below, when given, override the map's values */
+	bool has_remote;
+	struct sc_prefix remote;        /* the peer's address (required without a config) */
 	bool has_local;
 	struct sc_prefix local;         /* default: the uplink's first address of remote's family */
-	uint8_t psk[SC_PSK_MAX];        /* required; wiped by scenario_free */
+	uint8_t psk[SC_PSK_MAX];        /* required without a config; wiped by scenario_free */
 	size_t psk_len;
 	struct sc_gw_id local_id, remote_id;
 	struct ike_prop ike[IKE_MAX_PROPS];
@@ -149,6 +152,16 @@ struct sc_gw_conn {
 	struct sc_pos remote_pos;
 };
 
+/* Where the lines of a multi-line scalar (a `config: |` block) are in the scenario file:
+ * the text's line k (1-based), column c is the file's line0 + k, column indent + c. A scalar
+ * that is not a block maps every position to its own start (line0 + 1 = its line). */
+struct sc_text_map {
+	int line0;
+	int indent;
+	bool block;
+	struct sc_pos at;               /* the scalar itself */
+};
+
 struct sc_gateway {
 	char node[SC_NAME_MAX];
 	char uplink[SC_IFNAME_MAX];     /* resolved at load: given, or the default route's */
@@ -161,8 +174,9 @@ struct sc_gateway {
 	int hairpin;                    /* -1, 0, 1 */
 	bool has_replay_window;
 	uint32_t replay_window;
-	char profile[SC_NAME_MAX];      /* "" = none */
-	char *config;                   /* vendor CLI text; owned; NULL = none */
+	char profile[SC_NAME_MAX];      /* "" = none; else a name profile_find() knows */
+	char *config;                   /* vendor CLI text (fitelnet-f220); owned; NULL = none */
+	struct sc_text_map config_map;  /* where config's lines are in the scenario file */
 	struct sc_gw_conn *conns;       /* owned */
 	size_t nconns;
 	struct sc_pos pos;              /* of the node key */
@@ -180,6 +194,8 @@ enum sc_step_kind {
 	SC_STEP_WAIT_TUNNEL,    /* wait: {tunnel: r1/to-r2, up: true, within: 60s} */
 	SC_STEP_SEQ_RESTART,    /* seq_restart: {gateway: r1, connection: to-r2, next: 1} */
 	SC_STEP_TUNNEL,         /* tunnel: {gateway: r1, connection: to-r2, action: down} */
+	SC_STEP_RECONFIGURE,    /* reconfigure: {gateway: r1, config: |..., connections: {..}} */
+	SC_STEP_SHOW,           /* show: {gateway: r1}: its status into the report */
 };
 
 /* Where a probe is aimed: an address, or "node" / "node:iface" (its first address of the
@@ -278,6 +294,25 @@ struct sc_tunnelop {
 	enum sc_tunnel_action action;
 };
 
+/*
+ * A gateway's configuration changed while it runs (the F220 config edited after the VPC
+ * router's v2 migration). config is CLI text applied on top of everything before it (the
+ * gateway's config, then earlier reconfigure steps' texts, in step order); conns is the whole
+ * connection list as it is after this step (the gateway's, with this step's key overrides
+ * laid over the previous state), NULL when the step changes no key.
+ */
+struct sc_reconfigure {
+	char gateway[SC_NAME_MAX];
+	char *config;                   /* owned; NULL = no CLI text */
+	struct sc_text_map config_map;
+	struct sc_gw_conn *conns;       /* owned (wiped on free: PSKs); nconns = the gateway's */
+	size_t nconns;
+};
+
+struct sc_show {
+	char gateway[SC_NAME_MAX];
+};
+
 struct sc_step {
 	enum sc_step_kind kind;
 	char name[64];                  /* optional label, 1..63 chars; "" = generated in reports */
@@ -292,6 +327,8 @@ struct sc_step {
 		struct sc_tunnel_wait twait;
 		struct sc_seq_restart seq;
 		struct sc_tunnelop tunnel;
+		struct sc_reconfigure reconf;
+		struct sc_show show;
 	} u;
 };
 
