@@ -77,6 +77,11 @@ const char *sswan_dir(const struct sswan *s);   /* OUT/strongswan/NODE */
 size_t sswan_conn_count(const struct sswan *s);
 int sswan_conn_find(const struct sswan *s, const char *name);  /* index or -1 */
 
+/* The connection's state as the events left it, without asking charon (cheap enough for a
+ * wait predicate): UP after a child-updown up, DOWN after the ike-updown down of its last
+ * IKE_SA. A CHILD_SA deleted alone (its IKE_SA staying) shows only in sswan_conn_stats. */
+enum gw_conn_state sswan_conn_state(const struct sswan *s, int conn);
+
 /*
  * The connection's state now, as for a simulated gateway: DOWN without an IKE_SA, CONNECTING
  * while main or quick mode runs, UP with an INSTALLED CHILD_SA; the SPIs of the newest
