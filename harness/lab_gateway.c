@@ -33,6 +33,7 @@ struct lab_gw {
 	struct gateway *gw;
 	struct sswan *sw;
 	bool sw_initiator;              /* some connection initiates: started after the others */
+	bool sw_gone_reported;          /* charon exited on its own: said once in the report */
 	struct drbg drbg;
 	FILE *log;                      /* OUT/logs/NODE.log: the gateway's charon-like lines */
 };
@@ -60,6 +61,21 @@ static int lgw_conn_find(const struct lab_gw *g, const char *name)
 	return g->gw ? gw_conn_find(gateway_gw(g->gw), name) : sswan_conn_find(g->sw, name);
 }
 
+/* Is the charon still there? Its exit is reported once (a charon that died mid-run must
+ * not look like a tunnel that is merely down). */
+static bool lgw_sw_alive(struct lab_gw *g)
+{
+	char err[300];
+
+	if (sswan_alive(g->sw, err, sizeof err))
+		return true;
+	if (!g->sw_gone_reported)
+		report_event(g->lg->r, g->lg->o, loop_now(g->lg->lab->loop), g->sc->node, "error",
+		             err);
+	g->sw_gone_reported = true;
+	return false;
+}
+
 /* The connection's counters now; a charon that cannot answer is reported and counted down. */
 static void lgw_stats(struct lab_gw *g, int conn, struct gw_conn_stats *st)
 {
@@ -69,11 +85,12 @@ static void lgw_stats(struct lab_gw *g, int conn, struct gw_conn_stats *st)
 		gw_conn_stats(gateway_gw(g->gw), conn, st);
 		return;
 	}
-	if (sswan_conn_stats(g->sw, conn, st, err, sizeof err) != 0) {
+	if (!lgw_sw_alive(g) || sswan_conn_stats(g->sw, conn, st, err, sizeof err) != 0) {
+		if (!g->sw_gone_reported)
+			report_event(g->lg->r, g->lg->o, loop_now(g->lg->lab->loop), g->sc->node,
+			             "error", err);
 		memset(st, 0, sizeof *st);
 		st->state = GW_CONN_DOWN;
-		report_event(g->lg->r, g->lg->o, loop_now(g->lg->lab->loop), g->sc->node, "error",
-		             err);
 	}
 }
 
@@ -369,7 +386,7 @@ bool lab_gateways_conn_up(struct lab_gateways *lg, const struct sc_conn_ref *ref
 	if (!g)
 		return false;
 	if (g->sw)      /* the events' view: no VICI round trip per loop turn */
-		return sswan_conn_state(g->sw, conn) == GW_CONN_UP;
+		return lgw_sw_alive(g) && sswan_conn_state(g->sw, conn) == GW_CONN_UP;
 	gw_conn_stats(gateway_gw(g->gw), conn, &st);
 	return st.state == GW_CONN_UP;
 }
