@@ -15,6 +15,7 @@
 #include "harness/netns.h"
 #include "harness/scenario_gateway.h"
 #include "harness/strongswan.h"
+#include "harness/swanctl_conf.h"
 
 /*
  * One gateway of either kind: a simulated one (gw) or, for profile strongswan, a real
@@ -217,12 +218,24 @@ static void forced_report(struct lab_gateways *lg, const struct lab_gw *g,
 	}
 }
 
-/* charon for g in its node; its events become report lines from the next loop turn. */
+/* charon for g in its node; its events become report lines from the next loop turn. What
+ * charon does its own way whatever the configuration says (the renderer's notes, also at
+ * the top of swanctl.conf) becomes a strongswan_note line each. */
 static int sw_start(struct lab_gateways *lg, struct lab_gw *g, const struct lab_node *n,
                     const struct gw_config *cfg, char *msg, size_t msglen)
 {
+	struct swanctl_notes notes;
 	char text[700];
 	int err;
+
+	if (swanctl_conf_check(cfg, &notes, msg, msglen) == 0)
+		for (char *l = notes.text, *e; *l; l = e + 1) {
+			if (!(e = strchr(l, '\n')))
+				break;
+			*e = 0;
+			report_event(lg->r, lg->o, loop_now(lg->lab->loop), g->sc->node,
+			             "strongswan_note", l);
+		}
 
 	err = sswan_start(&g->sw, lg->lab->loop, n->nsfd, g->sc->node, cfg, lg->lab->opts.outdir,
 	                  msg, msglen);
