@@ -101,6 +101,8 @@ struct fitelnet_diags;
 size_t sc_fitelnet_diags_report(struct sc_ctx *c, const struct fitelnet_diags *d,
                                 const struct sc_text_map *const *maps, size_t n);
 void sc_steps_load(struct sc_ctx *c, const struct ynode *steps);
+/* "a, b, c": the gateway's connection names, for messages. */
+void sc_gateway_conn_list(const struct sc_gateway *g, char *buf, size_t len);
 /* Steps about gateways (scenario_gateway.c): reconfigure: {gateway, config, connections},
  * show: {gateway}. Every problem reported; on return the step may still be partial. */
 void sc_reconfigure_load(struct sc_ctx *c, const struct ynode *m, struct sc_reconfigure *r);
