@@ -7,6 +7,8 @@
 #     scenario's own checks: each of charon's connections in report.json with SPIs mirrored
 #     by its vpnlab peer and traffic counted, to-f220 without a CHILD_SA and charon's log
 #     saying why, charon's files under OUT/strongswan/sw/, the JUnit file without failure;
+#   - vpnlab inspect on sw's capture decrypts the three working pairs' pings (keys from the
+#     vpnlab side) and shows the F220's bare ESP refused by sw's kernel;
 #   - tests/integration/scenarios/strongswan-tunnel.yaml: charon's CHILD_SA rekey at 9 s
 #     reported and counted on both sides, tunnel down / initiate over VICI;
 #   - validation: the same scenario on the virtual clock, and with `df: copy`, refused at the
@@ -64,6 +66,18 @@ kinds = [e["event"] for e in ev if e["source"] == "sw/to-gw"]
 assert kinds.count("child_sa_rekeyed") == 1, kinds
 assert kinds.count("ike_sa_deleted") == 1 and kinds.count("ike_sa_established") == 2, kinds
 PY
+
+# vpnlab inspect decrypts charon's side with the keys the vpnlab peers wrote: the pings of
+# the three working pairs as inner flows; the F220's bare ESP answered by sw's kernel with
+# an ICMP unreachable (no one on sw takes IP protocol 50)
+"$VPNLAB" inspect "$T/interop/captures/sw-wan0.pcap" --keys "$T/interop/keys" > "$T/insp" 2>&1 ||
+  { cat "$T/insp"; fail "vpnlab inspect failed"; }
+for pair in "10.9.0.10 -> 10.0.1.10" "10.0.1.10 -> 10.9.0.10" "10.9.0.10 -> 10.0.2.10" \
+            "10.0.2.10 -> 10.9.0.10" "10.0.3.10 -> 10.9.0.10" "10.9.0.10 -> 10.0.3.10"; do
+  grep -q "inner_flow  *$pair (inner)" "$T/insp" || fail "inspect: no decrypted $pair"
+done
+grep -q "icmp_error .*27.133.132.134 -> 172.30.128.254 unreachable quoting .* proto 50" "$T/insp" ||
+  fail "inspect: the F220's bare ESP was not refused with an ICMP error"
 
 # validation at load: the virtual clock, a data-plane key charon cannot honour
 sed 's/^clock: real/clock: virtual/' "$S/strongswan-interop.yaml" > "$T/virtual.yaml"
