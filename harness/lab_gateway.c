@@ -242,6 +242,14 @@ static int sw_start(struct lab_gateways *lg, struct lab_gw *g, const struct lab_
 	if (err)
 		return err;
 	sswan_on_event(g->sw, on_sw_event, g);
+	/* kernel-libipsec made its TUN when charon started (before the configuration loaded):
+	 * captured like a simulated gateway's tunnel interface, the inner packets in clear */
+	if (lg->lab->opts.capture) {
+		err = lab_capture_add(lg->lab, g->sc->node, SSWAN_TUN_NAME, "tunnel", SSWAN_TUN_MTU,
+		                      msg, msglen);
+		if (err)
+			return err;
+	}
 	snprintf(text, sizeof text, "charon pid %d, configuration loaded over VICI, files in %s",
 	         (int)sswan_pid(g->sw), sswan_dir(g->sw));
 	report_event(lg->r, lg->o, loop_now(lg->lab->loop), g->sc->node, "strongswan_started",

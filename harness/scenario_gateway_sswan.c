@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/strongswan.h"
 #include "harness/swanctl_conf.h"
 
-/* kernel-libipsec's fixed values (swanctl_check.c refuses or notes the others) */
-#define SSWAN_TUN_MTU 1400
+/* kernel-libipsec's fixed window (swanctl_check.c notes any other) */
 #define SSWAN_WINDOW 128
 
 bool scenario_gateway_is_strongswan(const struct sc_gateway *g)
@@ -135,6 +135,11 @@ void sc_gateway_sswan_check(struct sc_ctx *c, const struct sc_gateway *g,
 		sc_err(c, x, "fragment: post-fragmentation is not possible with charon: "
 		       "kernel-libipsec fragments inner packets at its %d-byte TUN (say 'pre')",
 		       SSWAN_TUN_MTU);
+	/* kernel-libipsec names its TUN itself */
+	if (sc_lab_iface(c->sc, g->node, SSWAN_TUN_NAME, NULL))
+		sc_err_pos(c, &g->pos, "gateway '%s': node '%s' has an interface %s, the name "
+		           "charon's kernel-libipsec gives its TUN; rename the link end", g->node,
+		           g->node, SSWAN_TUN_NAME);
 	if (c->d->n != before)
 		return;
 	cfg = calloc(1, sizeof *cfg);

@@ -32,6 +32,10 @@
 #include "peers/gw/gw_config.h"
 
 #define SSWAN_CHARON "/usr/lib/ipsec/charon"
+/* kernel-libipsec's TUN in the node: its default name and fixed MTU
+ * (kernel_libipsec_plugin.c, 5.9.8) */
+#define SSWAN_TUN_NAME "ipsec0"
+#define SSWAN_TUN_MTU 1400
 
 struct sswan;
 

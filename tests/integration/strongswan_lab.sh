@@ -5,7 +5,7 @@
 #     plain gateway, pings, the selected proposals judged from the pcaps; the F220's quick
 #     mode done but its bare-ESP SA refused by kernel-libipsec), and, independently of the
 #     scenario's own checks: each of charon's connections in report.json with SPIs mirrored
-#     by its vpnlab peer and traffic counted, to-f220 without a CHILD_SA and charon's log
+#     by its vpnlab peer and traffic counted, charon's TUN (ipsec0) captured, to-f220 without a CHILD_SA and charon's log
 #     saying why, charon's files under OUT/strongswan/sw/, the JUnit file without failure;
 #   - vpnlab inspect on sw's capture decrypts the three working pairs' pings (keys from the
 #     vpnlab side) and shows the F220's bare ESP refused by sw's kernel;
@@ -54,6 +54,10 @@ est = {e["source"] for e in ev if e["event"] == "child_sa_established"}
 assert {"sw/to-v2", "sw/to-k5", "sw/to-plain"} <= est, est
 assert "sw/to-f220" not in est, est
 assert any(e["event"] == "strongswan_started" and e["source"] == "sw" for e in ev)
+# charon's TUN captured like a tunnel interface: the 16 echoes of the working pairs in clear
+# (v2 2+2, k5 2+2, plain 4+4), none of the F220's
+cap = {c["pcap"].rsplit("/", 1)[1]: c for c in rep["captures"]}
+assert cap["sw-ipsec0.pcap"]["frames"] == 16, cap.get("sw-ipsec0.pcap")
 j = ET.parse(f"{t}/junit.xml").getroot()
 assert not list(j.iter("failure")), "junit failure"
 

@@ -36,7 +36,7 @@
 	"      to-gw: {remote: 192.0.2.2, psk: k, local_ts: 10.9.0.0/24, remote_ts: 10.0.1.0/24, " \
 	"ike: aes128-sha1-modp2048, esp: aes128-sha1}\n"
 
-static int load(const char *tail, struct scenario **sc, char **diags)
+static int load_with(const char *topo, const char *tail, struct scenario **sc, char **diags)
 {
 	struct sc_diags d = { 0 };
 	char *text = NULL, *got = NULL;
@@ -45,7 +45,7 @@ static int load(const char *tail, struct scenario **sc, char **diags)
 	int r;
 
 	*sc = NULL;
-	if (asprintf(&text, "%s%s", TOPO, tail) < 0)
+	if (asprintf(&text, "%s%s", topo, tail) < 0)
 		return -ENOMEM;
 	r = scenario_load_buffer("t.yaml", text, strlen(text), sc, &d);
 	f = open_memstream(&got, &glen);
@@ -57,6 +57,11 @@ static int load(const char *tail, struct scenario **sc, char **diags)
 	sc_diags_free(&d);
 	free(text);
 	return r;
+}
+
+static int load(const char *tail, struct scenario **sc, char **diags)
+{
+	return load_with(TOPO, tail, sc, diags);
 }
 
 static const struct {
@@ -132,6 +137,31 @@ static void test_sswan_scenario_errors(void)
 	}
 }
 
+/* A node whose link end is already called ipsec0 cannot host charon: kernel-libipsec names
+ * its TUN so. */
+static void test_sswan_scenario_tun_name(void)
+{
+	static const char topo[] =
+		"name: t\n"
+		"clock: real\n"
+		"topology:\n"
+		"  nodes: {sw: {}, gw: {}}\n"
+		"  links:\n"
+		"    - [sw:ipsec0 192.0.2.1/24, gw:wan0 192.0.2.2/24]\n"
+		"  routes:\n"
+		"    sw: [default via 192.0.2.2]\n";
+	struct scenario *sc;
+	char *got = NULL;
+
+	CU_ASSERT_EQUAL(load_with(topo, SW_HEAD SW_CONN, &sc, &got), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, "t.yaml:10:3: gateway 'sw': node 'sw' has an interface ipsec0, "
+	                       "the name charon's kernel-libipsec gives its TUN; rename the link "
+	                       "end\n");
+	scenario_free(sc);
+	free(got);
+}
+
 /* A valid one resolves into the configuration sswan_start gets: profile strongswan, its
  * forced rows (the TUN's 1400, the window of 128) in place. */
 static void test_sswan_scenario_config(void)
@@ -154,4 +184,5 @@ static void test_sswan_scenario_config(void)
 
 UNIT_SUITE(scenario_sswan,
            UNIT_TEST(test_sswan_scenario_errors),
+           UNIT_TEST(test_sswan_scenario_tun_name),
            UNIT_TEST(test_sswan_scenario_config))
