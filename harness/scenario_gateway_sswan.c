@@ -53,48 +53,42 @@ static const struct ynode *conn_value(const struct ynode *conns, const char *nam
 {
 	for (size_t i = 0; conns && i + 1 < conns->n; i += 2)
 		if (conns->kids[i]->str && !strcmp(conns->kids[i]->str, name))
-			return key ? yaml_map_get(conns->kids[i + 1], key) : conns->kids[i];
+			return yaml_map_get(conns->kids[i + 1], key);
 	return NULL;
 }
 
-/* The renderer's refusal at the scenario key it comes from. */
+/* The renderer's refusal at the scenario key that set the field, named when the scenario
+ * wrote it; otherwise at the connection (or the gateway) it is about. */
 static void renderer_refusal(struct sc_ctx *c, const struct sc_gateway *g,
                              const struct ynode *v, const struct ynode *conns,
                              const char *err)
 {
 	const char *field = err, *key;
 	const struct sc_pos *at = &g->pos;
-	struct sc_pos here;
 	const struct ynode *n = NULL;
-	char *end;
+	struct sc_pos here;
 
 	if (!strncmp(err, "conns[", 6)) {
+		char *end;
 		unsigned long i = strtoul(err + 6, &end, 10);
 
 		field = strchr(end, '.');
 		field = field ? field + 1 : end;
+		key = key_of(field);
 		if (i < g->nconns) {
 			at = &g->conns[i].pos;
-			key = key_of(field);
-			if (!(n = conn_value(conns, g->conns[i].name, key)))
-				n = conn_value(conns, g->conns[i].name, NULL);
-			if (n) {
-				here = sc_pos_of(c, n);
-				at = &here;
-			}
-			sc_err_pos(c, at, "gateway '%s' (profile strongswan): %s%s%scharon cannot do "
-			           "this: %s", g->node, key ? "key '" : "", key ? key : "",
-			           key ? "': " : "", err);
-			return;
+			n = key ? conn_value(conns, g->conns[i].name, key) : NULL;
 		}
+	} else {
+		key = key_of(field);
+		n = key ? yaml_map_get(v, key) : NULL;
 	}
-	key = key_of(field);
-	if (key && (n = yaml_map_get(v, key))) {
+	if (n) {
 		here = sc_pos_of(c, n);
 		at = &here;
 	}
 	sc_err_pos(c, at, "gateway '%s' (profile strongswan): %s%s%scharon cannot do this: %s",
-	           g->node, key ? "key '" : "", key ? key : "", key ? "': " : "", err);
+	           g->node, n ? "key '" : "", n ? key : "", n ? "': " : "", err);
 }
 
 void sc_gateway_sswan_clock(struct sc_ctx *c, const struct sc_gateway *g,
