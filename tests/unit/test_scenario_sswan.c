@@ -107,6 +107,16 @@ static const struct {
 	  "      to.gw: {remote: 192.0.2.2, psk: k, ike: aes128-sha1-modp2048, esp: aes128-sha1}\n",
 	  "t.yaml:15:7: gateway 'sw' (profile strongswan): charon cannot do this: conns[0].name: "
 	  "'to.gw': a charon connection name here is 1 to 31 letters, digits, '-' or '_'\n" },
+	{ "renderer_key", SW_HEAD
+	  "    connections:\n"
+	  "      to-gw:\n"
+	  "        remote: 192.0.2.2\n"
+	  "        psk: k\n"
+	  "        local_id: \"a,b.example\"\n"
+	  "        ike: aes128-sha1-modp2048\n"
+	  "        esp: aes128-sha1\n",
+	  "t.yaml:18:19: gateway 'sw' (profile strongswan): key 'local_id': charon cannot do this: "
+	  "conns[0] (to-gw).ike.local_id: byte 0x2c at 1 cannot be written in swanctl.conf\n" },
 	{ "seq_restart", SW_HEAD SW_CONN
 	  "steps:\n"
 	  "  - seq_restart: {gateway: sw, connection: to-gw}\n",
