@@ -1,6 +1,7 @@
 /*
- * scenario_gateway.h: a scenario's simulated gateways (struct sc_gateway in scenario.h, the
- * `gateways:` section of docs/scenario-format.md) turned into what the gateway runs.
+ * scenario_gateway.h: a scenario's gateways (struct sc_gateway in scenario.h, the
+ * `gateways:` section of docs/scenario-format.md) turned into what the gateway runs: a
+ * simulated gateway, or for profile strongswan the configuration a real charon is given.
  */
 #ifndef VPNLAB_HARNESS_SCENARIO_GATEWAY_H
 #define VPNLAB_HARNESS_SCENARIO_GATEWAY_H
