@@ -14,8 +14,16 @@
 #include "harness/gateway_show.h"
 #include "harness/netns.h"
 #include "harness/scenario_gateway.h"
+#include "harness/strongswan.h"
+#include "harness/swanctl_conf.h"
 
+/*
+ * One gateway of either kind: a simulated one (gw) or, for profile strongswan, a real
+ * charon (sw). The lgw_* helpers below are the only places that look at which; everything
+ * else asks them.
+ */
 struct lab_gw {
+	struct lab_gateways *lg;
 	const struct sc_gateway *sc;
 	/* what reconfigure steps stacked: CLI texts after sc->config, and the connection list
 	 * as the last step left it (NULL: sc->conns); borrowed from the scenario */
@@ -24,6 +32,9 @@ struct lab_gw {
 	const struct sc_gw_conn *conns;
 	uint32_t uplink_mtu;            /* set by a link step; 0 = the topology's */
 	struct gateway *gw;
+	struct sswan *sw;
+	bool sw_initiator;              /* some connection initiates: started after the others */
+	bool sw_gone_reported;          /* charon exited on its own: said once in the report */
 	struct drbg drbg;
 	FILE *log;                      /* OUT/logs/NODE.log: the gateway's charon-like lines */
 };
@@ -35,6 +46,108 @@ struct lab_gateways {
 	struct lab_gw *gws;
 	size_t n;
 };
+
+static bool lgw_live(const struct lab_gw *g)
+{
+	return g->gw || g->sw;
+}
+
+static size_t lgw_conn_count(const struct lab_gw *g)
+{
+	return g->gw ? gw_conn_count(gateway_gw(g->gw)) : g->sw ? sswan_conn_count(g->sw) : 0;
+}
+
+static int lgw_conn_find(const struct lab_gw *g, const char *name)
+{
+	return g->gw ? gw_conn_find(gateway_gw(g->gw), name) : sswan_conn_find(g->sw, name);
+}
+
+/* Is the charon still there? Its exit is reported once (a charon that died mid-run must
+ * not look like a tunnel that is merely down). */
+static bool lgw_sw_alive(struct lab_gw *g)
+{
+	char err[300];
+
+	if (sswan_alive(g->sw, err, sizeof err))
+		return true;
+	if (!g->sw_gone_reported)
+		report_event(g->lg->r, g->lg->o, loop_now(g->lg->lab->loop), g->sc->node, "error",
+		             err);
+	g->sw_gone_reported = true;
+	return false;
+}
+
+/* The connection's counters now; a charon that cannot answer is reported and counted down. */
+static void lgw_stats(struct lab_gw *g, int conn, struct gw_conn_stats *st)
+{
+	char err[200];
+
+	if (g->gw) {
+		gw_conn_stats(gateway_gw(g->gw), conn, st);
+		return;
+	}
+	if (!lgw_sw_alive(g) || sswan_conn_stats(g->sw, conn, st, err, sizeof err) != 0) {
+		if (!g->sw_gone_reported)
+			report_event(g->lg->r, g->lg->o, loop_now(g->lg->lab->loop), g->sc->node,
+			             "error", err);
+		memset(st, 0, sizeof *st);
+		st->state = GW_CONN_DOWN;
+	}
+}
+
+static void lgw_initiate(struct lab_gw *g, int conn, bool up)
+{
+	char err[200];
+	int rc;
+
+	if (g->gw) {
+		if (up)
+			gw_conn_initiate(gateway_gw(g->gw), conn, loop_now(g->lg->lab->loop));
+		else
+			gw_conn_down(gateway_gw(g->gw), conn, loop_now(g->lg->lab->loop));
+		gateway_flush(g->gw);
+		return;
+	}
+	rc = up ? sswan_conn_initiate(g->sw, conn, err, sizeof err) :
+	          sswan_conn_terminate(g->sw, conn, err, sizeof err);
+	if (rc)
+		report_event(g->lg->r, g->lg->o, loop_now(g->lg->lab->loop), g->sc->node, "error",
+		             err);
+}
+
+/* charon's VICI events as the same report lines a simulated gateway's events give. */
+static void on_sw_event(void *ctx, const struct sswan_event *ev)
+{
+	struct lab_gw *g = ctx;
+	const struct vici_ike_sa *sa = &ev->sa;
+	const struct vici_child_sa *ch = sa->nchild ? &sa->child[0] : NULL;
+	char source[160], text[320];
+	const char *kind = "ike_event";
+
+	snprintf(source, sizeof source, "%s/%s", g->sc->node, sa->name);
+	text[0] = 0;
+	switch (ev->type) {
+	case SSWAN_EV_IKE_UP:
+	case SSWAN_EV_IKE_REKEY:
+		kind = ev->type == SSWAN_EV_IKE_UP ? "ike_sa_established" : "ike_sa_reauthenticated";
+		snprintf(text, sizeof text, "%s%s", sa->proposal,
+		         sa->remote_port == 4500 ? " udp_encap" : "");
+		break;
+	case SSWAN_EV_IKE_DOWN:
+		kind = "ike_sa_deleted";
+		break;
+	case SSWAN_EV_CHILD_UP:
+	case SSWAN_EV_CHILD_DOWN:
+	case SSWAN_EV_CHILD_REKEY:
+		kind = ev->type == SSWAN_EV_CHILD_UP ? "child_sa_established" :
+		       ev->type == SSWAN_EV_CHILD_DOWN ? "child_sa_deleted" : "child_sa_rekeyed";
+		if (ch)
+			snprintf(text, sizeof text, "%s spi_in=%08x spi_out=%08x%s", ch->proposal,
+			         ch->spi_in, ch->spi_out, ch->encap ? " udp_encap" : "");
+		break;
+	}
+	report_event(g->lg->r, g->lg->o, loop_now(g->lg->lab->loop), source, kind, text);
+}
 
 static void on_event(void *ctx, struct gateway *g, const struct gw_event *ev)
 {
@@ -63,8 +176,8 @@ static void on_log(void *ctx, struct gateway *g, const char *line)
 static struct lab_gw *find(struct lab_gateways *lg, const struct sc_conn_ref *ref, int *conn)
 {
 	for (size_t i = 0; i < lg->n; i++)
-		if (!strcmp(lg->gws[i].sc->node, ref->gateway) && lg->gws[i].gw) {
-			*conn = gw_conn_find(gateway_gw(lg->gws[i].gw), ref->conn);
+		if (!strcmp(lg->gws[i].sc->node, ref->gateway) && lgw_live(&lg->gws[i])) {
+			*conn = lgw_conn_find(&lg->gws[i], ref->conn);
 			return *conn >= 0 ? &lg->gws[i] : NULL;
 		}
 	return NULL;
@@ -103,6 +216,45 @@ static void forced_report(struct lab_gateways *lg, const struct lab_gw *g,
 		         forced->dropped, g->sc->profile);
 		report_event(lg->r, lg->o, now, g->sc->node, "profile_forced", text);
 	}
+}
+
+/* charon for g in its node; its events become report lines from the next loop turn. What
+ * charon does its own way whatever the configuration says (the renderer's notes, also at
+ * the top of swanctl.conf) becomes a strongswan_note line each. */
+static int sw_start(struct lab_gateways *lg, struct lab_gw *g, const struct lab_node *n,
+                    const struct gw_config *cfg, char *msg, size_t msglen)
+{
+	struct swanctl_notes notes;
+	char text[700];
+	int err;
+
+	if (swanctl_conf_check(cfg, &notes, msg, msglen) == 0)
+		for (char *l = notes.text, *e; *l; l = e + 1) {
+			if (!(e = strchr(l, '\n')))
+				break;
+			*e = 0;
+			report_event(lg->r, lg->o, loop_now(lg->lab->loop), g->sc->node,
+			             "strongswan_note", l);
+		}
+
+	err = sswan_start(&g->sw, lg->lab->loop, n->nsfd, g->sc->node, cfg, lg->lab->opts.outdir,
+	                  msg, msglen);
+	if (err)
+		return err;
+	sswan_on_event(g->sw, on_sw_event, g);
+	/* kernel-libipsec made its TUN when charon started (before the configuration loaded):
+	 * captured like a simulated gateway's tunnel interface, the inner packets in clear */
+	if (lg->lab->opts.capture) {
+		err = lab_capture_add(lg->lab, g->sc->node, SSWAN_TUN_NAME, "tunnel", SSWAN_TUN_MTU,
+		                      msg, msglen);
+		if (err)
+			return err;
+	}
+	snprintf(text, sizeof text, "charon pid %d, configuration loaded over VICI, files in %s",
+	         (int)sswan_pid(g->sw), sswan_dir(g->sw));
+	report_event(lg->r, lg->o, loop_now(lg->lab->loop), g->sc->node, "strongswan_started",
+	             text);
+	return 0;
 }
 
 int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *root,
@@ -154,7 +306,8 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 		char label[48], err_text[300];
 
 		lgw->sc = g;
-		if (lab->opts.capture) {
+		lgw->lg = lg;
+		if (lab->opts.capture && !scenario_gateway_is_strongswan(g)) {
 			char path[700];
 
 			snprintf(path, sizeof path, "%s/logs/%s.log", lab->opts.outdir, g->node);
@@ -182,6 +335,22 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 			gw_config_wipe(&cfg);
 			break;
 		}
+		if (scenario_gateway_is_strongswan(g)) {
+			/*
+			 * charon initiates as soon as its configuration is loaded, and a peer charon
+			 * that is up but not configured yet answers NO_PROPOSAL_CHOSEN, which is
+			 * final: responders' charons start now, initiators' after everything else.
+			 */
+			for (size_t k = 0; k < cfg.nconns; k++)
+				if (cfg.conns[k].enabled && cfg.conns[k].ike.initiator)
+					lgw->sw_initiator = true;
+			if (!lgw->sw_initiator)
+				err = sw_start(lg, lgw, n, &cfg, msg, msglen);
+			gw_config_wipe(&cfg);
+			if (err)
+				break;
+			continue;
+		}
 		go.name = g->node;
 		go.loop = lab->loop;
 		go.nsfd = n->nsfd;
@@ -204,12 +373,27 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 		if (err)
 			break;
 	}
+	for (size_t i = 0; !err && i < lg->n; i++)
+		if (lg->gws[i].gw)
+			gateway_start(lg->gws[i].gw);
+	for (size_t i = 0; !err && i < lg->n; i++) {
+		struct lab_gw *lgw = &lg->gws[i];
+		struct gw_config cfg;
+		char err_text[300];
+
+		if (!lgw->sw_initiator)
+			continue;
+		err = resolve_current(lg, lgw, &cfg, NULL, err_text, sizeof err_text);
+		if (err)
+			snprintf(msg, msglen, "%s", err_text);
+		else
+			err = sw_start(lg, lgw, lab_node(lab, lgw->sc->node), &cfg, msg, msglen);
+		gw_config_wipe(&cfg);
+	}
 	if (err) {
 		lab_gateways_stop(lg);
 		return err;
 	}
-	for (size_t i = 0; i < lg->n; i++)
-		gateway_start(lg->gws[i].gw);
 	*out = lg;
 	return 0;
 }
@@ -222,6 +406,8 @@ bool lab_gateways_conn_up(struct lab_gateways *lg, const struct sc_conn_ref *ref
 
 	if (!g)
 		return false;
+	if (g->sw)      /* the events' view: no VICI round trip per loop turn */
+		return lgw_sw_alive(g) && sswan_conn_state(g->sw, conn) == GW_CONN_UP;
 	gw_conn_stats(gateway_gw(g->gw), conn, &st);
 	return st.state == GW_CONN_UP;
 }
@@ -235,6 +421,11 @@ int lab_gateways_seq_restart(struct lab_gateways *lg, const struct sc_seq_restar
 	if (!g) {
 		snprintf(msg, msglen, "no connection %s/%s in the lab", s->ref.gateway, s->ref.conn);
 		return -ENOENT;
+	}
+	if (!g->gw) {
+		snprintf(msg, msglen, "%s is a real charon: its sequence numbers cannot be set",
+		         s->ref.gateway);
+		return -EOPNOTSUPP;
 	}
 	err = gw_conn_seq_restart(gateway_gw(g->gw), conn, s->next);
 	if (err == -ENOENT)
@@ -251,17 +442,12 @@ int lab_gateways_tunnel(struct lab_gateways *lg, const struct sc_tunnelop *t, ch
 {
 	int conn;
 	struct lab_gw *g = find(lg, &t->ref, &conn);
-	lab_ns now = loop_now(lg->lab->loop);
 
 	if (!g) {
 		snprintf(msg, msglen, "no connection %s/%s in the lab", t->ref.gateway, t->ref.conn);
 		return -ENOENT;
 	}
-	if (t->action == SC_TUNNEL_DOWN)
-		gw_conn_down(gateway_gw(g->gw), conn, now);
-	else
-		gw_conn_initiate(gateway_gw(g->gw), conn, now);
-	gateway_flush(g->gw);
+	lgw_initiate(g, conn, t->action != SC_TUNNEL_DOWN);
 	return 0;
 }
 
@@ -344,15 +530,13 @@ static const char *state_name(enum gw_conn_state s)
 }
 
 /* One "status" line per connection of g, now. */
-static void status_lines(struct lab_gateways *lg, const struct lab_gw *g, const char *kind)
+static void status_lines(struct lab_gateways *lg, struct lab_gw *g, const char *kind)
 {
-	struct gw *w = gateway_gw(g->gw);
-
-	for (size_t c = 0; c < gw_conn_count(w); c++) {
+	for (size_t c = 0; c < lgw_conn_count(g); c++) {
 		struct gw_conn_stats st;
 		char src[72], text[320];
 
-		gw_conn_stats(w, (int)c, &st);
+		lgw_stats(g, (int)c, &st);
 		snprintf(src, sizeof src, "%s/%s", g->sc->node,
 		         c < g->sc->nconns ? g->sc->conns[c].name : "?");
 		snprintf(text, sizeof text, "%s spi_in=%08x spi_out=%08x in: %llu packets %llu bytes, "
@@ -371,7 +555,7 @@ static int vendor_show(struct lab_gateways *lg, const struct lab_gw *g)
 	size_t skipped = 0;
 	char *text;
 
-	if (strcmp(g->sc->profile, "fitelnet-f220"))
+	if (!g->gw || strcmp(g->sc->profile, "fitelnet-f220"))
 		return 0;
 	text = gateway_show_crypto_sa(gateway_gw(g->gw), loop_now(lg->lab->loop), &skipped);
 	if (!text)
@@ -393,7 +577,7 @@ static int vendor_show(struct lab_gateways *lg, const struct lab_gw *g)
 int lab_gateways_show(struct lab_gateways *lg, const char *node, char *msg, size_t msglen)
 {
 	for (size_t i = 0; i < lg->n; i++)
-		if (lg->gws[i].gw && !strcmp(lg->gws[i].sc->node, node)) {
+		if (lgw_live(&lg->gws[i]) && !strcmp(lg->gws[i].sc->node, node)) {
 			status_lines(lg, &lg->gws[i], "status");
 			if (vendor_show(lg, &lg->gws[i])) {
 				snprintf(msg, msglen, "gateway %s: out of memory for its status", node);
@@ -411,19 +595,17 @@ void lab_gateways_stop(struct lab_gateways *lg)
 		return;
 	for (size_t i = 0; i < lg->n; i++) {
 		struct lab_gw *g = &lg->gws[i];
-		struct gw *w;
 
-		if (!g->gw)
+		if (!lgw_live(g))
 			continue;
 		/* the counters (and the vendor's status display) before the DELETEs, which end
 		 * the SAs */
-		w = gateway_gw(g->gw);
 		vendor_show(lg, g);
-		for (size_t c = 0; c < gw_conn_count(w); c++) {
+		for (size_t c = 0; c < lgw_conn_count(g); c++) {
 			struct report_gw_conn *rc = report_gw_conn_add(lg->r);
 			struct gw_conn_stats st;
 
-			gw_conn_stats(w, (int)c, &st);
+			lgw_stats(g, (int)c, &st);
 			snprintf(rc->node, sizeof rc->node, "%s", g->sc->node);
 			snprintf(rc->conn, sizeof rc->conn, "%s",
 			         c < g->sc->nconns ? g->sc->conns[c].name : "?");
@@ -452,7 +634,7 @@ void lab_gateways_stop(struct lab_gateways *lg)
 				report_event(lg->r, lg->o, loop_now(lg->lab->loop), src, "counters", text);
 			}
 		}
-		{
+		if (g->gw) {
 			struct gateway_io io;
 
 			gateway_io(g->gw, &io);
@@ -471,6 +653,11 @@ void lab_gateways_stop(struct lab_gateways *lg)
 	for (size_t i = 0; i < lg->n; i++)
 		if (lg->gws[i].gw)
 			gateway_shutdown(lg->gws[i].gw);
+	/* charon sends its DELETEs on SIGTERM (sswan_stop waits for it to exit) */
+	for (size_t i = 0; i < lg->n; i++) {
+		sswan_stop(lg->gws[i].sw);
+		lg->gws[i].sw = NULL;
+	}
 	if (lg->n)
 		loop_run(lg->lab->loop, loop_now(lg->lab->loop) + lab_ms(100), NULL, NULL);
 	for (size_t i = 0; i < lg->n; i++) {

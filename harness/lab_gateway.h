@@ -1,10 +1,14 @@
 /*
  * lab_gateway.h: the scenario's gateways in a built lab: one harness/gateway.c per
- * `gateways:` entry, in its node, on the lab clock; their events become report lines, their
- * keys go to OUT/keys/, their final counters into the report; and the gateway steps.
+ * `gateways:` entry, in its node, on the lab clock, or, for `profile: strongswan`, a real
+ * charon there (harness/strongswan.c, started responders first, initiators after everything
+ * else); their events (charon's over VICI) become report lines, the simulated gateways' keys
+ * go to OUT/keys/ (charon writes none: its peer's are enough to decrypt the pair), their
+ * final counters into the report; and the gateway steps (seq_restart and reconfigure for
+ * simulated gateways only: the scenario loader refuses them for a charon).
  *
  * Ownership: borrows the lab, the scenario, the report and the report output (all outlive
- * it); owns the gateways and their drbg streams.
+ * it); owns the gateways, the charons and their drbg streams.
  */
 #ifndef VPNLAB_HARNESS_LAB_GATEWAY_H
 #define VPNLAB_HARNESS_LAB_GATEWAY_H

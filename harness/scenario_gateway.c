@@ -335,15 +335,12 @@ static void profile_load(struct sc_ctx *c, struct sc_gateway *g, const struct yn
 		sc_err(c, x, "profile: no profile '%s' (the profiles: %s)", x->str, list);
 		return;
 	}
-	/* a real charon in the node, not a simulated gateway: harness/strongswan.c runs it,
-	 * and `vpnlab run` does not start one yet */
-	if (!strcmp(x->str, "strongswan")) {
-		sc_err(c, x, "profile strongswan is a real charon started in the node; gateways of "
-		       "`vpnlab run` cannot run it yet (only the simulated profiles)");
-		return;
-	}
+	/* SC_PROFILE_STRONGSWAN is a real charon in the node (lab_gateway.c starts it), checked
+	 * by scenario_gateway_sswan.c once the gateway is loaded */
 	snprintf(g->profile, sizeof g->profile, "%s", x->str);
 	g->profile_pos = sc_pos_of(c, x);
+	if (scenario_gateway_is_strongswan(g))
+		sc_gateway_sswan_clock(c, g, x);
 }
 
 /* A folded block (>) joins the router's lines into one: refused (reported). */
@@ -695,6 +692,8 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 	}
 	if (c->d->n == diags_before)
 		gateway_check(c, g);
+	if (c->d->n == diags_before && scenario_gateway_is_strongswan(g))
+		sc_gateway_sswan_check(c, g, v, x);
 }
 
 /* The gateway a step names; reported when there is none. */
@@ -831,6 +830,11 @@ void sc_reconfigure_load(struct sc_ctx *c, const struct ynode *m, struct sc_reco
 		return;
 	sc_check_keys(c, m, "a reconfigure step", keys);
 	g = step_gateway(c, m, "reconfigure", r->gateway);
+	if (g && scenario_gateway_is_strongswan(g)) {
+		sc_err(c, yaml_map_get(m, "gateway"), "reconfigure: gateway '%s' is a real charon "
+		       "(profile strongswan); its configuration is loaded once at start", g->node);
+		return;
+	}
 	cfgv = yaml_map_get(m, "config");
 	cv = yaml_map_get(m, "connections");
 	if (!cfgv && !cv) {

@@ -1,10 +1,12 @@
 /*
- * scenario_gateway.h: a scenario's simulated gateways (struct sc_gateway in scenario.h, the
- * `gateways:` section of docs/scenario-format.md) turned into what the gateway runs.
+ * scenario_gateway.h: a scenario's gateways (struct sc_gateway in scenario.h, the
+ * `gateways:` section of docs/scenario-format.md) turned into what the gateway runs: a
+ * simulated gateway, or for profile strongswan the configuration a real charon is given.
  */
 #ifndef VPNLAB_HARNESS_SCENARIO_GATEWAY_H
 #define VPNLAB_HARNESS_SCENARIO_GATEWAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "harness/scenario.h"
@@ -31,6 +33,11 @@ int scenario_gateway_resolve(const struct scenario *sc, const struct sc_gateway 
 /* The gateway as the scenario starts it: no reconfigure texts, no report. */
 int scenario_gateway_config(const struct scenario *sc, const struct sc_gateway *g,
                             struct gw_config *cfg, char *err, size_t errlen);
+
+/* The profile that is a real charon started in the node (harness/strongswan.c), not a
+ * simulated gateway. */
+#define SC_PROFILE_STRONGSWAN "strongswan"
+bool scenario_gateway_is_strongswan(const struct sc_gateway *g);
 
 /* Index of the connection named name, or -1. */
 int scenario_gateway_conn(const struct sc_gateway *g, const char *name);

@@ -107,6 +107,14 @@ void sc_gateway_conn_list(const struct sc_gateway *g, char *buf, size_t len);
  * show: {gateway}. Every problem reported; on return the step may still be partial. */
 void sc_reconfigure_load(struct sc_ctx *c, const struct ynode *m, struct sc_reconfigure *r);
 void sc_show_load(struct sc_ctx *c, const struct ynode *m, struct sc_show *s);
+/* A loaded `profile: strongswan` gateway (v: its map, conns: its connections map or NULL):
+ * the real clock, and every key charon cannot honour refused at the key
+ * (scenario_gateway_sswan.c). */
+void sc_gateway_sswan_check(struct sc_ctx *c, const struct sc_gateway *g,
+                            const struct ynode *v, const struct ynode *conns);
+/* Its `profile: strongswan` (at profile) needs the real clock: reported otherwise. */
+void sc_gateway_sswan_clock(struct sc_ctx *c, const struct sc_gateway *g,
+                            const struct ynode *profile);
 /* Frees (and wipes: pre-shared keys) sc->gateways. */
 void scenario_gateways_free(struct scenario *sc);
 void sc_expect_load(struct sc_ctx *c, const struct ynode *list);   /* scenario_expect.c */

@@ -516,7 +516,15 @@ static void seq_load(struct sc_ctx *c, const struct ynode *m, struct sc_seq_rest
 	if (!sc_want_map(c, m, "seq_restart"))
 		return;
 	sc_check_keys(c, m, "a seq_restart step", seq_keys);
-	read_gw_conn(c, m, "seq_restart", &s->ref);
+	if (read_gw_conn(c, m, "seq_restart", &s->ref)) {
+		const struct sc_gateway *g = scenario_gateway(c->sc, s->ref.gateway);
+
+		/* libipsec's sequence numbers are not reachable from outside charon */
+		if (g && scenario_gateway_is_strongswan(g))
+			sc_err(c, yaml_map_get(m, "gateway"), "seq_restart: gateway '%s' is a real "
+			       "charon (profile strongswan), whose ESP sequence numbers vpnlab cannot "
+			       "set", g->node);
+	}
 	/* 0 is never sent (RFC 4303 3.3.3: the first packet carries 1) */
 	if ((v = yaml_map_get(m, "next")) && sc_read_u64(c, v, "next", UINT32_MAX, &next)) {
 		if (!next)

@@ -221,6 +221,13 @@ int sswan_conn_find(const struct sswan *s, const char *name)
 	return sswan_conn_index(s, name);
 }
 
+enum gw_conn_state sswan_conn_state(const struct sswan *s, int conn)
+{
+	if (conn < 0 || (size_t)conn >= s->cfg.nconns)
+		return GW_CONN_DOWN;
+	return s->conn[conn].state;
+}
+
 /* ---- queries ---- */
 
 struct list_ctx {

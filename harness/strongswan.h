@@ -32,6 +32,10 @@
 #include "peers/gw/gw_config.h"
 
 #define SSWAN_CHARON "/usr/lib/ipsec/charon"
+/* kernel-libipsec's TUN in the node: its default name and fixed MTU
+ * (kernel_libipsec_plugin.c, 5.9.8) */
+#define SSWAN_TUN_NAME "ipsec0"
+#define SSWAN_TUN_MTU 1400
 
 struct sswan;
 
@@ -76,6 +80,11 @@ pid_t sswan_pid(const struct sswan *s);
 const char *sswan_dir(const struct sswan *s);   /* OUT/strongswan/NODE */
 size_t sswan_conn_count(const struct sswan *s);
 int sswan_conn_find(const struct sswan *s, const char *name);  /* index or -1 */
+
+/* The connection's state as the events left it, without asking charon (cheap enough for a
+ * wait predicate): UP after a child-updown up, DOWN after the ike-updown down of its last
+ * IKE_SA. A CHILD_SA deleted alone (its IKE_SA staying) shows only in sswan_conn_stats. */
+enum gw_conn_state sswan_conn_state(const struct sswan *s, int conn);
 
 /*
  * The connection's state now, as for a simulated gateway: DOWN without an IKE_SA, CONNECTING

@@ -110,8 +110,7 @@ static int check_conn(const struct gw_config *cfg, size_t i, struct swanctl_note
 		FAIL("%s.ike.life_rule: charon accepts any proposed lifetime and has no setting to "
 		     "insist on a shorter or equal one", pre);
 	if (p->dpd == IKE_DPD_IDLE || p->dpd == IKE_DPD_ALWAYS) {
-		if (p->dpd_delay <= 0)
-			FAIL("%s.ike.dpd_delay: DPD is on but has no interval", pre);
+		/* an interval of 0 is rendered as the simulated peers' 30 s (swanctl_dpd_delay) */
 		if (p->dpd == IKE_DPD_ALWAYS)
 			note(notes, "%s.ike.dpd: charon sends R-U-THERE only after dpd_delay without "
 			     "inbound traffic (idle mode), not always", pre);

@@ -193,7 +193,7 @@ int swanctl_conn_msg(const struct gw_config *cfg, size_t i, struct vici_buf *m, 
 	snprintf(t, sizeof t, "%" PRIu64 "s", l.ike_rand);
 	vici_buf_kv_str(m, "rand_time", t);
 	if (p->dpd == IKE_DPD_IDLE || p->dpd == IKE_DPD_ALWAYS) {
-		snprintf(t, sizeof t, "%llds", (long long)(p->dpd_delay / LAB_NS_PER_SEC));
+		snprintf(t, sizeof t, "%llds", (long long)(swanctl_dpd_delay(p) / LAB_NS_PER_SEC));
 		vici_buf_kv_str(m, "dpd_delay", t);
 		if (p->dpd_timeout > 0) {
 			snprintf(t, sizeof t, "%llds", (long long)(p->dpd_timeout / LAB_NS_PER_SEC));

@@ -24,6 +24,9 @@ struct lifetimes {
 };
 
 lab_ns swanctl_ike_life(const struct ike_policy *p);    /* 0 -> 8 h */
+/* DPD interval: 0 means what the simulated peers take for 0 (ike_peer.c: 30 s), so a
+ * profile that switches DPD on without an interval means the same on both kinds. */
+lab_ns swanctl_dpd_delay(const struct ike_policy *p);
 lab_ns swanctl_esp_life(const struct ike_policy *p);    /* 0 -> 1 h */
 void swanctl_lifetimes(const struct ike_policy *p, struct lifetimes *l);
 

@@ -108,6 +108,11 @@ lab_ns swanctl_esp_life(const struct ike_policy *p)
 	return p->esp_lifetime > 0 ? p->esp_lifetime : lab_sec(3600);
 }
 
+lab_ns swanctl_dpd_delay(const struct ike_policy *p)
+{
+	return p->dpd_delay > 0 ? p->dpd_delay : lab_sec(30);
+}
+
 /*
  * IKEv1 has no IKE rekey in charon: the ISAKMP SA is reauthenticated (a new main mode), and
  * main mode proposes the un-jittered reauth_time + over_time as the SA's lifetime (research

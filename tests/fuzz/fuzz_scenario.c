@@ -493,6 +493,68 @@ static const char seed_expect[] =
 	"  - esp_seq_restart: {from: server}\n"
 	"  - replay_dropped: {}\n";
 
+/* tests/integration/scenarios/strongswan-tunnel.yaml: a profile strongswan gateway (the real
+ * clock, its own checks), tunnel steps */
+static const char seed_strongswan[] =
+	"# A real charon (profile strongswan) on node sw against a plain vpnlab gateway, for what a\n"
+	"# run does with it besides the interop scenario: charon's 10 s ESP lifetime makes it rekey\n"
+	"# the CHILD_SA at 9 s (a child_sa_rekeyed line from VICI, counted), `tunnel: down` and\n"
+	"# `tunnel: initiate` steps terminate and initiate over VICI, and traffic passes after each.\n"
+	"name: strongswan-tunnel\n"
+	"seed: 3\n"
+	"clock: real\n"
+	"timeout: 1m\n"
+	"\n"
+	"topology:\n"
+	"  nodes: {h0: {}, sw: {}, gw: {}, h1: {}}\n"
+	"  links:\n"
+	"    - [h0:eth0 10.9.0.10/24, sw:lan0 10.9.0.1/24]\n"
+	"    - [sw:wan0 192.0.2.1/24, gw:wan0 192.0.2.2/24]\n"
+	"    - [gw:lan0 10.0.1.1/24, h1:eth0 10.0.1.10/24]\n"
+	"  routes:\n"
+	"    h0: [default via 10.9.0.1]\n"
+	"    h1: [default via 10.0.1.1]\n"
+	"    sw: [default via 192.0.2.2]\n"
+	"    gw: [default via 192.0.2.1]\n"
+	"\n"
+	"gateways:\n"
+	"  sw:\n"
+	"    profile: strongswan\n"
+	"    connections:\n"
+	"      to-gw:\n"
+	"        remote: 192.0.2.2\n"
+	"        remote_id: 192.0.2.2\n"
+	"        psk: \"a key with \\\"quotes\\\" and spaces\"\n"
+	"        local_ts: 10.9.0.0/24\n"
+	"        remote_ts: 10.0.1.0/24\n"
+	"        ike: aes256-sha256-modp2048\n"
+	"        esp: aes128-sha256-modp2048\n"
+	"        esp_lifetime: 10s\n"
+	"        initiate: true\n"
+	"  gw:\n"
+	"    connections:\n"
+	"      to-sw:\n"
+	"        remote: 192.0.2.1\n"
+	"        psk: \"a key with \\\"quotes\\\" and spaces\"\n"
+	"        local_ts: 10.0.1.0/24\n"
+	"        remote_ts: 10.9.0.0/24\n"
+	"        ike: aes256-sha256-modp2048\n"
+	"        esp: aes128-sha256-modp2048\n"
+	"        esp_lifetime: 1h\n"
+	"\n"
+	"steps:\n"
+	"  - wait: {tunnel: sw/to-gw, within: 10s}\n"
+	"  - ping: {from: h0, to: h1, count: 2}\n"
+	"  - name: past charon's CHILD_SA rekey at 9 s\n"
+	"    wait: 9s\n"
+	"  - ping: {from: h1, to: h0, count: 2}\n"
+	"  - tunnel: {gateway: sw, connection: to-gw, action: down}\n"
+	"  - wait: {tunnel: sw/to-gw, up: false, within: 5s}\n"
+	"  - tunnel: {gateway: sw, connection: to-gw, action: initiate}\n"
+	"  - wait: {tunnel: sw/to-gw, within: 10s}\n"
+	"  - ping: {from: h0, to: h1, count: 2}\n"
+	"  - show: {gateway: sw}\n";
+
 /* tests/integration/scenarios/f220-migration.yaml: profiles, a config block, reconfigure
  * steps with CLI text and with keys, show steps */
 static const char seed_profiles[] =
@@ -622,6 +684,7 @@ const struct fuzz_seed *fuzz_seeds(size_t *n)
 		SEED(seed_gateways),
 		SEED(seed_expect),
 		SEED(seed_profiles),
+		SEED(seed_strongswan),
 		SEED("30s"), SEED("1h30m"), SEED("1.5KiB"), SEED("2001:db8::1/64"),
 		SEED("192.0.2.1/24"),
 	};

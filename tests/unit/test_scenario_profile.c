@@ -113,14 +113,15 @@ static const struct case_ cases[] = {
 		  "      a: {remote: 27.133.132.134, psk: x}\n",
 		  "t.yaml:12:14: profile: no profile 'fitelnet-f200' (the profiles: sakura-vpc-v1, "
 		  "sakura-vpc-v2, fitelnet-f220, k5-vpnaas, strongswan)\n" },
-	{ "strongswan_refused",
+	{ "strongswan_virtual_clock",
 		  "gateways:\n"
 		  "  f220:\n"
 		  "    profile: strongswan\n"
 		  "    connections:\n"
 		  "      a: {remote: 27.133.132.134, psk: x}\n",
-		  "t.yaml:12:14: profile strongswan is a real charon started in the node; gateways of "
-		  "`vpnlab run` cannot run it yet (only the simulated profiles)\n" },
+		  "t.yaml:12:14: gateway 'f220': profile strongswan is a real charon running on the "
+		  "wall clock; the scenario needs 'clock: real' (the virtual clock would jump lab time "
+		  "past charon's timers)\n" },
 	{ "config_without_profile",
 		  "gateways:\n"
 		  "  f220:\n"

@@ -276,8 +276,15 @@ static void test_refusals(void)
 	expect_refused(&c, "ike.psk");
 	config(&c); c.conns[0].ike.esp_lifetime = lab_ms(1500);
 	expect_refused(&c, "whole seconds");
-	config(&c); c.conns[0].ike.dpd_delay = 0;
-	expect_refused(&c, "ike.dpd_delay");
+	{
+		/* DPD on without an interval: 30 s, what the simulated peers take for 0 */
+		char err[256] = "", *t = NULL;
+
+		config(&c); c.conns[0].ike.dpd_delay = 0;
+		CU_ASSERT_EQUAL(swanctl_conf_render(&c, &t, err, sizeof err), 0);
+		CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "dpd_delay = 30s\n"));
+		swanctl_text_free(t);
+	}
 	config(&c); c.conns[0].ike.remote_ts.family = 0;
 	expect_refused(&c, "ike.remote_ts");
 	config(&c); c.conns[0].ike.nesp = 0;
