@@ -734,6 +734,38 @@ static void send_delete_ike(struct ike_peer *p, struct ikesa *s)
 }
 
 
+/*
+ * Both ends initiated main mode at about the same time (two always-up gateways): the other
+ * live SA o was still negotiating when s began, and one of the two is ours as initiator, the
+ * other the peer's. That is no reauthentication, where one side replaces an SA it already
+ * had (and which keeps its role: strongSwan reauthenticates as the SA's initiator, or as its
+ * responder with a new main mode of its own, long after the old one came up). Treating it as
+ * one made each side delete the other's SA, and both retried in step for ever. Here both
+ * sides keep the same SA, chosen from what both see alike: the one whose initiator cookie is
+ * the larger. The other one is deleted after REPLACED_DELETE_DELAY (both sides send the
+ * DELETE; the second finds nothing), and a CHILD_SA already on it moves to the survivor.
+ * strongSwan has no such rule for IKEv1: its responder adopts the CHILD_SAs of any other
+ * established IKE_SA with the same peer and configuration after MM6 (adopt_children_job) and
+ * deletes that SA 10 s later, so what survives there depends on timing.
+ */
+static void collision(struct ike_peer *p, struct ikesa *s, struct ikesa *o)
+{
+	struct ikesa *keep = memcmp(o->ci, s->ci, 8) > 0 ? o : s;
+	struct ikesa *lose = keep == o ? s : o;
+
+	lose->replaced = true;
+	lose->collided = true;
+	for (int c = 0; c < MAX_CHILDREN; c++)
+		if (p->ch[c].sa == sa_index(p, lose) && p->ch[c].st == CH_UP)
+			p->ch[c].sa = sa_index(p, keep);
+	lose->reauth_at = LAB_NEVER;
+	lose->expire_at = p->now + REPLACED_DELETE_DELAY;
+	ikep_log(p, "IKE_SA collision: simultaneous Main Modes with the peer; keeping the IKE_SA "
+	         "with the larger initiator cookie (%s), deleting the %s one in %llds",
+	         keep->initiator ? "ours" : "the peer's", lose->initiator ? "own" : "peer's",
+	         (long long)(REPLACED_DELETE_DELAY / LAB_NS_PER_SEC));
+}
+
 static void established(struct ike_peer *p, struct ikesa *s)
 {
 	struct ike_event *e;
@@ -755,7 +787,7 @@ static void established(struct ike_peer *p, struct ikesa *s)
 	ike_prop_strongswan(&s->prop, false, prop, sizeof prop);
 	ep_text(&s->local, a, sizeof a);
 	ep_text(&s->remote, b, sizeof b);
-	/* reauthentication: move the children of the SA this one replaces */
+	/* another live IKE_SA with this peer: a reauthentication, or a collision */
 	for (int i = 0; i < MAX_SAS; i++) {
 		struct ikesa *o = &p->sa[i];
 
@@ -763,6 +795,12 @@ static void established(struct ike_peer *p, struct ikesa *s)
 			continue;
 		if (memcmp(o->remote.addr, s->remote.addr, alen(s->remote.family)))
 			continue;
+		if (o->initiator != s->initiator && o->established >= s->created) {
+			collision(p, s, o);
+			if (s->replaced)
+				break;
+			continue;
+		}
 		o->replaced = true;
 		for (int c = 0; c < MAX_CHILDREN; c++)
 			if (p->ch[c].sa == i && p->ch[c].st == CH_UP)
@@ -790,7 +828,8 @@ static void established(struct ike_peer *p, struct ikesa *s)
 		ikep_log(p, "scheduling reauthentication in %llds",
 		      (long long)((s->reauth_at - p->now) / LAB_NS_PER_SEC));
 	ikep_log(p, "maximum IKE_SA lifetime %llds", (long long)(s->lifetime / LAB_NS_PER_SEC));
-	if (s->initiator && p->pol.nesp > 0) {
+	/* the loser of a collision carries no quick mode of its own */
+	if (s->initiator && p->pol.nesp > 0 && !s->replaced) {
 		bool have_child = false;
 
 		for (int c = 0; c < MAX_CHILDREN; c++)
@@ -1348,6 +1387,11 @@ static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 	ike_dh_free(&c->dh);
 	c->st = CH_UP;
 	c->xm.active = false;
+	if (s->replaced && sa_up(p)) {
+		/* quick mode finished on an SA a reauthentication or a collision replaced: the
+		 * CHILD_SA lives on with the survivor, as the ones moved before it */
+		c->sa = sa_index(p, sa_up(p));
+	}
 	c->established = p->now;
 	c->expire_at = p->now + c->lifetime;
 	c->rekey_at = p->pol.initiator ? p->now + c->lifetime - margin - jitter : LAB_NEVER;
@@ -2074,7 +2118,8 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now)
 		}
 		if (s->expire_at <= now && s->replaced) {
 			send_delete_ike(p, s);
-			sa_kill(p, s, "replaced by reauthentication");
+			sa_kill(p, s, s->collided ? "lost a simultaneous initiation" :
+			        "replaced by reauthentication");
 		} else if (s->expire_at <= now) {
 			ikep_log(p, "IKE_SA lifetime expired");
 			for (int k = 0; k < MAX_CHILDREN; k++)

@@ -65,6 +65,7 @@ struct ikesa {
 	bool dpd_waiting;
 	lab_ns dpd_deadline, dpd_next, last_in;
 	bool replaced;                  /* reauthenticated: children moved to a newer SA */
+	bool collided;                  /* replaced as the loser of a simultaneous initiation */
 	bool send_rl;                   /* responder: RESPONDER-LIFETIME goes out after MM6 */
 	bool natt_local;                /* NAT-D: this side is behind a NAT (keepalives) */
 	lab_ns keepalive_next;

