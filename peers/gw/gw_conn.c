@@ -2,8 +2,11 @@
  * gw_conn.c: one connection of the gateway: its IKE peer, and the ESP SAs installed from the
  * peer's events.
  *
- *   CHILD_SA_ESTABLISHED  inbound SA into the gateway's esp_table, outbound SA kept here and
- *                         used for sending at once
+ *   CHILD_SA_INBOUND      responder, QM2 sent: the inbound SA into the esp_table already
+ *                         (strongSwan's timing), so ESP the initiator sends as soon as QM3 is
+ *                         out is accepted even if it is handled before QM3; not sent on
+ *   CHILD_SA_ESTABLISHED  inbound SA into the gateway's esp_table (unless CHILD_SA_INBOUND put
+ *                         it there), outbound SA kept here and used for sending at once
  *   CHILD_SA_REKEYED      the same for the new pair; sending moves to the new outbound SA
  *                         (the engine reports a rekey when quick mode is complete on its side:
  *                         the initiator after sending QM3, the responder on receiving it, so
@@ -32,7 +35,7 @@ static lab_ns backoff(const struct gw_crt *c)
 static bool has_child(const struct gw_crt *c)
 {
 	for (int k = 0; k < GW_CHILD_MAX; k++)
-		if (c->ch[k].used)
+		if (c->ch[k].used && !c->ch[k].inbound_only)
 			return true;
 	return false;
 }
@@ -204,28 +207,96 @@ static int sa_make(struct gw *g, const struct gw_crt *c, const struct ike_event 
 	return r;
 }
 
+/* QM3 completed a pair whose inbound half CHILD_SA_INBOUND installed: add the outbound SA
+ * and send on it. false when there is no such half. */
+static bool child_complete(struct gw *g, struct gw_crt *c, const struct ike_event *e)
+{
+	struct esp_sa *out = NULL;
+	int r;
+
+	for (int k = 0; k < GW_CHILD_MAX; k++) {
+		struct gw_child *ch = &c->ch[k];
+
+		if (!ch->used || !ch->inbound_only || ch->spi_in != e->spi_in)
+			continue;
+		if ((r = sa_make(g, c, e, &e->out, ESP_DIR_OUT, &out))) {
+			gw_logf(g, c->cfg.name, "cannot install outbound SA %08x (%s): %s", e->spi_out,
+			        e->proposal, r == -EINVAL ? "transform not supported by the ESP codec" :
+			        "ESP SA refused");
+			return true;
+		}
+		ch->out = out;
+		ch->spi_out = e->spi_out;
+		ch->inbound_only = false;
+		c->cur = k;
+		gw_logf(g, c->cfg.name, "installed outbound SA %08x_o of CHILD_SA %08x_i, sending on "
+		        "it", e->spi_out, e->spi_in);
+		return true;
+	}
+	return false;
+}
+
+/* No room for another pair: the oldest one that is not the current one goes. */
+static int child_slot(struct gw *g, struct gw_crt *c)
+{
+	lab_ns oldest = LAB_NEVER;
+	int slot = -1;
+
+	for (int k = 0; k < GW_CHILD_MAX; k++)
+		if (!c->ch[k].used)
+			return k;
+	for (int k = 0; k < GW_CHILD_MAX; k++)
+		if (k != c->cur && c->ch[k].created < oldest) {
+			oldest = c->ch[k].created;
+			slot = k;
+		}
+	gw_logf(g, c->cfg.name, "too many CHILD_SAs: dropping %08x_i %08x_o",
+	        c->ch[slot].spi_in, c->ch[slot].spi_out);
+	child_clear(g, &c->ch[slot]);
+	return slot;
+}
+
+/* CHILD_SA_INBOUND: the inbound half only. */
+static void child_install_in(struct gw *g, struct gw_crt *c, const struct ike_event *e)
+{
+	struct esp_sa *in = NULL;
+	struct gw_child *ch;
+	int r, slot = child_slot(g, c);
+
+	if ((r = sa_make(g, c, e, &e->in, ESP_DIR_IN, &in))) {
+		gw_logf(g, c->cfg.name, "cannot install inbound SA %08x (%s): %s", e->spi_in,
+		        e->proposal, r == -EINVAL ? "transform not supported by the ESP codec" :
+		        "ESP SA refused");
+		return;
+	}
+	if ((r = esp_table_add(g->table, in))) {
+		gw_logf(g, c->cfg.name, "cannot install inbound SA %08x: %s", e->spi_in,
+		        r == -EEXIST ? "SPI already in use on this gateway" : "table refused it");
+		esp_sa_free(in);
+		return;
+	}
+	ch = &c->ch[slot];
+	ch->used = true;
+	ch->inbound_only = true;
+	ch->spi_in = e->spi_in;
+	ch->spi_out = e->spi_out;
+	ch->local = e->local;
+	ch->remote = e->remote;
+	ch->udp_encap = e->udp_encap;
+	ch->created = g->now;
+	gw_logf(g, c->cfg.name, "installed inbound SA %08x_i (QM2 sent; outbound %08x_o follows "
+	        "QM3)", e->spi_in, e->spi_out);
+}
+
 static void child_install(struct gw *g, struct gw_crt *c, const struct ike_event *e)
 {
 	struct gw_child *ch = NULL;
 	struct esp_sa *in = NULL, *out = NULL;
-	int r, slot = -1;
+	int r, slot;
 
-	for (int k = 0; k < GW_CHILD_MAX && slot < 0; k++)
-		if (!c->ch[k].used)
-			slot = k;
-	if (slot < 0) {
-		/* no room: the oldest pair that is not the current one goes */
-		lab_ns oldest = LAB_NEVER;
-
-		for (int k = 0; k < GW_CHILD_MAX; k++)
-			if (k != c->cur && c->ch[k].created < oldest) {
-				oldest = c->ch[k].created;
-				slot = k;
-			}
-		gw_logf(g, c->cfg.name, "too many CHILD_SAs: dropping %08x_i %08x_o",
-		        c->ch[slot].spi_in, c->ch[slot].spi_out);
-		child_clear(g, &c->ch[slot]);
-	}
+	if (child_complete(g, c, e))
+		return;
+	slot = child_slot(g, c);
 	if ((r = sa_make(g, c, e, &e->in, ESP_DIR_IN, &in)) ||
 	    (r = sa_make(g, c, e, &e->out, ESP_DIR_OUT, &out))) {
 		gw_logf(g, c->cfg.name, "cannot install CHILD_SA %08x_i %08x_o (%s): %s",
@@ -293,6 +364,9 @@ static void on_ike_event(struct gw *g, struct gw_crt *c, const struct ike_event 
 	switch (e->type) {
 	case IKE_EV_IKE_SA_ESTABLISHED:
 		c->connecting = true;   /* quick mode follows */
+		break;
+	case IKE_EV_CHILD_SA_INBOUND:
+		child_install_in(g, c, e);
 		break;
 	case IKE_EV_CHILD_SA_ESTABLISHED:
 		c->connecting = false;

@@ -36,6 +36,9 @@ struct gw_child {
 	struct esp_sa *out;             /* owned; NULL once its hard byte lifetime is reached */
 	struct ike_endpoint local, remote;      /* outer addresses and ports of the ESP */
 	bool udp_encap;
+	bool inbound_only;              /* responder between QM2 and QM3: only the inbound SA
+	                                   is installed (CHILD_SA_INBOUND); out is NULL and the
+	                                   pair does not count as up */
 	bool soft_logged;               /* soft byte lifetime reported once */
 	lab_ns created;
 };

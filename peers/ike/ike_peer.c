@@ -285,7 +285,8 @@ void ikep_child_kill(struct ike_peer *p, struct child *c, const char *why, bool 
 {
 	if (c->st == CH_NONE || c->st == CH_DEAD)
 		return;
-	if (c->st == CH_UP && event_it) {
+	/* an inbound half installed at QM2 goes too, whatever the caller reports */
+	if ((c->st == CH_UP && event_it) || (c->st != CH_UP && c->in_reported)) {
 		struct ike_event *e = ikep_event(p, IKE_EV_CHILD_SA_DELETED);
 
 		e->spi_in = c->spi_in;
@@ -1349,10 +1350,51 @@ void ikep_start_qm(struct ike_peer *p, struct ikesa *s, int replaces)
 	      c->pfs ? " KE" : "");
 }
 
-static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
+/* KEYMAT of the SA with SPI x protects traffic sent to x: inbound from our SPI, outbound
+ * from the peer's (research notes 2.5); encryption key, then integrity key. */
+static void child_keys(struct ikesa *s, const struct child *c, const uint8_t *gxy, size_t glen,
+                       uint32_t spi, struct ike_child_keys *k)
 {
 	size_t el = (size_t)c->prop.keylen / 8, il = ike_esp_integ_keylen(c->prop.hash);
-	uint8_t km[128], gxy[IKE_DH_MAX];
+	uint8_t km[128];
+
+	ike_keymat(s->prop.hash, s->skd, gxy, glen, ISAKMP_PROTO_ESP, spi, c->ni, c->nil, c->nr,
+	           c->nrl, km, el + il);
+	k->spi = spi;
+	memcpy(k->enc, km, el);
+	k->enc_len = el;
+	memcpy(k->integ, km + el, il);
+	k->integ_len = il;
+	OPENSSL_cleanse(km, sizeof km);
+}
+
+/* Responder, QM2 just sent: the inbound half goes to the data plane now. strongSwan installs
+ * its inbound SA when it sends QM2 and the outbound one on QM3, so an initiator may send ESP
+ * as soon as QM3 is out; a responder that installed only on QM3 would drop what arrives
+ * first whenever the ESP overtakes QM3 or is handled before it. */
+static void child_inbound(struct ike_peer *p, struct ikesa *s, struct child *c)
+{
+	struct ike_event *e = ikep_event(p, IKE_EV_CHILD_SA_INBOUND);
+
+	child_keys(s, c, c->pfs ? c->gxy_buf : NULL, c->pfs ? c->dh.len : 0, c->spi_in, &e->in);
+	e->spi_in = c->spi_in;
+	e->spi_out = c->spi_out;
+	e->lifetime = c->lifetime;
+	e->lifebytes = c->lifebytes;
+	e->prop = c->prop;
+	e->udp_encap = s->encap;
+	e->local = s->local;
+	e->remote = s->remote;
+	ike_prop_strongswan(&c->prop, true, e->proposal, sizeof e->proposal);
+	snprintf(e->detail, sizeof e->detail, "installing inbound SA %08x of CHILD_SA %08x_i "
+	         "%08x_o before QM3", c->spi_in, c->spi_in, c->spi_out);
+	ikep_log(p, "%s", e->detail);
+	c->in_reported = true;
+}
+
+static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
+{
+	uint8_t gxy[IKE_DH_MAX];
 	size_t glen = 0;
 	struct ike_event *e;
 	char prop[128], lts[64], rts[64];
@@ -1365,23 +1407,8 @@ static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 		memcpy(gxy, c->gxy_buf, glen);
 	}
 	e = ikep_event(p, c->replaces >= 0 ? IKE_EV_CHILD_SA_REKEYED : IKE_EV_CHILD_SA_ESTABLISHED);
-	/* KEYMAT of the SA with SPI x protects traffic sent to x: inbound from our SPI,
-	 * outbound from the peer's (research notes 2.5); encryption key, then integrity key */
-	ike_keymat(s->prop.hash, s->skd, glen ? gxy : NULL, glen, ISAKMP_PROTO_ESP, c->spi_in,
-	           c->ni, c->nil, c->nr, c->nrl, km, el + il);
-	e->in.spi = c->spi_in;
-	memcpy(e->in.enc, km, el);
-	e->in.enc_len = el;
-	memcpy(e->in.integ, km + el, il);
-	e->in.integ_len = il;
-	ike_keymat(s->prop.hash, s->skd, glen ? gxy : NULL, glen, ISAKMP_PROTO_ESP, c->spi_out,
-	           c->ni, c->nil, c->nr, c->nrl, km, el + il);
-	e->out.spi = c->spi_out;
-	memcpy(e->out.enc, km, el);
-	e->out.enc_len = el;
-	memcpy(e->out.integ, km + el, il);
-	e->out.integ_len = il;
-	OPENSSL_cleanse(km, sizeof km);
+	child_keys(s, c, glen ? gxy : NULL, glen, c->spi_in, &e->in);
+	child_keys(s, c, glen ? gxy : NULL, glen, c->spi_out, &e->out);
 	OPENSSL_cleanse(gxy, sizeof gxy);
 	OPENSSL_cleanse(c->gxy_buf, sizeof c->gxy_buf);
 	ike_dh_free(&c->dh);
@@ -1636,6 +1663,7 @@ static void handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, 
 	ch->resp = pkt;
 	sha1_of(msg, len, ch->req_hash);
 	ch->st = QM_R1;
+	child_inbound(p, s, ch);
 }
 
 static void handle_qm2(struct ike_peer *p, struct ikesa *s, struct child *ch, const uint8_t *msg,

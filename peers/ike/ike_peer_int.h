@@ -96,6 +96,7 @@ struct child {
 	bool bytes_soft;                /* the soft byte limit started a rekey */
 	int replaces;                   /* child index this rekey replaces, -1 */
 	bool rekeyed;                   /* a newer child took over */
+	bool in_reported;               /* responder: CHILD_SA_INBOUND went out at QM2 */
 };
 
 struct ike_peer {

@@ -78,5 +78,56 @@ static void test_both_always_up(void)
 	wire_free(w);
 }
 
+/* QM3: gateway A's quick-mode message that carries only HASH(3) (the short one). */
+static bool hold_qm3(const struct wire *w, int from, const uint8_t *d, size_t len)
+{
+	(void)w;
+	return from == 0 && len >= 28 && d[18] == ISAKMP_XCHG_QUICK && len <= 80;
+}
+
+/* The initiator sends ESP right after QM3 goes out, and the packet reaches the responder
+ * before QM3 does: the responder installed its inbound SA when it sent QM2 (as strongSwan
+ * does), so the packet is accepted. The outbound half waits for QM3: until then B has no SA
+ * to send on. */
+static void test_inbound_at_qm2(void)
+{
+	struct gw_config a, b;
+	struct wire *w = wire_new();
+	struct gw_conn_stats st;
+	uint8_t p[200];
+
+	sites(&a, &b, false);
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	w->hold = hold_qm3;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 211), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 212), 0);
+	wire_shuttle(w);
+	CU_ASSERT_EQUAL_FATAL(w->nheld, 1);
+	w->hold = NULL;
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_IKE, IKE_EV_CHILD_SA_ESTABLISHED), 1);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_IKE, IKE_EV_CHILD_SA_INBOUND), 1);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_IKE, IKE_EV_CHILD_SA_ESTABLISHED), 0);
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_NOT_EQUAL(st.state, GW_CONN_UP);      /* half a pair is not up */
+	wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, 1);
+	wire_send(w, 0, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[1].nsink, 1);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_ESP_DROP, 0), 0);
+	/* B cannot answer yet */
+	wire_ping(p, sizeof p, "10.2.0.7", "10.1.0.5", false, 2);
+	wire_send(w, 1, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[0].nsink, 0);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_NO_SA, 0), 1);
+	wire_release(w);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_IKE, IKE_EV_CHILD_SA_ESTABLISHED), 1);
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+	wire_send(w, 1, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[0].nsink, 1);
+	traffic(w, 3);
+	wire_free(w);
+}
+
 UNIT_SUITE(gw_ike,
+	UNIT_TEST(test_inbound_at_qm2),
 	UNIT_TEST(test_both_always_up))

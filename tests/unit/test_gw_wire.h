@@ -46,6 +46,16 @@ struct wire {
 	                                           its ports 500 and 4500 appear as 1500 and
 	                                           14500 (wire_new sets -1) */
 	bool print_logs;
+	/* When set and true for a UDP datagram gateway `from` sends, the datagram waits in
+	 * held[] until wire_release (a message delayed on the way) */
+	bool (*hold)(const struct wire *w, int from, const uint8_t *data, size_t len);
+	struct wire_held {
+		uint8_t *data;
+		size_t len;
+		struct ike_endpoint from, to;
+		int target;
+	} held[16];
+	int nheld;
 };
 
 /* A site: the gateway's address and the LAN behind it. */
@@ -70,5 +80,7 @@ size_t wire_count(const struct wire *w, int k, enum gw_event_type t, int ike_typ
 const struct gw_event *wire_find(const struct wire *w, int k, enum gw_event_type t,
                                  int ike_type);
 void wire_clear(struct wire *w);        /* forget sinks, events, captures */
+/* Deliver the held datagrams (in order), then shuttle. */
+void wire_release(struct wire *w);
 
 #endif

@@ -204,6 +204,20 @@ static void check_established(const char *ike, const char *esp, const char *want
 	CU_ASSERT_EQUAL(memcmp(ca->in.enc, cb->out.enc, ca->in.enc_len), 0);
 	CU_ASSERT_NOT_EQUAL(memcmp(ca->in.enc, ca->out.enc, ca->in.enc_len), 0);
 	CU_ASSERT_EQUAL(ca->lifetime, lab_sec(3600));
+	/* the responder handed out its inbound half at QM2 already, with the same keys (with
+	 * PFS too: the DH secret is still there then); the initiator has nothing to do early */
+	{
+		const struct ike_event *ib2 = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_INBOUND);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ib2);
+		CU_ASSERT(ib2 < cb);
+		CU_ASSERT_EQUAL(ib2->in.spi, cb->in.spi);
+		CU_ASSERT_EQUAL(ib2->in.enc_len, cb->in.enc_len);
+		CU_ASSERT_EQUAL(memcmp(ib2->in.enc, cb->in.enc, cb->in.enc_len), 0);
+		CU_ASSERT_EQUAL(memcmp(ib2->in.integ, cb->in.integ, cb->in.integ_len), 0);
+		CU_ASSERT_EQUAL(ib2->out.enc_len, 0);
+		CU_ASSERT_PTR_NULL(find(pr.ea, pr.nea, IKE_EV_CHILD_SA_INBOUND));
+	}
 	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
 	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
 	teardown(&pr);
