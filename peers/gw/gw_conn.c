@@ -174,12 +174,12 @@ static int child_algs(const struct ike_prop *p, enum esp_encr *e, enum esp_integ
 	}
 }
 
-static int sa_make(struct gw *g, const struct gw_crt *c, const struct ike_event *e,
+static int sa_make(struct gw *g, const struct ike_event *e,
                    const struct ike_child_keys *k, enum esp_dir dir, struct esp_sa **out)
 {
 	uint8_t km[sizeof k->enc + sizeof k->integ];
 	struct esp_sa_config sc;
-	uint64_t hard = c->cfg.ike.esp_lifebytes;
+	uint64_t hard = e->lifebytes;
 	int r;
 
 	memset(&sc, 0, sizeof sc);
@@ -196,12 +196,12 @@ static int sa_make(struct gw *g, const struct gw_crt *c, const struct ike_event 
 	sc.udp_encap = e->udp_encap;
 	sc.replay_window = g->cfg.dp.replay_window;
 	sc.lenient_padding = g->cfg.dp.lenient_padding;
-	/* Kilobyte lifetimes are the data plane's to enforce (time is the engine's): hard at the
-	 * configured bytes, soft 10% earlier, the engine's default time margin. */
-	if (hard) {
+	/* Kilobyte lifetimes are the engine's (gw_crt_pump reports the byte counts: it rekeys at
+	 * the soft limit and deletes at the hard one). The SA's own hard limit, in whole KiB
+	 * rounded up, never comes before the engine's and only guards against a count that
+	 * did not reach it (a hairpinned packet is reported at the connection's next pump). */
+	if (hard)
 		sc.hard_kbytes = (hard + 1023) / 1024;
-		sc.soft_kbytes = sc.hard_kbytes - sc.hard_kbytes / 10;
-	}
 	r = esp_sa_new(&sc, g->now, out);
 	explicit_bzero(km, sizeof km);
 	return r;
@@ -219,7 +219,7 @@ static bool child_complete(struct gw *g, struct gw_crt *c, const struct ike_even
 
 		if (!ch->used || !ch->inbound_only || ch->spi_in != e->spi_in)
 			continue;
-		if ((r = sa_make(g, c, e, &e->out, ESP_DIR_OUT, &out))) {
+		if ((r = sa_make(g, e, &e->out, ESP_DIR_OUT, &out))) {
 			gw_logf(g, c->cfg.name, "cannot install outbound SA %08x (%s): %s", e->spi_out,
 			        e->proposal, r == -EINVAL ? "transform not supported by the ESP codec" :
 			        "ESP SA refused");
@@ -227,6 +227,7 @@ static bool child_complete(struct gw *g, struct gw_crt *c, const struct ike_even
 		}
 		ch->out = out;
 		ch->spi_out = e->spi_out;
+		ch->lifebytes = e->lifebytes;
 		ch->inbound_only = false;
 		c->cur = k;
 		gw_logf(g, c->cfg.name, "installed outbound SA %08x_o of CHILD_SA %08x_i, sending on "
@@ -263,7 +264,7 @@ static void child_install_in(struct gw *g, struct gw_crt *c, const struct ike_ev
 	struct gw_child *ch;
 	int r, slot = child_slot(g, c);
 
-	if ((r = sa_make(g, c, e, &e->in, ESP_DIR_IN, &in))) {
+	if ((r = sa_make(g, e, &e->in, ESP_DIR_IN, &in))) {
 		gw_logf(g, c->cfg.name, "cannot install inbound SA %08x (%s): %s", e->spi_in,
 		        e->proposal, r == -EINVAL ? "transform not supported by the ESP codec" :
 		        "ESP SA refused");
@@ -278,6 +279,7 @@ static void child_install_in(struct gw *g, struct gw_crt *c, const struct ike_ev
 	ch = &c->ch[slot];
 	ch->used = true;
 	ch->inbound_only = true;
+	ch->lifebytes = e->lifebytes;
 	ch->spi_in = e->spi_in;
 	ch->spi_out = e->spi_out;
 	ch->local = e->local;
@@ -297,8 +299,8 @@ static void child_install(struct gw *g, struct gw_crt *c, const struct ike_event
 	if (child_complete(g, c, e))
 		return;
 	slot = child_slot(g, c);
-	if ((r = sa_make(g, c, e, &e->in, ESP_DIR_IN, &in)) ||
-	    (r = sa_make(g, c, e, &e->out, ESP_DIR_OUT, &out))) {
+	if ((r = sa_make(g, e, &e->in, ESP_DIR_IN, &in)) ||
+	    (r = sa_make(g, e, &e->out, ESP_DIR_OUT, &out))) {
 		gw_logf(g, c->cfg.name, "cannot install CHILD_SA %08x_i %08x_o (%s): %s",
 		        e->spi_in, e->spi_out, e->proposal,
 		        r == -EINVAL ? "transform not supported by the ESP codec" : "ESP SA refused");
@@ -314,6 +316,7 @@ static void child_install(struct gw *g, struct gw_crt *c, const struct ike_event
 	ch->spi_in = e->spi_in;
 	ch->spi_out = e->spi_out;
 	ch->out = out;
+	ch->lifebytes = e->lifebytes;
 	ch->local = e->local;
 	ch->remote = e->remote;
 	ch->udp_encap = e->udp_encap;
@@ -431,6 +434,32 @@ bool gw_crt_cookie_known(const struct gw_crt *c, const uint8_t icookie[8])
 	return false;
 }
 
+/* Kilobyte lifetimes: the engine learns each SA's inner byte count (what libipsec counts
+ * too), both directions. It rekeys at the soft limit and deletes at the hard one; what it
+ * queues is drained by the caller, gw_crt_pump. Only SAs with a kilobyte lifetime are
+ * reported, so a tunnel without one costs nothing here. */
+static void bytes_report(struct gw *g, struct gw_crt *c)
+{
+	struct esp_sa_stats st;
+
+	for (int k = 0; k < GW_CHILD_MAX; k++) {
+		const struct gw_child *ch = &c->ch[k];
+		const struct esp_sa *in;
+
+		if (!ch->used || !ch->lifebytes)
+			continue;
+		if (ch->out) {
+			esp_sa_stats(ch->out, &st);
+			ike_peer_child_bytes(c->ike, ch->spi_out, st.bytes, g->now);
+		}
+		/* the report may delete the pair (hard limit): look again */
+		if (ch->used && (in = esp_table_lookup(g->table, ch->spi_in))) {
+			esp_sa_stats(in, &st);
+			ike_peer_child_bytes(c->ike, ch->spi_in, st.bytes, g->now);
+		}
+	}
+}
+
 void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 {
 	struct ike_packet pkt;
@@ -439,6 +468,7 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 
 	if (!c->ike)
 		return;
+	bytes_report(g, c);
 	while (ike_peer_output(c->ike, &pkt)) {
 		/* a packet from a connection believed idle: the engine restarted by itself
 		 * (retransmission give-up, DPD restart); do not initiate a second time */

@@ -40,6 +40,8 @@ struct gw_child {
 	                                   is installed (CHILD_SA_INBOUND); out is NULL and the
 	                                   pair does not count as up */
 	bool soft_logged;               /* soft byte lifetime reported once */
+	uint64_t lifebytes;             /* the engine's kilobyte lifetime in bytes; 0 = none.
+	                                   Nonzero: its byte counts go to ike_peer_child_bytes */
 	lab_ns created;
 };
 

@@ -1392,6 +1392,28 @@ static void child_inbound(struct ike_peer *p, struct ikesa *s, struct child *c)
 	c->in_reported = true;
 }
 
+/*
+ * A rekey just completed: a CHILD_SA replaced by an earlier rekey (two generations back) is
+ * deleted now, DELETE sent. Like strongSwan's IKEv1 default (charon.delete_rekeyed = no) the
+ * pair a rekey replaced stays, for packets still on the way, until it expires; but with
+ * kilobyte lifetimes traffic leaves it before it reaches its byte limit, and rekeys can follow
+ * each other within seconds: kept to their time expiry they would fill every CHILD_SA slot.
+ * So at most the current pair and the one it replaced live on.
+ */
+static void drop_superseded(struct ike_peer *p, const struct child *c)
+{
+	const struct child *prev = &p->ch[c->replaces];
+
+	for (int k = 0; k < MAX_CHILDREN; k++) {
+		struct child *o = &p->ch[k];
+
+		if (o == c || o == prev || o->st != CH_UP || !o->rekeyed || o->sa != c->sa)
+			continue;
+		ikep_send_delete_child(p, &p->sa[o->sa], o);
+		ikep_child_kill(p, o, "superseded by two rekeys", true);
+	}
+}
+
 static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 {
 	uint8_t gxy[IKE_DH_MAX];
@@ -1440,13 +1462,16 @@ static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 		p->ch[c->replaces].rekey_at = LAB_NEVER;
 	}
 	ike_prop_strongswan(&c->prop, true, prop, sizeof prop);
-	snprintf(e->proposal, sizeof e->proposal, "%s", prop);
 	ts_text(&p->pol.local_ts, lts, sizeof lts);
 	ts_text(&p->pol.remote_ts, rts, sizeof rts);
 	snprintf(e->detail, sizeof e->detail, "CHILD_SA %s with SPIs %08x_i %08x_o and TS %s === %s",
 	         c->replaces >= 0 ? "rekeyed" : "established", c->spi_in, c->spi_out, lts, rts);
+	snprintf(e->proposal, sizeof e->proposal, "%s", prop);
 	ikep_log(p, "%s", e->detail);
+	if (c->replaces >= 0)
+		drop_superseded(p, c);
 }
+
 
 static bool same_net(const struct ike_net *n, const struct isakmp_id_pl *id)
 {

@@ -128,6 +128,93 @@ static void test_inbound_at_qm2(void)
 	wire_free(w);
 }
 
+/* Kilobyte lifetimes through the data plane: 20 KB (20,000 bytes) on both sides, 1000-byte
+ * packets both ways. Each gateway reports its SAs' byte counts to its engine: past 90%
+ * (18,000 bytes) a rekey, and the traffic moves to the new SA without losing a packet. */
+static void test_lifebytes_rekey(void)
+{
+	struct gw_config a, b;
+	struct wire *w = wire_new();
+	struct gw_conn_stats sa, sb;
+	uint8_t p[1000];
+	size_t n = 400;
+
+	sites(&a, &b, false);
+	a.conns[0].ike.esp_lifebytes = b.conns[0].ike.esp_lifebytes = 20 * 1000;
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 221), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 222), 0);
+	wire_run(w, lab_sec(5));
+	CU_ASSERT_EQUAL_FATAL(wire_find(w, 0, GW_EV_IKE, IKE_EV_CHILD_SA_ESTABLISHED)->ike.lifebytes,
+	                      20 * 1000);
+	for (uint16_t i = 0; i < n; i++) {
+		wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, i);
+		wire_send(w, 0, p, sizeof p);
+		wire_ping(p, sizeof p, "10.2.0.7", "10.1.0.5", false, i);
+		wire_send(w, 1, p, sizeof p);
+		w->now += lab_ms(10);
+	}
+	CU_ASSERT_EQUAL(w->g[1].nsink, n);
+	CU_ASSERT_EQUAL(w->g[0].nsink, n);
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_NO_SA, 0), 0);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_NO_SA, 0), 0);
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_ESP_DROP, 0), 0);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_ESP_DROP, 0), 0);
+	gw_conn_stats(w->g[0].gw, 0, &sa);
+	gw_conn_stats(w->g[1].gw, 0, &sb);
+	CU_ASSERT_EQUAL(sa.state, GW_CONN_UP);
+	CU_ASSERT(sa.rekeys >= 4);              /* 100 KB each way through 20 KB SAs */
+	CU_ASSERT(sb.rekeys >= 4);
+	CU_ASSERT_EQUAL(sa.spi_in, sb.spi_out);
+	CU_ASSERT_EQUAL(sa.spi_out, sb.spi_in);
+	wire_free(w);
+}
+
+static bool hold_from_a(const struct wire *w, int from, const uint8_t *d, size_t len)
+{
+	(void)w;
+	(void)d;
+	(void)len;
+	return from == 0;
+}
+
+/* The hard limit: A's IKE messages are held, so no rekey can complete. A sends 25 packets of
+ * 1000 bytes through a 20 KB SA: 20 get through, then both gateways delete the SA on their
+ * own count (A outbound, B inbound) and A has no SA for the rest. */
+static void test_lifebytes_hard(void)
+{
+	struct gw_config a, b;
+	struct wire *w = wire_new();
+	const struct gw_event *e;
+	uint8_t p[1000];
+
+	sites(&a, &b, false);
+	a.conns[0].ike.esp_lifebytes = b.conns[0].ike.esp_lifebytes = 20 * 1000;
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 231), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 232), 0);
+	wire_run(w, lab_sec(5));
+	wire_clear(w);
+	w->hold = hold_from_a;
+	for (uint16_t i = 0; i < 25; i++) {
+		wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, i);
+		wire_send(w, 0, p, sizeof p);
+	}
+	CU_ASSERT_EQUAL(w->g[1].nsink, 20);
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_NO_SA, 0), 5);
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_IKE, IKE_EV_CHILD_SA_REKEYED), 0);
+	for (int k = 0; k < 2; k++) {
+		CU_ASSERT_EQUAL(wire_count(w, k, GW_EV_IKE, IKE_EV_CHILD_SA_DELETED), 1);
+		e = wire_find(w, k, GW_EV_IKE, IKE_EV_CHILD_SA_DELETED);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+		CU_ASSERT_PTR_NOT_NULL(strstr(e->detail, "kilobyte lifetime reached (20000 of 20000"));
+	}
+	w->hold = NULL;
+	wire_free(w);
+}
+
 UNIT_SUITE(gw_ike,
+	UNIT_TEST(test_lifebytes_hard),
+	UNIT_TEST(test_lifebytes_rekey),
 	UNIT_TEST(test_inbound_at_qm2),
 	UNIT_TEST(test_both_always_up))
