@@ -213,7 +213,59 @@ static void test_lifebytes_hard(void)
 	wire_free(w);
 }
 
+/* NAT keepalives through the gateway: A sits behind the wire's port-translating NAT. Its
+ * engine sees that in NAT-D and sends a one-byte 0xFF datagram from port 4500 to B's 4500
+ * every natt_keepalive; the gateway hands it out as GW_OUT_UDP. B, not behind a NAT, sends
+ * none, and drops what it receives without an event. Interval 0: none at all. */
+static void keepalive_run(lab_ns interval, size_t *from_a, size_t *from_b)
+{
+	struct gw_config a, b;
+	struct wire *w = wire_new();
+	const struct gw_event *e;
+
+	sites(&a, &b, false);
+	a.conns[0].ike.natt_keepalive = b.conns[0].ike.natt_keepalive = interval;
+	a.conns[0].ike.dpd = b.conns[0].ike.dpd = IKE_DPD_OFF;
+	w->natted = 0;
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 241), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 242), 0);
+	wire_run(w, lab_sec(5));
+	e = wire_find(w, 1, GW_EV_IKE, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT(e->ike.udp_encap);
+	wire_clear(w);
+	wire_run(w, lab_sec(105));
+	*from_a = w->g[0].keepalives;
+	*from_b = w->g[1].keepalives;
+	if (*from_a) {
+		CU_ASSERT_EQUAL(w->g[0].keepalive_from.port, 4500);
+		CU_ASSERT_EQUAL(w->g[0].keepalive_to.port, 4500);
+		CU_ASSERT_EQUAL(memcmp(w->g[0].keepalive_to.addr, w->g[1].addr, 4), 0);
+	}
+	/* nothing but keepalives went over the wire, and B took them silently */
+	CU_ASSERT_EQUAL(w->g[1].nev, 0);
+	CU_ASSERT_EQUAL(w->g[0].nev, 0);
+	traffic(w, 2);
+	wire_free(w);
+}
+
+static void test_nat_keepalive(void)
+{
+	size_t a, b;
+
+	keepalive_run(lab_sec(20), &a, &b);
+	CU_ASSERT_EQUAL(a, 5);                  /* at 20, 40, 60, 80, 100 s after MM6 */
+	CU_ASSERT_EQUAL(b, 0);
+	keepalive_run(lab_sec(10), &a, &b);
+	CU_ASSERT_EQUAL(a, 10);
+	keepalive_run(0, &a, &b);
+	CU_ASSERT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(b, 0);
+}
+
 UNIT_SUITE(gw_ike,
+	UNIT_TEST(test_nat_keepalive),
 	UNIT_TEST(test_lifebytes_hard),
 	UNIT_TEST(test_lifebytes_rekey),
 	UNIT_TEST(test_inbound_at_qm2),

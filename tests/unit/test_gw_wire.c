@@ -94,6 +94,7 @@ void wire_clear(struct wire *w)
 		pkts_free(w->g[k].sink, &w->g[k].nsink);
 		pkts_free(w->g[k].cap, &w->g[k].ncap);
 		w->g[k].nev = 0;
+		w->g[k].keepalives = 0;
 	}
 }
 
@@ -227,6 +228,12 @@ static bool drain(struct wire *w, int k)
 			int t = by_addr(w, to[i].addr);
 
 			w->nudp++;
+			if (q[i].len == 1 && q[i].data[0] == 0xff) {
+				g->keepalives++;
+				g->keepalive_from = from[i];
+				g->keepalive_to = to[i];
+				g->keepalive_at = w->now;
+			}
 			from[i].port = nat_out(w, k, from[i].port);
 			if (t >= 0)
 				to[i].port = nat_in(w, t, to[i].port);

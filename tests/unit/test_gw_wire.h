@@ -32,6 +32,10 @@ struct wire_gw {
 	size_t nev;
 	struct wire_pkt cap[WIRE_PKTS];         /* GW_OUT_IP it sent */
 	size_t ncap;
+	size_t keepalives;                      /* GW_OUT_UDP of one 0xFF byte (RFC 3948 4) */
+	struct ike_endpoint keepalive_from, keepalive_to;  /* the last one, as the gateway
+	                                                      addressed it (before the NAT) */
+	lab_ns keepalive_at;
 };
 
 struct wire {
