@@ -1443,7 +1443,14 @@ static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 	}
 	c->established = p->now;
 	c->expire_at = p->now + c->lifetime;
-	c->rekey_at = p->pol.initiator ? p->now + c->lifetime - margin - jitter : LAB_NEVER;
+	/* With an initiator policy on both ends (two always-up gateways) both would rekey at the
+	 * same moment and end with two new pairs each time (no IKEv1 rule resolves that), and
+	 * twice as many at the next rekey. The IKE_SA's responder waits until half the margin
+	 * before expiry: it rekeys only when the other end did not (a responder-only peer). The
+	 * same rule as for the byte soft limit (ike_lifetime.c). */
+	c->rekey_at = !p->pol.initiator ? LAB_NEVER :
+	              s->initiator ? p->now + c->lifetime - margin - jitter :
+	              p->now + c->lifetime - (margin + jitter) / 2;
 	e->spi_in = c->spi_in;
 	e->spi_out = c->spi_out;
 	e->lifetime = c->lifetime;

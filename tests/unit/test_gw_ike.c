@@ -268,7 +268,55 @@ static void test_nat_keepalive(void)
 	CU_ASSERT_EQUAL(b, 0);
 }
 
+/* Two always-up gateways over time: CHILD_SAs rekeyed by time and IKE_SAs reauthenticated
+ * (short lifetimes), a packet each way every second. Both sides have an initiator policy, so
+ * both could rekey; only one rekey per CHILD_SA generation happens, nothing is lost. */
+static void test_both_always_up_rekeys(void)
+{
+	struct gw_config a, b;
+	struct wire *w = wire_new();
+	struct gw_conn_stats sa, sb;
+	uint8_t p[200];
+	int n = 0;
+
+	sites(&a, &b, true);
+	for (int k = 0; k < 2; k++) {
+		struct ike_policy *pol = k ? &b.conns[0].ike : &a.conns[0].ike;
+
+		pol->ike_lifetime = lab_sec(200);
+		pol->esp_lifetime = lab_sec(60);
+		pol->dpd = IKE_DPD_OFF;
+	}
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 251), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 252), 0);
+	wire_run(w, lab_sec(5));
+	wire_clear(w);
+	for (lab_ns t = lab_sec(6); t <= lab_sec(600); t += lab_sec(1)) {
+		wire_run(w, t);
+		wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, (uint16_t)n);
+		wire_send(w, 0, p, sizeof p);
+		wire_ping(p, sizeof p, "10.2.0.7", "10.1.0.5", false, (uint16_t)n);
+		wire_send(w, 1, p, sizeof p);
+		n++;
+	}
+	CU_ASSERT_EQUAL(w->g[1].nsink, (size_t)n);
+	CU_ASSERT_EQUAL(w->g[0].nsink, (size_t)n);
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_ESP_DROP, 0), 0);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_ESP_DROP, 0), 0);
+	gw_conn_stats(w->g[0].gw, 0, &sa);
+	gw_conn_stats(w->g[1].gw, 0, &sb);
+	CU_ASSERT_EQUAL(sa.spi_in, sb.spi_out);
+	CU_ASSERT_EQUAL(sa.spi_out, sb.spi_in);
+	/* a rekey every 54 s over 600 s: 11 */
+	CU_ASSERT_EQUAL(sa.rekeys, 11);
+	CU_ASSERT_EQUAL(sb.rekeys, 11);
+	CU_ASSERT(sa.reauths + sb.reauths >= 2);
+	wire_free(w);
+}
+
 UNIT_SUITE(gw_ike,
+	UNIT_TEST(test_both_always_up_rekeys),
 	UNIT_TEST(test_nat_keepalive),
 	UNIT_TEST(test_lifebytes_hard),
 	UNIT_TEST(test_lifebytes_rekey),
