@@ -503,6 +503,17 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 	state_note(g, c);
 }
 
+void gw_crt_bytes(struct gw *g, int i)
+{
+	struct gw_crt *c = g->c[i];
+
+	for (int k = 0; k < GW_CHILD_MAX; k++)
+		if (c->ch[k].used && c->ch[k].lifebytes) {
+			gw_crt_pump(g, c, i);
+			return;
+		}
+}
+
 void gw_crt_ike_input(struct gw *g, int i, const uint8_t *msg, size_t len,
                       const struct ike_endpoint *from, const struct ike_endpoint *to,
                       lab_ns now)

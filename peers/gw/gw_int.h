@@ -120,6 +120,9 @@ void gw_crt_stop(struct gw *g, struct gw_crt *c);      /* free the IKE peer and 
 /* Drain the peer's output, events and logs; events name connection index `report` (-1 for
  * a connection being removed by gw_reconfigure). */
 void gw_crt_pump(struct gw *g, struct gw_crt *c, int report);
+/* After sending into connection i: when one of its SAs has a kilobyte lifetime, report the
+ * byte counts to the engine and drain what it queued (gw_crt_pump); else nothing. */
+void gw_crt_bytes(struct gw *g, int i);
 void gw_crt_acquire(struct gw *g, int i, lab_ns now);  /* traffic for a connection without SA */
 enum gw_conn_state gw_crt_state(const struct gw_crt *c);
 void gw_crt_initiate(struct gw *g, int i, lab_ns now);
