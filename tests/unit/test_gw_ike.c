@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define A_ADDR "192.0.2.1"
 #define B_ADDR "192.0.2.2"
@@ -315,7 +316,56 @@ static void test_both_always_up_rekeys(void)
 	wire_free(w);
 }
 
+/* A half pair does not outlive its quick mode: QM3 is held, A sends one packet (accepted by
+ * the half), then takes the connection down (DELETEs for the CHILD_SA and the IKE_SA). B's
+ * CHILD_SA never completed, but the IKE_SA's DELETE removes its inbound half too:
+ * CHILD_SA_DELETED with that SPI, and the same packet again is refused for an unknown SPI
+ * (not as a replay, which it would be if the SA were still installed). */
+static void test_inbound_half_removed(void)
+{
+	struct gw_config a, b;
+	struct wire *w = wire_new();
+	const struct gw_event *in, *del;
+	struct ipv4_hdr h;
+	struct ip_err err;
+	struct ike_endpoint from = { .family = AF_INET }, to = { .family = AF_INET };
+	uint8_t p[200];
+
+	sites(&a, &b, false);
+	a.conns[0].always_up = false;           /* stays down once taken down */
+	a.conns[0].ike.initiator = true;
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	w->hold = hold_qm3;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 261), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 262), 0);
+	gw_conn_initiate(w->g[0].gw, 0, w->now);
+	wire_shuttle(w);
+	CU_ASSERT_EQUAL_FATAL(w->nheld, 1);
+	w->hold = NULL;
+	in = wire_find(w, 1, GW_EV_IKE, IKE_EV_CHILD_SA_INBOUND);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, 1);
+	wire_send(w, 0, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[1].nsink, 1);
+	CU_ASSERT_EQUAL_FATAL(w->g[0].ncap, 1);
+	gw_conn_down(w->g[0].gw, 0, w->now);
+	wire_shuttle(w);
+	del = wire_find(w, 1, GW_EV_IKE, IKE_EV_CHILD_SA_DELETED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(del);
+	CU_ASSERT_EQUAL(del->ike.spi_in, in->ike.spi_in);
+	CU_ASSERT_EQUAL_FATAL(ipv4_parse(w->g[0].cap[0].data, w->g[0].cap[0].len, &h, &err), 0);
+	memcpy(from.addr, h.src.a, 4);
+	memcpy(to.addr, h.dst.a, 4);
+	gw_esp_input(w->g[1].gw, h.payload, h.payload_len, &from, &to, w->now);
+	wire_shuttle(w);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_ESP_DROP, 0), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(wire_find(w, 1, GW_EV_ESP_DROP, 0)->detail, "unknown SPI"));
+	CU_ASSERT_EQUAL(w->g[1].nsink, 1);
+	wire_free(w);
+}
+
 UNIT_SUITE(gw_ike,
+	UNIT_TEST(test_inbound_half_removed),
 	UNIT_TEST(test_both_always_up_rekeys),
 	UNIT_TEST(test_nat_keepalive),
 	UNIT_TEST(test_lifebytes_hard),
