@@ -579,6 +579,7 @@ void gateway_event_text(const struct gw_event *ev, char *kind, size_t klen, char
 		"ike_sa_established", "child_sa_established", "child_sa_rekeyed",
 		"ike_sa_reauthenticated", "no_proposal_chosen", "auth_failed", "ike_sa_deleted",
 		"child_sa_deleted", "dpd_sent", "dpd_ack", "dpd_timeout", "timeout", "error",
+		"child_sa_inbound",
 	};
 	const struct ike_event *e = &ev->ike;
 	size_t n = 0;

@@ -148,6 +148,8 @@ struct sc_gw_conn {
 	int dpd_action;                 /* -1 or enum ike_dpd_action */
 	int dpd_mode;                   /* -1 or enum ike_dpd_mode */
 	int force_encap;                /* -1, 0, 1 */
+	bool has_natt_keepalive;
+	lab_ns natt_keepalive;          /* 0s = none */
 	struct sc_pos pos;              /* of the connection's name */
 	struct sc_pos remote_pos;
 };

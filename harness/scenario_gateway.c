@@ -32,7 +32,8 @@ static const char *const gw_keys[] = {
 static const char *const tunnel_keys[] = { "name", "mtu", NULL };
 static const char *const conn_keys[] = {
 	"remote", "local", "psk", "local_id", "remote_id", "ike", "esp", "local_ts", "remote_ts",
-	"initiate", "always_up", "ike_lifetime", "esp_lifetime", "dpd", "force_encap", NULL
+	"initiate", "always_up", "ike_lifetime", "esp_lifetime", "dpd", "force_encap",
+	"natt_keepalive", NULL
 };
 static const char *const dpd_keys[] = { "delay", "timeout", "action", "mode", NULL };
 
@@ -308,6 +309,9 @@ static void conn_load(struct sc_ctx *c, const struct sc_gateway *g, struct sc_gw
 		sc_read_duration(c, x, "esp_lifetime", true, &cn->esp_lifetime);
 	if ((x = yaml_map_get(v, "dpd")))
 		dpd_load(c, x, cn, where);
+	if ((x = yaml_map_get(v, "natt_keepalive")))
+		cn->has_natt_keepalive = sc_read_duration(c, x, "natt_keepalive", false,
+		                                          &cn->natt_keepalive);
 }
 
 void sc_gateway_conn_list(const struct sc_gateway *g, char *buf, size_t len)

@@ -59,6 +59,9 @@ static void plain_defaults(struct gw_config *cfg, size_t nconns)
 		p->send_natt_vid = true;
 		p->dpd_needs_peer_vid = true;
 		p->unique_on_initial_contact = true;
+		/* behind a NAT (NAT-D): keepalives as strongSwan's charon.keep_alive and
+		 * `vpnlab peer` */
+		p->natt_keepalive = lab_sec(20);
 		p->nike = ike_props_parse(DEFAULT_IKE, false, p->ike, IKE_MAX_PROPS, err, sizeof err);
 		p->nesp = ike_props_parse(DEFAULT_ESP, true, p->esp, IKE_MAX_PROPS, err, sizeof err);
 		p->local_ts.family = p->remote_ts.family = AF_INET;
@@ -204,6 +207,8 @@ static void conn_keys(const struct sc_gw_conn *cn, struct gw_conn *gc)
 		p->ike_lifetime = cn->ike_lifetime;
 	if (cn->esp_lifetime)
 		p->esp_lifetime = cn->esp_lifetime;
+	if (cn->has_natt_keepalive)
+		p->natt_keepalive = cn->natt_keepalive;
 	if (cn->has_dpd) {
 		/* a dpd map switches DPD on (idle mode, 30 s, timeout 4x the delay as
 		 * `vpnlab peer --dpd`, or what the profile or config already set) unless it

@@ -67,8 +67,9 @@ lab_ns gw_deadline(const struct gw *g);
 
 enum gw_out_kind {
 	GW_OUT_UDP,     /* a datagram for the UDP socket bound to `from` (IKE, with the non-ESP
-	                   marker on 4500). No NAT keepalives yet: the IKE engine does not say
-	                   which end is behind the NAT (docs/gateway.md) */
+	                   marker on 4500), or a NAT keepalive: one 0xFF byte from 4500 to the
+	                   peer's 4500, sent by the engine when NAT-D shows this gateway behind
+	                   a NAT (ike.natt_keepalive, RFC 3948 4) */
 	GW_OUT_IP,      /* a complete outer IPv4 packet (header, and UDP for encapsulated ESP),
 	                   possibly one fragment of one (post-fragmentation): send as is through
 	                   the raw socket; DF, ID and checksum already set */

@@ -2,8 +2,11 @@
  * gw_conn.c: one connection of the gateway: its IKE peer, and the ESP SAs installed from the
  * peer's events.
  *
- *   CHILD_SA_ESTABLISHED  inbound SA into the gateway's esp_table, outbound SA kept here and
- *                         used for sending at once
+ *   CHILD_SA_INBOUND      responder, QM2 sent: the inbound SA into the esp_table already
+ *                         (strongSwan's timing), so ESP the initiator sends as soon as QM3 is
+ *                         out is accepted even if it is handled before QM3; not sent on
+ *   CHILD_SA_ESTABLISHED  inbound SA into the gateway's esp_table (unless CHILD_SA_INBOUND put
+ *                         it there), outbound SA kept here and used for sending at once
  *   CHILD_SA_REKEYED      the same for the new pair; sending moves to the new outbound SA
  *                         (the engine reports a rekey when quick mode is complete on its side:
  *                         the initiator after sending QM3, the responder on receiving it, so
@@ -32,7 +35,7 @@ static lab_ns backoff(const struct gw_crt *c)
 static bool has_child(const struct gw_crt *c)
 {
 	for (int k = 0; k < GW_CHILD_MAX; k++)
-		if (c->ch[k].used)
+		if (c->ch[k].used && !c->ch[k].inbound_only)
 			return true;
 	return false;
 }
@@ -171,12 +174,12 @@ static int child_algs(const struct ike_prop *p, enum esp_encr *e, enum esp_integ
 	}
 }
 
-static int sa_make(struct gw *g, const struct gw_crt *c, const struct ike_event *e,
+static int sa_make(struct gw *g, const struct ike_event *e,
                    const struct ike_child_keys *k, enum esp_dir dir, struct esp_sa **out)
 {
 	uint8_t km[sizeof k->enc + sizeof k->integ];
 	struct esp_sa_config sc;
-	uint64_t hard = c->cfg.ike.esp_lifebytes;
+	uint64_t hard = e->lifebytes;
 	int r;
 
 	memset(&sc, 0, sizeof sc);
@@ -193,41 +196,113 @@ static int sa_make(struct gw *g, const struct gw_crt *c, const struct ike_event 
 	sc.udp_encap = e->udp_encap;
 	sc.replay_window = g->cfg.dp.replay_window;
 	sc.lenient_padding = g->cfg.dp.lenient_padding;
-	/* Kilobyte lifetimes are the data plane's to enforce (time is the engine's): hard at the
-	 * configured bytes, soft 10% earlier, the engine's default time margin. */
-	if (hard) {
+	/* Kilobyte lifetimes are the engine's (gw_crt_pump reports the byte counts: it rekeys at
+	 * the soft limit and deletes at the hard one). The SA's own hard limit, in whole KiB
+	 * rounded up, never comes before the engine's and only guards against a count that
+	 * did not reach it (a hairpinned packet is reported at the connection's next pump). */
+	if (hard)
 		sc.hard_kbytes = (hard + 1023) / 1024;
-		sc.soft_kbytes = sc.hard_kbytes - sc.hard_kbytes / 10;
-	}
 	r = esp_sa_new(&sc, g->now, out);
 	explicit_bzero(km, sizeof km);
 	return r;
+}
+
+/* QM3 completed a pair whose inbound half CHILD_SA_INBOUND installed: add the outbound SA
+ * and send on it. false when there is no such half. */
+static bool child_complete(struct gw *g, struct gw_crt *c, const struct ike_event *e)
+{
+	struct esp_sa *out = NULL;
+	int r;
+
+	for (int k = 0; k < GW_CHILD_MAX; k++) {
+		struct gw_child *ch = &c->ch[k];
+
+		if (!ch->used || !ch->inbound_only || ch->spi_in != e->spi_in)
+			continue;
+		if ((r = sa_make(g, e, &e->out, ESP_DIR_OUT, &out))) {
+			gw_logf(g, c->cfg.name, "cannot install outbound SA %08x (%s): %s", e->spi_out,
+			        e->proposal, r == -EINVAL ? "transform not supported by the ESP codec" :
+			        "ESP SA refused");
+			return true;
+		}
+		ch->out = out;
+		ch->spi_out = e->spi_out;
+		ch->lifebytes = e->lifebytes;
+		ch->inbound_only = false;
+		c->cur = k;
+		gw_logf(g, c->cfg.name, "installed outbound SA %08x_o of CHILD_SA %08x_i, sending on "
+		        "it", e->spi_out, e->spi_in);
+		return true;
+	}
+	return false;
+}
+
+/* No room for another pair: the oldest one that is not the current one goes. */
+static int child_slot(struct gw *g, struct gw_crt *c)
+{
+	lab_ns oldest = LAB_NEVER;
+	int slot = -1;
+
+	for (int k = 0; k < GW_CHILD_MAX; k++)
+		if (!c->ch[k].used)
+			return k;
+	for (int k = 0; k < GW_CHILD_MAX; k++)
+		if (k != c->cur && c->ch[k].created < oldest) {
+			oldest = c->ch[k].created;
+			slot = k;
+		}
+	gw_logf(g, c->cfg.name, "too many CHILD_SAs: dropping %08x_i %08x_o",
+	        c->ch[slot].spi_in, c->ch[slot].spi_out);
+	child_clear(g, &c->ch[slot]);
+	return slot;
+}
+
+/* CHILD_SA_INBOUND: the inbound half only. */
+static void child_install_in(struct gw *g, struct gw_crt *c, const struct ike_event *e)
+{
+	struct esp_sa *in = NULL;
+	struct gw_child *ch;
+	int r, slot = child_slot(g, c);
+
+	if ((r = sa_make(g, e, &e->in, ESP_DIR_IN, &in))) {
+		gw_logf(g, c->cfg.name, "cannot install inbound SA %08x (%s): %s", e->spi_in,
+		        e->proposal, r == -EINVAL ? "transform not supported by the ESP codec" :
+		        "ESP SA refused");
+		return;
+	}
+	if ((r = esp_table_add(g->table, in))) {
+		gw_logf(g, c->cfg.name, "cannot install inbound SA %08x: %s", e->spi_in,
+		        r == -EEXIST ? "SPI already in use on this gateway" : "table refused it");
+		esp_sa_free(in);
+		return;
+	}
+	ch = &c->ch[slot];
+	ch->used = true;
+	ch->inbound_only = true;
+	ch->lifebytes = e->lifebytes;
+	ch->spi_in = e->spi_in;
+	ch->spi_out = e->spi_out;
+	ch->local = e->local;
+	ch->remote = e->remote;
+	ch->udp_encap = e->udp_encap;
+	ch->created = g->now;
+	ch->lifetime = e->lifetime;
+	ch->prop = e->prop;
+	gw_logf(g, c->cfg.name, "installed inbound SA %08x_i (QM2 sent; outbound %08x_o follows "
+	        "QM3)", e->spi_in, e->spi_out);
 }
 
 static void child_install(struct gw *g, struct gw_crt *c, const struct ike_event *e)
 {
 	struct gw_child *ch = NULL;
 	struct esp_sa *in = NULL, *out = NULL;
-	int r, slot = -1;
+	int r, slot;
 
-	for (int k = 0; k < GW_CHILD_MAX && slot < 0; k++)
-		if (!c->ch[k].used)
-			slot = k;
-	if (slot < 0) {
-		/* no room: the oldest pair that is not the current one goes */
-		lab_ns oldest = LAB_NEVER;
-
-		for (int k = 0; k < GW_CHILD_MAX; k++)
-			if (k != c->cur && c->ch[k].created < oldest) {
-				oldest = c->ch[k].created;
-				slot = k;
-			}
-		gw_logf(g, c->cfg.name, "too many CHILD_SAs: dropping %08x_i %08x_o",
-		        c->ch[slot].spi_in, c->ch[slot].spi_out);
-		child_clear(g, &c->ch[slot]);
-	}
-	if ((r = sa_make(g, c, e, &e->in, ESP_DIR_IN, &in)) ||
-	    (r = sa_make(g, c, e, &e->out, ESP_DIR_OUT, &out))) {
+	if (child_complete(g, c, e))
+		return;
+	slot = child_slot(g, c);
+	if ((r = sa_make(g, e, &e->in, ESP_DIR_IN, &in)) ||
+	    (r = sa_make(g, e, &e->out, ESP_DIR_OUT, &out))) {
 		gw_logf(g, c->cfg.name, "cannot install CHILD_SA %08x_i %08x_o (%s): %s",
 		        e->spi_in, e->spi_out, e->proposal,
 		        r == -EINVAL ? "transform not supported by the ESP codec" : "ESP SA refused");
@@ -243,6 +318,7 @@ static void child_install(struct gw *g, struct gw_crt *c, const struct ike_event
 	ch->spi_in = e->spi_in;
 	ch->spi_out = e->spi_out;
 	ch->out = out;
+	ch->lifebytes = e->lifebytes;
 	ch->local = e->local;
 	ch->remote = e->remote;
 	ch->udp_encap = e->udp_encap;
@@ -295,6 +371,9 @@ static void on_ike_event(struct gw *g, struct gw_crt *c, const struct ike_event 
 	switch (e->type) {
 	case IKE_EV_IKE_SA_ESTABLISHED:
 		c->connecting = true;   /* quick mode follows */
+		break;
+	case IKE_EV_CHILD_SA_INBOUND:
+		child_install_in(g, c, e);
 		break;
 	case IKE_EV_CHILD_SA_ESTABLISHED:
 		c->connecting = false;
@@ -359,6 +438,32 @@ bool gw_crt_cookie_known(const struct gw_crt *c, const uint8_t icookie[8])
 	return false;
 }
 
+/* Kilobyte lifetimes: the engine learns each SA's inner byte count (what libipsec counts
+ * too), both directions. It rekeys at the soft limit and deletes at the hard one; what it
+ * queues is drained by the caller, gw_crt_pump. Only SAs with a kilobyte lifetime are
+ * reported, so a tunnel without one costs nothing here. */
+static void bytes_report(struct gw *g, struct gw_crt *c)
+{
+	struct esp_sa_stats st;
+
+	for (int k = 0; k < GW_CHILD_MAX; k++) {
+		const struct gw_child *ch = &c->ch[k];
+		const struct esp_sa *in;
+
+		if (!ch->used || !ch->lifebytes)
+			continue;
+		if (ch->out) {
+			esp_sa_stats(ch->out, &st);
+			ike_peer_child_bytes(c->ike, ch->spi_out, st.bytes, g->now);
+		}
+		/* the report may delete the pair (hard limit): look again */
+		if (ch->used && (in = esp_table_lookup(g->table, ch->spi_in))) {
+			esp_sa_stats(in, &st);
+			ike_peer_child_bytes(c->ike, ch->spi_in, st.bytes, g->now);
+		}
+	}
+}
+
 void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 {
 	struct ike_packet pkt;
@@ -367,6 +472,7 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 
 	if (!c->ike)
 		return;
+	bytes_report(g, c);
 	while (ike_peer_output(c->ike, &pkt)) {
 		/* a packet from a connection believed idle: the engine restarted by itself
 		 * (retransmission give-up, DPD restart); do not initiate a second time */
@@ -399,6 +505,17 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 	}
 	explicit_bzero(&ev, sizeof ev);
 	state_note(g, c);
+}
+
+void gw_crt_bytes(struct gw *g, int i)
+{
+	struct gw_crt *c = g->c[i];
+
+	for (int k = 0; k < GW_CHILD_MAX; k++)
+		if (c->ch[k].used && c->ch[k].lifebytes) {
+			gw_crt_pump(g, c, i);
+			return;
+		}
 }
 
 void gw_crt_ike_input(struct gw *g, int i, const uint8_t *msg, size_t len,

@@ -36,7 +36,12 @@ struct gw_child {
 	struct esp_sa *out;             /* owned; NULL once its hard byte lifetime is reached */
 	struct ike_endpoint local, remote;      /* outer addresses and ports of the ESP */
 	bool udp_encap;
+	bool inbound_only;              /* responder between QM2 and QM3: only the inbound SA
+	                                   is installed (CHILD_SA_INBOUND); out is NULL and the
+	                                   pair does not count as up */
 	bool soft_logged;               /* soft byte lifetime reported once */
+	uint64_t lifebytes;             /* the engine's kilobyte lifetime in bytes; 0 = none.
+	                                   Nonzero: its byte counts go to ike_peer_child_bytes */
 	lab_ns created;
 	lab_ns lifetime;                /* negotiated (seconds, as lab time) */
 	struct ike_prop prop;           /* negotiated transform; group = PFS group */
@@ -119,6 +124,9 @@ void gw_crt_stop(struct gw *g, struct gw_crt *c);      /* free the IKE peer and 
 /* Drain the peer's output, events and logs; events name connection index `report` (-1 for
  * a connection being removed by gw_reconfigure). */
 void gw_crt_pump(struct gw *g, struct gw_crt *c, int report);
+/* After sending into connection i: when one of its SAs has a kilobyte lifetime, report the
+ * byte counts to the engine and drain what it queued (gw_crt_pump); else nothing. */
+void gw_crt_bytes(struct gw *g, int i);
 void gw_crt_acquire(struct gw *g, int i, lab_ns now);  /* traffic for a connection without SA */
 enum gw_conn_state gw_crt_state(const struct gw_crt *c);
 void gw_crt_initiate(struct gw *g, int i, lab_ns now);

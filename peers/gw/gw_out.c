@@ -282,4 +282,5 @@ void gw_inner_input(struct gw *g, const uint8_t *pkt, size_t len, lab_ns now)
 	}
 	memcpy(g->inner, pkt, len);
 	gw_out_send(g, i, g->inner, len);
+	gw_crt_bytes(g, i);             /* byte counts to the engine (kilobyte lifetimes) */
 }

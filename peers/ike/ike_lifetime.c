@@ -151,8 +151,14 @@ void ike_peer_child_bytes(struct ike_peer *p, uint32_t spi, uint64_t bytes, lab_
 		if (!c->lifebytes)
 			return;
 		used = c->bytes_in > c->bytes_out ? c->bytes_in : c->bytes_out;
-		/* soft limit as for time: 10% before the end, less the jitter drawn at setup */
-		soft = c->lifebytes - c->lifebytes / 10 - c->bytes_jitter;
+		/* soft limit as for time: 10% before the end, less the jitter drawn at setup. Both
+		 * ends count the same bytes (one's outbound is the other's inbound), so with equal
+		 * limits both would start a rekey on the same packet and end with two new pairs
+		 * (IKEv1 has no rule for such a collision). The IKE_SA's responder therefore waits
+		 * until 5% before the end: it rekeys only when the initiator did not (a peer that
+		 * counts nothing, or a smaller limit of its own). */
+		soft = c->lifebytes - (s->initiator ? c->lifebytes / 10 : c->lifebytes / 20) -
+		       c->bytes_jitter;
 		if (used >= c->lifebytes) {
 			char why[96];
 

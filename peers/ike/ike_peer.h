@@ -101,6 +101,13 @@ enum ike_event_type {
 	IKE_EV_DPD_TIMEOUT,
 	IKE_EV_TIMEOUT,                 /* an exchange got no answer */
 	IKE_EV_ERROR,                   /* a message was refused; detail says why */
+	IKE_EV_CHILD_SA_INBOUND,        /* responder, QM2 sent: install the inbound half now
+	                                   (`in`, spi_in, prop, udp_encap, local/remote; `out`
+	                                   is zero), as strongSwan does, so ESP the initiator
+	                                   sends right after QM3 is not dropped. The complete
+	                                   pair follows in CHILD_SA_ESTABLISHED / REKEYED once
+	                                   QM3 arrives; if the CHILD_SA never gets that far,
+	                                   CHILD_SA_DELETED with this spi_in removes it */
 };
 
 /* The keys of one CHILD_SA direction, for the ESP data plane. */

@@ -1,5 +1,7 @@
 /*
- * ike_peer_int.h: what the files of the IKEv1 peer share (ike_peer.c: the exchanges;
+ * ike_peer_int.h: what the files of the IKEv1 peer share (ike_peer.c: helpers, message
+ * framing, SA lookup, proposals, input dispatch, timers, lifecycle; ike_mainmode.c: main
+ * mode; ike_quickmode.c: quick mode; ike_info.c: informational exchanges and DPD;
  * ike_lifetime.c: RESPONDER-LIFETIME and kilobyte lifetimes; ike_natt.c: NAT keepalives).
  * Private to peers/ike/: nothing outside includes it.
  */
@@ -65,6 +67,7 @@ struct ikesa {
 	bool dpd_waiting;
 	lab_ns dpd_deadline, dpd_next, last_in;
 	bool replaced;                  /* reauthenticated: children moved to a newer SA */
+	bool collided;                  /* replaced as the loser of a simultaneous initiation */
 	bool send_rl;                   /* responder: RESPONDER-LIFETIME goes out after MM6 */
 	bool natt_local;                /* NAT-D: this side is behind a NAT (keepalives) */
 	lab_ns keepalive_next;
@@ -95,6 +98,7 @@ struct child {
 	bool bytes_soft;                /* the soft byte limit started a rekey */
 	int replaces;                   /* child index this rekey replaces, -1 */
 	bool rekeyed;                   /* a newer child took over */
+	bool in_reported;               /* responder: CHILD_SA_INBOUND went out at QM2 */
 };
 
 struct ike_peer {
@@ -127,6 +131,82 @@ void ikep_send_delete_child(struct ike_peer *p, struct ikesa *s, const struct ch
 void ikep_child_kill(struct ike_peer *p, struct child *c, const char *why, bool event_it);
 /* Quick mode as initiator on s; replaces: the child index it rekeys, or -1. */
 void ikep_start_qm(struct ike_peer *p, struct ikesa *s, int replaces);
+
+/* ike_peer.c: helpers, framing, SA lookup, proposals, identities and selectors */
+size_t ikep_alen(int family);
+void ikep_arm_xmit(struct ike_peer *p, struct xmit *x, const struct ike_packet *pkt);
+void ikep_ep_text(const struct ike_endpoint *e, char *buf, size_t len);
+bool ikep_esp_from_transform(const struct isakmp_transform *t, struct ike_prop *pr, lab_ns *life,
+                             int *encap);
+void ikep_frame(struct ikesa *s, struct ike_packet *pkt, uint8_t exch, uint8_t flags, uint32_t mid,
+                uint8_t first_np, const uint8_t *body, size_t blen);
+int ikep_frame_enc(struct ike_peer *p, struct ikesa *s, struct ike_packet *pkt, uint8_t exch,
+                   uint32_t mid, uint8_t first_np, const uint8_t *chain, size_t clen, uint8_t *iv);
+bool ikep_id_acceptable(const struct ike_policy *pol, const struct isakmp_id_pl *id);
+size_t ikep_id_body(const struct ike_policy *pol, uint8_t *out);
+lab_ns ikep_lifetime_or(lab_ns v, lab_ns dflt);
+void ikep_log_proposals(struct ike_peer *p, const struct isakmp_sa *sa, bool esp);
+bool ikep_p1_from_transform(const struct isakmp_transform *t, struct ike_prop *pr, lab_ns *life,
+                            bool *psk);
+void ikep_put_esp_transform(struct isakmp_builder *b, uint8_t num, bool last,
+                            const struct ike_prop *pr, bool encap, lab_ns lifetime,
+                            uint64_t lifebytes);
+void ikep_put_ike_transform(struct isakmp_builder *b, uint8_t num, bool last,
+                            const struct ike_prop *pr, lab_ns lifetime);
+size_t ikep_put_sa_begin(struct isakmp_builder *b, uint8_t pnum, uint8_t proto, const uint8_t *spi,
+                         size_t spilen, int ntr);
+void ikep_put_sa_end(struct isakmp_builder *b, size_t prop_at);
+uint32_t ikep_rand_nonzero32(struct ike_peer *p);
+int ikep_sa_index(struct ike_peer *p, const struct ikesa *s);
+void ikep_sa_kill(struct ike_peer *p, struct ikesa *s, const char *why);
+struct ikesa *ikep_sa_new(struct ike_peer *p);
+void ikep_sa_state(struct ike_peer *p, struct ikesa *s, enum sa_state st);
+struct ikesa *ikep_sa_up(struct ike_peer *p);
+bool ikep_select_prop(struct ike_peer *p, const struct isakmp_sa *sa, bool esp,
+                      const struct ike_prop *mine, int nmine, lab_ns my_life, size_t *pi,
+                      size_t *ti, struct ike_prop *got, lab_ns *life, int *encap);
+void ikep_sha1_of(const uint8_t *m, size_t len, uint8_t out[20]);
+size_t ikep_ts_body(const struct ike_net *n, uint8_t *out);
+void ikep_ts_text(const struct ike_net *n, char *buf, size_t len);
+
+/* ike_mainmode.c */
+int ikep_decrypt_body(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size_t len,
+                      const uint8_t *iv, uint8_t *pt, uint8_t *next_iv);
+void ikep_handle_ic(struct ike_peer *p, struct ikesa *s);
+void ikep_handle_mm1(struct ike_peer *p, const struct isakmp_hdr *h, const struct isakmp_chain *c,
+                     const struct ike_endpoint *from, const struct ike_endpoint *to);
+void ikep_handle_mm2(struct ike_peer *p, struct ikesa *s, const struct isakmp_hdr *h,
+                     const struct isakmp_chain *c);
+void ikep_handle_mm3(struct ike_peer *p, struct ikesa *s, const struct isakmp_chain *c,
+                     const struct ike_endpoint *from, const struct ike_endpoint *to);
+void ikep_handle_mm4(struct ike_peer *p, struct ikesa *s, const struct isakmp_chain *c,
+                     const struct ike_endpoint *from, const struct ike_endpoint *to);
+void ikep_handle_mm5(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size_t len,
+                     const struct isakmp_hdr *h, const struct ike_endpoint *from,
+                     const struct ike_endpoint *to);
+void ikep_handle_mm6(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size_t len,
+                     const struct isakmp_hdr *h);
+
+/* ike_quickmode.c */
+struct child *ikep_child_by_mid(struct ike_peer *p, int sa, uint32_t mid);
+void ikep_handle_qm1(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size_t len,
+                     const struct isakmp_hdr *h);
+void ikep_handle_qm2(struct ike_peer *p, struct ikesa *s, struct child *ch, const uint8_t *msg,
+                     size_t len, const struct isakmp_hdr *h);
+void ikep_handle_qm3(struct ike_peer *p, struct ikesa *s, struct child *ch, const uint8_t *msg,
+                     size_t len, const struct isakmp_hdr *h);
+int ikep_open_p2(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size_t len,
+                 const struct isakmp_hdr *h, const uint8_t *iv, uint8_t *pt, uint8_t *next_iv,
+                 struct isakmp_chain *c);
+bool ikep_verify_p2_hash(struct ikesa *s, const struct isakmp_chain *c, uint32_t mid,
+                         const uint8_t *nonce, size_t nlen);
+
+/* ike_info.c */
+void ikep_handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size_t len,
+                      const struct isakmp_hdr *h);
+void ikep_send_delete_ike(struct ike_peer *p, struct ikesa *s);
+void ikep_send_dpd(struct ike_peer *p, struct ikesa *s, uint16_t type, uint32_t seq);
+void ikep_send_plain_notify(struct ike_peer *p, struct ikesa *s, uint16_t type);
 
 /* ike_lifetime.c */
 /* Seconds / kilobytes from the life type/duration pairs of t (p1: attributes 11/12, else 1/2);

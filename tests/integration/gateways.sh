@@ -9,7 +9,8 @@
 #   - the tunnel interface capture holds the cleartext;
 #   - report.json has the hairpin drop and the replay drops.
 # gateway-steps.yaml (route-based tunnels, the link MTU step, tunnel down / initiate) and
-# gateway-nat.yaml (NAT-T through a masquerading node) and gateway-rekey.yaml (rekeys without
+# gateway-nat.yaml (NAT-T through a masquerading node, NAT keepalives from the gateway behind
+# it) and gateway-rekey.yaml (rekeys without
 # loss on the virtual clock) run too.
 # Then the same seed twice gives the same IKE bytes and the same ESP packets (headers, IVs,
 # decrypted contents up to the kernel's own IDs: esp_same.py), and another seed does not.
@@ -81,6 +82,14 @@ natp=$(tshark -r "$T/nat/captures/r2-wan0.pcap" -Y 'ip.proto == 50' 2>/dev/null 
 nate=$(tshark -r "$T/nat/captures/r2-wan0.pcap" -Y 'udp.port == 4500 && esp' 2>/dev/null | wc -l)
 [ "$natp" -eq 0 ] && [ "$nate" -ge 12 ] ||
   fail "behind NAT: $natp bare ESP packets, $nate ESP-in-UDP ones on r2:wan0"
+# r1 (natt_keepalive: 2s) is behind the NAT: one-byte keepalives from 4500, through the NAT,
+# to r2's 4500 (tshark: UDPENCAP NAT-keepalive); r2 is not behind one and sends none
+kin=$(tshark -r "$T/nat/captures/r2-wan0.pcap" -Y 'ip.src == 198.51.100.1 &&
+         udp.srcport == 4500 && udp.dstport == 4500 && udp.length == 9' 2>/dev/null | wc -l)
+kout=$(tshark -r "$T/nat/captures/r2-wan0.pcap" \
+         -Y 'ip.src == 198.51.100.2 && udp.length == 9' 2>/dev/null | wc -l)
+[ "$kin" -ge 4 ] && [ "$kout" -eq 0 ] ||
+  fail "NAT keepalives on r2:wan0: $kin from the NAT (want >= 4 in ~12 s at 2 s), $kout from r2"
 
 "$VPNLAB" run "$sc" --out "$T/run2" --quiet || fail "gateways.yaml run 2 exited $?"
 "$VPNLAB" run "$sc" --out "$T/other" --seed 12 --quiet || fail "seed 12 run exited $?"

@@ -94,12 +94,15 @@ void wire_clear(struct wire *w)
 		pkts_free(w->g[k].sink, &w->g[k].nsink);
 		pkts_free(w->g[k].cap, &w->g[k].ncap);
 		w->g[k].nev = 0;
+		w->g[k].keepalives = 0;
 	}
 }
 
 void wire_free(struct wire *w)
 {
 	wire_clear(w);
+	for (int i = 0; i < w->nheld; i++)
+		free(w->held[i].data);
 	for (int k = 0; k < w->n; k++)
 		gw_free(w->g[k].gw);
 	ip_reasm_free(w->reasm);
@@ -225,9 +228,26 @@ static bool drain(struct wire *w, int k)
 			int t = by_addr(w, to[i].addr);
 
 			w->nudp++;
+			if (q[i].len == 1 && q[i].data[0] == 0xff) {
+				g->keepalives++;
+				g->keepalive_from = from[i];
+				g->keepalive_to = to[i];
+				g->keepalive_at = w->now;
+			}
 			from[i].port = nat_out(w, k, from[i].port);
 			if (t >= 0)
 				to[i].port = nat_in(w, t, to[i].port);
+			if (t >= 0 && !w->cut && w->hold && w->nheld < 16 &&
+			    w->hold(w, k, q[i].data, q[i].len)) {
+				struct wire_held *h = &w->held[w->nheld++];
+
+				h->data = q[i].data;
+				h->len = q[i].len;
+				h->from = from[i];
+				h->to = to[i];
+				h->target = t;
+				continue;       /* the held copy owns the bytes now */
+			}
 			if (t >= 0 && !w->cut)
 				gw_udp_input(w->g[t].gw, q[i].data, q[i].len, &from[i], &to[i], w->now);
 		} else {
@@ -239,6 +259,18 @@ static bool drain(struct wire *w, int k)
 		free(q[i].data);
 	}
 	return moved;
+}
+
+void wire_release(struct wire *w)
+{
+	for (int i = 0; i < w->nheld; i++) {
+		struct wire_held *h = &w->held[i];
+
+		gw_udp_input(w->g[h->target].gw, h->data, h->len, &h->from, &h->to, w->now);
+		free(h->data);
+	}
+	w->nheld = 0;
+	wire_shuttle(w);
 }
 
 void wire_shuttle(struct wire *w)

@@ -32,6 +32,10 @@ struct wire_gw {
 	size_t nev;
 	struct wire_pkt cap[WIRE_PKTS];         /* GW_OUT_IP it sent */
 	size_t ncap;
+	size_t keepalives;                      /* GW_OUT_UDP of one 0xFF byte (RFC 3948 4) */
+	struct ike_endpoint keepalive_from, keepalive_to;  /* the last one, as the gateway
+	                                                      addressed it (before the NAT) */
+	lab_ns keepalive_at;
 };
 
 struct wire {
@@ -46,6 +50,16 @@ struct wire {
 	                                           its ports 500 and 4500 appear as 1500 and
 	                                           14500 (wire_new sets -1) */
 	bool print_logs;
+	/* When set and true for a UDP datagram gateway `from` sends, the datagram waits in
+	 * held[] until wire_release (a message delayed on the way) */
+	bool (*hold)(const struct wire *w, int from, const uint8_t *data, size_t len);
+	struct wire_held {
+		uint8_t *data;
+		size_t len;
+		struct ike_endpoint from, to;
+		int target;
+	} held[16];
+	int nheld;
 };
 
 /* A site: the gateway's address and the LAN behind it. */
@@ -70,5 +84,7 @@ size_t wire_count(const struct wire *w, int k, enum gw_event_type t, int ike_typ
 const struct gw_event *wire_find(const struct wire *w, int k, enum gw_event_type t,
                                  int ike_type);
 void wire_clear(struct wire *w);        /* forget sinks, events, captures */
+/* Deliver the held datagrams (in order), then shuttle. */
+void wire_release(struct wire *w);
 
 #endif

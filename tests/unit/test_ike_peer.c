@@ -204,6 +204,20 @@ static void check_established(const char *ike, const char *esp, const char *want
 	CU_ASSERT_EQUAL(memcmp(ca->in.enc, cb->out.enc, ca->in.enc_len), 0);
 	CU_ASSERT_NOT_EQUAL(memcmp(ca->in.enc, ca->out.enc, ca->in.enc_len), 0);
 	CU_ASSERT_EQUAL(ca->lifetime, lab_sec(3600));
+	/* the responder handed out its inbound half at QM2 already, with the same keys (with
+	 * PFS too: the DH secret is still there then); the initiator has nothing to do early */
+	{
+		const struct ike_event *ib2 = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_INBOUND);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ib2);
+		CU_ASSERT(ib2 < cb);
+		CU_ASSERT_EQUAL(ib2->in.spi, cb->in.spi);
+		CU_ASSERT_EQUAL(ib2->in.enc_len, cb->in.enc_len);
+		CU_ASSERT_EQUAL(memcmp(ib2->in.enc, cb->in.enc, cb->in.enc_len), 0);
+		CU_ASSERT_EQUAL(memcmp(ib2->in.integ, cb->in.integ, cb->in.integ_len), 0);
+		CU_ASSERT_EQUAL(ib2->out.enc_len, 0);
+		CU_ASSERT_PTR_NULL(find(pr.ea, pr.nea, IKE_EV_CHILD_SA_INBOUND));
+	}
 	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
 	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
 	teardown(&pr);
@@ -525,6 +539,10 @@ static void test_kilobyte_lifetime(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
 	ike_peer_child_bytes(pr.b, cb->spi_in, 901 * 1000, pr.now);
 	shuttle(&pr);
+	/* the IKE_SA's responder waits until 95%, so both ends do not rekey on the same packet */
+	CU_ASSERT_PTR_NULL(find(pr.eb, pr.neb, IKE_EV_CHILD_SA_REKEYED));
+	ike_peer_child_bytes(pr.b, cb->spi_in, 951 * 1000, pr.now);
+	shuttle(&pr);
 	rk = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_REKEYED);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rk);
 	CU_ASSERT_EQUAL(rk->old_spi_in, cb->spi_in);
@@ -604,7 +622,59 @@ static void test_mm1_retransmit(void)
 	teardown(&pr);
 }
 
+static int count(const struct ike_event *ev, int n, enum ike_event_type t)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += ev[i].type == t;
+	return c;
+}
+
+/* Both ends initiate at the same instant (two always-up gateways): two main modes cross.
+ * Each side sees the other's IKE_SA come up while its own was still negotiating, which is no
+ * reauthentication: both keep the same one of the two (the larger initiator cookie), delete
+ * the other, and one CHILD_SA comes up over the survivor. Before, each took the other's SA
+ * for one its own reauthentication replaced, deleted it, and they retried in step forever. */
+static void test_simultaneous_initiation(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ca, *cb;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k", true);
+	/* b's selectors are the mirror of a's */
+	inet_pton(AF_INET, "10.2.0.0", pb.local_ts.addr);
+	inet_pton(AF_INET, "10.1.0.0", pb.remote_ts.addr);
+	setup(&pr, &pa, &pb, 17);
+	ike_peer_start(pr.b, 0);
+	pr.watch = "simultaneous";
+	run_until(&pr, lab_sec(120));
+	CU_ASSERT_EQUAL(count(pr.ea, pr.nea, IKE_EV_IKE_SA_ESTABLISHED), 2);
+	CU_ASSERT_EQUAL(count(pr.eb, pr.neb, IKE_EV_IKE_SA_ESTABLISHED), 2);
+	CU_ASSERT_EQUAL(count(pr.ea, pr.nea, IKE_EV_IKE_SA_DELETED), 1);
+	CU_ASSERT_EQUAL(count(pr.eb, pr.neb, IKE_EV_IKE_SA_DELETED), 1);
+	CU_ASSERT_EQUAL(count(pr.ea, pr.nea, IKE_EV_IKE_SA_REAUTHENTICATED), 0);
+	CU_ASSERT_EQUAL(count(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED), 1);
+	CU_ASSERT_EQUAL(count(pr.eb, pr.neb, IKE_EV_CHILD_SA_ESTABLISHED), 1);
+	CU_ASSERT_EQUAL(count(pr.ea, pr.nea, IKE_EV_CHILD_SA_DELETED), 0);
+	CU_ASSERT_EQUAL(count(pr.eb, pr.neb, IKE_EV_CHILD_SA_DELETED), 0);
+	CU_ASSERT(pr.watch_a >= 1);
+	CU_ASSERT(pr.watch_b >= 1);
+	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+	cb = find(pr.eb, pr.neb, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
+	CU_ASSERT_EQUAL(ca->spi_in, cb->spi_out);
+	CU_ASSERT_EQUAL(ca->spi_out, cb->spi_in);
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	teardown(&pr);
+}
+
 UNIT_SUITE(ike_peer,
+	UNIT_TEST(test_simultaneous_initiation),
 	UNIT_TEST(test_mm1_retransmit),
 	UNIT_TEST(test_responder_lifetime_p2),
 	UNIT_TEST(test_responder_lifetime_p1),

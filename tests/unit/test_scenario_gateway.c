@@ -94,7 +94,8 @@ static const struct gw_case cases[] = {
 		  "fragment, mss_clamp, hairpin, replay_window, profile, config, connections)\n"
 		  "t.yaml:15:41: unknown key 'pfs' in connection 'a' of gateway 'r1' (expected: "
 		  "remote, local, psk, local_id, remote_id, ike, esp, local_ts, remote_ts, "
-		  "initiate, always_up, ike_lifetime, esp_lifetime, dpd, force_encap)\n" },
+		  "initiate, always_up, ike_lifetime, esp_lifetime, dpd, force_encap, "
+		  "natt_keepalive)\n" },
 	{ "no_uplink",
 		  "gateways:\n"
 		  "  r2: {connections: {a: {remote: 198.51.100.1, psk: x}}}\n",
@@ -330,6 +331,7 @@ static void test_gateway_config_defaults(void)
 	CU_ASSERT_EQUAL(p->remote_ts.len, 0);
 	CU_ASSERT_FALSE(p->initiator);
 	CU_ASSERT_EQUAL(p->dpd, IKE_DPD_OFF);
+	CU_ASSERT_EQUAL(p->natt_keepalive, lab_sec(20));
 	CU_ASSERT_TRUE(p->initial_contact);
 	gw_config_wipe(&cfg);
 	scenario_free(sc);
@@ -360,7 +362,8 @@ static void test_gateway_config_keys(void)
 	                           "        ike_lifetime: 28800s\n"
 	                           "        esp_lifetime: 3m\n"
 	                           "        dpd: {delay: 15s, action: restart}\n"
-	                           "        force_encap: true\n");
+	                           "        force_encap: true\n"
+	                           "        natt_keepalive: 5s\n");
 	struct gw_config cfg;
 	char err[256], s[64];
 	const struct ike_policy *p;
@@ -395,6 +398,7 @@ static void test_gateway_config_keys(void)
 	CU_ASSERT_EQUAL(p->dpd_timeout, lab_sec(60));
 	CU_ASSERT_EQUAL(p->dpd_action, IKE_DPD_RESTART);
 	CU_ASSERT_TRUE(p->force_encap);
+	CU_ASSERT_EQUAL(p->natt_keepalive, lab_sec(5));
 	gw_config_wipe(&cfg);
 	scenario_free(sc);
 }
