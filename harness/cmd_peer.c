@@ -104,20 +104,6 @@ static const char *event_name(enum ike_event_type t)
 	return n[t];
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void append_line(const char *dir, const char *file, const char *line)
 {
 	char path[512];
@@ -141,7 +127,7 @@ static void print_event(struct peer_run *r, const struct ike_event *e)
 		fprintf(f, "{\"event\": \"%s\", \"time\": %.3f", event_name(e->type), now_s(r));
 		if (e->proposal[0]) {
 			fprintf(f, ", \"proposal\": ");
-			json_str(f, e->proposal);
+			peer_json_str(f, e->proposal);
 		}
 		if (e->type == IKE_EV_CHILD_SA_ESTABLISHED || e->type == IKE_EV_CHILD_SA_REKEYED ||
 		    e->type == IKE_EV_CHILD_SA_DELETED)
@@ -159,7 +145,7 @@ static void print_event(struct peer_run *r, const struct ike_event *e)
 			fprintf(f, ", \"seq\": %u", e->dpd_seq);
 		if (e->detail[0]) {
 			fprintf(f, ", \"detail\": ");
-			json_str(f, e->detail);
+			peer_json_str(f, e->detail);
 		}
 		fprintf(f, "}\n");
 	} else {

@@ -25,7 +25,7 @@ struct peer_gw {
 	char reason[320];
 };
 
-static void json_str(FILE *f, const char *s)
+void peer_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -53,7 +53,7 @@ static void on_event(void *ctx, struct gateway *g, const struct gw_event *ev)
 	gateway_event_text(ev, kind, sizeof kind, text, sizeof text);
 	if (p->o->json) {
 		printf("{\"event\": \"%s\", \"time\": %.3f, \"detail\": ", kind, now_s(p));
-		json_str(stdout, text);
+		peer_json_str(stdout, text);
 		printf("}\n");
 	} else {
 		printf("%9.3f %s%s%s\n", now_s(p), kind, text[0] ? " " : "", text);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "peers/gw/gw_config.h"
 #include "peers/labtime.h"
@@ -27,6 +28,9 @@ struct peer_gateway_opts {
  * and byte counters ("counters" event). The tunnel interface and its routes are removed at
  * exit. Returns the exit code (3: the environment refused: sockets, interface, routes).
  */
+/* s as a JSON string, quoted and escaped (the --json event lines of `vpnlab peer`). */
+void peer_json_str(FILE *f, const char *s);
+
 int peer_gateway_run(const struct gw_config *cfg, const struct peer_gateway_opts *o);
 
 #endif

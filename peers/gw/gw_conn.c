@@ -257,6 +257,21 @@ static int child_slot(struct gw *g, struct gw_crt *c)
 	return slot;
 }
 
+/* What a slot records of an established (or half-established) CHILD_SA from its event. */
+static void child_fill(const struct gw *g, struct gw_child *ch, const struct ike_event *e)
+{
+	ch->used = true;
+	ch->spi_in = e->spi_in;
+	ch->spi_out = e->spi_out;
+	ch->lifebytes = e->lifebytes;
+	ch->local = e->local;
+	ch->remote = e->remote;
+	ch->udp_encap = e->udp_encap;
+	ch->created = g->now;
+	ch->lifetime = e->lifetime;
+	ch->prop = e->prop;
+}
+
 /* CHILD_SA_INBOUND: the inbound half only. */
 static void child_install_in(struct gw *g, struct gw_crt *c, const struct ike_event *e)
 {
@@ -277,17 +292,8 @@ static void child_install_in(struct gw *g, struct gw_crt *c, const struct ike_ev
 		return;
 	}
 	ch = &c->ch[slot];
-	ch->used = true;
+	child_fill(g, ch, e);
 	ch->inbound_only = true;
-	ch->lifebytes = e->lifebytes;
-	ch->spi_in = e->spi_in;
-	ch->spi_out = e->spi_out;
-	ch->local = e->local;
-	ch->remote = e->remote;
-	ch->udp_encap = e->udp_encap;
-	ch->created = g->now;
-	ch->lifetime = e->lifetime;
-	ch->prop = e->prop;
 	gw_logf(g, c->cfg.name, "installed inbound SA %08x_i (QM2 sent; outbound %08x_o follows "
 	        "QM3)", e->spi_in, e->spi_out);
 }
@@ -314,17 +320,8 @@ static void child_install(struct gw *g, struct gw_crt *c, const struct ike_event
 		goto fail;
 	}
 	ch = &c->ch[slot];
-	ch->used = true;
-	ch->spi_in = e->spi_in;
-	ch->spi_out = e->spi_out;
+	child_fill(g, ch, e);
 	ch->out = out;
-	ch->lifebytes = e->lifebytes;
-	ch->local = e->local;
-	ch->remote = e->remote;
-	ch->udp_encap = e->udp_encap;
-	ch->created = g->now;
-	ch->lifetime = e->lifetime;
-	ch->prop = e->prop;
 	c->cur = slot;
 	gw_logf(g, c->cfg.name, "installed CHILD_SA %08x_i %08x_o%s, sending on %08x_o",
 	        e->spi_in, e->spi_out, e->udp_encap ? " (ESP in UDP)" : "", e->spi_out);
