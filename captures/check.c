@@ -20,6 +20,7 @@ static const char *const names[CHK_KIND_COUNT] = {
 	[CHK_INNER_FRAGMENTS] = "inner_fragments", [CHK_ICMP_FRAG_NEEDED] = "icmp_frag_needed",
 	[CHK_TCP_MSS_MAX] = "tcp_mss_max", [CHK_NO_LOSS_ACROSS_REKEY] = "no_loss_across_rekey",
 	[CHK_ESP_SEQ_RESTART] = "esp_seq_restart", [CHK_REPLAY_DROPPED] = "replay_dropped",
+	[CHK_NATT_FLOAT] = "natt_float",
 };
 
 const char *check_kind_name(enum check_kind k)
@@ -563,6 +564,53 @@ static void replay(const struct trace *t, const struct check_expect *e, struct c
 	v->pass = k > 0 && rev + reps <= fwd;
 }
 
+/*
+ * NAT-T as an engineer checks it in a capture: main mode 5 onwards on UDP 4500 (the float,
+ * RFC 3947 section 4) and the ESP in UDP 4500 (RFC 3948). A gateway that floats IKE but
+ * still sends bare ESP, or ESP in UDP without the float, fails: a NAT would break either.
+ */
+static void natt_float(const struct trace *t, const struct check_expect *e,
+                       struct check_verdict *v, struct where *w)
+{
+	size_t n, nf, floats = 0, udp = 0, bare = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	const struct trace_esp *fl = trace_esp_flows(t, &nf);
+	const struct trace_esp *first_bare = NULL;
+	char pair[100];
+
+	who(e, pair, sizeof pair, false);
+	snprintf(v->expected, sizeof v->expected, "IKE between %s floated from UDP 500 to 4500 "
+	         "and its ESP in UDP 4500 only", pair);
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TR_NATT_FLOAT && match_between(t, e, &ev[i])) {
+			floats++;
+			where_add(w, &ev[i]);
+		}
+	for (size_t i = 0; i < nf; i++) {
+		struct trace_ev pseudo = { .src = fl[i].src, .dst = fl[i].dst };
+		if (!in_capture(t, e, fl[i].file) || !between(&pseudo, &e->a, &e->b))
+			continue;
+		if (fl[i].udp) {
+			udp++;
+		} else {
+			bare++;
+			if (!first_bare)
+				first_bare = &fl[i];
+		}
+	}
+	if (first_bare) {
+		struct trace_ev at = { .file = first_bare->file, .frame = first_bare->first_frame };
+		where_add(w, &at);
+	}
+	char b[40] = "";
+	if (first_bare)
+		snprintf(b, sizeof b, ", the first SPI %08x", first_bare->spi);
+	snprintf(v->observed, sizeof v->observed, "%zu IKE SA%s floated to 4500; ESP: %zu SPI%s "
+	         "in UDP 4500, %zu bare (IP protocol 50)%s", floats, floats == 1 ? "" : "s", udp,
+	         udp == 1 ? "" : "s", bare, b);
+	v->pass = floats && udp && !bare;
+}
+
 bool check_judge(const struct trace *t, const struct check_expect *e, struct check_verdict *v)
 {
 	struct where w = { .t = t, .buf = v->where, .len = sizeof v->where };
@@ -585,6 +633,7 @@ bool check_judge(const struct trace *t, const struct check_expect *e, struct che
 	case CHK_NO_LOSS_ACROSS_REKEY: no_loss(t, v, &w); break;
 	case CHK_ESP_SEQ_RESTART: restart(t, e, v, &w); break;
 	case CHK_REPLAY_DROPPED: replay(t, e, v, &w); break;
+	case CHK_NATT_FLOAT: natt_float(t, e, v, &w); break;
 	default:
 		snprintf(v->expected, sizeof v->expected, "check kind %d", (int)e->kind);
 		snprintf(v->observed, sizeof v->observed, "unknown check kind");

@@ -36,6 +36,8 @@ enum check_kind {
 	CHK_ESP_SEQ_RESTART,    /* an ESP sequence restart was seen (from a) */
 	CHK_REPLAY_DROPPED,     /* replayed ESP packets were seen and not answered: the reverse
 	                         * SA carried no more packets than the originals (1:1 traffic) */
+	CHK_NATT_FLOAT,         /* IKE between a and b moved from UDP 500 to 4500 and the ESP
+	                         * between them travels in UDP 4500 (RFC 3947/3948), none bare */
 	CHK_KIND_COUNT
 };
 

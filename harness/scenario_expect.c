@@ -18,6 +18,7 @@
  *     - no_loss: {across: rekey}
  *     - esp_seq_restart: {from: gw2}
  *     - replay_dropped: {from: attacker}
+ *     - natt_float: {between: [site, vpc]}
  *
  * An endpoint is an address, NODE:IFACE (that interface's first address) or NODE when the node
  * has exactly one address. Any item may take `link: NODE:IFACE`: only that link end's capture
@@ -52,6 +53,7 @@ static const struct {
 	{ "no_loss", CHK_NO_LOSS_ACROSS_REKEY, { "across" } },
 	{ "esp_seq_restart", CHK_ESP_SEQ_RESTART, { "from", "to" } },
 	{ "replay_dropped", CHK_REPLAY_DROPPED, { "from", "to" } },
+	{ "natt_float", CHK_NATT_FLOAT, { "between" } },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

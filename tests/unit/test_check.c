@@ -697,6 +697,41 @@ static void test_trace_lifetime_and_malformed(void)
 	trace_free(t);
 }
 
+static void test_check_natt_float(void)
+{
+	struct cap_keys *k;
+	struct trace *t = from_files("fixtures/pcap/strongswan_ikev1.pcap",
+	                             "fixtures/pcap/strongswan_ikev1.keys", &k);
+	struct check_verdict v;
+
+	/* strongSwan floats at main mode 5 and libipsec sends its ESP in UDP 4500. */
+	v = judge(t, (struct check_expect){ .kind = CHK_NATT_FLOAT, .a = A, .b = B });
+	CU_ASSERT_TRUE(v.pass);
+	CU_ASSERT_STRING_EQUAL(v.where, "strongswan_ikev1.pcap#5");
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "1 IKE SA floated to 4500; ESP: 4 SPIs in UDP "
+	                                          "4500, 0 bare"));
+	CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_NATT_FLOAT, .a = A,
+	                                                 .b = C }).pass);
+	trace_free(t);
+	cap_keys_free(k);
+
+	/* No float at all: the NO-PROPOSAL-CHOSEN capture never got past main mode 2. */
+	t = from_files("fixtures/pcap/strongswan_npc.pcap", NULL, &k);
+	v = judge(t, (struct check_expect){ .kind = CHK_NATT_FLOAT });
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "0 IKE SAs floated"));
+	trace_free(t);
+
+	/* Bare ESP between the same two: a NAT in the path would drop it. */
+	t = fresh(NULL);
+	esp_plain(t, SEC, A, B, 0x1000, 1);
+	v = judge(t, (struct check_expect){ .kind = CHK_NATT_FLOAT, .a = A, .b = B });
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "1 bare (IP protocol 50), the first SPI 00001000"));
+	CU_ASSERT_STRING_EQUAL(v.where, "?#1");
+	trace_free(t);
+}
+
 static void test_check_names(void)
 {
 	for (int i = 0; i < CHK_KIND_COUNT; i++)
@@ -710,4 +745,4 @@ UNIT_SUITE(check, UNIT_TEST(test_check_proposals_and_timeline),
            UNIT_TEST(test_check_esp_restart_replay), UNIT_TEST(test_check_rekey_loss),
            UNIT_TEST(test_check_rekey_by_responder),
            UNIT_TEST(test_check_hairpin_inner_frag), UNIT_TEST(test_trace_lifetime_and_malformed),
-           UNIT_TEST(test_check_names))
+           UNIT_TEST(test_check_natt_float), UNIT_TEST(test_check_names))
