@@ -49,7 +49,8 @@ enum trace_kind {
 	TR_CHILD_DOWN,          /* spi = deleted SPI */
 	TR_ESP_FIRST,           /* first packet on an SPI in a capture; text: moved from old SPI */
 	TR_ESP_GAP,             /* value = expected seq, value2 = seq seen */
-	TR_ESP_REPLAY,          /* value = seq seen again */
+	TR_ESP_REPLAY,          /* value = seq seen again (or used again after a restart);
+	                         * decrypted: it carried the echo request echo_id/echo_seq */
 	TR_ESP_RESTART,         /* value = highest seq before, value2 = seq seen (1) */
 	TR_ESP_BAD,             /* decryption or ICV failed: text has the verdict */
 	TR_FRAGMENTS,           /* a fragmented datagram: value = fragments, value2 = total length;
@@ -79,6 +80,7 @@ struct trace_ev {
 	bool flag;
 	bool inner;
 	bool decrypted;
+	uint16_t echo_id, echo_seq; /* TR_ESP_REPLAY decrypted: the ICMP echo request it carried */
 	char text[240];
 };
 

@@ -697,6 +697,69 @@ static void test_trace_lifetime_and_malformed(void)
 	trace_free(t);
 }
 
+/* An inner ICMP echo reply from s to d. */
+static size_t inner_reply(uint8_t *out, struct ip_addr s, struct ip_addr d, uint16_t id,
+                          uint16_t seq)
+{
+	uint8_t icmp[64], data[32] = { 0 };
+	int n = icmp_echo_build(4, true, id, seq, data, sizeof data, &s, &d, icmp, sizeof icmp);
+	struct ipv4_hdr h = { .total_len = (uint16_t)(20 + n), .ttl = 63, .proto = 1, .src = s,
+	                      .dst = d, .id = seq };
+
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_EQUAL_FATAL(ipv4_build(&h, out, 128), 20);
+	memcpy(out + 20, icmp, (size_t)n);
+	return 20 + (size_t)n;
+}
+
+/*
+ * The K5 fail-over: A's side restarts its ESP sequence numbers at 1 on the same SPI, so 2
+ * and 3 are used a second time (replays). Judged from the inner pings, not from counts: B's
+ * own one-way traffic back does not matter; an echo reply to a replayed request does.
+ */
+static void test_check_replay_after_restart(void)
+{
+	for (int answer = 0; answer < 2; answer++) {
+		struct cap_keys *k = wild_keys();
+		struct trace *t = fresh(k);
+		uint8_t in[128];
+		size_t n;
+		uint32_t rseq = 1;
+
+		for (uint16_t s = 1; s <= 5; s++) {
+			n = inner_echo(in, I1, I2, 40, s, false);
+			esp_inner(t, s * SEC, A, B, 0x1000, s, in, n);
+			n = inner_reply(in, I2, I1, 40, s);
+			esp_inner(t, s * SEC + 10, B, A, 0x2000, rseq++, in, n);
+		}
+		for (uint16_t s = 1; s <= 4; s++) {         /* B's own pings: one-way traffic */
+			n = inner_echo(in, I2, I1, 50, s, false);
+			esp_inner(t, 6 * SEC + s, B, A, 0x2000, rseq++, in, n);
+		}
+		for (uint16_t s = 1; s <= 3; s++) {         /* the fail-over: seq 1, 2, 3 again */
+			n = inner_echo(in, I1, I2, 41, s, false);
+			esp_inner(t, (10 + s) * SEC, A, B, 0x1000, s, in, n);
+			if (answer) {                       /* a receiver without anti-replay */
+				n = inner_reply(in, I2, I1, 41, s);
+				esp_inner(t, (10 + s) * SEC + 10, B, A, 0x2000, rseq++, in, n);
+			}
+		}
+		struct check_verdict v = judge(t, (struct check_expect){ .kind = CHK_REPLAY_DROPPED,
+		                                                          .a = A });
+		CU_ASSERT_EQUAL(v.pass, !answer);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, answer ?
+		                              "2 replays, 2 of them ICMP echo requests, 2 answered" :
+		                              "2 replays, 2 of them ICMP echo requests, 0 answered"));
+		CU_ASSERT_STRING_EQUAL(v.where, answer ? "?#17,20,19,20" : "?#16,17");
+		CU_ASSERT_TRUE(judge(t, (struct check_expect){ .kind = CHK_ESP_SEQ_RESTART,
+		                                                .a = A }).pass);
+		CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_REPLAY_DROPPED,
+		                                                 .a = B }).pass);
+		trace_free(t);
+		cap_keys_free(k);
+	}
+}
+
 static void test_check_natt_float(void)
 {
 	struct cap_keys *k;
@@ -745,4 +808,5 @@ UNIT_SUITE(check, UNIT_TEST(test_check_proposals_and_timeline),
            UNIT_TEST(test_check_esp_restart_replay), UNIT_TEST(test_check_rekey_loss),
            UNIT_TEST(test_check_rekey_by_responder),
            UNIT_TEST(test_check_hairpin_inner_frag), UNIT_TEST(test_trace_lifetime_and_malformed),
-           UNIT_TEST(test_check_natt_float), UNIT_TEST(test_check_names))
+           UNIT_TEST(test_check_replay_after_restart), UNIT_TEST(test_check_natt_float),
+           UNIT_TEST(test_check_names))
