@@ -447,10 +447,15 @@ static void mss(const struct trace *t, const struct check_expect *e, struct chec
 	size_t n, k = 0, bad = 0;
 	const struct trace_ev *ev = trace_events(t, &n);
 	uint64_t max = 0;
+	char pair[100];
+	bool (*match)(const struct trace *, const struct check_expect *,
+	              const struct trace_ev *) = e->directed ? match_from : match_between;
 
-	snprintf(v->expected, sizeof v->expected, "every TCP SYN's MSS at most %" PRIu64, e->n);
+	who(e, pair, sizeof pair, e->directed);
+	snprintf(v->expected, sizeof v->expected, "every TCP SYN's MSS %s at most %" PRIu64, pair,
+	         e->n);
 	for (size_t i = 0; i < n; i++) {
-		if (ev[i].kind != TR_TCP_MSS || !match_between(t, e, &ev[i]))
+		if (ev[i].kind != TR_TCP_MSS || !match(t, e, &ev[i]))
 			continue;
 		k++;
 		if (ev[i].value > max)
@@ -462,7 +467,7 @@ static void mss(const struct trace *t, const struct check_expect *e, struct chec
 	}
 	if (!bad)
 		for (size_t i = 0; i < n && w->n < 3; i++)
-			if (ev[i].kind == TR_TCP_MSS && match_between(t, e, &ev[i]))
+			if (ev[i].kind == TR_TCP_MSS && match(t, e, &ev[i]))
 				where_add(w, &ev[i]);
 	snprintf(v->observed, sizeof v->observed, "%zu SYNs with MSS, largest %" PRIu64 ", %zu "
 	         "above %" PRIu64, k, max, bad, e->n);

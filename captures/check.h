@@ -31,7 +31,8 @@ enum check_kind {
 	CHK_OUTER_FRAGMENTS,    /* ESP / UDP-ESP datagrams fragmented on the link (from a) */
 	CHK_INNER_FRAGMENTS,    /* fragments inside the tunnel (decrypted traffic) */
 	CHK_ICMP_FRAG_NEEDED,   /* ICMP fragmentation needed / packet too big with MTU n */
-	CHK_TCP_MSS_MAX,        /* every TCP SYN's MSS (outer and inner) at most n; one at least */
+	CHK_TCP_MSS_MAX,        /* every TCP SYN's MSS (outer and inner) at most n; one at least;
+	                         * between a and b, or only a -> b when `directed` */
 	CHK_NO_LOSS_ACROSS_REKEY, /* inner flows running across each rekey lost nothing */
 	CHK_ESP_SEQ_RESTART,    /* an ESP sequence restart was seen (from a) */
 	CHK_REPLAY_DROPPED,     /* replayed ESP packets were seen and not answered: the reverse
@@ -48,6 +49,7 @@ struct check_expect {
 	int64_t within, interval, tolerance;
 	uint64_t n;
 	char action[16];
+	bool directed;           /* CHK_TCP_MSS_MAX: a and b are from and to, not between */
 	char capture[96];        /* only events of the capture with this file name ("r1-wan0.pcap",
 	                          * the base name); "" = every capture */
 };

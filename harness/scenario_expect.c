@@ -14,7 +14,7 @@
  *     - hairpin_refused: {}
  *     - fragments: {link: r1:wan0, esp_outer_fragmented: true}   # or inner_fragmented: true
  *     - icmp_frag_needed: {from: router, mtu: 1454}
- *     - tcp_mss: {between: [office, server], max: 1360}
+ *     - tcp_mss: {between: [office, server], max: 1360}   # or from: / to: (one direction)
  *     - no_loss: {across: rekey}
  *     - esp_seq_restart: {from: gw2}
  *     - replay_dropped: {from: attacker}
@@ -49,7 +49,7 @@ static const struct {
 	{ "fragments", CHK_OUTER_FRAGMENTS, { "from", "to", "esp_outer_fragmented",
 	                                      "inner_fragmented" } },
 	{ "icmp_frag_needed", CHK_ICMP_FRAG_NEEDED, { "from", "to", "mtu" } },
-	{ "tcp_mss", CHK_TCP_MSS_MAX, { "between", "max" } },
+	{ "tcp_mss", CHK_TCP_MSS_MAX, { "between", "from", "to", "max" } },
 	{ "no_loss", CHK_NO_LOSS_ACROSS_REKEY, { "across" } },
 	{ "esp_seq_restart", CHK_ESP_SEQ_RESTART, { "from", "to" } },
 	{ "replay_dropped", CHK_REPLAY_DROPPED, { "from", "to" } },
@@ -284,6 +284,9 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 			sc_read_u64(c, yaml_map_get(p, "mtu"), "mtu", 65535, &ex->n);
 		break;
 	case CHK_TCP_MSS_MAX:
+		if (yaml_map_get(p, "between") && (yaml_map_get(p, "from") || yaml_map_get(p, "to")))
+			sc_err(c, p, "tcp_mss: give between, or from / to, not both");
+		ex->directed = yaml_map_get(p, "from") || yaml_map_get(p, "to");
 		if (need(c, p, k, "max", name))
 			sc_read_u64(c, yaml_map_get(p, "max"), "max", 65535, &ex->n);
 		break;

@@ -427,6 +427,20 @@ static void test_check_icmp_frag_mss(void)
 	v = judge(t, (struct check_expect){ .kind = CHK_TCP_MSS_MAX, .n = 1000 });
 	CU_ASSERT_FALSE(v.pass);
 	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "above 1000"));
+	/* One direction only: the SYN is 192.0.2.1's; the other way carried none. */
+	{
+		struct ip_addr h = { 4, { 192, 0, 2, 1 } }, g = { 4, { 198, 51, 100, 2 } };
+		v = judge(t, (struct check_expect){ .kind = CHK_TCP_MSS_MAX, .n = 1360, .a = h,
+		                                    .directed = true });
+		CU_ASSERT_TRUE(v.pass);
+		CU_ASSERT_STRING_EQUAL(v.where, "eth_ike.pcap#9");
+		v = judge(t, (struct check_expect){ .kind = CHK_TCP_MSS_MAX, .n = 1360, .a = g,
+		                                    .directed = true });
+		CU_ASSERT_FALSE(v.pass);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "0 SYNs with MSS"));
+		CU_ASSERT_TRUE(judge(t, (struct check_expect){ .kind = CHK_TCP_MSS_MAX, .n = 1360,
+		                                                .a = g }).pass);
+	}
 	trace_free(t);
 }
 
