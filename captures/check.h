@@ -33,7 +33,8 @@ enum check_kind {
 	CHK_ICMP_FRAG_NEEDED,   /* ICMP fragmentation needed / packet too big with MTU n */
 	CHK_TCP_MSS_MAX,        /* every TCP SYN's MSS (outer and inner) at most n; one at least;
 	                         * between a and b, or only a -> b when `directed` */
-	CHK_NO_LOSS_ACROSS_REKEY, /* inner flows running across each rekey lost nothing */
+	CHK_NO_LOSS_ACROSS_REKEY, /* inner flows running across each rekey lost nothing; with a
+	                         * or b: only the inner flow a -> b (ICMP echo or udp probe) */
 	CHK_ESP_SEQ_RESTART,    /* an ESP sequence restart was seen (from a) */
 	CHK_REPLAY_DROPPED,     /* replayed ESP packets were seen and not answered: the reverse
 	                         * SA carried no more packets than the originals (1:1 traffic) */

@@ -58,7 +58,8 @@ enum trace_kind {
 	TR_ICMP_ERROR,          /* exch = type, notify = code, value = MTU; text: what it quotes */
 	TR_TCP_MSS,             /* SYN with MSS value (inner: after decryption) */
 	TR_INNER_FLOW,          /* first decrypted inner packet of a flow; spi carries it */
-	TR_INNER_GAP,           /* ICMP echo / probe sequence jumped: value expected, value2 seen */
+	TR_INNER_GAP,           /* ICMP echo / udp probe sequence jumped: value expected, value2
+	                         * seen */
 	TR_HAIRPIN,             /* an inner packet decrypted from spi2 re-encrypted into spi */
 	TR_KIND_COUNT
 };
@@ -105,7 +106,10 @@ struct trace_inner {
 	uint16_t sport, dport;  /* ICMP echo: identifier in sport */
 	uint64_t packets, gaps;
 	uint64_t first_frame, last_frame;
-	uint32_t last_seq;      /* ICMP echo sequence */
+	uint32_t last_seq;      /* ICMP echo sequence, or the probe's datagram number */
+	/* A vpnlab udp probe (datagrams start with tag, number from 0, count: harness/probe.c):
+	 * the tag and the count it announced; 0 = not one. */
+	uint32_t probe_tag, probe_count;
 };
 
 struct trace;

@@ -98,6 +98,7 @@ struct trace {
 	 * replay event carries it, so a check can look for the answer. */
 	bool echo_req;
 	uint16_t echo_id, echo_seq;
+	uint32_t inner_spi;          /* the SPI of the inner packet being read */
 	uint8_t buf[TR_BUF];
 };
 

@@ -15,7 +15,7 @@
  *     - fragments: {link: r1:wan0, esp_outer_fragmented: true}   # or inner_fragmented: true
  *     - icmp_frag_needed: {from: router, mtu: 1454}
  *     - tcp_mss: {between: [office, server], max: 1360}   # or from: / to: (one direction)
- *     - no_loss: {across: rekey}
+ *     - no_loss: {across: rekey}                     # flow: office->server: that flow only
  *     - esp_seq_restart: {from: gw2}
  *     - replay_dropped: {from: attacker}
  *     - natt_float: {between: [site, vpc]}
@@ -50,7 +50,7 @@ static const struct {
 	                                      "inner_fragmented" } },
 	{ "icmp_frag_needed", CHK_ICMP_FRAG_NEEDED, { "from", "to", "mtu" } },
 	{ "tcp_mss", CHK_TCP_MSS_MAX, { "between", "from", "to", "max" } },
-	{ "no_loss", CHK_NO_LOSS_ACROSS_REKEY, { "across" } },
+	{ "no_loss", CHK_NO_LOSS_ACROSS_REKEY, { "across", "flow" } },
 	{ "esp_seq_restart", CHK_ESP_SEQ_RESTART, { "from", "to" } },
 	{ "replay_dropped", CHK_REPLAY_DROPPED, { "from", "to" } },
 	{ "natt_float", CHK_NATT_FLOAT, { "between" } },
@@ -125,6 +125,30 @@ static void between(struct sc_ctx *c, const struct ynode *n, struct check_expect
 	}
 	endpoint(c, n->kids[0], "between", &ex->a);
 	endpoint(c, n->kids[1], "between", &ex->b);
+}
+
+/* flow: A->B, two endpoints of the inner traffic (the packets before encryption). */
+static void flow(struct sc_ctx *c, const struct ynode *v, struct check_expect *ex)
+{
+	const char *arrow = strstr(v->str, "->");
+	char a[SC_NAME_MAX + SC_IFNAME_MAX + 48], b[sizeof a];
+	struct ynode na = *v, nb = *v;
+
+	if (!arrow || arrow == v->str || !arrow[2] || (size_t)(arrow - v->str) >= sizeof a ||
+	    strlen(arrow + 2) >= sizeof b) {
+		sc_err(c, v, "flow: expected SOURCE->DESTINATION (endpoints of the inner traffic), "
+		       "got '%s'", v->str);
+		return;
+	}
+	memcpy(a, v->str, (size_t)(arrow - v->str));
+	a[arrow - v->str] = 0;
+	snprintf(b, sizeof b, "%s", arrow + 2);
+	na.str = a;
+	na.len = strlen(a);
+	nb.str = b;
+	nb.len = strlen(b);
+	if (endpoint(c, &na, "flow", &ex->a))
+		endpoint(c, &nb, "flow", &ex->b);
 }
 
 /* A tolerance: a duration, or a percentage of the interval. */
@@ -296,6 +320,8 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 		v = yaml_map_get(p, "across");
 		if (sc_want_scalar(c, v, "across") && strcmp(v->str, "rekey"))
 			sc_err(c, v, "across: only 'rekey' is known, got '%s'", v->str);
+		if ((v = yaml_map_get(p, "flow")) && sc_want_scalar(c, v, "flow"))
+			flow(c, v, ex);
 		break;
 	default:
 		break;

@@ -774,6 +774,74 @@ static void test_check_replay_after_restart(void)
 	}
 }
 
+/* An inner IPv4 UDP datagram as vpnlab's udp probe sends it: tag, number, count. */
+static size_t inner_probe(uint8_t *out, struct ip_addr s, struct ip_addr d, uint32_t tag,
+                          uint32_t num, uint32_t count)
+{
+	uint8_t udp[8 + 32] = { 0xc3, 0x50, 0x13, 0x89, 0, sizeof udp, 0, 0 };   /* 50000 -> 5001 */
+	uint32_t w[3] = { tag, num, count };
+	struct ipv4_hdr h = { .total_len = (uint16_t)(20 + sizeof udp), .ttl = 63, .proto = 17,
+	                      .src = s, .dst = d, .id = (uint16_t)num };
+
+	for (int i = 0; i < 3; i++)
+		for (int b = 0; b < 4; b++)
+			udp[8 + 4 * i + b] = (uint8_t)(w[i] >> (24 - 8 * b));
+	CU_ASSERT_EQUAL_FATAL(ipv4_build(&h, out, 128), 20);
+	memcpy(out + 20, udp, sizeof udp);
+	return 20 + sizeof udp;
+}
+
+/*
+ * no_loss with a flow: the udp probe's own numbers across a rekey. Another flow's loss (an
+ * ICMP echo gap the other way) does not count against it; its own gap and its missing last
+ * datagram do.
+ */
+static void test_check_no_loss_flow(void)
+{
+	for (int lose = 0; lose < 3; lose++) {         /* none, datagram 3, the last one */
+		struct cap_keys *k = wild_keys();
+		struct trace *t = fresh(k);
+		uint8_t in[128];
+		size_t n;
+		uint32_t seq = 1;
+
+		main_mode(t, 0, A, B, 0x60);
+		quick_mode(t, SEC, A, B, 0x60, 1, 0xa1, 0xb1);
+		for (uint32_t d = 0; d < 6; d++) {
+			if (d == 3)
+				quick_mode(t, 5 * SEC, A, B, 0x60, 2, 0xa2, 0xb2);   /* the rekey */
+			if ((lose == 1 && d == 3) || (lose == 2 && d == 5))
+				continue;
+			n = inner_probe(in, I1, I2, 0xfeed, d, 6);
+			esp_inner(t, (2 + d) * SEC, A, B, d < 3 ? 0xb1 : 0xb2, d < 3 ? d + 1 : seq++,
+			          in, n);
+		}
+		n = inner_echo(in, I2, I1, 9, 1, false);                  /* B's pings: one lost */
+		esp_inner(t, 10 * SEC, B, A, 0xa2, 1, in, n);
+		n = inner_echo(in, I2, I1, 9, 3, false);
+		esp_inner(t, 11 * SEC, B, A, 0xa2, 2, in, n);
+
+		struct check_verdict v = judge(t, (struct check_expect){
+			.kind = CHK_NO_LOSS_ACROSS_REKEY, .a = I1, .b = I2 });
+		CU_ASSERT_EQUAL(v.pass, lose == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, lose == 0 ?
+		                              "1 captures of the flow across them, 0 sequence gaps, 0 "
+		                              "datagrams missing at the end" : lose == 1 ?
+		                              "1 sequence gaps, 0 datagrams missing" :
+		                              "0 sequence gaps, 1 datagrams missing at the end"));
+		/* Without the flow, B's lost echo fails it. */
+		CU_ASSERT_FALSE(judge(t, (struct check_expect){
+			.kind = CHK_NO_LOSS_ACROSS_REKEY }).pass);
+		/* The flow the other way does not cross the rekey. */
+		v = judge(t, (struct check_expect){ .kind = CHK_NO_LOSS_ACROSS_REKEY, .a = I2,
+		                                    .b = I1 });
+		CU_ASSERT_FALSE(v.pass);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "cannot judge"));
+		trace_free(t);
+		cap_keys_free(k);
+	}
+}
+
 static void test_check_natt_float(void)
 {
 	struct cap_keys *k;
@@ -823,4 +891,5 @@ UNIT_SUITE(check, UNIT_TEST(test_check_proposals_and_timeline),
            UNIT_TEST(test_check_rekey_by_responder),
            UNIT_TEST(test_check_hairpin_inner_frag), UNIT_TEST(test_trace_lifetime_and_malformed),
            UNIT_TEST(test_check_replay_after_restart), UNIT_TEST(test_check_natt_float),
+           UNIT_TEST(test_check_no_loss_flow),
            UNIT_TEST(test_check_names))
