@@ -436,6 +436,12 @@ static void frag_needed(const struct trace *t, const struct check_expect *e,
 				                       ev[i].value);
 		}
 	}
+	/* None with that MTU: point at the ones with another, what the engineer looks at next. */
+	for (size_t i = 0; !k && i < n; i++)
+		if (ev[i].kind == TR_ICMP_ERROR && match_from(t, e, &ev[i]) &&
+		    ((ev[i].src.family == 4 && ev[i].exch == 3 && ev[i].notify == 4) ||
+		     (ev[i].src.family == 6 && ev[i].exch == 2)))
+			where_add(w, &ev[i]);
 	snprintf(v->observed, sizeof v->observed, "%zu with MTU %" PRIu64 ", %zu with another "
 	         "MTU%s%s", k, e->n, other, other ? ":" : "", mtus);
 	v->pass = k > 0;
