@@ -148,6 +148,8 @@ uint64_t trace_frames(const struct trace *t);
 const char *trace_kind_name(enum trace_kind k);
 /* a - b in ns, saturated: capture times come from files and may be anything. */
 int64_t trace_ts_diff(int64_t a, int64_t b);
+/* Capture time as "2026-01-01 00:00:12.000043" (UTC), as the event lines print it. */
+int trace_ts_format(int64_t ts_ns, char *buf, size_t len);
 /* One line for a terminal, and one JSON object (no newline). Return the length. */
 int trace_ev_format(const struct trace *t, const struct trace_ev *ev, char *buf, size_t len);
 int trace_ev_json(const struct trace *t, const struct trace_ev *ev, char *buf, size_t len);
