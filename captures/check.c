@@ -541,8 +541,8 @@ static void no_loss(const struct trace *t, const struct check_expect *e,
 		snprintf(v->observed, sizeof v->observed, "%zu rekeys, but no decrypted inner flow%s "
 		         "runs across one: cannot judge", rekeys, flow ? " of that pair" : "");
 	else if (flow)
-		snprintf(v->observed, sizeof v->observed, "%zu rekeys, %zu captures of the flow "
-		         "across them, %zu sequence gaps, %zu datagrams missing at the end", rekeys,
+		snprintf(v->observed, sizeof v->observed, "%zu rekeys, the flow crossed %zu (per "
+		         "capture), %zu sequence gaps, %zu datagrams missing at the end", rekeys,
 		         spanning, gaps, tail);
 	else
 		snprintf(v->observed, sizeof v->observed, "%zu rekeys, %zu inner flows across them, "

@@ -190,7 +190,9 @@ static bool probe_seq(struct trace *t, unsigned file, const struct cap_frame *in
 	struct trace_ev ev;
 	uint32_t w[3];
 
-	if (in->fragment || off + 12 > n || off + 12 > in->caplen) {
+	if (in->fragment)               /* a piece of a datagram: its number is in the first */
+		return x->packets > 1 && x->probe_count;
+	if (off + 12 > n || off + 12 > in->caplen) {
 		x->probe_count = 0;
 		return false;
 	}

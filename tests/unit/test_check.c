@@ -827,7 +827,7 @@ static void test_check_no_loss_flow(void)
 			.kind = CHK_NO_LOSS_ACROSS_REKEY, .a = I1, .b = I2 });
 		CU_ASSERT_EQUAL(v.pass, lose == 0);
 		CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, lose == 0 ?
-		                              "1 captures of the flow across them, 0 sequence gaps, 0 "
+		                              "the flow crossed 1 (per capture), 0 sequence gaps, 0 "
 		                              "datagrams missing at the end" : lose == 1 ?
 		                              "1 sequence gaps, 0 datagrams missing" :
 		                              "0 sequence gaps, 1 datagrams missing at the end"));
