@@ -304,9 +304,12 @@ static void dpd_timeout(const struct trace *t, const struct check_expect *e,
 	bool restart = !strcmp(e->action, "restart");
 
 	who(e, pair, sizeof pair, true);
-	snprintf(v->expected, sizeof v->expected, "DPD R-U-THERE %s unanswered, then %s", pair,
-	         restart ? "a new main mode from the same side" : "the IKE SA cleared (delete or "
-	         "silence)");
+	char win[48] = "";
+	if (e->within)
+		snprintf(win, sizeof win, " within %.3f s", sec(e->within));
+	snprintf(v->expected, sizeof v->expected, "DPD R-U-THERE %s unanswered, then%s %s", pair,
+	         win, restart ? "a new main mode from the same side" : "the IKE SA cleared (delete "
+	         "or silence, no new main mode)");
 	for (size_t i = 0; i < n; i++) {
 		if (ev[i].kind != TR_NOTIFY || ev[i].notify != N_RU_THERE ||
 		    !match_from(t, e, &ev[i]))
@@ -334,7 +337,11 @@ static void dpd_timeout(const struct trace *t, const struct check_expect *e,
 	/* After the first unanswered one: the action by the DPD sender. */
 	bool more = false;
 	for (const struct trace_ev *x = first + 1; x < ev + n && !action; x++) {
-		if (!ip_addr_equal(&x->src, &first->src))
+		/* within: what the side did in that window after its first unanswered probe */
+		if (e->within && trace_ts_diff(x->ts_ns, first->ts_ns) > e->within)
+			break;
+		/* a copy of a message already judged (the probe itself seen at the next hop) */
+		if (!ip_addr_equal(&x->src, &first->src) || (x->kind == TR_IKE_MSG && x->flag))
 			continue;
 		if (x->kind == TR_IKE_MSG && (x->exch == 2 || x->exch == 4) && x->msgid == 0 &&
 		    memcmp(x->icookie, first->icookie, 8) && !x->rcookie[0] && !x->rcookie[1] &&

@@ -25,7 +25,9 @@ enum check_kind {
 	CHK_IKE_REAUTH_EVERY,   /* IKE reauthentications every `interval` +- `tolerance` */
 	CHK_DPD_EVERY,          /* R-U-THERE from a every `interval` +- `tolerance` */
 	CHK_DPD_TIMEOUT,        /* R-U-THERE from a left unanswered, then `action`: "restart"
-	                         * (a new main mode from a) or "clear" (delete / nothing more) */
+	                         * (a new main mode from a) or "clear" (delete / nothing more);
+	                         * `within` (0: to the end) bounds the window after the first
+	                         * unanswered one in which the action is looked for */
 	CHK_HAIRPIN_REFUSED,    /* no inner packet decrypted from one tunnel re-encrypted into
 	                         * another (needs decrypted traffic) */
 	CHK_OUTER_FRAGMENTS,    /* ESP / UDP-ESP datagrams fragmented on the link (from a) */

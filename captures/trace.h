@@ -35,7 +35,8 @@
 enum trace_kind {
 	TR_MALFORMED,           /* a frame or message that does not decode: text has field+offset */
 	TR_FILE_ERROR,          /* the capture file itself is cut or corrupt */
-	TR_IKE_MSG,             /* any ISAKMP message: exch, msgid, payload list in text */
+	TR_IKE_MSG,             /* any ISAKMP message: exch, msgid, payload list in text; flag:
+	                         * seen before (a retransmission, or a copy in another capture) */
 	TR_IKE_UNDECRYPTED,     /* an encrypted message we could not decrypt: text says why */
 	TR_PROPOSALS,           /* offered: text "IKE:.../..., IKE:..." (flag: phase 2) */
 	TR_SELECTED,            /* the responder's choice: text in strongSwan notation */

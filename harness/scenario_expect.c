@@ -10,7 +10,7 @@
  *     - rekey: {between: [gw1, gw2], child_every: 180s, tolerance: 10%}
  *     - reauth: {between: [gw1, gw2], every: 1h, tolerance: 5s}
  *     - dpd: {from: gw1, every: 15s}                 # tolerance: 10% unless given
- *     - dpd_timeout: {from: gw1, action: restart}    # or clear
+ *     - dpd_timeout: {from: gw1, action: restart}    # or clear; within: 40s bounds it
  *     - hairpin_refused: {}
  *     - fragments: {link: r1:wan0, esp_outer_fragmented: true}   # or inner_fragmented: true
  *     - icmp_frag_needed: {from: router, mtu: 1454}
@@ -44,7 +44,7 @@ static const struct {
 	{ "rekey", CHK_CHILD_REKEY_EVERY, { "between", "child_every", "tolerance" } },
 	{ "reauth", CHK_IKE_REAUTH_EVERY, { "between", "every", "tolerance" } },
 	{ "dpd", CHK_DPD_EVERY, { "from", "to", "every", "tolerance" } },
-	{ "dpd_timeout", CHK_DPD_TIMEOUT, { "from", "to", "action" } },
+	{ "dpd_timeout", CHK_DPD_TIMEOUT, { "from", "to", "action", "within" } },
 	{ "hairpin_refused", CHK_HAIRPIN_REFUSED, { NULL } },
 	{ "fragments", CHK_OUTER_FRAGMENTS, { "from", "to", "esp_outer_fragmented",
 	                                      "inner_fragmented" } },
@@ -285,6 +285,8 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 			else
 				snprintf(ex->action, sizeof ex->action, "%s", v->str);
 		}
+		if ((v = yaml_map_get(p, "within")))
+			sc_read_duration(c, v, "within", true, &ex->within);
 		break;
 	case CHK_OUTER_FRAGMENTS: {
 		const struct ynode *o = yaml_map_get(p, "esp_outer_fragmented"),

@@ -119,7 +119,7 @@ assert any(e["event"] == "child_sa_deleted" and e["source"] == "f220/sakuratokyo
            and e["lab_time_s"] == 22 for e in m["events"])
 
 # the expect: lists: every item judged, all held
-items = {"mtu-fragmentation": 10, "dpd": 7, "anti-replay": 9, "nat-t": 8, "lifetimes": 9,
+items = {"mtu-fragmentation": 10, "dpd": 9, "anti-replay": 9, "nat-t": 8, "lifetimes": 9,
          "f220-migration": 0}
 for s, r in rep.items():
     ex = [c for c in r["checks"] if c["check"].startswith("expect ")]
@@ -176,6 +176,7 @@ import sys
 src, dst = sys.argv[1], sys.argv[2]
 wrong = {
     "dpd": [("dpd: {from: sr:wan0, every: 10s,", "dpd: {from: sr:wan0, every: 15s,"),
+            ("dpd_timeout: {from: sh:wan0, action: clear,", "dpd_timeout: {from: sh:wan0, action: restart,"),
             ("proposal: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536}",
              "proposal: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048}")],
     "anti-replay": [("replay_dropped: {from: k5:wan0, to: v2:wan0, link: v2:wan0}",
@@ -209,7 +210,8 @@ import json, re, sys
 d = sys.argv[1]
 want = {   # scenario: [(kind, what the observed text says)] of the checks that must fail
     "dpd": [("expect ike", "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536"),
-            ("expect dpd", "outside the tolerance")],
+            ("expect dpd", "outside the tolerance"),
+            ("expect dpd_timeout", "1 R-U-THERE unanswered (seq ")],
     "anti-replay": [("expect replay_dropped", "2 of them ICMP echo requests, 2 answered")],
     "nat-t": [("expect esp", "ESP:AES_CBC_128/HMAC_SHA1_96/MODP_1536/NO_EXT_SEQ"),
               ("expect natt_float", "0 IKE SAs floated to 4500; ESP: 0 SPIs in UDP 4500")],

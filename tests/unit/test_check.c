@@ -531,6 +531,17 @@ static void test_check_dpd_timeout(void)
 		CU_ASSERT_STRING_EQUAL(v.where, restart ? "?#7,8,9" : "?#7,8");
 		snprintf(e.action, sizeof e.action, "clear");
 		CU_ASSERT_EQUAL(judge(t, e).pass, !restart);
+		/* Within a window after the first unanswered one (20 s): the new main mode at 30 s
+		 * is a restart within 15 s; within 5 s that side did nothing (cleared, on hold). */
+		e.within = 15 * SEC;
+		snprintf(e.action, sizeof e.action, "restart");
+		CU_ASSERT_EQUAL(judge(t, e).pass, restart);
+		e.within = 5 * SEC;
+		v = judge(t, e);
+		CU_ASSERT_FALSE(v.pass);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.expected, "then within 5.000 s a new main mode"));
+		snprintf(e.action, sizeof e.action, "clear");
+		CU_ASSERT_TRUE(judge(t, e).pass);
 		/* DPD every 10 s: 10 then 5 s: out of tolerance. */
 		CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_DPD_EVERY, .a = A,
 		                                                 .interval = 10 * SEC,
