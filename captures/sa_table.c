@@ -160,17 +160,29 @@ void sa_table_event(struct sa_table *st, const struct trace_ev *ev)
 	}
 }
 
-/* ESP packets on an SPI: the most one capture saw. */
-static uint64_t packets(const struct trace *t, uint32_t spi)
+/*
+ * ESP packets on an SPI from `from` to `to`: the most one capture saw. SPIs are chosen by
+ * each receiver, so two tunnels may share one: the addresses pick the tunnel. Behind a NAT a
+ * capture shows other addresses for the same SA; one matching end is enough, and with none
+ * (a capture from elsewhere only) the SPI alone is used.
+ */
+static uint64_t packets(const struct trace *t, uint32_t spi, const struct ip_addr *from,
+                        const struct ip_addr *to)
 {
 	size_t n;
 	const struct trace_esp *e = trace_esp_flows(t, &n);
-	uint64_t best = 0;
+	uint64_t best = 0, any = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (e[i].spi == spi && e[i].packets > best)
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].spi != spi)
+			continue;
+		if ((ip_addr_equal(&e[i].src, from) || ip_addr_equal(&e[i].dst, to)) &&
+		    e[i].packets > best)
 			best = e[i].packets;
-	return best;
+		if (e[i].packets > any)
+			any = e[i].packets;
+	}
+	return best ? best : any;
 }
 
 static const char *base_name(const char *p)
@@ -221,7 +233,7 @@ void sa_table_print(const struct sa_table *st, const struct trace *t, bool json,
 	}
 	for (size_t i = 0; i < st->nchild; i++) {
 		const struct child_row *c = &st->child[i];
-		uint64_t to_r = packets(t, c->spi_r), to_i = packets(t, c->spi_i);
+		uint64_t to_r = packets(t, c->spi_r, &c->i, &c->r), to_i = packets(t, c->spi_i, &c->r, &c->i);
 		ip_addr_format(&c->i, a, sizeof a);
 		ip_addr_format(&c->r, b, sizeof b);
 		if (json)
