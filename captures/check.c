@@ -20,6 +20,7 @@ static const char *const names[CHK_KIND_COUNT] = {
 	[CHK_INNER_FRAGMENTS] = "inner_fragments", [CHK_ICMP_FRAG_NEEDED] = "icmp_frag_needed",
 	[CHK_TCP_MSS_MAX] = "tcp_mss_max", [CHK_NO_LOSS_ACROSS_REKEY] = "no_loss_across_rekey",
 	[CHK_ESP_SEQ_RESTART] = "esp_seq_restart", [CHK_REPLAY_DROPPED] = "replay_dropped",
+	[CHK_NATT_FLOAT] = "natt_float",
 };
 
 const char *check_kind_name(enum check_kind k)
@@ -303,9 +304,12 @@ static void dpd_timeout(const struct trace *t, const struct check_expect *e,
 	bool restart = !strcmp(e->action, "restart");
 
 	who(e, pair, sizeof pair, true);
-	snprintf(v->expected, sizeof v->expected, "DPD R-U-THERE %s unanswered, then %s", pair,
-	         restart ? "a new main mode from the same side" : "the IKE SA cleared (delete or "
-	         "silence)");
+	char win[48] = "";
+	if (e->within)
+		snprintf(win, sizeof win, " within %.3f s", sec(e->within));
+	snprintf(v->expected, sizeof v->expected, "DPD R-U-THERE %s unanswered, then%s %s", pair,
+	         win, restart ? "a new main mode from the same side" : "the IKE SA cleared (delete "
+	         "or silence, no new main mode)");
 	for (size_t i = 0; i < n; i++) {
 		if (ev[i].kind != TR_NOTIFY || ev[i].notify != N_RU_THERE ||
 		    !match_from(t, e, &ev[i]))
@@ -333,7 +337,11 @@ static void dpd_timeout(const struct trace *t, const struct check_expect *e,
 	/* After the first unanswered one: the action by the DPD sender. */
 	bool more = false;
 	for (const struct trace_ev *x = first + 1; x < ev + n && !action; x++) {
-		if (!ip_addr_equal(&x->src, &first->src))
+		/* within: what the side did in that window after its first unanswered probe */
+		if (e->within && trace_ts_diff(x->ts_ns, first->ts_ns) > e->within)
+			break;
+		/* a copy of a message already judged (the probe itself seen at the next hop) */
+		if (!ip_addr_equal(&x->src, &first->src) || (x->kind == TR_IKE_MSG && x->flag))
 			continue;
 		if (x->kind == TR_IKE_MSG && (x->exch == 2 || x->exch == 4) && x->msgid == 0 &&
 		    memcmp(x->icookie, first->icookie, 8) && !x->rcookie[0] && !x->rcookie[1] &&
@@ -435,6 +443,12 @@ static void frag_needed(const struct trace *t, const struct check_expect *e,
 				                       ev[i].value);
 		}
 	}
+	/* None with that MTU: point at the ones with another, what the engineer looks at next. */
+	for (size_t i = 0; !k && i < n; i++)
+		if (ev[i].kind == TR_ICMP_ERROR && match_from(t, e, &ev[i]) &&
+		    ((ev[i].src.family == 4 && ev[i].exch == 3 && ev[i].notify == 4) ||
+		     (ev[i].src.family == 6 && ev[i].exch == 2)))
+			where_add(w, &ev[i]);
 	snprintf(v->observed, sizeof v->observed, "%zu with MTU %" PRIu64 ", %zu with another "
 	         "MTU%s%s", k, e->n, other, other ? ":" : "", mtus);
 	v->pass = k > 0;
@@ -446,10 +460,15 @@ static void mss(const struct trace *t, const struct check_expect *e, struct chec
 	size_t n, k = 0, bad = 0;
 	const struct trace_ev *ev = trace_events(t, &n);
 	uint64_t max = 0;
+	char pair[100];
+	bool (*match)(const struct trace *, const struct check_expect *,
+	              const struct trace_ev *) = e->directed ? match_from : match_between;
 
-	snprintf(v->expected, sizeof v->expected, "every TCP SYN's MSS at most %" PRIu64, e->n);
+	who(e, pair, sizeof pair, e->directed);
+	snprintf(v->expected, sizeof v->expected, "every TCP SYN's MSS %s at most %" PRIu64, pair,
+	         e->n);
 	for (size_t i = 0; i < n; i++) {
-		if (ev[i].kind != TR_TCP_MSS || !match_between(t, e, &ev[i]))
+		if (ev[i].kind != TR_TCP_MSS || !match(t, e, &ev[i]))
 			continue;
 		k++;
 		if (ev[i].value > max)
@@ -461,45 +480,81 @@ static void mss(const struct trace *t, const struct check_expect *e, struct chec
 	}
 	if (!bad)
 		for (size_t i = 0; i < n && w->n < 3; i++)
-			if (ev[i].kind == TR_TCP_MSS && match_between(t, e, &ev[i]))
+			if (ev[i].kind == TR_TCP_MSS && match(t, e, &ev[i]))
 				where_add(w, &ev[i]);
 	snprintf(v->observed, sizeof v->observed, "%zu SYNs with MSS, largest %" PRIu64 ", %zu "
 	         "above %" PRIu64, k, max, bad, e->n);
 	v->pass = k > 0 && !bad;
 }
 
-static void no_loss(const struct trace *t, struct check_verdict *v, struct where *w)
+static bool flow_match(const struct check_expect *e, const struct ip_addr *src,
+                       const struct ip_addr *dst)
 {
-	size_t n, ni, rekeys = 0, spanning = 0, gaps = 0;
+	return from_to(&(struct trace_ev){ .src = *src, .dst = *dst }, &e->a, &e->b);
+}
+
+/*
+ * No loss across a rekey. Without a flow: every decrypted inner flow and ESP sequence. With
+ * one (a -> b, inner addresses): only that flow's own numbering, ICMP echo sequence or the
+ * udp probe's datagram numbers, including datagrams missing at the end (the probe announces
+ * its count), so other traffic's losses do not count against it.
+ */
+static void no_loss(const struct trace *t, const struct check_expect *e,
+                    struct check_verdict *v, struct where *w)
+{
+	size_t n, ni, rekeys = 0, spanning = 0, gaps = 0, tail = 0;
 	const struct trace_ev *ev = trace_events(t, &n);
 	const struct trace_inner *in = trace_inner_flows(t, &ni);
+	bool flow = !any(&e->a) || !any(&e->b);
+	char pair[100];
 
-	snprintf(v->expected, sizeof v->expected, "inner flows running across each CHILD_SA "
-	         "rekey lose no packet");
+	who(e, pair, sizeof pair, true);
+	if (flow)
+		snprintf(v->expected, sizeof v->expected, "the inner flow %s running across each "
+		         "CHILD_SA rekey loses no packet (ICMP echo or udp probe numbers)", pair);
+	else
+		snprintf(v->expected, sizeof v->expected, "inner flows running across each CHILD_SA "
+		         "rekey lose no packet");
 	for (size_t i = 0; i < n; i++) {
-		if (ev[i].kind != TR_CHILD_UP || !ev[i].flag)
+		if (ev[i].kind != TR_CHILD_UP || !ev[i].flag || !in_capture(t, e, ev[i].file))
 			continue;
 		rekeys++;
 		where_add(w, &ev[i]);
 		for (size_t j = 0; j < ni; j++)
 			if (in[j].file == ev[i].file && in[j].first_frame < ev[i].frame &&
-			    in[j].last_frame > ev[i].frame)
+			    in[j].last_frame > ev[i].frame &&
+			    (!flow || flow_match(e, &in[j].src, &in[j].dst)))
 				spanning++;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (ev[i].kind == TR_INNER_GAP || (ev[i].kind == TR_ESP_GAP && rekeys)) {
+	for (size_t i = 0; i < n; i++) {
+		if (!in_capture(t, e, ev[i].file))
+			continue;
+		if (flow ? ev[i].kind == TR_INNER_GAP && flow_match(e, &ev[i].src, &ev[i].dst) :
+		    ev[i].kind == TR_INNER_GAP || (ev[i].kind == TR_ESP_GAP && rekeys)) {
 			gaps++;
 			where_add(w, &ev[i]);
+		}
+	}
+	for (size_t j = 0; flow && j < ni; j++)
+		if (in[j].probe_count && in_capture(t, e, in[j].file) &&
+		    flow_match(e, &in[j].src, &in[j].dst) && in[j].last_seq + 1 < in[j].probe_count) {
+			struct trace_ev at = { .file = in[j].file, .frame = in[j].last_frame };
+			tail += in[j].probe_count - in[j].last_seq - 1;
+			where_add(w, &at);
 		}
 	if (!rekeys)
 		snprintf(v->observed, sizeof v->observed, "no CHILD_SA rekey in the trace");
 	else if (!spanning)
-		snprintf(v->observed, sizeof v->observed, "%zu rekeys, but no decrypted inner flow "
-		         "runs across one: cannot judge", rekeys);
+		snprintf(v->observed, sizeof v->observed, "%zu rekeys, but no decrypted inner flow%s "
+		         "runs across one: cannot judge", rekeys, flow ? " of that pair" : "");
+	else if (flow)
+		snprintf(v->observed, sizeof v->observed, "%zu rekeys, the flow crossed %zu (per "
+		         "capture), %zu sequence gaps, %zu datagrams missing at the end", rekeys,
+		         spanning, gaps, tail);
 	else
 		snprintf(v->observed, sizeof v->observed, "%zu rekeys, %zu inner flows across them, "
 		         "%zu sequence gaps (inner or ESP)", rekeys, spanning, gaps);
-	v->pass = rekeys && spanning && !gaps;
+	v->pass = rekeys && spanning && !gaps && !tail;
 }
 
 static void restart(const struct trace *t, const struct check_expect *e,
@@ -526,10 +581,37 @@ static void restart(const struct trace *t, const struct check_expect *e,
 	v->pass = k > 0;
 }
 
+/* The reply flow of the echo request a replay carried, answered after it: NULL if none. */
+static const struct trace_inner *echo_answer(const struct trace *t, const struct trace_ev *rep)
+{
+	size_t ni;
+	const struct trace_inner *in = trace_inner_flows(t, &ni), *req = NULL;
+
+	for (size_t i = 0; i < ni && !req; i++)
+		if (in[i].file == rep->file && in[i].proto == 1 && in[i].sport == rep->echo_id &&
+		    in[i].dport == 8)
+			req = &in[i];
+	if (!req)
+		return NULL;
+	for (size_t i = 0; i < ni; i++)
+		if (in[i].file == rep->file && in[i].proto == 1 && in[i].sport == rep->echo_id &&
+		    in[i].dport == 0 && ip_addr_equal(&in[i].src, &req->dst) &&
+		    ip_addr_equal(&in[i].dst, &req->src) && in[i].last_frame > rep->frame)
+			return &in[i];
+	return NULL;
+}
+
+/*
+ * Replays dropped: the receiver did not answer them. When a replay decrypts to an ICMP echo
+ * request, "answered" is read from the inner traffic: an echo reply of that identifier
+ * travelling back after it in the same capture. Otherwise (no keys, not a ping) the summaries
+ * are counted: the reverse direction carried no more packets than the originals, which
+ * assumes one-to-one traffic.
+ */
 static void replay(const struct trace *t, const struct check_expect *e, struct check_verdict *v,
                    struct where *w)
 {
-	size_t n, nf, k = 0;
+	size_t n, nf, k = 0, echo = 0, answered = 0;
 	const struct trace_ev *ev = trace_events(t, &n);
 	const struct trace_esp *fl = trace_esp_flows(t, &nf);
 	uint64_t fwd = 0, rev = 0, reps = 0;
@@ -538,11 +620,32 @@ static void replay(const struct trace *t, const struct check_expect *e, struct c
 	who(e, pair, sizeof pair, true);
 	snprintf(v->expected, sizeof v->expected, "replayed ESP packets %s seen and dropped (not "
 	         "answered)", pair);
-	for (size_t i = 0; i < n; i++)
-		if (ev[i].kind == TR_ESP_REPLAY && match_from(t, e, &ev[i])) {
-			k++;
-			where_add(w, &ev[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind != TR_ESP_REPLAY || !match_from(t, e, &ev[i]))
+			continue;
+		k++;
+		where_add(w, &ev[i]);
+		if (!ev[i].decrypted)
+			continue;
+		echo++;
+		const struct trace_inner *ans = echo_answer(t, &ev[i]);
+		if (ans) {
+			struct trace_ev at = { .file = ans->file, .frame = ans->last_frame };
+			answered++;
+			where_add(w, &at);
 		}
+	}
+	if (!k) {
+		snprintf(v->observed, sizeof v->observed, "no replayed ESP packet");
+		v->pass = false;
+		return;
+	}
+	if (echo) {
+		snprintf(v->observed, sizeof v->observed, "%zu replays, %zu of them ICMP echo "
+		         "requests, %zu answered by an echo reply after them", k, echo, answered);
+		v->pass = !answered;
+		return;
+	}
 	/* Request/response traffic: the reverse direction answers the originals only. */
 	for (size_t i = 0; i < nf; i++) {
 		if (!fl[i].replays || !in_capture(t, e, fl[i].file) || !from_to(&(struct trace_ev){ .src = fl[i].src,
@@ -555,12 +658,57 @@ static void replay(const struct trace *t, const struct check_expect *e, struct c
 			    ip_addr_equal(&fl[j].dst, &fl[i].src))
 				rev += fl[j].packets;
 	}
-	if (!k)
-		snprintf(v->observed, sizeof v->observed, "no replayed ESP packet");
-	else
-		snprintf(v->observed, sizeof v->observed, "%zu replays; %" PRIu64 " packets one way "
-		         "(%" PRIu64 " replayed), %" PRIu64 " the other way", k, fwd, reps, rev);
-	v->pass = k > 0 && rev + reps <= fwd;
+	snprintf(v->observed, sizeof v->observed, "%zu replays (none decrypted to an echo "
+	         "request: counted, assuming one-to-one traffic); %" PRIu64 " packets one way "
+	         "(%" PRIu64 " replayed), %" PRIu64 " the other way", k, fwd, reps, rev);
+	v->pass = rev + reps <= fwd;
+}
+
+/*
+ * NAT-T as an engineer checks it in a capture: main mode 5 onwards on UDP 4500 (the float,
+ * RFC 3947 section 4) and the ESP in UDP 4500 (RFC 3948). A gateway that floats IKE but
+ * still sends bare ESP, or ESP in UDP without the float, fails: a NAT would break either.
+ */
+static void natt_float(const struct trace *t, const struct check_expect *e,
+                       struct check_verdict *v, struct where *w)
+{
+	size_t n, nf, floats = 0, udp = 0, bare = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	const struct trace_esp *fl = trace_esp_flows(t, &nf);
+	const struct trace_esp *first_bare = NULL;
+	char pair[100];
+
+	who(e, pair, sizeof pair, false);
+	snprintf(v->expected, sizeof v->expected, "IKE between %s floated from UDP 500 to 4500 "
+	         "and its ESP in UDP 4500 only", pair);
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TR_NATT_FLOAT && match_between(t, e, &ev[i])) {
+			floats++;
+			where_add(w, &ev[i]);
+		}
+	for (size_t i = 0; i < nf; i++) {
+		struct trace_ev pseudo = { .src = fl[i].src, .dst = fl[i].dst };
+		if (!in_capture(t, e, fl[i].file) || !between(&pseudo, &e->a, &e->b))
+			continue;
+		if (fl[i].udp) {
+			udp++;
+		} else {
+			bare++;
+			if (!first_bare)
+				first_bare = &fl[i];
+		}
+	}
+	if (first_bare) {
+		struct trace_ev at = { .file = first_bare->file, .frame = first_bare->first_frame };
+		where_add(w, &at);
+	}
+	char b[40] = "";
+	if (first_bare)
+		snprintf(b, sizeof b, ", the first SPI %08x", first_bare->spi);
+	snprintf(v->observed, sizeof v->observed, "%zu IKE SA%s floated to 4500; ESP: %zu SPI%s "
+	         "in UDP 4500, %zu bare (IP protocol 50)%s", floats, floats == 1 ? "" : "s", udp,
+	         udp == 1 ? "" : "s", bare, b);
+	v->pass = floats && udp && !bare;
 }
 
 bool check_judge(const struct trace *t, const struct check_expect *e, struct check_verdict *v)
@@ -582,9 +730,10 @@ bool check_judge(const struct trace *t, const struct check_expect *e, struct che
 	case CHK_INNER_FRAGMENTS: fragments(t, e, true, v, &w); break;
 	case CHK_ICMP_FRAG_NEEDED: frag_needed(t, e, v, &w); break;
 	case CHK_TCP_MSS_MAX: mss(t, e, v, &w); break;
-	case CHK_NO_LOSS_ACROSS_REKEY: no_loss(t, v, &w); break;
+	case CHK_NO_LOSS_ACROSS_REKEY: no_loss(t, e, v, &w); break;
 	case CHK_ESP_SEQ_RESTART: restart(t, e, v, &w); break;
 	case CHK_REPLAY_DROPPED: replay(t, e, v, &w); break;
+	case CHK_NATT_FLOAT: natt_float(t, e, v, &w); break;
 	default:
 		snprintf(v->expected, sizeof v->expected, "check kind %d", (int)e->kind);
 		snprintf(v->observed, sizeof v->observed, "unknown check kind");

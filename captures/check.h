@@ -25,17 +25,23 @@ enum check_kind {
 	CHK_IKE_REAUTH_EVERY,   /* IKE reauthentications every `interval` +- `tolerance` */
 	CHK_DPD_EVERY,          /* R-U-THERE from a every `interval` +- `tolerance` */
 	CHK_DPD_TIMEOUT,        /* R-U-THERE from a left unanswered, then `action`: "restart"
-	                         * (a new main mode from a) or "clear" (delete / nothing more) */
+	                         * (a new main mode from a) or "clear" (delete / nothing more);
+	                         * `within` (0: to the end) bounds the window after the first
+	                         * unanswered one in which the action is looked for */
 	CHK_HAIRPIN_REFUSED,    /* no inner packet decrypted from one tunnel re-encrypted into
 	                         * another (needs decrypted traffic) */
 	CHK_OUTER_FRAGMENTS,    /* ESP / UDP-ESP datagrams fragmented on the link (from a) */
 	CHK_INNER_FRAGMENTS,    /* fragments inside the tunnel (decrypted traffic) */
 	CHK_ICMP_FRAG_NEEDED,   /* ICMP fragmentation needed / packet too big with MTU n */
-	CHK_TCP_MSS_MAX,        /* every TCP SYN's MSS (outer and inner) at most n; one at least */
-	CHK_NO_LOSS_ACROSS_REKEY, /* inner flows running across each rekey lost nothing */
+	CHK_TCP_MSS_MAX,        /* every TCP SYN's MSS (outer and inner) at most n; one at least;
+	                         * between a and b, or only a -> b when `directed` */
+	CHK_NO_LOSS_ACROSS_REKEY, /* inner flows running across each rekey lost nothing; with a
+	                         * or b: only the inner flow a -> b (ICMP echo or udp probe) */
 	CHK_ESP_SEQ_RESTART,    /* an ESP sequence restart was seen (from a) */
 	CHK_REPLAY_DROPPED,     /* replayed ESP packets were seen and not answered: the reverse
 	                         * SA carried no more packets than the originals (1:1 traffic) */
+	CHK_NATT_FLOAT,         /* IKE between a and b moved from UDP 500 to 4500 and the ESP
+	                         * between them travels in UDP 4500 (RFC 3947/3948), none bare */
 	CHK_KIND_COUNT
 };
 
@@ -46,6 +52,7 @@ struct check_expect {
 	int64_t within, interval, tolerance;
 	uint64_t n;
 	char action[16];
+	bool directed;           /* CHK_TCP_MSS_MAX: a and b are from and to, not between */
 	char capture[96];        /* only events of the capture with this file name ("r1-wan0.pcap",
 	                          * the base name); "" = every capture */
 };

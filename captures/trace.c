@@ -339,22 +339,26 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-int trace_ev_format(const struct trace *t, const struct trace_ev *ev, char *buf, size_t len)
+int trace_ts_format(int64_t ts_ns, char *when, size_t len)
 {
-	char s[48] = "", d[48] = "", when[40];
-	int64_t sec = ev->ts_ns / 1000000000;
-	long us = (long)((ev->ts_ns % 1000000000) / 1000);
+	int64_t sec = ts_ns / 1000000000;
+	long us = (long)((ts_ns % 1000000000) / 1000);
 	time_t tt = (time_t)sec;
 	struct tm tm;
 
 	/* Capture time in UTC, as a wall clock an engineer compares with device logs. */
-	size_t w = us >= 0 && gmtime_r(&tt, &tm) && tm.tm_year < 8000 ?
-	           strftime(when, sizeof when - 8, "%Y-%m-%d %H:%M:%S", &tm) : 0;
+	size_t w = len > 8 && us >= 0 && gmtime_r(&tt, &tm) && tm.tm_year < 8000 ?
+	           strftime(when, len - 8, "%Y-%m-%d %H:%M:%S", &tm) : 0;
 	if (w)
-		snprintf(when + w, sizeof when - w, ".%06ld", us % 1000000);
-	else
-		snprintf(when, sizeof when, "%" PRId64 ".%06ld", sec, us < 0 ? -us : us);
+		return (int)w + snprintf(when + w, len - w, ".%06ld", us % 1000000);
+	return snprintf(when, len, "%" PRId64 ".%06ld", sec, us < 0 ? -us : us);
+}
 
+int trace_ev_format(const struct trace *t, const struct trace_ev *ev, char *buf, size_t len)
+{
+	char s[48] = "", d[48] = "", when[40];
+
+	trace_ts_format(ev->ts_ns, when, sizeof when);
 	if (ev->src.family)
 		ip_addr_format(&ev->src, s, sizeof s);
 	if (ev->dst.family)

@@ -35,7 +35,8 @@
 enum trace_kind {
 	TR_MALFORMED,           /* a frame or message that does not decode: text has field+offset */
 	TR_FILE_ERROR,          /* the capture file itself is cut or corrupt */
-	TR_IKE_MSG,             /* any ISAKMP message: exch, msgid, payload list in text */
+	TR_IKE_MSG,             /* any ISAKMP message: exch, msgid, payload list in text; flag:
+	                         * seen before (a retransmission, or a copy in another capture) */
 	TR_IKE_UNDECRYPTED,     /* an encrypted message we could not decrypt: text says why */
 	TR_PROPOSALS,           /* offered: text "IKE:.../..., IKE:..." (flag: phase 2) */
 	TR_SELECTED,            /* the responder's choice: text in strongSwan notation */
@@ -49,7 +50,8 @@ enum trace_kind {
 	TR_CHILD_DOWN,          /* spi = deleted SPI */
 	TR_ESP_FIRST,           /* first packet on an SPI in a capture; text: moved from old SPI */
 	TR_ESP_GAP,             /* value = expected seq, value2 = seq seen */
-	TR_ESP_REPLAY,          /* value = seq seen again */
+	TR_ESP_REPLAY,          /* value = seq seen again (or used again after a restart);
+	                         * decrypted: it carried the echo request echo_id/echo_seq */
 	TR_ESP_RESTART,         /* value = highest seq before, value2 = seq seen (1) */
 	TR_ESP_BAD,             /* decryption or ICV failed: text has the verdict */
 	TR_FRAGMENTS,           /* a fragmented datagram: value = fragments, value2 = total length;
@@ -57,7 +59,8 @@ enum trace_kind {
 	TR_ICMP_ERROR,          /* exch = type, notify = code, value = MTU; text: what it quotes */
 	TR_TCP_MSS,             /* SYN with MSS value (inner: after decryption) */
 	TR_INNER_FLOW,          /* first decrypted inner packet of a flow; spi carries it */
-	TR_INNER_GAP,           /* ICMP echo / probe sequence jumped: value expected, value2 seen */
+	TR_INNER_GAP,           /* ICMP echo / udp probe sequence jumped: value expected, value2
+	                         * seen */
 	TR_HAIRPIN,             /* an inner packet decrypted from spi2 re-encrypted into spi */
 	TR_KIND_COUNT
 };
@@ -79,6 +82,7 @@ struct trace_ev {
 	bool flag;
 	bool inner;
 	bool decrypted;
+	uint16_t echo_id, echo_seq; /* TR_ESP_REPLAY decrypted: the ICMP echo request it carried */
 	char text[240];
 };
 
@@ -103,7 +107,10 @@ struct trace_inner {
 	uint16_t sport, dport;  /* ICMP echo: identifier in sport */
 	uint64_t packets, gaps;
 	uint64_t first_frame, last_frame;
-	uint32_t last_seq;      /* ICMP echo sequence */
+	uint32_t last_seq;      /* ICMP echo sequence, or the probe's datagram number */
+	/* A vpnlab udp probe (datagrams start with tag, number from 0, count: harness/probe.c):
+	 * the tag and the count it announced; 0 = not one. */
+	uint32_t probe_tag, probe_count;
 };
 
 struct trace;
@@ -142,6 +149,8 @@ uint64_t trace_frames(const struct trace *t);
 const char *trace_kind_name(enum trace_kind k);
 /* a - b in ns, saturated: capture times come from files and may be anything. */
 int64_t trace_ts_diff(int64_t a, int64_t b);
+/* Capture time as "2026-01-01 00:00:12.000043" (UTC), as the event lines print it. */
+int trace_ts_format(int64_t ts_ns, char *buf, size_t len);
 /* One line for a terminal, and one JSON object (no newline). Return the length. */
 int trace_ev_format(const struct trace *t, const struct trace_ev *ev, char *buf, size_t len);
 int trace_ev_json(const struct trace *t, const struct trace_ev *ev, char *buf, size_t len);

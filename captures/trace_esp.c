@@ -60,9 +60,15 @@ static void esp_ev(struct trace_ev *ev, enum trace_kind k, unsigned file,
 	ev->spi = f->spi;
 }
 
-/* Sequence numbers: gaps, replays (a number seen again), restarts (back to 1). */
-static void esp_seq(struct trace *t, unsigned file, const struct cap_frame *f,
-                    struct trace_esp *s, struct tr_esp *st)
+/*
+ * Sequence numbers: gaps, replays (a number seen again), restarts (back to 1). After a
+ * restart the numbers up to the highest before it are used a second time: the receiver's
+ * window still holds them, so they are replays on the wire too (the K5 fail-over story).
+ * Returns true when the packet is a replay; *rep is then its event, emitted by the caller
+ * once the packet is decrypted (it names the echo request it carried).
+ */
+static bool esp_seq(struct trace *t, unsigned file, const struct cap_frame *f,
+                    struct trace_esp *s, struct tr_esp *st, struct trace_ev *rep)
 {
 	struct trace_ev ev;
 	uint32_t seq = f->seq;
@@ -70,7 +76,7 @@ static void esp_seq(struct trace *t, unsigned file, const struct cap_frame *f,
 	if (s->packets == 1) {
 		s->first_seq = s->max_seq = seq;
 		st->window = 1;
-		return;
+		return false;
 	}
 	if (seq > s->max_seq) {
 		uint32_t d = seq - s->max_seq;
@@ -86,7 +92,18 @@ static void esp_seq(struct trace *t, unsigned file, const struct cap_frame *f,
 		}
 		st->window = d >= 64 ? 1 : (st->window << d) | 1;
 		s->max_seq = seq;
-		return;
+		if (st->reused_max && seq <= st->reused_max) {
+			s->replays++;
+			esp_ev(rep, TR_ESP_REPLAY, file, f);
+			rep->value = seq;
+			rep->value2 = st->reused_max;
+			snprintf(rep->text, sizeof rep->text, "SPI %08" PRIx32 " seq %" PRIu32 " used "
+			         "again after the restart (highest before it %" PRIu32 ")", f->spi, seq,
+			         st->reused_max);
+			return true;
+		}
+		st->reused_max = 0;
+		return false;
 	}
 	if (seq <= 1 && s->max_seq > 1) {
 		s->restarts++;
@@ -96,23 +113,25 @@ static void esp_seq(struct trace *t, unsigned file, const struct cap_frame *f,
 		snprintf(ev.text, sizeof ev.text, "SPI %08" PRIx32 " sequence restarted at %" PRIu32
 		         " after %" PRIu32, f->spi, seq, s->max_seq);
 		tr_emit(t, &ev);
+		if (s->max_seq > st->reused_max)
+			st->reused_max = s->max_seq;
 		s->max_seq = seq;
 		st->window = 1;
-		return;
+		return false;
 	}
 	uint32_t back = s->max_seq - seq;
 	if (back >= 64 || (st->window >> back) & 1) {
 		s->replays++;
-		esp_ev(&ev, TR_ESP_REPLAY, file, f);
-		ev.value = seq;
-		ev.value2 = s->max_seq;
-		snprintf(ev.text, sizeof ev.text, "SPI %08" PRIx32 " seq %" PRIu32 " %s (highest %"
+		esp_ev(rep, TR_ESP_REPLAY, file, f);
+		rep->value = seq;
+		rep->value2 = s->max_seq;
+		snprintf(rep->text, sizeof rep->text, "SPI %08" PRIx32 " seq %" PRIu32 " %s (highest %"
 		         PRIu32 ")", f->spi, seq, back >= 64 ? "older than a 64-packet window" :
 		         "seen before", s->max_seq);
-		tr_emit(t, &ev);
-	} else {
-		st->window |= 1ull << back;   /* late, not a replay */
+		return true;
 	}
+	st->window |= 1ull << back;   /* late, not a replay */
+	return false;
 }
 
 static uint64_t inner_hash(const uint8_t *p, size_t n)
@@ -158,6 +177,57 @@ static void hairpin(struct trace *t, unsigned file, const struct cap_frame *f,
 	e->file = file;
 }
 
+/*
+ * A vpnlab udp probe's datagram: tag(4) number(4) count(4), big-endian, at the start of the
+ * payload (harness/probe.c). A flow is taken for a probe when its first datagram is number 0
+ * of a count >= 1, and stays one while the tag and count do not change; its numbers then give
+ * gaps the way ICMP echo sequence numbers do. Returns true when the datagram was one.
+ */
+static bool probe_seq(struct trace *t, unsigned file, const struct cap_frame *in,
+                      struct trace_inner *x, size_t n)
+{
+	size_t off = in->l4_off + 8;
+	struct trace_ev ev;
+	uint32_t w[3];
+
+	if (in->fragment)               /* a piece of a datagram: its number is in the first */
+		return x->packets > 1 && x->probe_count;
+	if (off + 12 > n || off + 12 > in->caplen) {
+		x->probe_count = 0;
+		return false;
+	}
+	for (int i = 0; i < 3; i++)
+		w[i] = (uint32_t)in->data[off + 4 * i] << 24 | (uint32_t)in->data[off + 4 * i + 1] << 16 |
+		       (uint32_t)in->data[off + 4 * i + 2] << 8 | in->data[off + 4 * i + 3];
+	if (x->packets == 1) {
+		if (w[1] != 0 || w[2] == 0 || w[2] > 10000000)
+			return false;
+		x->probe_tag = w[0];
+		x->probe_count = w[2];
+		x->last_seq = 0;
+		return true;
+	}
+	if (!x->probe_count || w[0] != x->probe_tag || w[2] != x->probe_count ||
+	    w[1] >= x->probe_count) {
+		x->probe_count = 0;
+		return false;
+	}
+	if (w[1] > x->last_seq + 1) {
+		x->gaps++;
+		tr_ev_init(&ev, TR_INNER_GAP, file, in);
+		ev.inner = true;
+		ev.spi = t->inner_spi;
+		ev.value = x->last_seq + 1;
+		ev.value2 = w[1];
+		snprintf(ev.text, sizeof ev.text, "udp probe %u -> %u: expected datagram %" PRIu32
+		         ", saw %" PRIu32, in->sport, in->dport, x->last_seq + 1, w[1]);
+		tr_emit(t, &ev);
+	}
+	if (w[1] > x->last_seq)
+		x->last_seq = w[1];
+	return true;
+}
+
 static void inner_packet(struct trace *t, unsigned file, const struct cap_frame *outer,
                          const uint8_t *p, size_t n)
 {
@@ -167,6 +237,7 @@ static void inner_packet(struct trace *t, unsigned file, const struct cap_frame 
 	size_t i;
 
 	cap_frame_decode(CAP_DLT_RAW, p, n, n, &in);
+	t->inner_spi = outer->spi;
 	in.number = outer->number;
 	in.ts_ns = outer->ts_ns;
 	hairpin(t, file, outer, p, n);
@@ -222,6 +293,13 @@ static void inner_packet(struct trace *t, unsigned file, const struct cap_frame 
 	struct trace_inner *x = &t->inner[i];
 	x->packets++;
 	x->last_frame = in.number;
+	if (in.l4 == CAP_L4_ICMP && in.icmp_valid && in.icmp.kind == ICMP_KIND_ECHO_REQUEST) {
+		t->echo_req = true;
+		t->echo_id = in.icmp.echo_id;
+		t->echo_seq = in.icmp.echo_seq;
+	}
+	if (in.l4 == CAP_L4_UDP && probe_seq(t, file, &in, x, n))
+		return;
 	if (in.l4 == CAP_L4_ICMP && in.icmp_valid &&
 	    (in.icmp.kind == ICMP_KIND_ECHO_REQUEST || in.icmp.kind == ICMP_KIND_ECHO_REPLY)) {
 		uint32_t s = in.icmp.echo_seq;
@@ -324,6 +402,19 @@ void tr_esp_frame(struct trace *t, unsigned file, const struct cap_frame *f)
 	}
 	s->last_frame = f->number;
 	s->last_ts = f->ts_ns;
-	esp_seq(t, file, f, s, st);
+	bool replay = esp_seq(t, file, f, s, st, &ev);
+	t->echo_req = false;
 	esp_decrypt(t, file, f, s, st);
+	if (replay) {
+		/* decrypted: the replay carried an ICMP echo request */
+		if (t->echo_req) {
+			size_t l = strlen(ev.text);
+			ev.decrypted = true;
+			ev.echo_id = t->echo_id;
+			ev.echo_seq = t->echo_seq;
+			snprintf(ev.text + l, sizeof ev.text - l, ": ICMP echo request id %u seq %u",
+			         t->echo_id, t->echo_seq);
+		}
+		tr_emit(t, &ev);
+	}
 }

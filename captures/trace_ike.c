@@ -501,6 +501,7 @@ void tr_ike_frame(struct trace *t, unsigned file, const struct cap_frame *f)
 	snprintf(ev.text, sizeof ev.text, "%s %s #%08" PRIx32 " %s%s%s",
 	         isakmp_xchg_name(h.exch), m.from_init ? "i->r" : "r->i", h.msgid, desc,
 	         dec ? " (decrypted)" : "", dup ? " retransmission/duplicate" : "");
+	ev.flag = dup;
 	tr_emit(t, &ev);
 	if (dup)
 		return;

@@ -59,6 +59,8 @@ struct tr_esp {
 	struct esp_sa *sa;           /* inbound SA built from the esp_sa key, NULL if none */
 	bool tried;
 	uint64_t window;             /* bit i: max_seq - i seen */
+	uint32_t reused_max;         /* after a restart: the highest number before it; numbers up
+	                              * to it are used a second time (replays), 0 = none */
 };
 
 struct tr_hair {
@@ -92,6 +94,11 @@ struct trace {
 	size_t ninner;
 	struct tr_hair *hair;
 	size_t hair_next;
+	/* The ICMP echo request the ESP packet being read decrypted to, if it was one: a
+	 * replay event carries it, so a check can look for the answer. */
+	bool echo_req;
+	uint16_t echo_id, echo_seq;
+	uint32_t inner_spi;          /* the SPI of the inner packet being read */
 	uint8_t buf[TR_BUF];
 };
 

@@ -1,8 +1,9 @@
 /* `vpnlab inspect`: read captures into the trace model and print every event as it happens,
- * then one summary per ESP SPI and per inner flow. */
+ * then one summary per ESP SPI and per inner flow, then the table of IKE SAs and CHILD_SAs. */
 #include "harness/cmd_inspect.h"
 
 #include "captures/keys.h"
+#include "captures/sa_table.h"
 #include "captures/trace.h"
 #include "harness/cli.h"
 
@@ -14,6 +15,7 @@
 
 struct out {
 	const struct trace *t;
+	struct sa_table *sa;
 	bool json;
 	bool ike_msgs;
 };
@@ -40,6 +42,7 @@ static void print_ev(void *arg, const struct trace_ev *ev)
 	struct out *o = arg;
 	char line[1400];
 
+	sa_table_event(o->sa, ev);
 	if (o->json)
 		trace_ev_json(o->t, ev, line, sizeof line);
 	else
@@ -150,7 +153,8 @@ int cmd_inspect(int argc, char **argv)
 		goto out;
 	}
 	t = trace_new(keys);
-	if (!t) {
+	o.sa = sa_table_new();
+	if (!t || !o.sa) {
 		rc = EXIT_ENV;
 		goto out;
 	}
@@ -162,8 +166,10 @@ int cmd_inspect(int argc, char **argv)
 		goto out;
 	}
 	summary(t, o.json);
+	sa_table_print(o.sa, t, o.json, stdout);
 	rc = 0;
 out:
+	sa_table_free(o.sa);
 	trace_free(t);
 	cap_keys_free(keys);
 	free(files);

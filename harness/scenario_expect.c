@@ -10,14 +10,15 @@
  *     - rekey: {between: [gw1, gw2], child_every: 180s, tolerance: 10%}
  *     - reauth: {between: [gw1, gw2], every: 1h, tolerance: 5s}
  *     - dpd: {from: gw1, every: 15s}                 # tolerance: 10% unless given
- *     - dpd_timeout: {from: gw1, action: restart}    # or clear
+ *     - dpd_timeout: {from: gw1, action: restart}    # or clear; within: 40s bounds it
  *     - hairpin_refused: {}
  *     - fragments: {link: r1:wan0, esp_outer_fragmented: true}   # or inner_fragmented: true
  *     - icmp_frag_needed: {from: router, mtu: 1454}
- *     - tcp_mss: {between: [office, server], max: 1360}
- *     - no_loss: {across: rekey}
+ *     - tcp_mss: {between: [office, server], max: 1360}   # or from: / to: (one direction)
+ *     - no_loss: {across: rekey}                     # flow: office->server: that flow only
  *     - esp_seq_restart: {from: gw2}
  *     - replay_dropped: {from: attacker}
+ *     - natt_float: {between: [site, vpc]}
  *
  * An endpoint is an address, NODE:IFACE (that interface's first address) or NODE when the node
  * has exactly one address. Any item may take `link: NODE:IFACE`: only that link end's capture
@@ -43,15 +44,16 @@ static const struct {
 	{ "rekey", CHK_CHILD_REKEY_EVERY, { "between", "child_every", "tolerance" } },
 	{ "reauth", CHK_IKE_REAUTH_EVERY, { "between", "every", "tolerance" } },
 	{ "dpd", CHK_DPD_EVERY, { "from", "to", "every", "tolerance" } },
-	{ "dpd_timeout", CHK_DPD_TIMEOUT, { "from", "to", "action" } },
+	{ "dpd_timeout", CHK_DPD_TIMEOUT, { "from", "to", "action", "within" } },
 	{ "hairpin_refused", CHK_HAIRPIN_REFUSED, { NULL } },
 	{ "fragments", CHK_OUTER_FRAGMENTS, { "from", "to", "esp_outer_fragmented",
 	                                      "inner_fragmented" } },
 	{ "icmp_frag_needed", CHK_ICMP_FRAG_NEEDED, { "from", "to", "mtu" } },
-	{ "tcp_mss", CHK_TCP_MSS_MAX, { "between", "max" } },
-	{ "no_loss", CHK_NO_LOSS_ACROSS_REKEY, { "across" } },
+	{ "tcp_mss", CHK_TCP_MSS_MAX, { "between", "from", "to", "max" } },
+	{ "no_loss", CHK_NO_LOSS_ACROSS_REKEY, { "across", "flow" } },
 	{ "esp_seq_restart", CHK_ESP_SEQ_RESTART, { "from", "to" } },
 	{ "replay_dropped", CHK_REPLAY_DROPPED, { "from", "to" } },
+	{ "natt_float", CHK_NATT_FLOAT, { "between" } },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -123,6 +125,30 @@ static void between(struct sc_ctx *c, const struct ynode *n, struct check_expect
 	}
 	endpoint(c, n->kids[0], "between", &ex->a);
 	endpoint(c, n->kids[1], "between", &ex->b);
+}
+
+/* flow: A->B, two endpoints of the inner traffic (the packets before encryption). */
+static void flow(struct sc_ctx *c, const struct ynode *v, struct check_expect *ex)
+{
+	const char *arrow = strstr(v->str, "->");
+	char a[SC_NAME_MAX + SC_IFNAME_MAX + 48], b[sizeof a];
+	struct ynode na = *v, nb = *v;
+
+	if (!arrow || arrow == v->str || !arrow[2] || (size_t)(arrow - v->str) >= sizeof a ||
+	    strlen(arrow + 2) >= sizeof b) {
+		sc_err(c, v, "flow: expected SOURCE->DESTINATION (endpoints of the inner traffic), "
+		       "got '%s'", v->str);
+		return;
+	}
+	memcpy(a, v->str, (size_t)(arrow - v->str));
+	a[arrow - v->str] = 0;
+	snprintf(b, sizeof b, "%s", arrow + 2);
+	na.str = a;
+	na.len = strlen(a);
+	nb.str = b;
+	nb.len = strlen(b);
+	if (endpoint(c, &na, "flow", &ex->a))
+		endpoint(c, &nb, "flow", &ex->b);
 }
 
 /* A tolerance: a duration, or a percentage of the interval. */
@@ -259,6 +285,8 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 			else
 				snprintf(ex->action, sizeof ex->action, "%s", v->str);
 		}
+		if ((v = yaml_map_get(p, "within")))
+			sc_read_duration(c, v, "within", true, &ex->within);
 		break;
 	case CHK_OUTER_FRAGMENTS: {
 		const struct ynode *o = yaml_map_get(p, "esp_outer_fragmented"),
@@ -282,6 +310,9 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 			sc_read_u64(c, yaml_map_get(p, "mtu"), "mtu", 65535, &ex->n);
 		break;
 	case CHK_TCP_MSS_MAX:
+		if (yaml_map_get(p, "between") && (yaml_map_get(p, "from") || yaml_map_get(p, "to")))
+			sc_err(c, p, "tcp_mss: give between, or from / to, not both");
+		ex->directed = yaml_map_get(p, "from") || yaml_map_get(p, "to");
 		if (need(c, p, k, "max", name))
 			sc_read_u64(c, yaml_map_get(p, "max"), "max", 65535, &ex->n);
 		break;
@@ -291,6 +322,8 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 		v = yaml_map_get(p, "across");
 		if (sc_want_scalar(c, v, "across") && strcmp(v->str, "rekey"))
 			sc_err(c, v, "across: only 'rekey' is known, got '%s'", v->str);
+		if ((v = yaml_map_get(p, "flow")) && sc_want_scalar(c, v, "flow"))
+			flow(c, v, ex);
 		break;
 	default:
 		break;

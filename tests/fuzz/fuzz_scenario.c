@@ -490,8 +490,11 @@ static const char seed_expect[] =
 	"  - hairpin_refused: {}\n"
 	"  - fragments: {link: r1:wan0, esp_outer_fragmented: true}\n"
 	"  - no_loss: {across: rekey}\n"
+	"  - no_loss: {across: rekey, flow: office->server}\n"
+	"  - tcp_mss: {from: server, to: office, max: 1460, link: r1:lan0}\n"
 	"  - esp_seq_restart: {from: server}\n"
-	"  - replay_dropped: {}\n";
+	"  - replay_dropped: {}\n"
+	"  - natt_float: {between: [office, server]}\n";
 
 /* tests/integration/scenarios/strongswan-tunnel.yaml: a profile strongswan gateway (the real
  * clock, its own checks), tunnel steps */

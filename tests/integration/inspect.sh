@@ -1,6 +1,7 @@
 #!/bin/sh
 # vpnlab inspect on the real strongSwan capture (tests/fixtures/pcap/record-strongswan.sh):
-# the text and JSON timelines match their golden files byte for byte, every JSON line parses,
+# the text and JSON timelines (the SA table at the end included) match their golden files byte
+# for byte, every JSON line parses, the SA table agrees with the events and ESP summaries,
 # tshark agrees on the frame numbers of the ISAKMP exchanges and ESP SPIs, and broken inputs
 # (missing file, bad key file, cut capture) give a message naming the place, never a crash.
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +25,20 @@ import json, sys
 for n, l in enumerate(open(sys.argv[1]), 1):
     json.loads(l)
 ' "$T/json" || fail "a JSON line does not parse"
+# The SA table agrees with the timeline: its CHILD_SAs are the child_sa_up events' SPIs, their
+# packet counts the ESP summaries', its IKE SA the ike_sa_up event's cookie.
+python3 - "$T/json" <<'PY' || fail "the SA table disagrees with the events"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+ups = [(e["spi"], e["spi2"]) for e in ev if e["event"] == "child_sa_up"]
+rows = [e for e in ev if e["event"] == "child_sa"]
+assert [(r["spi_i"], r["spi_r"]) for r in rows] == ups, (rows, ups)
+pk = {e["spi"]: e["packets"] for e in ev if e["event"] == "esp_summary"}
+assert all(r["packets_i_r"] == pk[r["spi_r"]] and r["packets_r_i"] == pk[r["spi_i"]] for r in rows)
+assert rows[0]["rekeyed"] == rows[1]["up"] and rows[1]["rekeyed"] is None
+ike = [e for e in ev if e["event"] == "ike_sa"]
+assert [i["icookie"] for i in ike] == [e["icookie"] for e in ev if e["event"] == "ike_sa_up"]
+PY
 
 # tshark (with the same keys) sees the same exchanges and SPIs at the same frames.
 if have tshark; then

@@ -19,7 +19,11 @@
 #     field note's IKE and ESP proposals; a key change on the VPC side restarts the
 #     connection and the F220's always-up brings it back;
 #   - the JUnit file has one testcase per check and no failure;
-#   - nat-t and anti-replay run again give the same captures (esp_same.py).
+#   - nat-t and anti-replay run again give the same captures (esp_same.py);
+#   - every scenario's expect: list (judged from its pcaps) holds, and the same scenarios
+#     with one or two expectations made wrong (a proposal, a period, who answers replays,
+#     the float, the MSS clamp) exit 1, each wrong one failing with its scenario position and
+#     pcap frames, the others still passing.
 . "$(dirname "$0")/lib.sh"
 need_root
 S=$SRC/scenarios
@@ -114,6 +118,14 @@ assert len(kids) == 2 and kids[0]["lab_time_s"] < 22 <= kids[1]["lab_time_s"], k
 assert any(e["event"] == "child_sa_deleted" and e["source"] == "f220/sakuratokyo"
            and e["lab_time_s"] == 22 for e in m["events"])
 
+# the expect: lists: every item judged, all held
+items = {"mtu-fragmentation": 10, "dpd": 9, "anti-replay": 9, "nat-t": 8, "lifetimes": 9,
+         "f220-migration": 0}
+for s, r in rep.items():
+    ex = [c for c in r["checks"] if c["check"].startswith("expect ")]
+    assert len(ex) == items[s], (s, len(ex))
+    assert all(c["pass"] for c in ex), [c for c in ex if not c["pass"]]
+
 # JUnit: one testcase per check, no failures
 root = ET.parse(f"{t}/junit.xml").getroot()
 cases = root.findall(".//testcase")
@@ -156,6 +168,72 @@ for p in nat-t/nat-a-out0 nat-t/nat-f-out0 nat-t/vpc-wan0 anti-replay/k5-wan0 \
   [ $rc -eq 0 ] || { cat "$T/same.txt"; fail "$p differs between two runs with the same seed"; }
 done
 echo "scenarios: same seed, same captures ($p: $(cat "$T/same.txt"))"
+
+# Each scenario with wrong expectations: exit 1, the wrong ones fail naming pcap frames.
+mkdir -p "$T/wrong"
+python3 - "$S" "$T/wrong" <<'PY' || fail "making the wrong scenarios"
+import sys
+src, dst = sys.argv[1], sys.argv[2]
+wrong = {
+    "dpd": [("dpd: {from: sr:wan0, every: 10s,", "dpd: {from: sr:wan0, every: 15s,"),
+            ("dpd_timeout: {from: sh:wan0, action: clear,", "dpd_timeout: {from: sh:wan0, action: restart,"),
+            ("proposal: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536}",
+             "proposal: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048}")],
+    "anti-replay": [("replay_dropped: {from: k5:wan0, to: v2:wan0, link: v2:wan0}",
+                     "replay_dropped: {from: k5:wan0, to: b:wan0, link: b:wan0}")],
+    "nat-t": [("natt_float: {between: [a:wan0, vpc:wan0]}",
+               "natt_float: {between: [f220:wan0, vpc:wan0]}"),
+              ("esp: {between: [f220:wan0, vpc:wan0], proposal: ESP:AES_CBC_128/",
+               "esp: {between: [f220:wan0, vpc:wan0], proposal: ESP:AES_CBC_256/")],
+    "mtu-fragmentation": [("tcp_mss: {from: srv, to: pc, max: 1200, link: pc:eth0}",
+                           "tcp_mss: {from: srv, to: pa, max: 1200, link: pa:eth0}"),
+                          ("{from: rb:wan0, to: pb, mtu: 1390,", "{from: rb:wan0, to: pb, mtu: 1400,")],
+    "lifetimes": [("rekey: {between: [f220:wan0, v2:wan0], child_every: 1620s",
+                   "rekey: {between: [f220:wan0, v2:wan0], child_every: 3240s")],
+    "two-sites": [("tcp_mss: {between: [office, server], max: 1460}",
+                   "tcp_mss: {between: [office, server], max: 1400}")],
+}
+for name, subs in wrong.items():
+    text = open(f"{src}/{name}.yaml").read()
+    for a, b in subs:
+        assert text.count(a) == 1, (name, a)
+        text = text.replace(a, b)
+    open(f"{dst}/{name}.yaml", "w").write(text)
+PY
+w=$T/wrong
+"$VPNLAB" run "$w/dpd.yaml" "$w/anti-replay.yaml" "$w/nat-t.yaml" "$w/mtu-fragmentation.yaml" \
+  "$w/lifetimes.yaml" "$w/two-sites.yaml" --out "$T/bad" --quiet > "$T/badlog" 2>&1
+rc=$?
+[ $rc -eq 1 ] || { cat "$T/badlog"; fail "the wrong expectations exited $rc, not 1"; }
+python3 - "$T/bad" <<'PY' || { cat "$T/badlog"; fail "the wrong expectations' verdicts"; }
+import json, re, sys
+d = sys.argv[1]
+want = {   # scenario: [(kind, what the observed text says)] of the checks that must fail
+    "dpd": [("expect ike", "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536"),
+            ("expect dpd", "outside the tolerance"),
+            ("expect dpd_timeout", "1 R-U-THERE unanswered (seq ")],
+    "anti-replay": [("expect replay_dropped", "2 of them ICMP echo requests, 2 answered")],
+    "nat-t": [("expect esp", "ESP:AES_CBC_128/HMAC_SHA1_96/MODP_1536/NO_EXT_SEQ"),
+              ("expect natt_float", "0 IKE SAs floated to 4500; ESP: 0 SPIs in UDP 4500")],
+    "mtu-fragmentation": [("expect icmp_frag_needed", "0 with MTU 1400, 1 with another MTU: 1390"),
+                          ("expect tcp_mss", "largest 1460, 1 above 1200")],
+    "lifetimes": [("expect rekey", "rekeys, ")],
+    "two-sites": [("expect tcp_mss", "largest 1460")],
+}
+for s, fails in want.items():
+    r = json.load(open(f"{d}/{s}/report.json"))
+    assert r["exit_code"] == 1, (s, r["exit_code"])
+    ex = [c for c in r["checks"] if c["check"].startswith("expect ")]
+    bad = [c for c in ex if not c["pass"]]
+    assert len(bad) == len(fails), (s, [(c["check"], c["observed"]) for c in bad])
+    for c, (kind, text) in zip(bad, fails):
+        assert c["check"] == kind and text in c["observed"], (s, kind, text, c)
+        # the scenario position, then pcap#frames
+        assert re.match(r".*/%s\.yaml:\d+:\d+; [a-z0-9-]+\.pcap#\d+" % s, c["where"]), (s, c)
+        print(f"wrong {s}: {kind}: {c['observed'][:100]} | {c['where']}")
+    # only the steps and the wrong ones failed: every other expectation still held
+    assert all(c["pass"] for c in r["checks"] if not c["check"].startswith("expect ")), s
+PY
 
 for s in $list; do
   python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('%s: %d checks, lab %.0f s, wall %.2f s' % (r['scenario'], r['checks_total'], r['lab_time_s'], r['wall_time_s']))" "$T/out/$s/report.json"

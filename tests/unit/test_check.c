@@ -389,7 +389,9 @@ static void test_check_icmp_frag_mss(void)
 	CU_ASSERT_TRUE(v.pass);
 	CU_ASSERT_STRING_EQUAL(v.where, "real_eth_kernel.pcap#9,23");
 	e.n = 1400;
-	CU_ASSERT_FALSE(judge(t, e).pass);
+	v = judge(t, e);
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_STRING_EQUAL(v.where, "real_eth_kernel.pcap#9,23");   /* the ones with 1454 */
 	/* The kernel fragmented ICMP there, not ESP. */
 	CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_OUTER_FRAGMENTS }).pass);
 	CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_TCP_MSS_MAX, .n = 9000 }).pass);
@@ -427,6 +429,20 @@ static void test_check_icmp_frag_mss(void)
 	v = judge(t, (struct check_expect){ .kind = CHK_TCP_MSS_MAX, .n = 1000 });
 	CU_ASSERT_FALSE(v.pass);
 	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "above 1000"));
+	/* One direction only: the SYN is 192.0.2.1's; the other way carried none. */
+	{
+		struct ip_addr h = { 4, { 192, 0, 2, 1 } }, g = { 4, { 198, 51, 100, 2 } };
+		v = judge(t, (struct check_expect){ .kind = CHK_TCP_MSS_MAX, .n = 1360, .a = h,
+		                                    .directed = true });
+		CU_ASSERT_TRUE(v.pass);
+		CU_ASSERT_STRING_EQUAL(v.where, "eth_ike.pcap#9");
+		v = judge(t, (struct check_expect){ .kind = CHK_TCP_MSS_MAX, .n = 1360, .a = g,
+		                                    .directed = true });
+		CU_ASSERT_FALSE(v.pass);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "0 SYNs with MSS"));
+		CU_ASSERT_TRUE(judge(t, (struct check_expect){ .kind = CHK_TCP_MSS_MAX, .n = 1360,
+		                                                .a = g }).pass);
+	}
 	trace_free(t);
 }
 
@@ -515,6 +531,17 @@ static void test_check_dpd_timeout(void)
 		CU_ASSERT_STRING_EQUAL(v.where, restart ? "?#7,8,9" : "?#7,8");
 		snprintf(e.action, sizeof e.action, "clear");
 		CU_ASSERT_EQUAL(judge(t, e).pass, !restart);
+		/* Within a window after the first unanswered one (20 s): the new main mode at 30 s
+		 * is a restart within 15 s; within 5 s that side did nothing (cleared, on hold). */
+		e.within = 15 * SEC;
+		snprintf(e.action, sizeof e.action, "restart");
+		CU_ASSERT_EQUAL(judge(t, e).pass, restart);
+		e.within = 5 * SEC;
+		v = judge(t, e);
+		CU_ASSERT_FALSE(v.pass);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.expected, "then within 5.000 s a new main mode"));
+		snprintf(e.action, sizeof e.action, "clear");
+		CU_ASSERT_TRUE(judge(t, e).pass);
 		/* DPD every 10 s: 10 then 5 s: out of tolerance. */
 		CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_DPD_EVERY, .a = A,
 		                                                 .interval = 10 * SEC,
@@ -697,6 +724,172 @@ static void test_trace_lifetime_and_malformed(void)
 	trace_free(t);
 }
 
+/* An inner ICMP echo reply from s to d. */
+static size_t inner_reply(uint8_t *out, struct ip_addr s, struct ip_addr d, uint16_t id,
+                          uint16_t seq)
+{
+	uint8_t icmp[64], data[32] = { 0 };
+	int n = icmp_echo_build(4, true, id, seq, data, sizeof data, &s, &d, icmp, sizeof icmp);
+	struct ipv4_hdr h = { .total_len = (uint16_t)(20 + n), .ttl = 63, .proto = 1, .src = s,
+	                      .dst = d, .id = seq };
+
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_EQUAL_FATAL(ipv4_build(&h, out, 128), 20);
+	memcpy(out + 20, icmp, (size_t)n);
+	return 20 + (size_t)n;
+}
+
+/*
+ * The K5 fail-over: A's side restarts its ESP sequence numbers at 1 on the same SPI, so 2
+ * and 3 are used a second time (replays). Judged from the inner pings, not from counts: B's
+ * own one-way traffic back does not matter; an echo reply to a replayed request does.
+ */
+static void test_check_replay_after_restart(void)
+{
+	for (int answer = 0; answer < 2; answer++) {
+		struct cap_keys *k = wild_keys();
+		struct trace *t = fresh(k);
+		uint8_t in[128];
+		size_t n;
+		uint32_t rseq = 1;
+
+		for (uint16_t s = 1; s <= 5; s++) {
+			n = inner_echo(in, I1, I2, 40, s, false);
+			esp_inner(t, s * SEC, A, B, 0x1000, s, in, n);
+			n = inner_reply(in, I2, I1, 40, s);
+			esp_inner(t, s * SEC + 10, B, A, 0x2000, rseq++, in, n);
+		}
+		for (uint16_t s = 1; s <= 4; s++) {         /* B's own pings: one-way traffic */
+			n = inner_echo(in, I2, I1, 50, s, false);
+			esp_inner(t, 6 * SEC + s, B, A, 0x2000, rseq++, in, n);
+		}
+		for (uint16_t s = 1; s <= 3; s++) {         /* the fail-over: seq 1, 2, 3 again */
+			n = inner_echo(in, I1, I2, 41, s, false);
+			esp_inner(t, (10 + s) * SEC, A, B, 0x1000, s, in, n);
+			if (answer) {                       /* a receiver without anti-replay */
+				n = inner_reply(in, I2, I1, 41, s);
+				esp_inner(t, (10 + s) * SEC + 10, B, A, 0x2000, rseq++, in, n);
+			}
+		}
+		struct check_verdict v = judge(t, (struct check_expect){ .kind = CHK_REPLAY_DROPPED,
+		                                                          .a = A });
+		CU_ASSERT_EQUAL(v.pass, !answer);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, answer ?
+		                              "2 replays, 2 of them ICMP echo requests, 2 answered" :
+		                              "2 replays, 2 of them ICMP echo requests, 0 answered"));
+		CU_ASSERT_STRING_EQUAL(v.where, answer ? "?#17,20,19,20" : "?#16,17");
+		CU_ASSERT_TRUE(judge(t, (struct check_expect){ .kind = CHK_ESP_SEQ_RESTART,
+		                                                .a = A }).pass);
+		CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_REPLAY_DROPPED,
+		                                                 .a = B }).pass);
+		trace_free(t);
+		cap_keys_free(k);
+	}
+}
+
+/* An inner IPv4 UDP datagram as vpnlab's udp probe sends it: tag, number, count. */
+static size_t inner_probe(uint8_t *out, struct ip_addr s, struct ip_addr d, uint32_t tag,
+                          uint32_t num, uint32_t count)
+{
+	uint8_t udp[8 + 32] = { 0xc3, 0x50, 0x13, 0x89, 0, sizeof udp, 0, 0 };   /* 50000 -> 5001 */
+	uint32_t w[3] = { tag, num, count };
+	struct ipv4_hdr h = { .total_len = (uint16_t)(20 + sizeof udp), .ttl = 63, .proto = 17,
+	                      .src = s, .dst = d, .id = (uint16_t)num };
+
+	for (int i = 0; i < 3; i++)
+		for (int b = 0; b < 4; b++)
+			udp[8 + 4 * i + b] = (uint8_t)(w[i] >> (24 - 8 * b));
+	CU_ASSERT_EQUAL_FATAL(ipv4_build(&h, out, 128), 20);
+	memcpy(out + 20, udp, sizeof udp);
+	return 20 + sizeof udp;
+}
+
+/*
+ * no_loss with a flow: the udp probe's own numbers across a rekey. Another flow's loss (an
+ * ICMP echo gap the other way) does not count against it; its own gap and its missing last
+ * datagram do.
+ */
+static void test_check_no_loss_flow(void)
+{
+	for (int lose = 0; lose < 3; lose++) {         /* none, datagram 3, the last one */
+		struct cap_keys *k = wild_keys();
+		struct trace *t = fresh(k);
+		uint8_t in[128];
+		size_t n;
+		uint32_t seq = 1;
+
+		main_mode(t, 0, A, B, 0x60);
+		quick_mode(t, SEC, A, B, 0x60, 1, 0xa1, 0xb1);
+		for (uint32_t d = 0; d < 6; d++) {
+			if (d == 3)
+				quick_mode(t, 5 * SEC, A, B, 0x60, 2, 0xa2, 0xb2);   /* the rekey */
+			if ((lose == 1 && d == 3) || (lose == 2 && d == 5))
+				continue;
+			n = inner_probe(in, I1, I2, 0xfeed, d, 6);
+			esp_inner(t, (2 + d) * SEC, A, B, d < 3 ? 0xb1 : 0xb2, d < 3 ? d + 1 : seq++,
+			          in, n);
+		}
+		n = inner_echo(in, I2, I1, 9, 1, false);                  /* B's pings: one lost */
+		esp_inner(t, 10 * SEC, B, A, 0xa2, 1, in, n);
+		n = inner_echo(in, I2, I1, 9, 3, false);
+		esp_inner(t, 11 * SEC, B, A, 0xa2, 2, in, n);
+
+		struct check_verdict v = judge(t, (struct check_expect){
+			.kind = CHK_NO_LOSS_ACROSS_REKEY, .a = I1, .b = I2 });
+		CU_ASSERT_EQUAL(v.pass, lose == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, lose == 0 ?
+		                              "the flow crossed 1 (per capture), 0 sequence gaps, 0 "
+		                              "datagrams missing at the end" : lose == 1 ?
+		                              "1 sequence gaps, 0 datagrams missing" :
+		                              "0 sequence gaps, 1 datagrams missing at the end"));
+		/* Without the flow, B's lost echo fails it. */
+		CU_ASSERT_FALSE(judge(t, (struct check_expect){
+			.kind = CHK_NO_LOSS_ACROSS_REKEY }).pass);
+		/* The flow the other way does not cross the rekey. */
+		v = judge(t, (struct check_expect){ .kind = CHK_NO_LOSS_ACROSS_REKEY, .a = I2,
+		                                    .b = I1 });
+		CU_ASSERT_FALSE(v.pass);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "cannot judge"));
+		trace_free(t);
+		cap_keys_free(k);
+	}
+}
+
+static void test_check_natt_float(void)
+{
+	struct cap_keys *k;
+	struct trace *t = from_files("fixtures/pcap/strongswan_ikev1.pcap",
+	                             "fixtures/pcap/strongswan_ikev1.keys", &k);
+	struct check_verdict v;
+
+	/* strongSwan floats at main mode 5 and libipsec sends its ESP in UDP 4500. */
+	v = judge(t, (struct check_expect){ .kind = CHK_NATT_FLOAT, .a = A, .b = B });
+	CU_ASSERT_TRUE(v.pass);
+	CU_ASSERT_STRING_EQUAL(v.where, "strongswan_ikev1.pcap#5");
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "1 IKE SA floated to 4500; ESP: 4 SPIs in UDP "
+	                                          "4500, 0 bare"));
+	CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_NATT_FLOAT, .a = A,
+	                                                 .b = C }).pass);
+	trace_free(t);
+	cap_keys_free(k);
+
+	/* No float at all: the NO-PROPOSAL-CHOSEN capture never got past main mode 2. */
+	t = from_files("fixtures/pcap/strongswan_npc.pcap", NULL, &k);
+	v = judge(t, (struct check_expect){ .kind = CHK_NATT_FLOAT });
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "0 IKE SAs floated"));
+	trace_free(t);
+
+	/* Bare ESP between the same two: a NAT in the path would drop it. */
+	t = fresh(NULL);
+	esp_plain(t, SEC, A, B, 0x1000, 1);
+	v = judge(t, (struct check_expect){ .kind = CHK_NATT_FLOAT, .a = A, .b = B });
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "1 bare (IP protocol 50), the first SPI 00001000"));
+	CU_ASSERT_STRING_EQUAL(v.where, "?#1");
+	trace_free(t);
+}
+
 static void test_check_names(void)
 {
 	for (int i = 0; i < CHK_KIND_COUNT; i++)
@@ -710,4 +903,6 @@ UNIT_SUITE(check, UNIT_TEST(test_check_proposals_and_timeline),
            UNIT_TEST(test_check_esp_restart_replay), UNIT_TEST(test_check_rekey_loss),
            UNIT_TEST(test_check_rekey_by_responder),
            UNIT_TEST(test_check_hairpin_inner_frag), UNIT_TEST(test_trace_lifetime_and_malformed),
+           UNIT_TEST(test_check_replay_after_restart), UNIT_TEST(test_check_natt_float),
+           UNIT_TEST(test_check_no_loss_flow),
            UNIT_TEST(test_check_names))
