@@ -582,6 +582,52 @@ static void test_dpd_action_clear(void)
 	dpd_action_case(IKE_DPD_CLEAR, 95);
 }
 
+/* hold on a responder connection installs a trap too (strongSwan's dpd_action=trap): after
+ * the timeout its side's traffic starts main mode, the responder becoming the initiator. */
+static void test_dpd_hold_responder(void)
+{
+	struct gw_config a, b;
+	struct wire *w;
+	struct gw_conn_stats st;
+	uint8_t p[100];
+
+	two_sites(&a, &b, "aes128-sha1");
+	a.conns[0].always_up = false;
+	a.conns[0].ike.initiator = true;
+	for (int k = 0; k < 2; k++) {
+		struct ike_policy *pol = k ? &b.conns[0].ike : &a.conns[0].ike;
+
+		pol->dpd_delay = lab_sec(10);
+		pol->dpd_timeout = lab_sec(30);
+		pol->dpd_action = k ? IKE_DPD_HOLD : IKE_DPD_CLEAR;
+		pol->dpd_needs_peer_vid = false;
+	}
+	w = wire_new();
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 97), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 98), 0);
+	gw_conn_initiate(w->g[0].gw, 0, w->now);
+	wire_run(w, lab_sec(5));
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL_FATAL(st.state, GW_CONN_UP);
+	w->cut = true;
+	wire_run(w, lab_sec(80));
+	w->cut = false;
+	wire_run(w, lab_sec(500));
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_DOWN);
+	wire_ping(p, sizeof p, "10.2.0.7", "10.1.0.5", false, 1);
+	gw_inner_input(w->g[1].gw, p, sizeof p, w->now);
+	wire_run(w, w->now + lab_sec(10));
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+	wire_clear(w);
+	wire_send(w, 1, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[0].nsink, 1);
+	wire_free(w);
+}
+
 /* An initiator that is not always up negotiates when traffic finds no SA (an acquire). */
 static void test_acquire(void)
 {
@@ -624,4 +670,5 @@ UNIT_SUITE(gw_basic,
            UNIT_TEST(test_dpd_action_restart),
            UNIT_TEST(test_dpd_action_hold),
            UNIT_TEST(test_dpd_action_clear),
+           UNIT_TEST(test_dpd_hold_responder),
            UNIT_TEST(test_acquire))
