@@ -563,6 +563,8 @@ void gw_conn_initiate(struct gw *g, int conn, lab_ns now)
 	g->now = now;
 	if (conn < 0 || (size_t)conn >= g->n)
 		return;
+	/* an explicit initiate brings back what a DPD clear removed: the configured trap */
+	g->c[conn]->trap = g->c[conn]->cfg.always_up || g->c[conn]->cfg.ike.initiator;
 	gw_crt_initiate(g, conn, now);
 }
 

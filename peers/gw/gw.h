@@ -166,7 +166,8 @@ void gw_stats(const struct gw *g, struct gw_stats *out);
 
 /* ---- actions (scenario steps, mock API calls) ---- */
 
-/* Start main mode for one connection now (if not up). */
+/* Start main mode for one connection now (if not up); also gives back the trap policy of an
+ * initiating connection that a DPD timeout with action clear removed. */
 void gw_conn_initiate(struct gw *g, int conn, lab_ns now);
 /* Delete one connection's SAs (DELETE notifies sent); always_up brings it back. */
 void gw_conn_down(struct gw *g, int conn, lab_ns now);

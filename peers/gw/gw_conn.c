@@ -16,7 +16,18 @@
  *
  * always_up connections initiate at start and again, after a back-off, whenever their last
  * CHILD_SA goes away; initiators (and always_up ones) also initiate on traffic that finds no
- * SA, as a kernel acquire does.
+ * SA, as a kernel acquire on a trap policy does.
+ *
+ * DPD timeout, by the connection's dpd_action (strongSwan's dpd_action semantics):
+ *   clear    SAs removed and the trap too: nothing renegotiates, not even traffic, until an
+ *            explicit initiate (gw_conn_initiate), a reconfiguration, or the peer comes in;
+ *            strongSwan's "clear" with start_action=start (a connection whose start_action
+ *            includes trap keeps its trap, which vpnlab does not model separately)
+ *   hold     SAs removed, the trap stays (is installed, for a responder too): the next
+ *            packet for the tunnel initiates (strongSwan's dpd_action=trap, ipsec.conf hold)
+ *   restart  the engine initiates again at once, with or without traffic
+ * always_up (FITELnet `always-up`) comes back after the back-off whatever the action: keeping
+ * the tunnel up is what the vendor's keyword is for.
  */
 #include "peers/esp/esp_natt.h"
 #include "peers/gw/gw_int.h"
@@ -82,6 +93,7 @@ int gw_crt_start(struct gw *g, int i, lab_ns now)
 	explicit_bzero(&pol, sizeof pol);
 	if (r)
 		return r;
+	c->trap = c->cfg.always_up || c->cfg.ike.initiator;
 	if (c->cfg.always_up)
 		gw_crt_initiate(g, i, now);
 	return 0;
@@ -124,7 +136,7 @@ void gw_crt_acquire(struct gw *g, int i, lab_ns now)
 {
 	struct gw_crt *c = g->c[i];
 
-	if (!c->ike || !(c->cfg.always_up || c->cfg.ike.initiator) || now < c->acquire_after)
+	if (!c->ike || !c->trap || now < c->acquire_after)
 		return;
 	if (!c->connecting && !has_child(c))
 		gw_logf(g, c->cfg.name, "acquire: traffic for the tunnel, initiating");
@@ -363,6 +375,20 @@ static void maybe_reinit(struct gw *g, struct gw_crt *c)
 		c->reinit_at = g->now + backoff(c);
 }
 
+/* What the DPD action leaves behind for traffic (see the top of the file). */
+static void dpd_trap(struct gw *g, struct gw_crt *c)
+{
+	if (c->cfg.ike.dpd_action == IKE_DPD_CLEAR) {
+		c->trap = false;
+		gw_logf(g, c->cfg.name, "DPD action clear: no trap policy, traffic will not "
+		        "initiate%s", c->cfg.always_up ? " (always-up initiates again)" : "");
+	} else if (c->cfg.ike.dpd_action == IKE_DPD_HOLD) {
+		c->trap = true;
+		gw_logf(g, c->cfg.name, "DPD action hold: trap policy installed, the next packet "
+		        "for the tunnel initiates");
+	}
+}
+
 static void on_ike_event(struct gw *g, struct gw_crt *c, const struct ike_event *e)
 {
 	switch (e->type) {
@@ -408,6 +434,8 @@ static void on_ike_event(struct gw *g, struct gw_crt *c, const struct ike_event 
 	case IKE_EV_AUTH_FAILED:
 	case IKE_EV_DPD_TIMEOUT:
 	case IKE_EV_TIMEOUT:
+		if (e->type == IKE_EV_DPD_TIMEOUT)
+			dpd_trap(g, c);
 		if (!has_child(c))
 			c->connecting = false;
 		maybe_reinit(g, c);

@@ -62,6 +62,10 @@ struct gw_crt {
 	bool replacing;                 /* IKE_SA_REAUTHENTICATED seen: the IKE_SA_DELETED that
 	                                   follows is the replaced SA, not the connection going */
 	lab_ns acquire_after;           /* no acquire before this (back-off after a failure) */
+	bool trap;                      /* traffic finding no SA may start a negotiation (a
+	                                   trap policy): set for initiating connections, by a
+	                                   DPD timeout with action hold, and by an explicit
+	                                   initiate; removed by a DPD timeout with action clear */
 	uint8_t cookies[GW_COOKIES][8]; /* initiator cookies of its recent IKE SAs (ring), to
 	                                   route IKE when two connections share a peer address */
 	unsigned ncookies;

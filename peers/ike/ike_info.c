@@ -98,6 +98,26 @@ void ikep_send_dpd(struct ike_peer *p, struct ikesa *s, uint16_t type, uint32_t 
 	ikep_send_info(p, s, &b);
 }
 
+/*
+ * Which CHILD_SA a received DELETE for an ESP SPI means. RFC 2408 3.15 leaves "the SPI" to the
+ * sender, and the sender names the SA it receives on: our outbound SPI, the normal case
+ * (strongSwan sends its inbound SPI, quick_delete.c). strongSwan also names the peer's SPI
+ * when it deletes a CHILD_SA it could not install (quick mode: the initiator's SPI, the one
+ * the initiator receives on), and as a receiver it looks the SPI up both ways; so do we, our
+ * outbound SPIs first. NULL: no established CHILD_SA has it.
+ */
+struct child *ikep_child_by_delete_spi(struct ike_peer *p, uint32_t spi)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (int x = 0; x < MAX_CHILDREN; x++) {
+			struct child *ch = &p->ch[x];
+
+			if (ch->st == CH_UP && (pass ? ch->spi_in : ch->spi_out) == spi)
+				return ch;
+		}
+	return NULL;
+}
+
 void ikep_handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size_t len,
                       const struct isakmp_hdr *h)
 {
@@ -223,16 +243,18 @@ void ikep_handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, s
 			}
 			for (uint16_t k = 0; d.proto == ISAKMP_PROTO_ESP && d.spi_size == 4 && k < d.nspis; k++) {
 				uint32_t spi = ikep_be32(d.spis + 4 * k);
-				bool found = false;
+				struct child *ch;
 
 				ikep_log(p, "received DELETE for ESP CHILD_SA with SPI %08x", spi);
-				for (int x = 0; x < MAX_CHILDREN; x++)
-					if (p->ch[x].st == CH_UP && p->ch[x].spi_out == spi) {
-						ikep_child_kill(p, &p->ch[x], "deleted by peer", true);
-						found = true;
-					}
-				if (!found)
+				ch = ikep_child_by_delete_spi(p, spi);
+				if (!ch) {
 					ikep_log(p, "CHILD_SA not found, ignored");
+					continue;
+				}
+				if (ch->spi_out != spi)
+					ikep_log(p, "SPI %08x is our inbound one (the peer names our SPI, as "
+					         "charon does for a CHILD_SA it could not install)", spi);
+				ikep_child_kill(p, ch, "deleted by peer", true);
 			}
 		}
 	}

@@ -206,6 +206,9 @@ void ikep_handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, s
                       const struct isakmp_hdr *h);
 void ikep_send_delete_ike(struct ike_peer *p, struct ikesa *s);
 void ikep_send_dpd(struct ike_peer *p, struct ikesa *s, uint16_t type, uint32_t seq);
+/* The established CHILD_SA a received ESP DELETE naming spi means (our outbound SPI, else our
+ * inbound one, see ike_info.c); NULL: none. */
+struct child *ikep_child_by_delete_spi(struct ike_peer *p, uint32_t spi);
 void ikep_send_plain_notify(struct ike_peer *p, struct ikesa *s, uint16_t type);
 
 /* ike_lifetime.c */

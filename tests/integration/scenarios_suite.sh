@@ -8,6 +8,9 @@
 #     no ESP packet without DF and gets the ISP's fragmentation-needed back; the F220's
 #     `show crypto sa` texts name an SA whose SPI and keys are those of OUT/keys/esp_sa;
 #   - dpd: every site and the hub report dpd_timeout, and every connection is up at the end;
+#     the three actions differ: sr (restart) negotiated again before any traffic, sh (hold)
+#     only after a packet found no SA, sc (clear) not even after three packets found none,
+#     only after the explicit initiate; the gateways' logs say what each action left;
 #   - anti-replay: the forced replay window of sakura-vpc-v2 is in the report, a and v2 count
 #     the replays they dropped, b none;
 #   - nat-t: behind nat-a only ESP in UDP 4500 leaves (no bare ESP), behind nat-f (the F220,
@@ -50,6 +53,21 @@ gw = lambda s: {(g["gateway"], g["connection"]): g for g in rep[s]["gateways"]}
 src = sorted(e["source"] for e in ev("dpd", "dpd_timeout"))
 assert src == ["hub/to-sc", "hub/to-sh", "hub/to-sr", "sc/to-hub", "sh/to-hub", "sr/to-hub"], src
 assert all(g["state"] == "up" for g in gw("dpd").values()), gw("dpd")
+# dpd: what each action did after the timeout (at the same lab time for all three)
+d = rep["dpd"]["events"]
+tmo = {e["source"]: e["lab_time_s"] for e in d if e["event"] == "dpd_timeout"}
+def after(src, kind):
+    return [e["lab_time_s"] for e in d if e["source"] == src + "/to-hub" and e["event"] == kind
+            and e["lab_time_s"] > tmo[src + "/to-hub"]]
+up_r, up_h, up_c = after("sr", "ike_sa_established"), after("sh", "ike_sa_established"), \
+                   after("sc", "ike_sa_established")
+nosa_h, nosa_c = after("sh", "no_sa"), after("sc", "no_sa")
+assert up_r and not after("sr", "no_sa"), (up_r, after("sr", "no_sa"))  # restart: by itself
+assert len(up_h) == 1 and nosa_h and nosa_h[0] <= up_h[0], (up_h, nosa_h)  # hold: on traffic
+assert up_r[0] <= nosa_h[0], (up_r, nosa_h)  # sr was back before sh's first echo
+assert len(up_c) == 1 and len(nosa_c) == 3 and nosa_c[-1] < up_c[0], (up_c, nosa_c)  # clear
+assert "DPD action hold: trap policy installed" in open(f"{t}/out/dpd/logs/sh.log").read()
+assert "DPD action clear: no trap policy" in open(f"{t}/out/dpd/logs/sc.log").read()
 
 # anti-replay: what the profile forced, and who dropped the replays
 f = [e["detail"] for e in ev("anti-replay", "profile_forced") if e["source"] == "v2"]

@@ -3,12 +3,15 @@
 # `profile: strongswan` gateways in `vpnlab run` (about 30 s): a real charon in a lab node.
 #   - scenarios/strongswan-interop.yaml passes (tunnels to sakura-vpc-v2, k5-vpnaas and a
 #     plain gateway, pings, the selected proposals judged from the pcaps; the F220's quick
-#     mode done but its bare-ESP SA refused by kernel-libipsec), and, independently of the
+#     mode done but its bare-ESP SA refused by kernel-libipsec, and charon's DELETE for it,
+#     naming the F220's own inbound SPI, honoured by the F220), and, independently of the
 #     scenario's own checks: each of charon's connections in report.json with SPIs mirrored
 #     by its vpnlab peer and traffic counted, charon's TUN (ipsec0) captured, to-f220 without a CHILD_SA and charon's log
 #     saying why, charon's files under OUT/strongswan/sw/, the JUnit file without failure;
+#   - the F220 removed each CHILD_SA charon deleted (DELETE naming its inbound SPI), logged
+#     so, and sent no ESP at all;
 #   - vpnlab inspect on sw's capture decrypts the three working pairs' pings (keys from the
-#     vpnlab side) and shows the F220's bare ESP refused by sw's kernel;
+#     vpnlab side);
 #   - tests/integration/scenarios/strongswan-tunnel.yaml: charon's CHILD_SA rekey at 9 s
 #     reported and counted on both sides, tunnel down / initiate over VICI;
 #   - validation: the same scenario on the virtual clock, and with `df: copy`, refused at the
@@ -80,8 +83,28 @@ for pair in "10.9.0.10 -> 10.0.1.10" "10.0.1.10 -> 10.9.0.10" "10.9.0.10 -> 10.0
             "10.0.2.10 -> 10.9.0.10" "10.0.3.10 -> 10.9.0.10" "10.9.0.10 -> 10.0.3.10"; do
   grep -q "inner_flow  *$pair (inner)" "$T/insp" || fail "inspect: no decrypted $pair"
 done
-grep -q "icmp_error .*27.133.132.134 -> 172.30.128.254 unreachable quoting .* proto 50" "$T/insp" ||
-  fail "inspect: the F220's bare ESP was not refused with an ICMP error"
+# the F220 honoured charon's DELETEs, which name the F220's own inbound SPI (what charon does
+# for a CHILD_SA it could not install): each CHILD_SA it established was deleted by the peer,
+# so its LAN's echo found no SA and no ESP left it
+python3 - "$T/interop" <<'PY' || fail "the F220 and charon's DELETE"
+import json, sys
+d = sys.argv[1]
+ev = [e for e in json.load(open(f"{d}/report.json"))["events"] if e["source"] == "f220/sakuratokyo"]
+est = [e["detail"].split("spi_in=")[1].split()[0] for e in ev if e["event"] == "child_sa_established"]
+dels = [e for e in ev if e["event"] == "child_sa_deleted" and "deleted by peer" in e["detail"]]
+assert est and dels and len(dels) >= len(est) - 1, (est, dels)
+log = open(f"{d}/logs/f220.log").read()
+for spi in [x["detail"].split("spi_in=")[1].split()[0] for x in dels]:
+    assert f"received DELETE for ESP CHILD_SA with SPI {spi}" in log, spi
+    assert f"SPI {spi} is our inbound one" in log, spi
+assert "CHILD_SA not found, ignored" not in log
+assert any(e["event"] == "no_sa" for e in ev), ev
+PY
+grep -q "delete  *27.133.132.134 -> 172.30.128.254 delete ESP, 1 SPI" "$T/insp" ||
+  fail "inspect: no DELETE for an ESP SA from charon to the F220"
+if grep -q "esp_first  *172.30.128.254 -> \\|icmp_error .*proto 50" "$T/insp"; then
+  fail "inspect: ESP from the F220, or an ICMP error for it, although its SAs were deleted"
+fi
 
 # validation at load: the virtual clock, a data-plane key charon cannot honour
 sed 's/^clock: real/clock: virtual/' "$S/strongswan-interop.yaml" > "$T/virtual.yaml"

@@ -489,6 +489,145 @@ static void test_dpd_link_cut(void)
 	wire_free(w);
 }
 
+/* DPD actions on an initiating (not always-up) connection whose wire is cut then restored,
+ * with strongSwan's semantics: restart comes back by itself; hold stays down until traffic
+ * for the tunnel initiates (trap); clear stays down even with traffic, until an explicit
+ * initiate. The responder (action clear) never initiates. */
+static void dpd_action_case(enum ike_dpd_action action, uint64_t seed)
+{
+	struct gw_config a, b;
+	struct wire *w;
+	struct gw_conn_stats st;
+	uint8_t p[100];
+	uint64_t udp;
+
+	two_sites(&a, &b, "aes128-sha1");
+	a.conns[0].always_up = false;
+	a.conns[0].ike.initiator = true;
+	for (int k = 0; k < 2; k++) {
+		struct ike_policy *pol = k ? &b.conns[0].ike : &a.conns[0].ike;
+
+		pol->dpd_delay = lab_sec(10);
+		pol->dpd_timeout = lab_sec(30);
+		pol->dpd_action = k ? IKE_DPD_CLEAR : action;
+		pol->dpd_needs_peer_vid = false;
+	}
+	w = wire_new();
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, seed), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, seed + 1), 0);
+	gw_conn_initiate(w->g[0].gw, 0, w->now);
+	wire_run(w, lab_sec(5));
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	CU_ASSERT_EQUAL_FATAL(st.state, GW_CONN_UP);
+	wire_clear(w);
+	w->cut = true;
+	wire_run(w, lab_sec(80));
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_IKE, IKE_EV_DPD_TIMEOUT), 1);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_IKE, IKE_EV_DPD_TIMEOUT), 1);
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_DOWN);
+	w->cut = false;
+	wire_run(w, lab_sec(500));      /* the link is back; nothing is sent into the tunnel */
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	if (action == IKE_DPD_RESTART) {
+		CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+		wire_free(w);
+		return;
+	}
+	CU_ASSERT_EQUAL(st.state, GW_CONN_DOWN);
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_DOWN);
+	/* traffic for the tunnel: hold initiates (the first packet is lost), clear does not */
+	udp = w->nudp;
+	wire_ping(p, sizeof p, "10.1.0.5", "10.2.0.7", false, 1);
+	gw_inner_input(w->g[0].gw, p, sizeof p, w->now);
+	wire_shuttle(w);
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_NO_SA, 0), 1);
+	wire_run(w, w->now + lab_sec(10));
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	if (action == IKE_DPD_HOLD) {
+		CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+		CU_ASSERT(w->nudp > udp);
+		wire_free(w);
+		return;
+	}
+	CU_ASSERT_EQUAL(st.state, GW_CONN_DOWN);
+	CU_ASSERT_EQUAL(w->nudp, udp);          /* not one IKE datagram */
+	/* the responder's side: traffic from b's LAN does not initiate either (clear) */
+	wire_ping(p, sizeof p, "10.2.0.7", "10.1.0.5", false, 2);
+	gw_inner_input(w->g[1].gw, p, sizeof p, w->now);
+	wire_run(w, w->now + lab_sec(10));
+	CU_ASSERT_EQUAL(w->nudp, udp);
+	/* an explicit initiate brings it back, and with it the trap */
+	gw_conn_initiate(w->g[0].gw, 0, w->now);
+	wire_run(w, w->now + lab_sec(5));
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+	wire_free(w);
+}
+
+static void test_dpd_action_restart(void)
+{
+	dpd_action_case(IKE_DPD_RESTART, 91);
+}
+
+static void test_dpd_action_hold(void)
+{
+	dpd_action_case(IKE_DPD_HOLD, 93);
+}
+
+static void test_dpd_action_clear(void)
+{
+	dpd_action_case(IKE_DPD_CLEAR, 95);
+}
+
+/* hold on a responder connection installs a trap too (strongSwan's dpd_action=trap): after
+ * the timeout its side's traffic starts main mode, the responder becoming the initiator. */
+static void test_dpd_hold_responder(void)
+{
+	struct gw_config a, b;
+	struct wire *w;
+	struct gw_conn_stats st;
+	uint8_t p[100];
+
+	two_sites(&a, &b, "aes128-sha1");
+	a.conns[0].always_up = false;
+	a.conns[0].ike.initiator = true;
+	for (int k = 0; k < 2; k++) {
+		struct ike_policy *pol = k ? &b.conns[0].ike : &a.conns[0].ike;
+
+		pol->dpd_delay = lab_sec(10);
+		pol->dpd_timeout = lab_sec(30);
+		pol->dpd_action = k ? IKE_DPD_HOLD : IKE_DPD_CLEAR;
+		pol->dpd_needs_peer_vid = false;
+	}
+	w = wire_new();
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 97), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 98), 0);
+	gw_conn_initiate(w->g[0].gw, 0, w->now);
+	wire_run(w, lab_sec(5));
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL_FATAL(st.state, GW_CONN_UP);
+	w->cut = true;
+	wire_run(w, lab_sec(80));
+	w->cut = false;
+	wire_run(w, lab_sec(500));
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_DOWN);
+	wire_ping(p, sizeof p, "10.2.0.7", "10.1.0.5", false, 1);
+	gw_inner_input(w->g[1].gw, p, sizeof p, w->now);
+	wire_run(w, w->now + lab_sec(10));
+	gw_conn_stats(w->g[1].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+	gw_conn_stats(w->g[0].gw, 0, &st);
+	CU_ASSERT_EQUAL(st.state, GW_CONN_UP);
+	wire_clear(w);
+	wire_send(w, 1, p, sizeof p);
+	CU_ASSERT_EQUAL(w->g[0].nsink, 1);
+	wire_free(w);
+}
+
 /* An initiator that is not always up negotiates when traffic finds no SA (an acquire). */
 static void test_acquire(void)
 {
@@ -528,4 +667,8 @@ UNIT_SUITE(gw_basic,
            UNIT_TEST(test_config_errors),
            UNIT_TEST(test_always_up_comes_back),
            UNIT_TEST(test_dpd_link_cut),
+           UNIT_TEST(test_dpd_action_restart),
+           UNIT_TEST(test_dpd_action_hold),
+           UNIT_TEST(test_dpd_action_clear),
+           UNIT_TEST(test_dpd_hold_responder),
            UNIT_TEST(test_acquire))

@@ -6,6 +6,7 @@
  */
 #include "tests/unit/unit.h"
 #include "peers/ike/ike_peer.h"
+#include "peers/ike/ike_peer_int.h"     /* to send a DELETE of the test's making */
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -347,6 +348,72 @@ static void test_dpd_timeout_restart(void)
 	teardown(&pr);
 }
 
+/* b sends a DELETE for one ESP SPI (RFC 2408 3.15, byte for byte) in an informational
+ * exchange of its IKE SA; returns the log lines of a's containing `watch`. */
+static int b_deletes(struct pair *pr, uint32_t spi, const char *watch)
+{
+	static const uint8_t head[12] = {
+		0x00, 0x00, 0x00, 0x10,         /* next payload none, reserved, length 16 */
+		0x00, 0x00, 0x00, 0x01,         /* DOI: IPsec */
+		0x03, 0x04, 0x00, 0x01,         /* protocol ESP, SPI size 4, one SPI */
+	};
+	struct isakmp_builder b;
+	struct ikesa *s = NULL;
+	uint8_t sb[4] = { spi >> 24, spi >> 16, spi >> 8, spi };
+
+	for (int i = 0; i < MAX_SAS && !s; i++)
+		if (pr->b->sa[i].st == SA_UP)
+			s = &pr->b->sa[i];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	isakmp_build_init(&b);
+	isakmp_put_delete(&b, ISAKMP_PROTO_ESP, sb, 4, 1);
+	CU_ASSERT_EQUAL_FATAL(b.len, 16);
+	CU_ASSERT_EQUAL(b.first_np, ISAKMP_PT_D);
+	CU_ASSERT_EQUAL(memcmp(b.buf, head, 12), 0);
+	CU_ASSERT_EQUAL(memcmp(b.buf + 12, sb, 4), 0);
+	ikep_send_info(pr->b, s, &b);
+	pr->watch = watch;
+	pr->watch_a = 0;
+	shuttle(pr);
+	return pr->watch_a;
+}
+
+/* A DELETE names the SA its sender receives on (our outbound SPI); charon also names the
+ * peer's SPI when it deletes a CHILD_SA it could not install. Both delete the pair; an unknown
+ * SPI is logged and ignored, as charon does. */
+static void test_delete_spi(void)
+{
+	for (int which = 0; which < 2; which++) {
+		struct ike_policy pa, pb;
+		struct pair pr;
+		const struct ike_event *ca, *del;
+		uint32_t named;
+
+		policy(&pa, "192.0.2.1", "192.0.2.2", "aes128-sha1-modp1536", "aes128-sha1", "k",
+		       true);
+		policy(&pb, "192.0.2.2", "192.0.2.1", "aes128-sha1-modp1536", "aes128-sha1", "k",
+		       false);
+		setup(&pr, &pa, &pb, 21 + which);
+		run_until(&pr, lab_sec(5));
+		ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+		CU_ASSERT_TRUE_FATAL(ike_peer_child_up(pr.a));
+		/* an SPI neither direction has */
+		CU_ASSERT_EQUAL(b_deletes(&pr, ca->spi_in ^ ca->spi_out ^ 0x5a5a5a5a,
+		                          "CHILD_SA not found, ignored"), 1);
+		CU_ASSERT_PTR_NULL(find(pr.ea, pr.nea, IKE_EV_CHILD_SA_DELETED));
+		CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+		named = which ? ca->spi_in : ca->spi_out;
+		CU_ASSERT_EQUAL(b_deletes(&pr, named, "is our inbound one"), which);
+		del = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_DELETED);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(del);
+		CU_ASSERT_EQUAL(del->spi_in, ca->spi_in);
+		CU_ASSERT_EQUAL(del->spi_out, ca->spi_out);
+		CU_ASSERT_FALSE(ike_peer_child_up(pr.a));
+		teardown(&pr);
+	}
+}
+
 static void test_forced_encap_floats(void)
 {
 	struct ike_policy pa, pb;
@@ -674,6 +741,7 @@ static void test_simultaneous_initiation(void)
 }
 
 UNIT_SUITE(ike_peer,
+           UNIT_TEST(test_delete_spi),
 	UNIT_TEST(test_simultaneous_initiation),
 	UNIT_TEST(test_mm1_retransmit),
 	UNIT_TEST(test_responder_lifetime_p2),
