@@ -362,6 +362,8 @@ static int sockets_open(struct gateway *g, const struct gw_config *cfg, char *ms
 			return fd;
 		u->fd4500 = fd;
 	}
+	if (g->esp_fd >= 0)
+		return 0;       /* a reconfiguration: only the new addresses needed sockets */
 	fd = ns_socket(g, AF_INET, SOCK_RAW, IPPROTO_ESP);
 	if (fd < 0) {
 		snprintf(msg, msglen, "%s: raw ESP socket: %s", g->name, strerror(-fd));
@@ -591,6 +593,35 @@ fail:
 	g->remove_on_close = true;      /* whatever was made is not wanted */
 	gateway_close(g);
 	return err;
+}
+
+int gateway_reconfigure(struct gateway *g, const struct gw_config *cfg, char *msg,
+                        size_t msglen)
+{
+	lab_ns now = loop_now(g->loop);
+	char err_text[256];
+	bool had[GW_MAX_CONNS] = { 0 };
+	int err;
+
+	for (size_t i = 0; i < cfg->nconns; i++)
+		had[i] = gw_conn_find(g->gw, cfg->conns[i].name) >= 0;
+	/* sockets for local addresses no connection used before, routes into the tunnel for
+	 * the new selectors (routes of removed connections stay: without a connection, what
+	 * they carry is counted as no_match_drops) */
+	if ((err = sockets_open(g, cfg, msg, msglen)) || (err = routes_add(g, cfg, msg, msglen)))
+		return err;
+	err = gw_reconfigure(g->gw, cfg, now, err_text, sizeof err_text);
+	if (err) {
+		snprintf(msg, msglen, "%s: %s", g->name, err_text);
+		return err;
+	}
+	/* a new initiator starts now, as gateway_start does for the first configuration */
+	for (size_t i = 0; i < cfg->nconns; i++)
+		if (!had[i] && cfg->conns[i].ike.initiator && !cfg->conns[i].always_up &&
+		    cfg->conns[i].enabled)
+			gw_conn_initiate(g->gw, gw_conn_find(g->gw, cfg->conns[i].name), now);
+	gateway_flush(g);
+	return 0;
 }
 
 void gateway_start(struct gateway *g)

@@ -11,8 +11,8 @@
 #define SC_FILE_MAX (16u << 20)         /* a scenario is a page or two; 16 MiB is a mistake */
 
 static const char *const top_keys[] = {
-	"name", "description", "seed", "clock", "timeout", "topology", "gateways",
-	"steps", NULL
+	"name", "description", "seed", "clock", "timeout", "topology", "clouds",
+	"gateways", "steps", NULL
 };
 
 static void tree_err(void *arg, int line, int col, const char *msg)
@@ -31,6 +31,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->nodes);
 	free(sc->segments);
 	free(sc->links);
+	scenario_steps_free_cloud(sc);
 	free(sc->steps);
 	scenario_gateways_free(sc);
 	free(sc->description);
@@ -107,6 +108,10 @@ static void top_load(struct sc_ctx *c, const struct ynode *root)
 		sc_err(c, root, "missing key 'topology' at the top level (nodes and links)");
 	else
 		sc_topology_load(c, v);
+
+	v = yaml_map_get(root, "clouds");
+	if (v && !yaml_is_null(v))
+		sc_clouds_load(c, v);
 
 	v = yaml_map_get(root, "gateways");
 	if (v && !yaml_is_null(v))

@@ -21,7 +21,7 @@
 
 static const char *const gw_keys[] = {
 	"uplink", "tunnel", "df", "fragment", "mss_clamp", "hairpin", "replay_window", "profile",
-	"config", "connections", NULL
+	"config", "connections", "cloud", "router", "appliance", NULL
 };
 static const char *const tunnel_keys[] = { "name", "mtu", NULL };
 static const char *const conn_keys[] = {
@@ -473,6 +473,12 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 			c->oom = true;
 	}
 
+	/* a cloud gateway's connections come from the mock's API at run time */
+	if (sc_gateway_cloud_load(c, g, v)) {
+		if (c->d->n == diags_before)
+			gateway_check(c, g);
+		return;
+	}
 	x = yaml_map_get(v, "connections");
 	if (!x || yaml_is_null(x)) {
 		sc_err(c, x ? x : k, "gateway '%s' has no connections (give at least one under "

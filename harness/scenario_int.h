@@ -92,6 +92,14 @@ void sc_nodes_options_load(struct sc_ctx *c);
 void sc_routes_load(struct sc_ctx *c, const struct ynode *routes);
 void sc_gateways_load(struct sc_ctx *c, const struct ynode *gws);
 void sc_steps_load(struct sc_ctx *c, const struct ynode *steps);
+/* The mock clouds (scenario_cloud.c): the `clouds:` section (before the gateways); a
+ * gateway's `cloud:` keys (false when it has none); the api and cloud wait steps. */
+void sc_clouds_load(struct sc_ctx *c, const struct ynode *clouds);
+bool sc_gateway_cloud_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode *v);
+void sc_api_step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *st);
+void sc_cloud_wait_load(struct sc_ctx *c, const struct ynode *m, struct sc_cloud_wait *w);
+/* Frees (and wipes: login passwords) what api steps own. */
+void scenario_steps_free_cloud(struct scenario *sc);
 /* Frees (and wipes: pre-shared keys) sc->gateways. */
 void scenario_gateways_free(struct scenario *sc);
 
