@@ -157,6 +157,7 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 		struct lab_gw *lgw = &lg->gws[lg->n++];
 		struct lab_node *n = lab_node(lab, g->node);
 		struct gw_config cfg;
+		struct profile_report forced;
 		struct gateway_opts go = { 0 };
 		char label[48], err_text[300];
 
@@ -174,11 +175,24 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 			err = -ENOENT;
 			break;
 		}
-		err = scenario_gateway_config(sc, g, &cfg, err_text, sizeof err_text);
+		memset(&forced, 0, sizeof forced);
+		err = scenario_gateway_resolve(sc, g, NULL, 0, &cfg, &forced, err_text,
+		                               sizeof err_text);
 		if (err) {
 			snprintf(msg, msglen, "%s", err_text);
 			gw_config_wipe(&cfg);
 			break;
+		}
+		/* what the vendor's firmware does whatever the scenario set, a line each */
+		for (size_t k = 0; k < forced.n; k++)
+			report_event(r, o, loop_now(lab->loop), g->node, "profile_forced",
+			             forced.line[k]);
+		if (forced.dropped) {
+			char text[96];
+
+			snprintf(text, sizeof text, "%zu more values replaced by profile %s",
+			         forced.dropped, g->profile);
+			report_event(r, o, loop_now(lab->loop), g->node, "profile_forced", text);
 		}
 		/* a gateway forwards between its LAN and its tunnel, whatever the node says */
 		err = netns_sysctl(n->nsfd, "net/ipv4/ip_forward", "1");
@@ -194,7 +208,7 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 		go.cfg = &cfg;
 		go.drbg = &lgw->drbg;
 		go.tunnel = g->tunnel;
-		go.tunnel_mtu = g->tunnel_mtu;
+		go.tunnel_mtu = (int)cfg.dp.tunnel_mtu;       /* the scenario's, or the profile's */
 		go.routes = true;
 		go.keys_dir = lab->opts.capture ? keys : NULL;
 		go.on_event = on_event;
@@ -205,7 +219,7 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 		if (err)
 			break;
 		err = lab_capture_add(lab, g->node, g->tunnel, "tunnel",
-		                      g->tunnel_mtu ? g->tunnel_mtu : 1500, msg, msglen);
+		                      go.tunnel_mtu ? go.tunnel_mtu : 1500, msg, msglen);
 		if (err)
 			break;
 	}

@@ -125,7 +125,7 @@ static void top_load(struct sc_ctx *c, const struct ynode *root)
 int scenario_load_buffer(const char *name, const char *text, size_t len,
                          struct scenario **out, struct sc_diags *diags)
 {
-	struct sc_ctx c = { .d = diags };
+	struct sc_ctx c = { .d = diags, .text = text, .text_len = len };
 	size_t first = diags->n;
 	struct ynode *root = NULL;
 	int ret;

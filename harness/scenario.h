@@ -124,10 +124,13 @@ struct sc_gw_id {                       /* local_id / remote_id */
 
 struct sc_gw_conn {
 	char name[SC_NAME_MAX];
-	struct sc_prefix remote;        /* the peer's address (required) */
+	bool from_config;               /* a crypto map of the gateway's config text: the keys
+	                                   below, when given, override the map's values */
+	bool has_remote;
+	struct sc_prefix remote;        /* the peer's address (required without a config) */
 	bool has_local;
 	struct sc_prefix local;         /* default: the uplink's first address of remote's family */
-	uint8_t psk[SC_PSK_MAX];        /* required; wiped by scenario_free */
+	uint8_t psk[SC_PSK_MAX];        /* required without a config; wiped by scenario_free */
 	size_t psk_len;
 	struct sc_gw_id local_id, remote_id;
 	struct ike_prop ike[IKE_MAX_PROPS];
@@ -148,6 +151,16 @@ struct sc_gw_conn {
 	struct sc_pos remote_pos;
 };
 
+/* Where the lines of a multi-line scalar (a `config: |` block) are in the scenario file:
+ * the text's line k (1-based), column c is the file's line0 + k, column indent + c. A scalar
+ * that is not a block maps every position to its own start (line0 + 1 = its line). */
+struct sc_text_map {
+	int line0;
+	int indent;
+	bool block;
+	struct sc_pos at;               /* the scalar itself */
+};
+
 struct sc_gateway {
 	char node[SC_NAME_MAX];
 	char uplink[SC_IFNAME_MAX];     /* resolved at load: given, or the default route's */
@@ -160,11 +173,12 @@ struct sc_gateway {
 	int hairpin;                    /* -1, 0, 1 */
 	bool has_replay_window;
 	uint32_t replay_window;
-	char profile[SC_NAME_MAX];      /* "" = none */
+	char profile[SC_NAME_MAX];      /* "" = none; else a name profile_find() knows */
 	int cloud;                      /* enum sc_cloud_kind: configured from a mock cloud */
 	char cloud_object[64];          /* the K5 router's / Sakura appliance's name */
 	struct sc_pos cloud_pos;
-	char *config;                   /* vendor CLI text; owned; NULL = none */
+	char *config;                   /* vendor CLI text (fitelnet-f220); owned; NULL = none */
+	struct sc_text_map config_map;  /* where config's lines are in the scenario file */
 	struct sc_gw_conn *conns;       /* owned */
 	size_t nconns;
 	struct sc_pos pos;              /* of the node key */

@@ -278,6 +278,9 @@ bool sc_gateway_cloud_load(struct sc_ctx *c, struct sc_gateway *g, const struct 
 			       "whose VPN service this node is)", g->node);
 		else
 			read_text(c, r, "router", g->cloud_object, sizeof g->cloud_object);
+		if (g->profile[0] && strcmp(g->profile, "k5-vpnaas"))
+			sc_err_pos(c, &g->profile_pos, "profile %s: a K5 gateway runs the k5-vpnaas "
+			           "profile", g->profile);
 		snprintf(g->profile, sizeof g->profile, "k5-vpnaas");
 	} else {
 		if (r)
@@ -287,7 +290,11 @@ bool sc_gateway_cloud_load(struct sc_ctx *c, struct sc_gateway *g, const struct 
 			       "router appliance this node is)", g->node);
 		else
 			read_text(c, a, "appliance", g->cloud_object, sizeof g->cloud_object);
-		/* the version follows the appliance (1 or 2), chosen when it is applied */
+		/* the version follows the appliance (1 or 2), chosen when settings are applied */
+		if (g->profile[0] && strcmp(g->profile, "sakura-vpc-v1") &&
+		    strcmp(g->profile, "sakura-vpc-v2"))
+			sc_err_pos(c, &g->profile_pos, "profile %s: a Sakura gateway runs "
+			           "sakura-vpc-v1 or -v2, as its appliance's version says", g->profile);
 		snprintf(g->profile, sizeof g->profile, "sakura-vpc-v1");
 	}
 	if ((x = yaml_map_get(v, "connections")) && !yaml_is_null(x))

@@ -18,6 +18,12 @@
 #include "peers/esp/esp_replay.h"
 #include "peers/gw/gw.h"
 #include "peers/ike/isakmp.h"
+#include "peers/fitelnet/fitelnet_diag.h"
+#include "peers/profile/profile.h"
+#include "peers/profile/profile_fitelnet.h"
+
+/* The one profile configured by its own CLI text in a scenario (profile_fitelnet.h). */
+#define CONFIG_PROFILE "fitelnet-f220"
 
 static const char *const gw_keys[] = {
 	"uplink", "tunnel", "df", "fragment", "mss_clamp", "hairpin", "replay_window", "profile",
@@ -196,21 +202,23 @@ static bool node_has_addr(const struct scenario *sc, const char *node,
 	return false;
 }
 
-static void conn_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode *k,
-                      const struct ynode *v)
+static void conn_init(struct sc_gw_conn *cn)
 {
-	struct sc_gw_conn *cn = &g->conns[g->nconns];
-	const struct ynode *x, *remote;
-	char where[96], s[INET6_ADDRSTRLEN + 4];
-	bool remote_ok = false;
-
 	memset(cn, 0, sizeof *cn);
 	cn->initiate = cn->always_up = cn->force_encap = -1;
 	cn->dpd_action = cn->dpd_mode = -1;
-	if (!sc_read_name(c, k, "connection name", cn->name, sizeof cn->name))
-		return;
+}
+
+/* One `connections:` entry: a new connection, or (cn->from_config) keys over a crypto map's,
+ * where nothing is required. */
+static void conn_load(struct sc_ctx *c, struct sc_gateway *g, struct sc_gw_conn *cn,
+                      const struct ynode *k, const struct ynode *v)
+{
+	const struct ynode *x, *remote;
+	char where[96], s[INET6_ADDRSTRLEN + 4];
+	bool remote_ok = false, over = cn->from_config;
+
 	cn->pos = sc_pos_of(c, k);
-	g->nconns++;
 	snprintf(where, sizeof where, "connection '%s' of gateway '%s'", cn->name, g->node);
 	if (!sc_want_map(c, v, where))
 		return;
@@ -218,9 +226,11 @@ static void conn_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode
 
 	remote = yaml_map_get(v, "remote");
 	if (!remote) {
-		sc_err(c, v, "%s: missing key 'remote' (the peer's address)", where);
+		if (!over)
+			sc_err(c, v, "%s: missing key 'remote' (the peer's address)", where);
 	} else if (read_addr(c, remote, "remote", &cn->remote)) {
 		cn->remote_pos = sc_pos_of(c, remote);
+		cn->has_remote = true;
 		remote_ok = true;
 		if (cn->remote.family != AF_INET) {
 			/* the gateway's outer packets are IPv4 (peers/gw) */
@@ -242,7 +252,7 @@ static void conn_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode
 				sc_err(c, x, "local %s and remote %s are of different families", x->str,
 				       remote->str);
 		}
-	} else if (remote_ok && g->uplink[0]) {
+	} else if (remote_ok && g->uplink[0] && !over) {
 		const struct sc_prefix *a = sc_lab_addr(c->sc, g->node, g->uplink,
 		                                        cn->remote.family);
 
@@ -258,7 +268,8 @@ static void conn_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode
 
 	x = yaml_map_get(v, "psk");
 	if (!x) {
-		sc_err(c, v, "%s: missing key 'psk' (the pre-shared key)", where);
+		if (!over)
+			sc_err(c, v, "%s: missing key 'psk' (the pre-shared key)", where);
 	} else if (sc_want_scalar(c, x, "psk")) {
 		if (!x->len || x->len > SC_PSK_MAX) {
 			sc_err(c, x, "psk must be 1..%d bytes, got %zu", SC_PSK_MAX, x->len);
@@ -297,6 +308,148 @@ static void conn_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode
 		sc_read_duration(c, x, "esp_lifetime", true, &cn->esp_lifetime);
 	if ((x = yaml_map_get(v, "dpd")))
 		dpd_load(c, x, cn, where);
+}
+
+/* "a, b, c" of the gateway's connections. */
+static void conn_list(const struct sc_gateway *g, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < g->nconns && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+		                         g->conns[i].name);
+}
+
+static void profile_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode *x)
+{
+	char list[300];
+	size_t used = 0;
+
+	if (!sc_want_scalar(c, x, "profile"))
+		return;
+	if (!profile_find(x->str)) {
+		list[0] = 0;
+		for (size_t i = 0; i < profile_count() && used < sizeof list; i++)
+			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+			                         profile_at(i)->name);
+		sc_err(c, x, "profile: no profile '%s' (the profiles: %s)", x->str, list);
+		return;
+	}
+	/* a real charon in the node, not a simulated gateway: harness/strongswan.c runs it,
+	 * and `vpnlab run` does not start one yet */
+	if (!strcmp(x->str, "strongswan")) {
+		sc_err(c, x, "profile strongswan is a real charon started in the node; gateways of "
+		       "`vpnlab run` cannot run it yet (only the simulated profiles)");
+		return;
+	}
+	snprintf(g->profile, sizeof g->profile, "%s", x->str);
+	g->profile_pos = sc_pos_of(c, x);
+}
+
+/*
+ * `config:` of a fitelnet-f220 gateway: the router's CLI text, imported now so that its
+ * errors point into the scenario file and its crypto maps become the gateway's connections
+ * (in the importer's order; `connections:` entries of the same name override their keys).
+ * false when the gateway cannot go on loading.
+ */
+static bool config_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode *v,
+                        bool profile_given)
+{
+	const struct sc_text_map *maps[1];
+	struct fitelnet_diags *d;
+	struct gw_config *cfg;
+	int rc;
+
+	if (!sc_want_scalar(c, v, "config"))
+		return false;
+	if (strcmp(g->profile, CONFIG_PROFILE)) {
+		if (g->profile[0])
+			sc_err(c, v, "config: profile %s takes no config text; only %s does (its CLI "
+			       "text); give the others' settings as keys under connections",
+			       g->profile, CONFIG_PROFILE);
+		else if (!profile_given)     /* a bad profile name is reported already */
+			sc_err(c, v, "config: a config text needs 'profile: %s' (the only profile "
+			       "configured by its own CLI text)", CONFIG_PROFILE);
+		return false;
+	}
+	if (v->style == YNODE_BLOCK && c->text && v->line >= 1) {
+		/* a folded block (>) joins the router's lines into one */
+		const char *t = c->text;
+		size_t off = 0;
+
+		for (int l = 1; l < v->line && off < c->text_len; off++)
+			if (t[off] == '\n')
+				l++;
+		if (off + (size_t)v->col - 1 < c->text_len && t[off + (size_t)v->col - 1] == '>') {
+			sc_err(c, v, "config: a folded block (>) joins the CLI lines; write 'config: |'");
+			return false;
+		}
+	}
+	g->config = strdup(v->str);
+	cfg = calloc(1, sizeof *cfg);
+	d = malloc(sizeof *d);
+	if (!g->config || !cfg || !d) {
+		c->oom = true;
+		free(cfg);
+		free(d);
+		return false;
+	}
+	sc_text_map_of(c, v, &g->config_map);
+	maps[0] = &g->config_map;
+	fitelnet_diags_init(d);
+	rc = profile_fitelnet_configs((const char *const[]){ g->config },
+	                              (const char *const[]){ "#0" }, 1, NULL, cfg, d);
+	if (rc == -ENOMEM) {
+		c->oom = true;
+	} else if (rc) {
+		if (!sc_fitelnet_diags_report(c, d, maps, 1))
+			sc_err(c, v, "config: the FITELnet importer refused it (%s)", strerror(-rc));
+	} else if (!cfg->nconns) {
+		sc_err(c, v, "config: no crypto map, so gateway '%s' has no connection", g->node);
+		rc = -EINVAL;
+	}
+	for (size_t i = 0; !rc && i < cfg->nconns; i++) {
+		const struct ike_policy *p = &cfg->conns[i].ike;
+		struct sc_gw_conn *cn = &g->conns[g->nconns++];
+		struct sc_prefix remote = { .family = AF_INET, .len = 32 };
+		char s[INET6_ADDRSTRLEN];
+
+		conn_init(cn);
+		cn->from_config = true;
+		snprintf(cn->name, sizeof cn->name, "%s", cfg->conns[i].name);
+		cn->pos = g->config_map.at;
+		memcpy(remote.addr, p->remote.addr, 4);
+		inet_ntop(AF_INET, p->remote.addr, s, sizeof s);
+		if (node_has_addr(c->sc, g->node, &remote))
+			sc_err(c, v, "config: crypto map %s: set peer %s is an address of node '%s' "
+			       "itself", cn->name, s, g->node);
+		if (p->local.family) {
+			struct sc_prefix local = { .family = AF_INET, .len = 32 };
+
+			memcpy(local.addr, p->local.addr, 4);
+			inet_ntop(AF_INET, p->local.addr, s, sizeof s);
+			if (!node_has_addr(c->sc, g->node, &local))
+				sc_err(c, v, "config: crypto map %s: local-address %s is not an address of "
+				       "node '%s'", cn->name, s, g->node);
+		} else if (g->uplink[0]) {
+			/* no local-address: the router speaks from its uplink */
+			const struct sc_prefix *a = sc_lab_addr(c->sc, g->node, g->uplink, AF_INET);
+
+			if (a) {
+				cn->local = *a;
+				cn->local.len = 32;
+			} else {
+				sc_err(c, v, "config: crypto map %s has no local-address and uplink %s no "
+				       "IPv4 address", cn->name, g->uplink);
+			}
+		}
+	}
+	gw_config_wipe(cfg);
+	free(cfg);
+	explicit_bzero(d, sizeof *d);
+	free(d);
+	return rc == 0;
 }
 
 /* The interface the node's IPv4 default route leaves by: its dev, or the interface whose
@@ -370,8 +523,21 @@ static void gateway_check(struct sc_ctx *c, const struct sc_gateway *g)
 		return;
 	}
 	drbg_init(&d, 0);
-	if (scenario_gateway_config(c->sc, g, cfg, err, sizeof err) == 0 &&
-	    gw_new(&w, cfg, &d, 0, err, sizeof err) != 0) {
+	if (scenario_gateway_config(c->sc, g, cfg, err, sizeof err) != 0) {
+		sc_err_pos(c, at, "gateway '%s': %s", g->node, err);
+		goto out;
+	}
+	/* a profile without default proposals (the F220's come from its config) */
+	for (size_t i = 0; i < cfg->nconns && i < g->nconns; i++)
+		if (!cfg->conns[i].ike.nike || !cfg->conns[i].ike.nesp) {
+			sc_err_pos(c, &g->conns[i].pos, "connection '%s' of gateway '%s': profile %s "
+			           "has no default %s proposals; give '%s' (or the router's config)",
+			           g->conns[i].name, g->node, g->profile,
+			           cfg->conns[i].ike.nike ? "ESP" : "IKE",
+			           cfg->conns[i].ike.nike ? "esp" : "ike");
+			goto out;
+		}
+	if (gw_new(&w, cfg, &d, 0, err, sizeof err) != 0) {
 		for (size_t i = 0; i < g->nconns; i++) {
 			char name[GW_NAME_MAX + 8];
 
@@ -381,6 +547,7 @@ static void gateway_check(struct sc_ctx *c, const struct sc_gateway *g)
 		}
 		sc_err_pos(c, at, "gateway '%s': %s", g->node, err);
 	}
+out:
 	gw_free(w);
 	gw_config_wipe(cfg);
 	free(cfg);
@@ -394,9 +561,9 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 	struct scenario *sc = c->sc;
 	const struct sc_node *nd = scenario_node(sc, k->str);
 	struct sc_gateway *g;
-	const struct ynode *x;
+	const struct ynode *x, *cfgv;
 	char where[64];
-	size_t diags_before;
+	size_t diags_before, nmaps;
 
 	if (!nd) {
 		if (!sc_lab_node_declared(c, k->str))
@@ -460,46 +627,69 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 			g->replay_window = (uint32_t)w;
 		}
 	}
-	if ((x = yaml_map_get(v, "profile")) && sc_read_name(c, x, "profile", g->profile,
-	                                                    sizeof g->profile)) {
-		g->profile_pos = sc_pos_of(c, x);
-		/* Where profiles hook in (peers/profile/, issue 8): until then, say so. */
-		sc_err(c, x, "profile %s: vendor profiles are not built yet", g->profile);
-	}
-	if ((x = yaml_map_get(v, "config")) && !yaml_is_null(x) &&
-	    sc_want_scalar(c, x, "config")) {
-		g->config = strdup(x->str);
-		if (!g->config)
-			c->oom = true;
-	}
-
+	if ((x = yaml_map_get(v, "profile")))
+		profile_load(c, g, x);
+	cfgv = yaml_map_get(v, "config");
+	if (cfgv && yaml_is_null(cfgv))
+		cfgv = NULL;
 	/* a cloud gateway's connections come from the mock's API at run time */
 	if (sc_gateway_cloud_load(c, g, v)) {
+		if (cfgv)
+			sc_err(c, cfgv, "gateway '%s': config: a cloud gateway is configured through "
+			       "its cloud's API", g->node);
 		if (c->d->n == diags_before)
 			gateway_check(c, g);
 		return;
 	}
 	x = yaml_map_get(v, "connections");
-	if (!x || yaml_is_null(x)) {
-		sc_err(c, x ? x : k, "gateway '%s' has no connections (give at least one under "
+	if (x && yaml_is_null(x))
+		x = NULL;
+	if (!x && !cfgv) {
+		sc_err(c, k, "gateway '%s' has no connections (give at least one under "
 		       "'connections')", g->node);
 		return;
 	}
 	snprintf(where, sizeof where, "connections of gateway '%s'", g->node);
-	if (!sc_want_map(c, x, where))
+	if (x && !sc_want_map(c, x, where))
 		return;
-	if (x->n / 2 > SC_GW_CONNS_MAX) {
-		sc_err(c, x, "gateway '%s' has %zu connections; at most %d", g->node, x->n / 2,
+	nmaps = x ? x->n / 2 : 0;
+	if (nmaps > SC_GW_CONNS_MAX) {
+		sc_err(c, x, "gateway '%s' has %zu connections; at most %d", g->node, nmaps,
 		       SC_GW_CONNS_MAX);
 		return;
 	}
-	g->conns = calloc(x->n / 2 + 1, sizeof *g->conns);
+	/* crypto maps first (a connections entry may name one), at most GW_MAX_CONNS */
+	g->conns = calloc(nmaps + GW_MAX_CONNS + 1, sizeof *g->conns);
 	if (!g->conns) {
 		c->oom = true;
 		return;
 	}
-	for (size_t i = 0; i + 1 < x->n; i += 2)
-		conn_load(c, g, x->kids[i], x->kids[i + 1]);
+	if (cfgv && !config_load(c, g, cfgv, yaml_map_get(v, "profile") != NULL))
+		return;
+	for (size_t i = 0; x && i + 1 < x->n; i += 2) {
+		const struct ynode *ck = x->kids[i];
+		char name[SC_NAME_MAX];
+		int at;
+
+		if (!sc_read_name(c, ck, "connection name", name, sizeof name))
+			continue;
+		at = scenario_gateway_conn(g, name);
+		if (g->config && at < 0) {
+			char list[400];
+
+			conn_list(g, list, sizeof list);
+			sc_err(c, ck, "gateway '%s': its config has no crypto map '%s' (its maps: %s); "
+			       "with a config, connections only override a map's keys", g->node, name,
+			       list);
+			continue;
+		}
+		if (at < 0) {
+			at = (int)g->nconns++;
+			conn_init(&g->conns[at]);
+			memcpy(g->conns[at].name, name, sizeof name);
+		}
+		conn_load(c, g, &g->conns[at], ck, x->kids[i + 1]);
+	}
 	if (c->d->n == diags_before)
 		gateway_check(c, g);
 }

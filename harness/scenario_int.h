@@ -24,6 +24,8 @@ struct sc_ctx {
 	struct scenario *sc;
 	struct sc_diags *d;
 	bool oom;
+	const char *text;               /* the file's text, for positions inside block scalars */
+	size_t text_len;
 	struct sc_link_pos *lpos;       /* parallel to sc->links */
 	/* Node and segment keys as written, for lookups before their options are read. */
 	const struct ynode *nodes_map;
@@ -91,6 +93,13 @@ void sc_links_check(struct sc_ctx *c);
 void sc_nodes_options_load(struct sc_ctx *c);
 void sc_routes_load(struct sc_ctx *c, const struct ynode *routes);
 void sc_gateways_load(struct sc_ctx *c, const struct ynode *gws);
+/* Where the lines of scalar n are in the file (struct sc_text_map). */
+void sc_text_map_of(struct sc_ctx *c, const struct ynode *n, struct sc_text_map *m);
+/* Report the FITELnet importer's errors (texts named "#0", "#1", ... = maps[0], maps[1], ...)
+ * at their positions in the scenario file. Returns the number reported. */
+struct fitelnet_diags;
+size_t sc_fitelnet_diags_report(struct sc_ctx *c, const struct fitelnet_diags *d,
+                                const struct sc_text_map *const *maps, size_t n);
 void sc_steps_load(struct sc_ctx *c, const struct ynode *steps);
 /* The mock clouds (scenario_cloud.c): the `clouds:` section (before the gateways); a
  * gateway's `cloud:` keys (false when it has none); the api and cloud wait steps. */

@@ -50,8 +50,6 @@ static const struct gw_case cases[] = {
 		  "    mss_clamp: auto\n"
 		  "    hairpin: true\n"
 		  "    replay_window: 0\n"
-		  "    config: |\n"
-		  "      ip route 0.0.0.0 0.0.0.0 tunnel 1\n"
 		  "    connections:\n"
 		  "      to-r2:\n"
 		  "        remote: 198.51.100.2\n"
@@ -205,13 +203,16 @@ static const struct gw_case cases[] = {
 		  "t.yaml:23:49: dpd action: expected clear, hold or restart, got 'reboot'\n"
 		  "t.yaml:23:63: dpd mode: expected idle, always, respond-only or off, got 'sometimes'\n"
 		  "t.yaml:24:23: esp_lifetime must be longer than 0s\n" },
-	{ "profile_not_yet",
+	{ "profile_without_config",
 		  "gateways:\n"
 		  "  r1:\n"
 		  "    profile: fitelnet-f220\n"
 		  "    connections:\n"
-		  "      a: {remote: 198.51.100.2, psk: x}\n",
-		  "t.yaml:13:14: profile fitelnet-f220: vendor profiles are not built yet\n" },
+		  "      a: {remote: 198.51.100.2, psk: x}\n"
+		  "      b: {remote: 198.51.100.2, psk: x, ike: aes128-sha1-modp1536}\n"
+		  "      c: {remote: 198.51.100.2, psk: x, ike: aes128-sha1-modp1536, esp: aes128-sha1}\n",
+		  "t.yaml:15:7: connection 'a' of gateway 'r1': profile fitelnet-f220 has no default "
+		  "IKE proposals; give 'ike' (or the router's config)\n" },
 	{ "step_refs",
 		  "gateways:\n"
 		  "  r1:\n"
