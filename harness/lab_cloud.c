@@ -248,7 +248,7 @@ static void k5_apply(struct lab_clouds *lc, const char *node, const char *change
 		snprintf(t->gw_name, sizeof t->gw_name, "%s", cfg->conns[cfg->nconns - 1].name);
 	}
 	if (!err)
-		err = lab_gateways_reconfigure(lc->lg, node, cfg, msg, sizeof msg);
+		err = lab_gateways_set_config(lc->lg, node, cfg, msg, sizeof msg);
 	gw_config_wipe(cfg);
 	free(cfg);
 	if (err) {
@@ -387,7 +387,7 @@ static int sakura_apply_intent(struct lab_clouds *lc, size_t gi, const struct sa
 	for (size_t i = 0; i < rep.n; i++)
 		event(lc, g->node, "profile", "%s", rep.line[i]);
 	if (!err)
-		err = lab_gateways_reconfigure(lc->lg, g->node, cfg, msg, sizeof msg);
+		err = lab_gateways_set_config(lc->lg, g->node, cfg, msg, sizeof msg);
 	if (err) {
 		event(lc, g->node, "sakura_error", "configuring the gateway from appliance %llu "
 		      "failed: %s", (unsigned long long)in->id, msg);
@@ -493,7 +493,7 @@ static void sakura_powered_off(void *ctx, uint64_t id)
 			return;
 		if (!base_config(lc, &sc->gateways[gi], cfg, NULL, msg, sizeof msg)) {
 			cfg->nconns = 0;
-			if (lab_gateways_reconfigure(lc->lg, sc->gateways[gi].node, cfg, msg, sizeof msg))
+			if (lab_gateways_set_config(lc->lg, sc->gateways[gi].node, cfg, msg, sizeof msg))
 				event(lc, sc->gateways[gi].node, "sakura_error", "power off: %s", msg);
 		}
 		gw_config_wipe(cfg);

@@ -16,6 +16,12 @@
 
 struct lab_gw {
 	const struct sc_gateway *sc;
+	/* what reconfigure steps stacked: CLI texts after sc->config, and the connection list
+	 * as the last step left it (NULL: sc->conns); borrowed from the scenario */
+	const char *texts[SC_GW_TEXTS_MAX];
+	size_t ntexts;
+	const struct sc_gw_conn *conns;
+	uint32_t uplink_mtu;            /* set by a link step; 0 = the topology's */
 	struct gateway *gw;
 	struct drbg drbg;
 	FILE *log;                      /* OUT/logs/NODE.log: the gateway's charon-like lines */
@@ -84,8 +90,8 @@ struct gateway *lab_gateways_node(struct lab_gateways *lg, const char *node)
 	return NULL;
 }
 
-int lab_gateways_reconfigure(struct lab_gateways *lg, const char *node,
-                             const struct gw_config *cfg, char *msg, size_t msglen)
+int lab_gateways_set_config(struct lab_gateways *lg, const char *node,
+                            const struct gw_config *cfg, char *msg, size_t msglen)
 {
 	struct gateway *g = lab_gateways_node(lg, node);
 	struct lab_gw *lgw = g ? by_gateway(lg, g) : NULL;
@@ -111,6 +117,41 @@ static struct lab_gw *find(struct lab_gateways *lg, const struct sc_conn_ref *re
 			return *conn >= 0 ? &lg->gws[i] : NULL;
 		}
 	return NULL;
+}
+
+/* The gateway's configuration as it is now (after the reconfigure steps run so far). */
+static int resolve_current(struct lab_gateways *lg, const struct lab_gw *g,
+                           struct gw_config *cfg, struct profile_report *forced, char *err,
+                           size_t errlen)
+{
+	struct sc_gateway now = *g->sc;
+
+	int rc;
+
+	if (g->conns)
+		now.conns = (struct sc_gw_conn *)g->conns;
+	rc = scenario_gateway_resolve(lg->lab->sc, &now, g->texts, g->ntexts, cfg, forced, err,
+	                              errlen);
+	if (!rc && g->uplink_mtu)
+		cfg->dp.uplink_mtu = g->uplink_mtu;
+	return rc;
+}
+
+/* What the vendor's firmware does whatever the scenario set, a line each. */
+static void forced_report(struct lab_gateways *lg, const struct lab_gw *g,
+                          const struct profile_report *forced)
+{
+	lab_ns now = loop_now(lg->lab->loop);
+
+	for (size_t k = 0; k < forced->n; k++)
+		report_event(lg->r, lg->o, now, g->sc->node, "profile_forced", forced->line[k]);
+	if (forced->dropped) {
+		char text[96];
+
+		snprintf(text, sizeof text, "%zu more values replaced by profile %s",
+		         forced->dropped, g->sc->profile);
+		report_event(lg->r, lg->o, now, g->sc->node, "profile_forced", text);
+	}
 }
 
 int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *root,
@@ -176,24 +217,13 @@ int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *
 			break;
 		}
 		memset(&forced, 0, sizeof forced);
-		err = scenario_gateway_resolve(sc, g, NULL, 0, &cfg, &forced, err_text,
-		                               sizeof err_text);
+		err = resolve_current(lg, lgw, &cfg, &forced, err_text, sizeof err_text);
 		if (err) {
 			snprintf(msg, msglen, "%s", err_text);
 			gw_config_wipe(&cfg);
 			break;
 		}
-		/* what the vendor's firmware does whatever the scenario set, a line each */
-		for (size_t k = 0; k < forced.n; k++)
-			report_event(r, o, loop_now(lab->loop), g->node, "profile_forced",
-			             forced.line[k]);
-		if (forced.dropped) {
-			char text[96];
-
-			snprintf(text, sizeof text, "%zu more values replaced by profile %s",
-			         forced.dropped, g->profile);
-			report_event(r, o, loop_now(lab->loop), g->node, "profile_forced", text);
-		}
+		forced_report(lg, lgw, &forced);
 		/* a gateway forwards between its LAN and its tunnel, whatever the node says */
 		err = netns_sysctl(n->nsfd, "net/ipv4/ip_forward", "1");
 		if (err) {
@@ -287,8 +317,6 @@ int lab_gateways_tunnel(struct lab_gateways *lg, const struct sc_tunnelop *t, ch
 int lab_gateways_link_mtu(struct lab_gateways *lg, const char *node, const char *iface,
                           int mtu, char *msg, size_t msglen)
 {
-	const struct scenario *sc = lg->lab->sc;
-
 	for (size_t i = 0; i < lg->n; i++) {
 		struct lab_gw *g = &lg->gws[i];
 		struct gw_config cfg;
@@ -299,14 +327,15 @@ int lab_gateways_link_mtu(struct lab_gateways *lg, const char *node, const char 
 			continue;
 		/* the same configuration with the new uplink MTU: the connections compare equal
 		 * and keep their SAs; the size rules use the new MTU from the next packet */
+		g->uplink_mtu = (uint32_t)mtu;
 		if (g->cloud_cfg) {
 			cfg = *g->cloud_cfg;
+			cfg.dp.uplink_mtu = (uint32_t)mtu;
 			err = 0;
 		} else {
-			err = scenario_gateway_config(sc, g->sc, &cfg, err_text, sizeof err_text);
+			err = resolve_current(lg, g, &cfg, NULL, err_text, sizeof err_text);
 		}
 		if (!err) {
-			cfg.dp.uplink_mtu = (uint32_t)mtu;
 			err = gw_reconfigure(gateway_gw(g->gw), &cfg, loop_now(lg->lab->loop), err_text,
 			                     sizeof err_text);
 		}
@@ -322,9 +351,92 @@ int lab_gateways_link_mtu(struct lab_gateways *lg, const char *node, const char 
 	return 0;
 }
 
+int lab_gateways_reconfigure(struct lab_gateways *lg, const struct sc_reconfigure *r,
+                             char *msg, size_t msglen)
+{
+	struct lab_gw *g = NULL;
+	struct gw_config *cfg;
+	struct profile_report forced;
+	char err_text[300];
+	int err;
+
+	for (size_t i = 0; i < lg->n; i++)
+		if (lg->gws[i].gw && !strcmp(lg->gws[i].sc->node, r->gateway))
+			g = &lg->gws[i];
+	if (!g) {
+		snprintf(msg, msglen, "no gateway %s in the lab", r->gateway);
+		return -ENOENT;
+	}
+	if (g->sc->cloud) {
+		snprintf(msg, msglen, "gateway %s is configured through the %s API, not by steps",
+		         r->gateway, scenario_cloud_name(g->sc->cloud));
+		return -EINVAL;
+	}
+	if (r->config && g->ntexts == SC_GW_TEXTS_MAX) {
+		snprintf(msg, msglen, "gateway %s: more than %d config texts", r->gateway,
+		         SC_GW_TEXTS_MAX);
+		return -E2BIG;
+	}
+	cfg = calloc(1, sizeof *cfg);
+	if (!cfg)
+		return -ENOMEM;
+	if (r->config)
+		g->texts[g->ntexts++] = r->config;
+	if (r->conns)
+		g->conns = r->conns;
+	memset(&forced, 0, sizeof forced);
+	err = resolve_current(lg, g, cfg, &forced, err_text, sizeof err_text);
+	if (!err)
+		err = gw_reconfigure(gateway_gw(g->gw), cfg, loop_now(lg->lab->loop), err_text,
+		                     sizeof err_text);
+	gw_config_wipe(cfg);
+	free(cfg);
+	if (err) {
+		snprintf(msg, msglen, "gateway %s: reconfigure: %s", r->gateway, err_text);
+		return err;
+	}
+	forced_report(lg, g, &forced);
+	gateway_flush(g->gw);
+	return 0;
+}
+
 static const char *state_name(enum gw_conn_state s)
 {
 	return s == GW_CONN_UP ? "up" : s == GW_CONN_CONNECTING ? "connecting" : "down";
+}
+
+/* One "status" line per connection of g, now. */
+static void status_lines(struct lab_gateways *lg, const struct lab_gw *g, const char *kind)
+{
+	struct gw *w = gateway_gw(g->gw);
+
+	for (size_t c = 0; c < gw_conn_count(w); c++) {
+		struct gw_conn_stats st;
+		char src[72], text[320];
+
+		gw_conn_stats(w, (int)c, &st);
+		snprintf(src, sizeof src, "%s/%s", g->sc->node,
+		         g->cloud_cfg && c < g->cloud_cfg->nconns ? g->cloud_cfg->conns[c].name :
+		         c < g->sc->nconns ? g->sc->conns[c].name : "?");
+		snprintf(text, sizeof text, "%s spi_in=%08x spi_out=%08x in: %llu packets %llu bytes, "
+		         "out: %llu packets %llu bytes, drops %llu, rekeys %u, reauths %u",
+		         state_name(st.state), st.spi_in, st.spi_out,
+		         (unsigned long long)st.packets_in, (unsigned long long)st.bytes_in,
+		         (unsigned long long)st.packets_out, (unsigned long long)st.bytes_out,
+		         (unsigned long long)st.drops, st.rekeys, st.reauths);
+		report_event(lg->r, lg->o, loop_now(lg->lab->loop), src, kind, text);
+	}
+}
+
+int lab_gateways_show(struct lab_gateways *lg, const char *node, char *msg, size_t msglen)
+{
+	for (size_t i = 0; i < lg->n; i++)
+		if (lg->gws[i].gw && !strcmp(lg->gws[i].sc->node, node)) {
+			status_lines(lg, &lg->gws[i], "status");
+			return 0;
+		}
+	snprintf(msg, msglen, "no gateway %s in the lab", node);
+	return -ENOENT;
 }
 
 void lab_gateways_stop(struct lab_gateways *lg)

@@ -41,8 +41,8 @@ struct gateway *lab_gateways_node(struct lab_gateways *lg, const char *node);
 
 /* A configuration from a mock cloud replaces node's: gateway_reconfigure, and kept so that a
  * later uplink MTU change and the final report use it. 0 or -errno with msg. */
-int lab_gateways_reconfigure(struct lab_gateways *lg, const char *node,
-                             const struct gw_config *cfg, char *msg, size_t msglen);
+int lab_gateways_set_config(struct lab_gateways *lg, const char *node,
+                            const struct gw_config *cfg, char *msg, size_t msglen);
 
 /* Is the named connection up (a CHILD_SA installed)? */
 bool lab_gateways_conn_up(struct lab_gateways *lg, const struct sc_conn_ref *ref);
@@ -52,6 +52,16 @@ int lab_gateways_seq_restart(struct lab_gateways *lg, const struct sc_seq_restar
                              char *msg, size_t msglen);
 int lab_gateways_tunnel(struct lab_gateways *lg, const struct sc_tunnelop *t, char *msg,
                         size_t msglen);
+
+/* A reconfigure step: its CLI text stacked on the gateway's (after every earlier step's),
+ * its connection keys laid over, the result handed to gw_reconfigure (a changed connection
+ * is torn down and negotiated again). 0 or -errno with msg. */
+int lab_gateways_reconfigure(struct lab_gateways *lg, const struct sc_reconfigure *r,
+                             char *msg, size_t msglen);
+
+/* A show step: the gateway's connections as they are now, a "status" line each, into the
+ * report. 0 or -ENOENT with msg. */
+int lab_gateways_show(struct lab_gateways *lg, const char *node, char *msg, size_t msglen);
 
 /* A link step changed node:iface's MTU: a gateway whose uplink it is judges ESP overhead
  * against the new MTU from the next packet (its SAs stay). 0 or -errno with msg. */

@@ -108,6 +108,13 @@ void run_step_label(const struct sc_step *s, char *buf, size_t len)
 		         scenario_cloud_name(s->u.cwait.cloud), s->u.cwait.object, s->u.cwait.field,
 		         s->u.cwait.peer[0] ? " " : "", s->u.cwait.peer, s->u.cwait.value, d);
 		break;
+	case SC_STEP_RECONFIGURE:
+		snprintf(buf, len, "reconfigure %s%s%s", s->u.reconf.gateway,
+		         s->u.reconf.config ? " config" : "", s->u.reconf.conns ? " connections" : "");
+		break;
+	case SC_STEP_SHOW:
+		snprintf(buf, len, "show %s", s->u.show.gateway);
+		break;
 	}
 }
 
@@ -450,6 +457,12 @@ static int run_steps(const struct scenario *sc, const struct run_opts *o, struct
 				lc, loop, r, sr, s, wh, deadline, msg, sizeof msg);
 			break;
 		}
+		case SC_STEP_RECONFIGURE:
+			err = lab_gateways_reconfigure(lg, &s->u.reconf, msg, sizeof msg);
+			break;
+		case SC_STEP_SHOW:
+			err = lab_gateways_show(lg, s->u.show.gateway, msg, sizeof msg);
+			break;
 		}
 		sr->end = loop_now(loop);
 		sr->wall_ms = wall_ms_since(&t0);

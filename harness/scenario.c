@@ -32,6 +32,15 @@ void scenario_free(struct scenario *sc)
 	free(sc->segments);
 	free(sc->links);
 	scenario_steps_free_cloud(sc);
+	for (size_t i = 0; i < sc->nsteps; i++)
+		if (sc->steps[i].kind == SC_STEP_RECONFIGURE) {
+			struct sc_reconfigure *r = &sc->steps[i].u.reconf;
+
+			free(r->config);
+			if (r->conns)
+				explicit_bzero(r->conns, r->nconns * sizeof *r->conns);
+			free(r->conns);
+		}
 	free(sc->steps);
 	scenario_gateways_free(sc);
 	free(sc->description);

@@ -198,6 +198,8 @@ enum sc_step_kind {
 	SC_STEP_TUNNEL,         /* tunnel: {gateway: r1, connection: to-r2, action: down} */
 	SC_STEP_API,            /* api: {cloud: k5, method: POST, path: ..., body: {...}} */
 	SC_STEP_WAIT_CLOUD,     /* wait: {cloud: k5, connection: NAME, status: ACTIVE} */
+	SC_STEP_RECONFIGURE,    /* reconfigure: {gateway: r1, config: |..., connections: {..}} */
+	SC_STEP_SHOW,           /* show: {gateway: r1}: its status into the report */
 };
 
 /* Where a probe is aimed: an address, or "node" / "node:iface" (its first address of the
@@ -348,6 +350,25 @@ struct sc_cloud_wait {
 	lab_ns every;                   /* poll interval, default 1s */
 };
 
+/*
+ * A gateway's configuration changed while it runs (the F220 config edited after the VPC
+ * router's v2 migration). config is CLI text applied on top of everything before it (the
+ * gateway's config, then earlier reconfigure steps' texts, in step order); conns is the whole
+ * connection list as it is after this step (the gateway's, with this step's key overrides
+ * laid over the previous state), NULL when the step changes no key.
+ */
+struct sc_reconfigure {
+	char gateway[SC_NAME_MAX];
+	char *config;                   /* owned; NULL = no CLI text */
+	struct sc_text_map config_map;
+	struct sc_gw_conn *conns;       /* owned (wiped on free: PSKs); nconns = the gateway's */
+	size_t nconns;
+};
+
+struct sc_show {
+	char gateway[SC_NAME_MAX];
+};
+
 struct sc_step {
 	enum sc_step_kind kind;
 	char name[64];                  /* optional label, 1..63 chars; "" = generated in reports */
@@ -364,6 +385,8 @@ struct sc_step {
 		struct sc_tunnelop tunnel;
 		struct sc_api *api;     /* owned */
 		struct sc_cloud_wait cwait;
+		struct sc_reconfigure reconf;
+		struct sc_show show;
 	} u;
 };
 

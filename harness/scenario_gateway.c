@@ -209,14 +209,14 @@ static void conn_init(struct sc_gw_conn *cn)
 	cn->dpd_action = cn->dpd_mode = -1;
 }
 
-/* One `connections:` entry: a new connection, or (cn->from_config) keys over a crypto map's,
- * where nothing is required. */
-static void conn_load(struct sc_ctx *c, struct sc_gateway *g, struct sc_gw_conn *cn,
-                      const struct ynode *k, const struct ynode *v)
+/* One `connections:` entry: a new connection, or (over) keys over a crypto map's or over the
+ * connection as it was before a reconfigure step, where nothing is required. */
+static void conn_load(struct sc_ctx *c, const struct sc_gateway *g, struct sc_gw_conn *cn,
+                      const struct ynode *k, const struct ynode *v, bool over)
 {
 	const struct ynode *x, *remote;
 	char where[96], s[INET6_ADDRSTRLEN + 4];
-	bool remote_ok = false, over = cn->from_config;
+	bool remote_ok = false;
 
 	cn->pos = sc_pos_of(c, k);
 	snprintf(where, sizeof where, "connection '%s' of gateway '%s'", cn->name, g->node);
@@ -347,6 +347,24 @@ static void profile_load(struct sc_ctx *c, struct sc_gateway *g, const struct yn
 	g->profile_pos = sc_pos_of(c, x);
 }
 
+/* A folded block (>) joins the router's lines into one: refused (reported). */
+static bool folded(struct sc_ctx *c, const struct ynode *v)
+{
+	const char *t = c->text;
+	size_t off = 0;
+
+	if (v->style != YNODE_BLOCK || !t || v->line < 1)
+		return false;
+	for (int l = 1; l < v->line && off < c->text_len; off++)
+		if (t[off] == '\n')
+			l++;
+	if (off + (size_t)v->col - 1 < c->text_len && t[off + (size_t)v->col - 1] == '>') {
+		sc_err(c, v, "config: a folded block (>) joins the CLI lines; write 'config: |'");
+		return true;
+	}
+	return false;
+}
+
 /*
  * `config:` of a fitelnet-f220 gateway: the router's CLI text, imported now so that its
  * errors point into the scenario file and its crypto maps become the gateway's connections
@@ -373,19 +391,8 @@ static bool config_load(struct sc_ctx *c, struct sc_gateway *g, const struct yno
 			       "configured by its own CLI text)", CONFIG_PROFILE);
 		return false;
 	}
-	if (v->style == YNODE_BLOCK && c->text && v->line >= 1) {
-		/* a folded block (>) joins the router's lines into one */
-		const char *t = c->text;
-		size_t off = 0;
-
-		for (int l = 1; l < v->line && off < c->text_len; off++)
-			if (t[off] == '\n')
-				l++;
-		if (off + (size_t)v->col - 1 < c->text_len && t[off + (size_t)v->col - 1] == '>') {
-			sc_err(c, v, "config: a folded block (>) joins the CLI lines; write 'config: |'");
-			return false;
-		}
-	}
+	if (folded(c, v))
+		return false;
 	g->config = strdup(v->str);
 	cfg = calloc(1, sizeof *cfg);
 	d = malloc(sizeof *d);
@@ -510,7 +517,8 @@ static void tunnel_load(struct sc_ctx *c, struct sc_gateway *g, const struct yno
  * handed to gw_new (pure: no socket, no clock), so the rules live in one place. The message
  * is the gateway's, placed at the connection it names (or the gateway).
  */
-static void gateway_check(struct sc_ctx *c, const struct sc_gateway *g)
+static void gateway_check_more(struct sc_ctx *c, const struct sc_gateway *g,
+                               const char *const *more, size_t nmore)
 {
 	struct gw_config *cfg = calloc(1, sizeof *cfg);
 	struct gw *w = NULL;
@@ -523,7 +531,7 @@ static void gateway_check(struct sc_ctx *c, const struct sc_gateway *g)
 		return;
 	}
 	drbg_init(&d, 0);
-	if (scenario_gateway_config(c->sc, g, cfg, err, sizeof err) != 0) {
+	if (scenario_gateway_resolve(c->sc, g, more, nmore, cfg, NULL, err, sizeof err) != 0) {
 		sc_err_pos(c, at, "gateway '%s': %s", g->node, err);
 		goto out;
 	}
@@ -552,6 +560,11 @@ out:
 	gw_config_wipe(cfg);
 	free(cfg);
 	drbg_wipe(&d);
+}
+
+static void gateway_check(struct sc_ctx *c, const struct sc_gateway *g)
+{
+	gateway_check_more(c, g, NULL, 0);
 }
 
 static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct ynode *v)
@@ -688,10 +701,214 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 			conn_init(&g->conns[at]);
 			memcpy(g->conns[at].name, name, sizeof name);
 		}
-		conn_load(c, g, &g->conns[at], ck, x->kids[i + 1]);
+		conn_load(c, g, &g->conns[at], ck, x->kids[i + 1], g->conns[at].from_config);
 	}
 	if (c->d->n == diags_before)
 		gateway_check(c, g);
+}
+
+/* The gateway a step names; reported when there is none. */
+static const struct sc_gateway *step_gateway(struct sc_ctx *c, const struct ynode *m,
+                                             const char *what, char *name)
+{
+	const struct ynode *gv = yaml_map_get(m, "gateway");
+	const struct sc_gateway *g;
+
+	if (!gv) {
+		sc_err(c, m, "%s: missing key 'gateway' (a node with a gateway)", what);
+		return NULL;
+	}
+	if (!sc_read_name(c, gv, "gateway", name, SC_NAME_MAX))
+		return NULL;
+	g = scenario_gateway(c->sc, name);
+	if (!g) {
+		if (!sc_lab_node_declared(c, name))
+			sc_err(c, gv, "node '%s' is not declared in topology.nodes", name);
+		else
+			sc_err(c, gv, "node '%s' is not a gateway (no entry under 'gateways')", name);
+	}
+	return g;
+}
+
+void sc_show_load(struct sc_ctx *c, const struct ynode *m, struct sc_show *s)
+{
+	static const char *const keys[] = { "gateway", NULL };
+
+	if (!sc_want_map(c, m, "show"))
+		return;
+	sc_check_keys(c, m, "a show step", keys);
+	step_gateway(c, m, "show", s->gateway);
+}
+
+/* The CLI texts stacked on g before the step being loaded (sc->steps[0..nsteps)), g's own
+ * config first; their maps; the connection list as the last earlier reconfigure left it. */
+static size_t texts_before(const struct scenario *sc, const struct sc_gateway *g,
+                           const char **texts, const struct sc_text_map **maps,
+                           const struct sc_gw_conn **conns)
+{
+	size_t n = 0;
+
+	*conns = g->conns;
+	if (g->config) {
+		texts[n] = g->config;
+		maps[n++] = &g->config_map;
+	}
+	for (size_t i = 0; i < sc->nsteps; i++) {
+		const struct sc_reconfigure *r = &sc->steps[i].u.reconf;
+
+		if (sc->steps[i].kind != SC_STEP_RECONFIGURE || strcmp(r->gateway, g->node))
+			continue;
+		if (r->config && n < SC_GW_TEXTS_MAX + 1) {
+			texts[n] = r->config;
+			maps[n++] = &r->config_map;
+		}
+		if (r->conns)
+			*conns = r->conns;
+	}
+	return n;
+}
+
+/* The texts resolve, and keep the gateway's crypto maps (its connection list is fixed).
+ * false when reported. */
+static bool reconfigure_texts_check(struct sc_ctx *c, const struct sc_gateway *g,
+                                    const char *const *texts,
+                                    const struct sc_text_map *const *maps, size_t n,
+                                    const struct ynode *at)
+{
+	struct fitelnet_diags *d = malloc(sizeof *d);
+	struct gw_config *cfg = calloc(1, sizeof *cfg);
+	char names[SC_GW_TEXTS_MAX + 1][8];
+	const char *np[SC_GW_TEXTS_MAX + 1];
+	bool ok = false;
+	int rc;
+
+	if (!d || !cfg) {
+		c->oom = true;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], sizeof names[i], "#%zu", i);
+		np[i] = names[i];
+	}
+	fitelnet_diags_init(d);
+	rc = profile_fitelnet_configs(texts, np, n, NULL, cfg, d);
+	if (rc == -ENOMEM) {
+		c->oom = true;
+	} else if (rc) {
+		if (!sc_fitelnet_diags_report(c, d, maps, n))
+			sc_err(c, at, "config: the FITELnet importer refused it (%s)", strerror(-rc));
+	} else {
+		bool same = cfg->nconns == g->nconns;
+
+		for (size_t i = 0; same && i < g->nconns; i++)
+			same = !strcmp(cfg->conns[i].name, g->conns[i].name);
+		if (!same) {
+			char was[300], now[300];
+			size_t used = 0;
+
+			conn_list(g, was, sizeof was);
+			now[0] = 0;
+			for (size_t i = 0; i < cfg->nconns && used < sizeof now; i++)
+				used += (size_t)snprintf(now + used, sizeof now - used, "%s%s",
+				                         i ? ", " : "", cfg->conns[i].name);
+			sc_err(c, at, "config: after this step the crypto maps are (%s), the gateway's "
+			       "are (%s): a reconfigure changes maps, it does not add, remove or "
+			       "reorder them", now, was);
+		}
+		ok = same;
+	}
+out:
+	if (cfg)
+		gw_config_wipe(cfg);
+	free(cfg);
+	if (d)
+		explicit_bzero(d, sizeof *d);
+	free(d);
+	return ok;
+}
+
+void sc_reconfigure_load(struct sc_ctx *c, const struct ynode *m, struct sc_reconfigure *r)
+{
+	static const char *const keys[] = { "gateway", "config", "connections", NULL };
+	const char *texts[SC_GW_TEXTS_MAX + 2];
+	const struct sc_text_map *maps[SC_GW_TEXTS_MAX + 2];
+	const struct sc_gw_conn *prev;
+	const struct sc_gateway *g;
+	const struct ynode *cfgv, *cv;
+	size_t n, diags_before = c->d->n;
+
+	if (!sc_want_map(c, m, "reconfigure"))
+		return;
+	sc_check_keys(c, m, "a reconfigure step", keys);
+	g = step_gateway(c, m, "reconfigure", r->gateway);
+	cfgv = yaml_map_get(m, "config");
+	cv = yaml_map_get(m, "connections");
+	if (!cfgv && !cv) {
+		sc_err(c, m, "reconfigure: give 'config' (CLI text on top of the gateway's) or "
+		       "'connections' (keys to change), or both");
+		return;
+	}
+	if (!g)
+		return;
+	n = texts_before(c->sc, g, texts, maps, &prev);
+	if (cfgv) {
+		if (!g->config) {
+			sc_err(c, cfgv, "reconfigure: gateway '%s' has no config text to change (a "
+			       "%s gateway with 'config:' has one); change its keys under "
+			       "'connections'", g->node, CONFIG_PROFILE);
+		} else if (n > SC_GW_TEXTS_MAX) {
+			sc_err(c, cfgv, "reconfigure: gateway '%s' already has %d config texts stacked",
+			       g->node, SC_GW_TEXTS_MAX);
+		} else if (sc_want_scalar(c, cfgv, "config") && !folded(c, cfgv)) {
+			r->config = strdup(cfgv->str);
+			if (!r->config) {
+				c->oom = true;
+				return;
+			}
+			sc_text_map_of(c, cfgv, &r->config_map);
+			texts[n] = r->config;
+			maps[n++] = &r->config_map;
+			/* a text that does not load is not stacked: later steps are judged on
+			 * their own */
+			if (!reconfigure_texts_check(c, g, texts, maps, n, cfgv)) {
+				free(r->config);
+				r->config = NULL;
+				n--;
+			}
+		}
+	}
+	if (cv && sc_want_map(c, cv, "reconfigure connections")) {
+		r->conns = malloc((g->nconns + 1) * sizeof *r->conns);
+		if (!r->conns) {
+			c->oom = true;
+			return;
+		}
+		memcpy(r->conns, prev, g->nconns * sizeof *r->conns);
+		r->nconns = g->nconns;
+		for (size_t i = 0; i + 1 < cv->n; i += 2) {
+			char name[SC_NAME_MAX], list[300];
+			int at;
+
+			if (!sc_read_name(c, cv->kids[i], "connection name", name, sizeof name))
+				continue;
+			at = scenario_gateway_conn(g, name);
+			if (at < 0) {
+				conn_list(g, list, sizeof list);
+				sc_err(c, cv->kids[i], "gateway '%s' has no connection '%s' (its "
+				       "connections: %s); a reconfigure changes connections, it does not "
+				       "add them", g->node, name, list);
+				continue;
+			}
+			conn_load(c, g, &r->conns[at], cv->kids[i], cv->kids[i + 1], true);
+		}
+	}
+	if (c->d->n == diags_before) {
+		/* the gateway as it will be after this step passes the gateway's own check */
+		struct sc_gateway gt = *g;
+
+		gt.conns = (struct sc_gw_conn *)(r->conns ? r->conns : prev);
+		gateway_check_more(c, &gt, g->config ? texts + 1 : NULL, g->config ? n - 1 : 0);
+	}
 }
 
 void sc_gateways_load(struct sc_ctx *c, const struct ynode *gws)

@@ -109,6 +109,10 @@ void sc_api_step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *s
 void sc_cloud_wait_load(struct sc_ctx *c, const struct ynode *m, struct sc_cloud_wait *w);
 /* Frees (and wipes: login passwords) what api steps own. */
 void scenario_steps_free_cloud(struct scenario *sc);
+/* Steps about gateways (scenario_gateway.c): reconfigure: {gateway, config, connections},
+ * show: {gateway}. Every problem reported; on return the step may still be partial. */
+void sc_reconfigure_load(struct sc_ctx *c, const struct ynode *m, struct sc_reconfigure *r);
+void sc_show_load(struct sc_ctx *c, const struct ynode *m, struct sc_show *s);
 /* Frees (and wipes: pre-shared keys) sc->gateways. */
 void scenario_gateways_free(struct scenario *sc);
 

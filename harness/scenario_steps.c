@@ -1,6 +1,6 @@
 /*
  * scenario_steps.c: the steps list. Each step is a map with one action key (wait, advance,
- * ping, udp, tcp, link, filter, seq_restart, tunnel) and an optional name; every node,
+ * ping, udp, tcp, link, filter, seq_restart, tunnel, reconfigure, show) and an optional name; every node,
  * interface, address, filter, gateway and connection a step names is checked against the
  * topology and gateways read before.
  */
@@ -18,7 +18,7 @@
 
 static const char *const step_keys[] = {
 	"name", "wait", "advance", "ping", "udp", "tcp", "link", "filter", "seq_restart", "tunnel",
-	"api", NULL
+	"api", "reconfigure", "show", NULL
 };
 static const char *const twait_keys[] = { "tunnel", "up", "within", NULL };
 static const char *const seq_keys[] = { "gateway", "connection", "next", NULL };
@@ -565,6 +565,7 @@ static const struct {
 	{ "udp", SC_STEP_UDP }, { "tcp", SC_STEP_TCP }, { "link", SC_STEP_LINK },
 	{ "filter", SC_STEP_FILTER }, { "seq_restart", SC_STEP_SEQ_RESTART },
 	{ "tunnel", SC_STEP_TUNNEL }, { "api", SC_STEP_API },
+	{ "reconfigure", SC_STEP_RECONFIGURE }, { "show", SC_STEP_SHOW },
 };
 
 static bool step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *st)
@@ -609,7 +610,7 @@ static bool step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *s
 	if (!act) {
 		if (!unknown)
 			sc_err(c, m, "a step needs an action: one of wait, advance, ping, udp, tcp, "
-			       "link, filter, seq_restart, tunnel, api");
+			       "link, filter, seq_restart, tunnel, api, reconfigure, show");
 		return false;
 	}
 	st->kind = step_kinds[kind].kind;
@@ -640,6 +641,12 @@ static bool step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *s
 		break;
 	case SC_STEP_TUNNEL:
 		tunnelop_load(c, act, &st->u.tunnel);
+		break;
+	case SC_STEP_RECONFIGURE:
+		sc_reconfigure_load(c, act, &st->u.reconf);
+		break;
+	case SC_STEP_SHOW:
+		sc_show_load(c, act, &st->u.show);
 		break;
 	case SC_STEP_PING:
 		ping_load(c, act, &st->u.ping);

@@ -449,7 +449,160 @@ static void test_profile_every_profile(void)
 	}
 }
 
+/* The field story: config 1 at start, config 2's changes in a reconfigure step after the
+ * v2 migration; the resolution with the step's text stacked on top gives the v2 proposals. */
+static void test_profile_reconfigure_field(void)
+{
+	char *v1 = fixture("fixtures/fitelnet/v1.conf");
+	char *v2 = fixture("fixtures/fitelnet/v2-changes.conf");
+	char *b2 = NULL, *steps = NULL;
+	struct scenario *sc;
+	struct gw_config cfg;
+	char err[300], s[64];
+	const struct sc_reconfigure *r;
+	const char *more[1];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v2);
+	b2 = indent(v2, 10);
+	CU_ASSERT_FATAL(asprintf(&steps, "steps:\n"
+	                                 "  - reconfigure:\n"
+	                                 "      gateway: f220\n"
+	                                 "      config: |\n"
+	                                 "%s"
+	                                 "  - reconfigure:\n"
+	                                 "      gateway: f220\n"
+	                                 "      connections: {sakuratokyo: {esp_lifetime: 3m}}\n",
+	                         b2) > 0);
+	sc = load_config(v1, steps);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	CU_ASSERT_EQUAL_FATAL(sc->nsteps, 2);
+	CU_ASSERT_EQUAL(sc->steps[0].kind, SC_STEP_RECONFIGURE);
+	r = &sc->steps[0].u.reconf;
+	CU_ASSERT_STRING_EQUAL(r->gateway, "f220");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r->config);
+	CU_ASSERT_PTR_NULL(r->conns);
+	more[0] = r->config;
+	CU_ASSERT_EQUAL_FATAL(scenario_gateway_resolve(sc, &sc->gateways[0], more, 1, &cfg, NULL,
+	                                               err, sizeof err), 0);
+	ike_prop_format(&cfg.conns[0].ike.ike[0], s, sizeof s);
+	CU_ASSERT_STRING_EQUAL(s, "aes256-sha256-modp2048");
+	CU_ASSERT_EQUAL(cfg.conns[0].ike.esp_lifetime, lab_sec(180));
+	CU_ASSERT_EQUAL(cfg.dp.df, ESP_DF_CLEAR);                /* kept from config 1 */
+	gw_config_wipe(&cfg);
+	/* the second step: the connection list with its key changed */
+	r = &sc->steps[1].u.reconf;
+	CU_ASSERT_PTR_NULL(r->config);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r->conns);
+	CU_ASSERT_EQUAL(r->nconns, 1);
+	CU_ASSERT_EQUAL(r->conns[0].esp_lifetime, lab_sec(180));
+	CU_ASSERT_TRUE(r->conns[0].from_config);
+	scenario_free(sc);
+	free(steps);
+	free(b2);
+	free(v1);
+	free(v2);
+}
+
+/* A small F220 config: one crypto map m1 (16 lines after the indicator). */
+#define MINI \
+	"      crypto ipsec policy p\n" \
+	"       set security-association transform esp-aes esp-sha-hmac\n" \
+	"      exit\n" \
+	"      crypto ipsec selector p\n" \
+	"       src 1 ipv4 any\n" \
+	"       dst 1 ipv4 any\n" \
+	"      exit\n" \
+	"      crypto isakmp policy p\n" \
+	"       encryption aes\n" \
+	"       hash sha\n" \
+	"       group 5\n" \
+	"      exit\n" \
+	"      crypto isakmp profile p\n" \
+	"       set isakmp-policy p\n" \
+	"       set ipsec-policy p\n" \
+	"       set peer 27.133.132.134\n" \
+	"       local-key k\n" \
+	"      exit\n" \
+	"      crypto map m1 ipsec-isakmp\n" \
+	"       match address p\n" \
+	"       set isakmp-profile p\n" \
+	"      exit\n"
+
+static const struct case_ reconf_cases[] = {
+	{ "reconfigure_errors",
+		  "gateways:\n"
+		  "  f220:\n"
+		  "    profile: fitelnet-f220\n"
+		  "    config: |\n"
+		  MINI
+		  "  vpc:\n"
+		  "    connections:\n"
+		  "      to-f220: {remote: 27.133.132.1, psk: k}\n"
+		  "steps:\n"
+		  "  - reconfigure:\n"
+		  "      gateway: f220\n"
+		  "      config: |\n"
+		  "        crypto isakmp policy p\n"
+		  "         group 99\n"
+		  "        exit\n"
+		  "  - reconfigure: {gateway: vpc, config: 'crypto map x ipsec-isakmp'}\n"
+		  "  - reconfigure: {gateway: vpc, connections: {to-r9: {psk: x}}}\n"
+		  "  - reconfigure: {gateway: vpc}\n"
+		  "  - reconfigure: {gateway: nat, connections: {}}\n"
+		  "  - reconfigure:\n"
+		  "      gateway: f220\n"
+		  "      config: |\n"
+		  "        crypto map m2 ipsec-isakmp\n"
+		  "         match address p\n"
+		  "         set isakmp-profile p\n"
+		  "        exit\n"
+		  "  - show: {gateway: h9}\n",
+		  "t.yaml:44:16: config: unknown command 'group 99' in crypto isakmp policy at '99' "
+		  "(expected: group {1|2|5|14|15|16})\n"
+		  "t.yaml:46:41: reconfigure: gateway 'vpc' has no config text to change (a "
+		  "fitelnet-f220 gateway with 'config:' has one); change its keys under 'connections'\n"
+		  "t.yaml:47:47: gateway 'vpc' has no connection 'to-r9' (its connections: to-f220); a "
+		  "reconfigure changes connections, it does not add them\n"
+		  "t.yaml:48:18: reconfigure: give 'config' (CLI text on top of the gateway's) or "
+		  "'connections' (keys to change), or both\n"
+		  "t.yaml:49:28: node 'nat' is not a gateway (no entry under 'gateways')\n"
+		  "t.yaml:52:15: config: after this step the crypto maps are (m1, m2), the gateway's "
+		  "are (m1): a reconfigure changes maps, it does not add, remove or reorder them\n"
+		  "t.yaml:57:21: node 'h9' is not declared in topology.nodes\n" },
+	{ "reconfigure_plain_keys",
+		  "gateways:\n"
+		  "  vpc:\n"
+		  "    connections:\n"
+		  "      to-f220: {remote: 27.133.132.1, psk: k}\n"
+		  "steps:\n"
+		  "  - reconfigure: {gateway: vpc, connections: {to-f220: {esp_lifetime: 0s}}}\n"
+		  "  - reconfigure: {gateway: vpc, connections: {to-f220: {esp: aes128-sha1}}}\n"
+		  "  - show: {gateway: vpc}\n",
+		  "t.yaml:15:71: esp_lifetime must be longer than 0s\n" },
+};
+
+static void test_profile_reconfigure_errors(void)
+{
+	for (size_t i = 0; i < sizeof reconf_cases / sizeof reconf_cases[0]; i++) {
+		struct scenario *sc;
+		char *got = NULL;
+		int r = load(reconf_cases[i].text, &sc, &got);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+		CU_ASSERT_STRING_EQUAL(got, reconf_cases[i].want);
+		CU_ASSERT_EQUAL(r, reconf_cases[i].want[0] ? -EINVAL : 0);
+		if (strcmp(got, reconf_cases[i].want))
+			fprintf(stderr, "\n[%s] got:\n%s[%s] want:\n%s", reconf_cases[i].name, got,
+			        reconf_cases[i].name, reconf_cases[i].want);
+		scenario_free(sc);
+		free(got);
+	}
+}
+
 UNIT_SUITE(scenario_profile,
+           UNIT_TEST(test_profile_reconfigure_field),
+           UNIT_TEST(test_profile_reconfigure_errors),
            UNIT_TEST(test_profile_errors),
            UNIT_TEST(test_profile_config_error_position),
            UNIT_TEST(test_profile_field_v1),
