@@ -317,8 +317,13 @@ int cloud_step_api(struct lab_clouds *lc, struct loop *loop, struct report *r,
 		snprintf(name, sizeof name, "%s: save %s", sr->label, sv->var);
 		c = report_check(r, sr, ok, name);
 		snprintf(c->expected, sizeof c->expected, "%s in the answer", sv->from);
-		if (ok)
-			snprintf(c->observed, sizeof c->observed, "{%s} = %.400s", sv->var, val);
+		if (ok) {
+			size_t nl = strcspn(val, "\n");
+
+			/* a log is many lines: the first stands for it in the report */
+			snprintf(c->observed, sizeof c->observed, "{%s} = %.*s%s", sv->var,
+			         (int)(nl > 400 ? 400 : nl), val, val[nl] ? " ..." : "");
+		}
 		else
 			snprintf(c->observed, sizeof c->observed, "not there: %s", ex);
 		snprintf(c->where, sizeof c->where, "%s", where);
