@@ -294,6 +294,31 @@ int cloud_step_api(struct lab_clouds *lc, struct loop *loop, struct report *r,
 		snprintf(c->where, sizeof c->where, "%s", where);
 		c->at = loop_now(loop);
 	}
+	for (size_t i = 0; i < a->ncontains; i++) {
+		const char *t = a->expect_contains[i];
+		const char *at = resp->body ? strstr(resp->body, t) : NULL;
+
+		snprintf(name, sizeof name, "%.110s: contains '%.60s'", sr->label, t);
+		c = report_check(r, sr, at != NULL, name);
+		snprintf(c->expected, sizeof c->expected, "the answer holds '%.200s'", t);
+		if (at) {
+			/* the line it is on (in a JSON string lines end in the two characters
+			 * backslash n), so a reader sees it in context */
+			const char *b = at, *e = at;
+
+			while (b > resp->body && at - b < 160 && !(b - resp->body >= 2 &&
+			       b[-2] == '\\' && b[-1] == 'n'))
+				b--;
+			while (*e && e - at < 160 && !(e[0] == '\\' && e[1] == 'n'))
+				e++;
+			snprintf(c->observed, sizeof c->observed, "found: %.*s", (int)(e - b), b);
+		} else {
+			snprintf(c->observed, sizeof c->observed, "not in the %zu-byte answer: %s",
+			         resp->body_len, ex);
+		}
+		snprintf(c->where, sizeof c->where, "%s", where);
+		c->at = loop_now(loop);
+	}
 	if (a->login && resp->status == 201) {
 		const char *tok = http_client_response_header(resp, "X-Subject-Token");
 

@@ -320,6 +320,7 @@ struct sc_cloud {
 /* api: one HTTP request to a mock cloud; strings are templates where {var} is a value an
  * earlier step saved ({zone} is predefined for Sakura). */
 #define SC_API_SAVES_MAX 8
+#define SC_API_CONTAINS_MAX 8
 struct sc_api_save {
 	char var[SC_NAME_MAX];
 	char from[128];                 /* "ikepolicy.id" (JSON path, dots, array indexes) or
@@ -335,6 +336,8 @@ struct sc_api {
 	char *body;                     /* JSON text (a template); owned; NULL = no body */
 	int expect_status;              /* 0 = any 2xx */
 	char expect_error[64];          /* K5 NeutronError type / Sakura error_code; "" = none */
+	char *expect_contains[SC_API_CONTAINS_MAX];     /* texts the answer must hold; owned */
+	size_t ncontains;
 	struct sc_api_save saves[SC_API_SAVES_MAX];
 	size_t nsaves;
 };

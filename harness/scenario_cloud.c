@@ -23,7 +23,7 @@ static const char *const api_keys[] = {
 	"cloud", "login", "method", "path", "body", "expect", "save", NULL
 };
 static const char *const login_keys[] = { "user", "password", "project", "domain", NULL };
-static const char *const expect_keys[] = { "status", "error", NULL };
+static const char *const expect_keys[] = { "status", "error", "contains", NULL };
 static const char *const k5_wait_keys[] = { "cloud", "connection", "status", "within",
 	                                    "every", NULL };
 static const char *const sakura_wait_keys[] = {
@@ -427,6 +427,33 @@ static void vars_check(struct sc_ctx *c, const struct ynode *n, int cloud, const
 	}
 }
 
+/* contains: TEXT or [TEXT, ...]: each must be in the answer's body as sent. */
+static void contains_load(struct sc_ctx *c, const struct ynode *y, struct sc_api *a)
+{
+	const struct ynode *one = y;
+	size_t n = y->type == YNODE_SEQ ? y->n : 1;
+
+	if (n > SC_API_CONTAINS_MAX) {
+		sc_err(c, y, "contains: at most %d texts", SC_API_CONTAINS_MAX);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (y->type == YNODE_SEQ)
+			one = y->kids[i];
+		if (!sc_want_scalar(c, one, "contains"))
+			continue;
+		if (!one->len) {
+			sc_err(c, one, "contains: an empty text is in every answer");
+			continue;
+		}
+		if (!(a->expect_contains[a->ncontains] = strdup(one->str))) {
+			c->oom = true;
+			return;
+		}
+		a->ncontains++;
+	}
+}
+
 static void login_load(struct sc_ctx *c, const struct ynode *m, struct sc_api *a)
 {
 	const struct ynode *x;
@@ -524,6 +551,8 @@ void sc_api_step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *s
 				sc_read_int(c, y, "expect status", 100, 599, &a->expect_status);
 			if ((y = yaml_map_get(x, "error")))
 				read_text(c, y, "expect error", a->expect_error, sizeof a->expect_error);
+			if ((y = yaml_map_get(x, "contains")))
+				contains_load(c, y, a);
 		}
 	}
 	if ((x = yaml_map_get(m, "save")) && sc_want_map(c, x, "save")) {
@@ -624,6 +653,8 @@ void scenario_steps_free_cloud(struct scenario *sc)
 			struct sc_api *a = sc->steps[i].u.api;
 
 			free(a->body);
+			for (size_t k = 0; k < a->ncontains; k++)
+				free(a->expect_contains[k]);
 			explicit_bzero(a, sizeof *a);   /* login passwords */
 			free(a);
 			sc->steps[i].u.api = NULL;
