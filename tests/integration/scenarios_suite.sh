@@ -1,0 +1,103 @@
+#!/bin/sh
+# slow
+# The field scenarios (scenarios/*.yaml but two-sites, which hold.sh and friends run) as the
+# CI regression suite runs them: one `vpnlab run ... --junit`, every scenario passing on the
+# virtual clock, and a few facts of each run checked from report.json and the captures,
+# independently of the scenario's own checks:
+#   - mtu-fragmentation: the F220 (fragment post) sends outer ESP fragments, rc (df set) sends
+#     no ESP packet without DF and gets the ISP's fragmentation-needed back;
+#   - dpd: every site and the hub report dpd_timeout, and every connection is up at the end;
+#   - anti-replay: the forced replay window of sakura-vpc-v2 is in the report, a and v2 count
+#     the replays they dropped, b none;
+#   - nat-t: behind nat-a only ESP in UDP 4500 leaves (no bare ESP), behind nat-f (the F220,
+#     no NAT-T) only bare ESP;
+#   - lifetimes: rekeys and reauthentications in 24 h within one of the schedule the
+#     initiator's lifetimes give, and the responders took the initiators' lifetimes;
+#   - the JUnit file has one testcase per check and no failure.
+. "$(dirname "$0")/lib.sh"
+need_root
+S=$SRC/scenarios
+list="mtu-fragmentation dpd anti-replay nat-t lifetimes"
+files=""
+for s in $list; do files="$files $S/$s.yaml"; done
+# shellcheck disable=SC2086
+"$VPNLAB" run $files --out "$T/out" --junit "$T/junit.xml" --quiet > "$T/log" 2>&1 ||
+  { cat "$T/log"; fail "vpnlab run exited $?"; }
+for s in $list; do
+  grep -q '"result": "pass"' "$T/out/$s/report.json" || fail "$s: report.json does not say pass"
+done
+
+python3 - "$T" $list <<'PY' || fail "report facts"
+import json, sys, xml.etree.ElementTree as ET
+t = sys.argv[1]
+rep = {s: json.load(open(f"{t}/out/{s}/report.json")) for s in sys.argv[2:]}
+ev = lambda s, kind: [e for e in rep[s]["events"] if e["event"] == kind]
+gw = lambda s: {(g["gateway"], g["connection"]): g for g in rep[s]["gateways"]}
+
+# dpd: each of the six connections timed out
+src = sorted(e["source"] for e in ev("dpd", "dpd_timeout"))
+assert src == ["hub/to-sc", "hub/to-sh", "hub/to-sr", "sc/to-hub", "sh/to-hub", "sr/to-hub"], src
+assert all(g["state"] == "up" for g in gw("dpd").values()), gw("dpd")
+
+# anti-replay: what the profile forced, and who dropped the replays
+f = [e["detail"] for e in ev("anti-replay", "profile_forced") if e["source"] == "v2"]
+assert any("replay-window 0 replaced by 128" in d for d in f), f
+g = gw("anti-replay")
+assert g[("v2", "to-k5")]["drops"] >= 3, g[("v2", "to-k5")]
+assert g[("b", "to-k5")]["drops"] == 0, g[("b", "to-k5")]
+# a's replays were on the SAs the step replaced: counted in the esp_drop events
+assert len([e for e in ev("anti-replay", "esp_drop") if e["source"].startswith("a/")]) >= 3
+
+# mtu-fragmentation: rb's own fragmentation-needed carried 1390
+assert any("MTU 1390" in e["detail"] for e in ev("mtu-fragmentation", "frag_needed")
+           if e["source"].startswith("rb")), ev("mtu-fragmentation", "frag_needed")
+
+# lifetimes: the counts over 24.5 h of lab time, rekeys at 90% of the ESP lifetime the
+# initiator offered, reauthentications at 90% of its IKE lifetime
+g = gw("lifetimes")
+span = rep["lifetimes"]["lab_time_s"]
+for a, b, esp, ike in (("f220", "sakuratokyo", 1800, 28800), ("v2", "to-f220", 1800, 28800),
+                       ("site", "to-k5", 7200, 28800), ("k5", "to-site", 7200, 28800),
+                       ("k5b", "to-peer", 3600, 3600), ("peer", "to-k5b", 3600, 3600)):
+    c = g[(a, b)]
+    want_r, want_a = span / (0.9 * esp), span / (0.9 * ike)
+    assert abs(c["rekeys"] - want_r) <= 2, (a, b, c["rekeys"], want_r)
+    assert abs(c["reauths"] - want_a) <= 1, (a, b, c["reauths"], want_a)
+first = {}
+for e in rep["lifetimes"]["events"]:
+    if e["event"] == "child_sa_established" and e["source"] not in first:
+        first[e["source"]] = e["detail"]
+assert "lifetime=1800s" in first["v2/to-f220"], first          # its own 3600 not used
+assert "lifetime=7200s" in first["k5/to-site"], first          # K5's own 3600 not used
+assert "lifetime=3600s" in first["peer/to-k5b"], first         # its own 8 h not used
+
+# JUnit: one testcase per check, no failures
+root = ET.parse(f"{t}/junit.xml").getroot()
+cases = root.findall(".//testcase")
+assert len(cases) == sum(r["checks_total"] for r in rep.values()), len(cases)
+assert not root.findall(".//failure"), "failures in junit.xml"
+PY
+
+if have tshark; then
+  c=$T/out/mtu-fragmentation/captures
+  post=$(tshark -r "$c/f220-wan0.pcap" -Y 'ip.src == 172.30.128.254 && ip.flags.mf == 1' 2>/dev/null | wc -l)
+  [ "$post" -ge 3 ] || fail "f220 (fragment post) sent only $post outer fragments"
+  nodf=$(tshark -r "$c/rc-wan0.pcap" -Y '!icmp && ip.src == 203.0.113.2 && esp && ip.flags.df == 0' 2>/dev/null | wc -l)
+  [ "$nodf" -eq 0 ] || fail "rc (df set) sent $nodf ESP packets without DF"
+  icmp=$(tshark -r "$c/isp-c0.pcap" -Y 'icmp.type == 3 && icmp.code == 4 && ip.dst == 203.0.113.2' 2>/dev/null | wc -l)
+  [ "$icmp" -ge 1 ] || fail "no fragmentation-needed from the ISP to rc"
+  n=$T/out/nat-t/captures
+  a50=$(tshark -r "$n/nat-a-out0.pcap" -Y 'ip.proto == 50' 2>/dev/null | wc -l)
+  a4500=$(tshark -r "$n/nat-a-out0.pcap" -Y 'udp.port == 4500 && esp' 2>/dev/null | wc -l)
+  f50=$(tshark -r "$n/nat-f-out0.pcap" -Y '!icmp && ip.proto == 50' 2>/dev/null | wc -l)
+  f4500=$(tshark -r "$n/nat-f-out0.pcap" -Y 'udp.port == 4500' 2>/dev/null | wc -l)
+  [ "$a50" -eq 0 ] && [ "$a4500" -ge 12 ] ||
+    fail "behind nat-a: $a50 bare ESP packets, $a4500 ESP-in-UDP ones"
+  [ "$f4500" -eq 0 ] && [ "$f50" -ge 12 ] ||
+    fail "behind nat-f (F220, no NAT-T): $f4500 UDP 4500 packets, $f50 bare ESP ones"
+  echo "scenarios: f220 sent $post outer ESP fragments; rc got $icmp frag-needed for its DF ESP;" \
+       "nat-a $a4500 ESP-in-UDP, nat-f $f50 bare ESP"
+fi
+for s in $list; do
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('%s: %d checks, lab %.0f s, wall %.2f s' % (r['scenario'], r['checks_total'], r['lab_time_s'], r['wall_time_s']))" "$T/out/$s/report.json"
+done
