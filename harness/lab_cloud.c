@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -592,6 +595,33 @@ static void on_http_sakura(void *ctx, int fd, uint32_t events)
 	sakura_arm(lc);
 }
 
+/*
+ * The home namespace's loopback must be up for the API to be reachable there. As root the
+ * home is the host's namespace, whose lo is up (and then nothing is changed); a rootless run's
+ * home is a private namespace of its own, born with lo down.
+ */
+static int home_lo_up(char *msg, size_t msglen)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		err = -errno;
+	} else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			err = -errno;
+	}
+	if (err)
+		snprintf(msg, msglen, "clouds: cannot bring up lo of the lab's home: %s",
+		         strerror(-err));
+	close(fd);
+	return err;
+}
+
 static int srv_start(struct lab_clouds *lc, int kind, http_handler_fn fn, void *mock,
                      size_t max_body, char *msg, size_t msglen)
 {
@@ -613,6 +643,8 @@ static int srv_start(struct lab_clouds *lc, int kind, http_handler_fn fn, void *
 			return -ENOENT;
 		}
 		s->nsfd = n->nsfd;
+	} else if ((e = home_lo_up(msg, msglen))) {
+		return e;
 	}
 	fd = http_listen(addr, err, sizeof err);
 	if (cl->node[0])

@@ -95,6 +95,14 @@ if have tshark; then
   [ "$big" -le $((1454 + 14)) ] || fail "sakura-v2: a $big-byte frame on the 1454-byte uplink"
 fi
 
+# --- rootless: the API lives on the loopback of the run's private home namespace
+if have setpriv && [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ]; then
+  mkdir -p "$T/rl" && chown 65534:65534 "$T/rl"
+  (cd "$T/rl" && setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$VPNLAB" run "$SRC/scenarios/k5-az1-az2.yaml" --out "$T/rl/out" --quiet > "$T/rl.log" 2>&1) ||
+    { tail -n 20 "$T/rl.log"; fail "rootless k5-az1-az2.yaml exited $?"; }
+fi
+
 # --- a held lab's API answers a client (curl) until Ctrl-C
 if have curl; then
   "$VPNLAB" run "$SRC/scenarios/k5-limits.yaml" --out "$T/hold" --hold > "$T/hold.log" 2>&1 &
