@@ -821,6 +821,24 @@ void lab_clouds_k5_token_set(struct lab_clouds *lc, const char *token)
 	snprintf(lc->k5_token, sizeof lc->k5_token, "%s", token);
 }
 
+void lab_clouds_print(struct lab_clouds *lc, FILE *f)
+{
+	const struct cloud_srv *k = &lc->srv[SC_CLOUD_K5], *s = &lc->srv[SC_CLOUD_SAKURA];
+	const struct scenario *sc = lc->lab->sc;
+
+	if (k->srv)
+		fprintf(f, "K5 API: OS_AUTH_URL=http://%s/v3%s%s (user %s)\n", k->host,
+		        sc->clouds[SC_CLOUD_K5].node[0] ? " in node " : "",
+		        sc->clouds[SC_CLOUD_K5].node, sc->clouds[SC_CLOUD_K5].user[0] ?
+		        sc->clouds[SC_CLOUD_K5].user : "any, any password");
+	if (s->srv)
+		fprintf(f, "Sakura API: SAKURACLOUD_API_ROOT_URL=http://%s/cloud/zone%s%s "
+		        "(token %s, zone %s)\n", s->host, sc->clouds[SC_CLOUD_SAKURA].node[0] ?
+		        " in node " : "", sc->clouds[SC_CLOUD_SAKURA].node,
+		        sc->clouds[SC_CLOUD_SAKURA].token, sc->clouds[SC_CLOUD_SAKURA].zone);
+	fflush(f);
+}
+
 void lab_clouds_stop(struct lab_clouds *lc)
 {
 	if (!lc)

@@ -23,6 +23,7 @@
 #define VPNLAB_HARNESS_LAB_CLOUD_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "harness/lab.h"
@@ -53,6 +54,9 @@ const char *lab_clouds_var_get(struct lab_clouds *lc, const char *name);
 /* The K5 token of the last login step ("" = none). */
 const char *lab_clouds_k5_token(struct lab_clouds *lc);
 void lab_clouds_k5_token_set(struct lab_clouds *lc, const char *token);
+
+/* For --hold: where each API answers and how to point a client at it. */
+void lab_clouds_print(struct lab_clouds *lc, FILE *f);
 
 /* Stop the servers and free the mocks. NULL is fine. Call before lab_gateways_stop. */
 void lab_clouds_stop(struct lab_clouds *lc);

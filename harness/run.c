@@ -580,6 +580,7 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 	err = run_steps(sc, o, &lab, &loop, &root, r, lg, lc);
 	if (!err && o->hold && o->out.tty) {
 		print_hold(&lab, o->out.tty);
+		lab_clouds_print(lc, o->out.tty);
 		loop_follow_wall(&loop);
 		loop_run(&loop, LAB_NEVER, NULL, NULL);
 		if (loop.interrupted)
