@@ -268,6 +268,15 @@ static void k5_apply(struct lab_clouds *lc, const char *node, const char *change
 		c = gw_conn_find(gateway_gw(gw), t->gw_name);
 		if (c < 0)
 			continue;
+		/* only an established connection has something to drop (one still negotiating,
+		 * or just restarted by gw_reconfigure because it changed, goes on as it is) */
+		{
+			struct gw_conn_stats st;
+
+			gw_conn_stats(gateway_gw(gw), c, &st);
+			if (st.state != GW_CONN_UP)
+				continue;
+		}
 		event(lc, node, "k5_service_restart", "ipsec_site_connection %s: restarted with "
 		      "the service's new configuration", t->in.name[0] ? t->in.name : t->in.id);
 		gw_conn_down(gateway_gw(gw), c, loop_now(lc->lab->loop));
