@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness/gateway.h"
+#include "harness/gateway_show.h"
 #include "harness/netns.h"
 #include "harness/scenario_gateway.h"
 
@@ -428,11 +429,40 @@ static void status_lines(struct lab_gateways *lg, const struct lab_gw *g, const 
 	}
 }
 
+/* The vendor's own status display, for the profiles that have one: 0 or -ENOMEM. */
+static int vendor_show(struct lab_gateways *lg, const struct lab_gw *g)
+{
+	size_t skipped = 0;
+	char *text;
+
+	if (strcmp(g->sc->profile, "fitelnet-f220"))
+		return 0;
+	text = gateway_show_crypto_sa(gateway_gw(g->gw), loop_now(lg->lab->loop), &skipped);
+	if (!text)
+		return -ENOMEM;
+	report_show_add(lg->r, lg->o, loop_now(lg->lab->loop), g->sc->node, "show crypto sa",
+	                text);
+	if (skipped) {
+		char why[128];
+
+		snprintf(why, sizeof why, "show crypto sa: %zu SAs not shown (a transform an F220 "
+		         "cannot negotiate)", skipped);
+		report_event(lg->r, lg->o, loop_now(lg->lab->loop), g->sc->node, "show", why);
+	}
+	explicit_bzero(text, strlen(text));
+	free(text);
+	return 0;
+}
+
 int lab_gateways_show(struct lab_gateways *lg, const char *node, char *msg, size_t msglen)
 {
 	for (size_t i = 0; i < lg->n; i++)
 		if (lg->gws[i].gw && !strcmp(lg->gws[i].sc->node, node)) {
 			status_lines(lg, &lg->gws[i], "status");
+			if (vendor_show(lg, &lg->gws[i])) {
+				snprintf(msg, msglen, "gateway %s: out of memory for its status", node);
+				return -ENOMEM;
+			}
 			return 0;
 		}
 	snprintf(msg, msglen, "no gateway %s in the lab", node);
@@ -449,8 +479,10 @@ void lab_gateways_stop(struct lab_gateways *lg)
 
 		if (!g->gw)
 			continue;
-		/* the counters before the DELETEs, which end the SAs */
+		/* the counters (and the vendor's status display) before the DELETEs, which end
+		 * the SAs */
 		w = gateway_gw(g->gw);
+		vendor_show(lg, g);
 		for (size_t c = 0; c < gw_conn_count(w); c++) {
 			struct report_gw_conn *rc = report_gw_conn_add(lg->r);
 			struct gw_conn_stats st;

@@ -28,6 +28,11 @@ void report_free(struct report *r)
 	free(r->captures);
 	free(r->events);
 	free(r->gw_conns);
+	for (size_t i = 0; i < r->nshows; i++) {
+		explicit_bzero(r->shows[i].text, strlen(r->shows[i].text));
+		free(r->shows[i].text);
+	}
+	free(r->shows);
 	memset(r, 0, sizeof *r);
 }
 
@@ -107,6 +112,31 @@ struct report_gw_conn *report_gw_conn_add(struct report *r)
 	c = &r->gw_conns[r->ngw_conns++];
 	memset(c, 0, sizeof *c);
 	return c;
+}
+
+void report_show_add(struct report *r, const struct report_out *o, lab_ns at,
+                     const char *gateway, const char *command, const char *text)
+{
+	struct report_show *s = realloc(r->shows, (r->nshows + 1) * sizeof *s);
+	char t[32];
+
+	if (!s)
+		abort();
+	r->shows = s;
+	s = &r->shows[r->nshows];
+	memset(s, 0, sizeof *s);
+	s->at = at;
+	snprintf(s->gateway, sizeof s->gateway, "%s", gateway);
+	snprintf(s->command, sizeof s->command, "%s", command);
+	s->text = strdup(text);
+	if (!s->text)
+		abort();
+	r->nshows++;
+	if (!o->tty)
+		return;
+	report_fmt_time(at, t, sizeof t);
+	fprintf(o->tty, "[%10s]   %s#%s\n%s", t, gateway, command, text);
+	fflush(o->tty);
 }
 
 void report_fmt_time(lab_ns t, char *buf, size_t len)
@@ -289,6 +319,21 @@ static json_t *report_json(const struct report *r)
 			json_object_set_new(root, "events_not_kept",
 			                    json_integer((json_int_t)r->events_dropped));
 		json_object_set_new(root, "gateways", gws);
+	}
+	if (r->nshows) {
+		json_t *shows = json_array();
+
+		for (size_t i = 0; i < r->nshows; i++) {
+			const struct report_show *s = &r->shows[i];
+			json_t *js = json_object();
+
+			json_object_set_new(js, "lab_time_s", json_real((double)s->at / LAB_NS_PER_SEC));
+			json_object_set_new(js, "gateway", json_string(s->gateway));
+			json_object_set_new(js, "command", json_string(s->command));
+			json_object_set_new(js, "text", json_string(s->text));
+			json_array_append_new(shows, js);
+		}
+		json_object_set_new(root, "shows", shows);
 	}
 	return root;
 }

@@ -54,6 +54,15 @@ struct report_gw_conn {
 	uint32_t rekeys, reauths;
 };
 
+/* A gateway's status as its vendor's command prints it (FITELnet `show crypto sa`), at the
+ * end of the run and after each show step. */
+struct report_show {
+	lab_ns at;
+	char gateway[SC_NAME_MAX];
+	char command[48];               /* "show crypto sa" */
+	char *text;                     /* owned; holds SA keys as the router's output does */
+};
+
 struct report {
 	char file[512];
 	char name[64];
@@ -76,6 +85,8 @@ struct report {
 	size_t nevents, capevents, events_dropped;
 	struct report_gw_conn *gw_conns;
 	size_t ngw_conns;
+	struct report_show *shows;
+	size_t nshows;
 };
 
 struct report_out {
@@ -97,6 +108,11 @@ void report_event(struct report *r, const struct report_out *o, lab_ns at, const
                   const char *kind, const char *text);
 /* Add a gateway connection's final state (aborts on OOM like report_check). */
 struct report_gw_conn *report_gw_conn_add(struct report *r);
+
+/* Keep a status text (copied) and print it under a "GATEWAY# COMMAND" line (when o->tty).
+ * Aborts on OOM like report_check. */
+void report_show_add(struct report *r, const struct report_out *o, lab_ns at,
+                     const char *gateway, const char *command, const char *text);
 
 /* Terminal lines. */
 void report_step_begin(const struct report_out *o, const struct report *r, size_t i,

@@ -487,6 +487,53 @@ void gw_conn_stats(const struct gw *g, int conn, struct gw_conn_stats *out)
 	out->reauths = c->reauths;
 }
 
+bool gw_conn_sa(const struct gw *g, int conn, struct gw_sa_info *out)
+{
+	const struct gw_crt *c;
+	const struct gw_child *ch;
+	const struct esp_sa *in;
+	const uint8_t *k;
+	size_t len;
+
+	memset(out, 0, sizeof *out);
+	if (conn < 0 || (size_t)conn >= g->n)
+		return false;
+	c = g->c[conn];
+	out->ike_sas = c->ike ? ike_peer_ike_sa_count(c->ike) : 0;
+	if (c->cur < 0 || !c->ch[c->cur].used || !c->ch[c->cur].out)
+		return false;
+	ch = &c->ch[c->cur];
+	in = esp_table_lookup(g->table, ch->spi_in);
+	out->spi_in = ch->spi_in;
+	out->spi_out = ch->spi_out;
+	out->local = ch->local;
+	out->remote = ch->remote;
+	out->udp_encap = ch->udp_encap;
+	out->prop = ch->prop;
+	out->local_ts = c->cfg.ike.local_ts;
+	out->remote_ts = c->cfg.ike.remote_ts;
+	out->created = ch->created;
+	out->lifetime = ch->lifetime;
+	out->initiator = c->cfg.ike.initiator;
+	esp_sa_stats(ch->out, &out->out);
+	if ((k = esp_sa_enc_key(ch->out, &len)) && len <= sizeof out->enc_out) {
+		memcpy(out->enc_out, k, len);
+		out->enc_len = len;
+	}
+	if ((k = esp_sa_integ_key(ch->out, &len)) && len <= sizeof out->auth_out) {
+		memcpy(out->auth_out, k, len);
+		out->auth_len = len;
+	}
+	if (in) {
+		esp_sa_stats(in, &out->in);
+		if ((k = esp_sa_enc_key(in, &len)) && len <= sizeof out->enc_in)
+			memcpy(out->enc_in, k, len);
+		if ((k = esp_sa_integ_key(in, &len)) && len <= sizeof out->auth_in)
+			memcpy(out->auth_in, k, len);
+	}
+	return true;
+}
+
 void gw_stats(const struct gw *g, struct gw_stats *out)
 {
 	*out = g->st;

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "peers/drbg.h"
+#include "peers/esp/esp_sa.h"
 #include "peers/gw/gw_config.h"
 #include "peers/ike/ike_peer.h"
 #include "peers/labtime.h"
@@ -130,6 +131,25 @@ struct gw_conn_stats {
 size_t gw_conn_count(const struct gw *g);
 int gw_conn_find(const struct gw *g, const char *name);        /* index or -1 */
 void gw_conn_stats(const struct gw *g, int conn, struct gw_conn_stats *out);
+
+/* The connection's current CHILD_SA (the one it sends on) as a status display shows it
+ * (FITELnet `show crypto sa`). It holds the SA's keys: wipe it (explicit_bzero) after use. */
+struct gw_sa_info {
+	uint32_t spi_in, spi_out;
+	struct ike_endpoint local, remote;      /* outer addresses and ports of the ESP */
+	bool udp_encap;
+	struct ike_prop prop;                   /* negotiated; group = PFS group, 0 = none */
+	struct ike_net local_ts, remote_ts;     /* the connection's selectors */
+	lab_ns created, lifetime;               /* installed at; negotiated lifetime */
+	bool initiator;                         /* the connection is configured to initiate */
+	struct esp_sa_stats in, out;            /* this SA pair's own counters */
+	uint8_t enc_in[32], enc_out[32], auth_in[64], auth_out[64];
+	size_t enc_len, auth_len;
+	unsigned ike_sas;                       /* ISAKMP SAs of the connection established */
+};
+
+/* false (and *out zeroed) when the connection has no CHILD_SA to send on. */
+bool gw_conn_sa(const struct gw *g, int conn, struct gw_sa_info *out);
 
 struct gw_stats {
 	uint64_t hairpin_drops, no_sa_drops, frag_needed, fragments_out, esp_drops;

@@ -247,6 +247,8 @@ static void child_install(struct gw *g, struct gw_crt *c, const struct ike_event
 	ch->remote = e->remote;
 	ch->udp_encap = e->udp_encap;
 	ch->created = g->now;
+	ch->lifetime = e->lifetime;
+	ch->prop = e->prop;
 	c->cur = slot;
 	gw_logf(g, c->cfg.name, "installed CHILD_SA %08x_i %08x_o%s, sending on %08x_o",
 	        e->spi_in, e->spi_out, e->udp_encap ? " (ESP in UDP)" : "", e->spi_out);

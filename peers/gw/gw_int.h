@@ -38,6 +38,8 @@ struct gw_child {
 	bool udp_encap;
 	bool soft_logged;               /* soft byte lifetime reported once */
 	lab_ns created;
+	lab_ns lifetime;                /* negotiated (seconds, as lab time) */
+	struct ike_prop prop;           /* negotiated transform; group = PFS group */
 };
 
 /* A connection at run time: its configuration, its IKE peer and its SAs. */

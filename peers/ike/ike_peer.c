@@ -2263,6 +2263,15 @@ bool ike_peer_child_up(const struct ike_peer *p)
 	return false;
 }
 
+unsigned ike_peer_ike_sa_count(const struct ike_peer *p)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < MAX_SAS; i++)
+		n += p->sa[i].st == SA_UP;
+	return n;
+}
+
 void ike_esp_sa_line(const struct ike_endpoint *src, const struct ike_endpoint *dst,
                      const struct ike_prop *prop, const struct ike_child_keys *k, char *buf,
                      size_t len)

@@ -149,6 +149,8 @@ bool ike_peer_log(struct ike_peer *p, char *line, size_t len);
 
 /* Is an ESTABLISHED CHILD_SA up? */
 bool ike_peer_child_up(const struct ike_peer *p);
+/* How many ISAKMP SAs are established (a status display's "ISAKMP SA" count). */
+unsigned ike_peer_ike_sa_count(const struct ike_peer *p);
 
 /* Wireshark esp_sa lines for one direction (research notes 7). */
 void ike_esp_sa_line(const struct ike_endpoint *src, const struct ike_endpoint *dst,

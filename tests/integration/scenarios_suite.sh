@@ -5,7 +5,8 @@
 # virtual clock, and a few facts of each run checked from report.json and the captures,
 # independently of the scenario's own checks:
 #   - mtu-fragmentation: the F220 (fragment post) sends outer ESP fragments, rc (df set) sends
-#     no ESP packet without DF and gets the ISP's fragmentation-needed back;
+#     no ESP packet without DF and gets the ISP's fragmentation-needed back; the F220's
+#     `show crypto sa` texts name an SA whose SPI and keys are those of OUT/keys/esp_sa;
 #   - dpd: every site and the hub report dpd_timeout, and every connection is up at the end;
 #   - anti-replay: the forced replay window of sakura-vpc-v2 is in the report, a and v2 count
 #     the replays they dropped, b none;
@@ -13,6 +14,9 @@
 #     no NAT-T) only bare ESP;
 #   - lifetimes: rekeys and reauthentications in 24 h within one of the schedule the
 #     initiator's lifetimes give, and the responders took the initiators' lifetimes;
+#   - f220-migration (tests/integration/scenarios/): a reconfigure step types config 2's
+#     changes into the F220 after config 1 got NO-PROPOSAL-CHOSEN, and it links with the
+#     field note's IKE and ESP proposals;
 #   - the JUnit file has one testcase per check and no failure.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -20,14 +24,16 @@ S=$SRC/scenarios
 list="mtu-fragmentation dpd anti-replay nat-t lifetimes"
 files=""
 for s in $list; do files="$files $S/$s.yaml"; done
+# the reconfigure step on the field story in miniature (not a field scenario of its own)
+files="$files $SRC/tests/integration/scenarios/f220-migration.yaml"
 # shellcheck disable=SC2086
 "$VPNLAB" run $files --out "$T/out" --junit "$T/junit.xml" --quiet > "$T/log" 2>&1 ||
   { cat "$T/log"; fail "vpnlab run exited $?"; }
-for s in $list; do
+for s in $list f220-migration; do
   grep -q '"result": "pass"' "$T/out/$s/report.json" || fail "$s: report.json does not say pass"
 done
 
-python3 - "$T" $list <<'PY' || fail "report facts"
+python3 - "$T" $list f220-migration <<'PY' || fail "report facts"
 import json, sys, xml.etree.ElementTree as ET
 t = sys.argv[1]
 rep = {s: json.load(open(f"{t}/out/{s}/report.json")) for s in sys.argv[2:]}
@@ -47,6 +53,21 @@ assert g[("v2", "to-k5")]["drops"] >= 3, g[("v2", "to-k5")]
 assert g[("b", "to-k5")]["drops"] == 0, g[("b", "to-k5")]
 # a's replays were on the SAs the step replaced: counted in the esp_drop events
 assert len([e for e in ev("anti-replay", "esp_drop") if e["source"].startswith("a/")]) >= 3
+
+# mtu-fragmentation: the F220's show crypto sa (the show step, and the end of the run) is
+# the SA the captures' keys decrypt: its IN SPI and keys are an esp_sa line's
+shows = rep["mtu-fragmentation"]["shows"]
+assert [s["gateway"] for s in shows] == ["f220", "f220"], shows
+import re
+esp_sa = open(f"{t}/out/mtu-fragmentation/keys/esp_sa").read()
+for s in shows:
+    m = re.search(r"IN\n      SPI : ([0-9a-f]{8})\n(?:.*\n){6}      Cipher Key    : (0x[0-9a-f]+)\n"
+                  r"      Auth Key      : (0x[0-9a-f]+)", s["text"])
+    assert m, s["text"]
+    assert f'"0x{m.group(1)}","AES-CBC [RFC3602]","{m.group(2)}","HMAC-SHA-1-96 [RFC2404]","{m.group(3)}"' in esp_sa, m.groups()
+    assert "Peer IP : 27.133.132.134/500" in s["text"] and "PFS : on (group 5)" in s["text"]
+m = re.search(r"OUT\n      SPI : [0-9a-f]{8}\n      Packets       : (\d+)", shows[0]["text"])
+assert m and int(m.group(1)) >= 3, shows[0]["text"]
 
 # mtu-fragmentation: rb's own fragmentation-needed carried 1390
 assert any("MTU 1390" in e["detail"] for e in ev("mtu-fragmentation", "frag_needed")
@@ -70,6 +91,20 @@ for e in rep["lifetimes"]["events"]:
 assert "lifetime=1800s" in first["v2/to-f220"], first          # its own 3600 not used
 assert "lifetime=7200s" in first["k5/to-site"], first          # K5's own 3600 not used
 assert "lifetime=3600s" in first["peer/to-k5b"], first         # its own 8 h not used
+
+# f220-migration: config 1 refused, config 2's changes stacked on it at run time link with
+# the field note's proposals; the show texts before and after
+m = rep["f220-migration"]
+before = [e for e in m["events"] if e["lab_time_s"] < 20]
+assert any(e["event"] == "no_proposal_chosen" and e["source"] == "f220/sakuratokyo" for e in before)
+est = [e["detail"] for e in m["events"] if e["source"] == "f220/sakuratokyo"
+       and e["event"] in ("ike_sa_established", "child_sa_established")]
+assert est[0].startswith("IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048 "), est
+assert est[1].startswith("ESP:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ "), est
+assert "lifetime=180s" in est[1], est
+sh = m["shows"]
+assert "Total number of IPSEC SA 0" in sh[0]["text"], sh[0]
+assert "AES-CBC/256" in sh[1]["text"] and "PFS : on (group 14)" in sh[1]["text"], sh[1]
 
 # JUnit: one testcase per check, no failures
 root = ET.parse(f"{t}/junit.xml").getroot()
