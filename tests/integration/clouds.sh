@@ -114,9 +114,9 @@ if have setpriv && [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || ec
     { tail -n 20 "$T/rl.log"; fail "rootless k5-az1-az2.yaml exited $?"; }
 fi
 
-# --- a held lab's API answers a client (curl) until Ctrl-C
+# --- a held lab's API answers its clients (curl, the OpenStack CLI) until Ctrl-C
 if have curl; then
-  "$VPNLAB" run "$SRC/scenarios/k5-limits.yaml" --out "$T/hold" --hold > "$T/hold.log" 2>&1 &
+  "$VPNLAB" run "$SRC/scenarios/k5-az1-az2.yaml" --out "$T/hold" --hold > "$T/hold.log" 2>&1 &
   pid=$!
   kill_lab() { kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; }
   cleanup_hooks="kill_lab $cleanup_hooks"
@@ -125,11 +125,21 @@ if have curl; then
     i=$((i + 1)); [ $i -lt 300 ] || fail "held lab did not come up"
     sleep 0.1
   done
-  url=$(grep -o 'K5 API at http://[0-9.:]*' "$T/hold.log" | head -n 1 | sed 's/K5 API at //')
-  [ -n "$url" ] || fail "no K5 API address in the output"
+  url=$(sed -n 's/^K5 API: OS_AUTH_URL=\(http:[^ ]*\)\/v3.*/\1/p' "$T/hold.log" | head -n 1)
+  [ -n "$url" ] || fail "--hold printed no K5 API address"
   code=$(curl -s -o "$T/v3" -w '%{http_code}' "$url/v3")
   [ "$code" = 200 ] || fail "curl $url/v3 during --hold: HTTP $code"
   grep -q '"version"' "$T/v3" || fail "curl $url/v3: no version document"
+  if have openstack; then
+    # the scenario's own credentials; the catalog points back at the address used
+    OS_AUTH_URL=$url/v3 OS_IDENTITY_API_VERSION=3 OS_USERNAME=iida OS_PASSWORD=secret \
+      OS_USER_DOMAIN_NAME=default OS_PROJECT_NAME=iida-project OS_PROJECT_DOMAIN_NAME=default \
+      OS_REGION_NAME=jp-east-1 OS_INTERFACE=public OS_CLOUD= \
+      timeout 120 openstack vpn ipsec site connection list -f value -c Name -c Status \
+      > "$T/cli" 2>&1 || { cat "$T/cli"; fail "openstack CLI against the held lab"; }
+    [ "$(grep -c ' ACTIVE$' "$T/cli")" = 2 ] ||
+      { cat "$T/cli"; fail "the OpenStack CLI does not list both connections ACTIVE"; }
+  fi
   kill -INT $pid
   wait $pid; rc=$?
   [ $rc -eq 0 ] || fail "held run exited $rc after SIGINT"
