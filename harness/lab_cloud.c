@@ -66,6 +66,7 @@ struct lab_clouds {
 	struct sakura_mock *sk;
 	struct cloud_srv srv[SC_CLOUD_COUNT];
 	struct loop_timer sk_timer;     /* the next Sakura state transition */
+	struct loop_timer k5_timer;     /* statuses after an API change, once its answer is out */
 	struct k5_track *k5c;
 	size_t nk5c;
 	struct sakura_bind *sb;         /* parallel to sc->gateways */
@@ -282,7 +283,20 @@ static void k5_apply(struct lab_clouds *lc, const char *node, const char *change
 		gw_conn_down(gateway_gw(gw), c, loop_now(lc->lab->loop));
 	}
 	gateway_flush(gw);
-	k5_refresh(lc, node);
+	/* The statuses follow on the next loop turn, after the mock has answered: the answer to
+	 * a create or update shows PENDING_*, as neutron's does, and a client sees the change
+	 * (DOWN for admin_state_up false, ACTIVE again) on its next GET. */
+	loop_timer_arm(lc->lab->loop, &lc->k5_timer, loop_now(lc->lab->loop));
+}
+
+static void on_k5_timer(void *ctx)
+{
+	struct lab_clouds *lc = ctx;
+	const struct scenario *sc = lc->lab->sc;
+
+	for (size_t i = 0; i < sc->ngateways; i++)
+		if (sc->gateways[i].cloud == SC_CLOUD_K5)
+			k5_refresh(lc, sc->gateways[i].node);
 }
 
 static void k5_conn_write(void *ctx, const struct k5_conn_intent *in, bool created)
@@ -549,7 +563,8 @@ static void on_gw_event(void *ctx, const char *node, const struct gw_event *ev)
 	if (!g)
 		return;
 	if (g->cloud == SC_CLOUD_K5 && lc->k5)
-		k5_refresh(lc, node);
+		/* on the next turn: the event may come from inside an API call (above) */
+		loop_timer_arm(lc->lab->loop, &lc->k5_timer, loop_now(lc->lab->loop));
 	else if (g->cloud == SC_CLOUD_SAKURA && lc->sk)
 		sakura_refresh(lc, (size_t)(g - lc->lab->sc->gateways));
 }
@@ -715,6 +730,7 @@ int lab_clouds_start(struct lab_clouds **out, struct lab *lab, struct lab_gatewa
 	for (int k = 0; k < SC_CLOUD_COUNT; k++)
 		lc->srv[k].nsfd = -1;
 	loop_timer_init(&lc->sk_timer, on_sakura_timer, lc);
+	loop_timer_init(&lc->k5_timer, on_k5_timer, lc);
 	drbg_derive(&lc->k5_drbg, root, "cloud/k5");
 	drbg_derive(&lc->sakura_drbg, root, "cloud/sakura");
 	if (sc->clouds[SC_CLOUD_K5].present) {
@@ -854,6 +870,7 @@ void lab_clouds_stop(struct lab_clouds *lc)
 		return;
 	lab_gateways_observe(lc->lg, NULL);
 	loop_timer_cancel(lc->lab->loop, &lc->sk_timer);
+	loop_timer_cancel(lc->lab->loop, &lc->k5_timer);
 	for (int k = 0; k < SC_CLOUD_COUNT; k++)
 		if (lc->srv[k].srv) {
 			loop_unwatch(lc->lab->loop, lc->srv[k].fd);

@@ -30,8 +30,10 @@ done
 
 # --- k5-az1-az2: both connections ACTIVE from the SAs, each set of proposals the note's
 R=$T/k5-az1-az2/report.json
-report "$R" 'sum(1 for e in ev if e["event"] == "k5_status" and e["detail"].endswith("-> ACTIVE")) == 2' ||
-  fail "k5-az1-az2: not two connections reported ACTIVE"
+report "$R" 'all(any(e["event"] == "k5_status" and n in e["detail"] and e["detail"].endswith("PENDING_CREATE -> ACTIVE") for e in ev) for n in ("iida-az1-connection-01", "iida-az2-connection-01"))' ||
+  fail "k5-az1-az2: not both connections reported ACTIVE"
+report "$R" '[e["detail"].split(": ")[-1] for e in ev if e["event"] == "k5_status" and "iida-az1" in e["detail"]] == ["PENDING_CREATE -> ACTIVE", "PENDING_UPDATE -> DOWN", "PENDING_UPDATE -> ACTIVE"]' ||
+  fail "k5-az1-az2: AZ1 status not PENDING_CREATE -> ACTIVE, then DOWN and ACTIVE across the updates"
 report "$R" 'all("ESP:AES_CBC_256/HMAC_SHA1_96/MODP_2048/NO_EXT_SEQ" in e["detail"] for e in ev if e["event"] == "child_sa_established")' ||
   fail "k5-az1-az2: a CHILD_SA other than aes256-sha1-modp2048"
 report "$R" 'any("lifetime=28800s" in e["detail"] for e in ev if e["event"] == "child_sa_established") and any("lifetime=86400s" in e["detail"] for e in ev if e["event"] == "ike_sa_established")' ||
