@@ -310,8 +310,7 @@ static void conn_load(struct sc_ctx *c, const struct sc_gateway *g, struct sc_gw
 		dpd_load(c, x, cn, where);
 }
 
-/* "a, b, c" of the gateway's connections. */
-static void conn_list(const struct sc_gateway *g, char *buf, size_t len)
+void sc_gateway_conn_list(const struct sc_gateway *g, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -690,7 +689,7 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 		if (g->config && at < 0) {
 			char list[400];
 
-			conn_list(g, list, sizeof list);
+			sc_gateway_conn_list(g, list, sizeof list);
 			sc_err(c, ck, "gateway '%s': its config has no crypto map '%s' (its maps: %s); "
 			       "with a config, connections only override a map's keys", g->node, name,
 			       list);
@@ -806,7 +805,7 @@ static bool reconfigure_texts_check(struct sc_ctx *c, const struct sc_gateway *g
 			char was[300], now[300];
 			size_t used = 0;
 
-			conn_list(g, was, sizeof was);
+			sc_gateway_conn_list(g, was, sizeof was);
 			now[0] = 0;
 			for (size_t i = 0; i < cfg->nconns && used < sizeof now; i++)
 				used += (size_t)snprintf(now + used, sizeof now - used, "%s%s",
@@ -893,7 +892,7 @@ void sc_reconfigure_load(struct sc_ctx *c, const struct ynode *m, struct sc_reco
 				continue;
 			at = scenario_gateway_conn(g, name);
 			if (at < 0) {
-				conn_list(g, list, sizeof list);
+				sc_gateway_conn_list(g, list, sizeof list);
 				sc_err(c, cv->kids[i], "gateway '%s' has no connection '%s' (its "
 				       "connections: %s); a reconfigure changes connections, it does not "
 				       "add them", g->node, name, list);

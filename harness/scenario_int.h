@@ -109,6 +109,8 @@ void sc_api_step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *s
 void sc_cloud_wait_load(struct sc_ctx *c, const struct ynode *m, struct sc_cloud_wait *w);
 /* Frees (and wipes: login passwords) what api steps own. */
 void scenario_steps_free_cloud(struct scenario *sc);
+/* "a, b, c": the gateway's connection names, for messages. */
+void sc_gateway_conn_list(const struct sc_gateway *g, char *buf, size_t len);
 /* Steps about gateways (scenario_gateway.c): reconfigure: {gateway, config, connections},
  * show: {gateway}. Every problem reported; on return the step may still be partial. */
 void sc_reconfigure_load(struct sc_ctx *c, const struct ynode *m, struct sc_reconfigure *r);

@@ -418,17 +418,6 @@ static void filter_step_load(struct sc_ctx *c, const struct ynode *m, struct sc_
 		sc_read_bool(c, en, "enabled", &f->enabled);
 }
 
-/* "their connections: a, b" */
-static void conn_list(const struct sc_gateway *g, char *list, size_t len)
-{
-	size_t used = 0;
-
-	list[0] = 0;
-	for (size_t i = 0; i < g->nconns && used < len; i++)
-		used += (size_t)snprintf(list + used, len - used, "%s%s", i ? ", " : "",
-		                         g->conns[i].name);
-}
-
 /* A gateway (node name) and optionally one of its connections; with conn NULL the gateway
  * must have exactly one connection. false if reported. */
 static bool read_conn_ref(struct sc_ctx *c, const struct ynode *gw, size_t gw_len,
@@ -459,7 +448,7 @@ static bool read_conn_ref(struct sc_ctx *c, const struct ynode *gw, size_t gw_le
 			snprintf(ref->conn, sizeof ref->conn, "%s", g->conns[0].name);
 			return true;
 		}
-		conn_list(g, list, sizeof list);
+		sc_gateway_conn_list(g, list, sizeof list);
 		sc_err(c, gw, "gateway '%s' has %zu connections (%s); name one", g->node, g->nconns,
 		       list);
 		return false;
@@ -471,7 +460,7 @@ static bool read_conn_ref(struct sc_ctx *c, const struct ynode *gw, size_t gw_le
 	}
 	snprintf(ref->conn, sizeof ref->conn, "%s", conn_text);
 	if (scenario_gateway_conn(g, ref->conn) < 0) {
-		conn_list(g, list, sizeof list);
+		sc_gateway_conn_list(g, list, sizeof list);
 		sc_err_off(c, conn, conn_off, "gateway '%s' has no connection '%s' (its "
 		           "connections: %s)", g->node, ref->conn, list);
 		return false;

@@ -454,14 +454,16 @@ static const char seed_gateways[] =
 	"  - name: site B has anti-replay off (window 0)\n"
 	"    ping: {from: h0, to: hb, count: 3}\n";
 
-/* tests/integration/scenarios/f220-migration.yaml: profiles, a config block, a reconfigure
- * step with CLI text (and one with keys), show steps */
+/* tests/integration/scenarios/f220-migration.yaml: profiles, a config block, reconfigure
+ * steps with CLI text and with keys, show steps */
 static const char seed_profiles[] =
 	"# f220-migration: the field note's story in miniature, for the reconfigure step. The F220 with\n"
 	"# its config 1 (AES / SHA-1 / group 5) against a Sakura VPC router version 2 set to\n"
 	"# aes256-sha256-modp2048 gets NO-PROPOSAL-CHOSEN; config 2's changes typed in on top (a\n"
 	"# reconfigure step) make it link with AES-256 / SHA-256 / MODP-2048 and PFS 14, and its\n"
-	"# always-up brings the tunnel up by itself. The F220's show crypto sa before and after.\n"
+	"# always-up brings the tunnel up by itself. The F220's show crypto sa before and after. Then the\n"
+	"# VPC side's keys change (a reconfigure step with connections): it restarts the connection\n"
+	"# and the F220's always-up negotiates again.\n"
 	"name: f220-migration\n"
 	"seed: 2\n"
 	"clock: virtual\n"
@@ -557,7 +559,12 @@ static const char seed_profiles[] =
 	"  - wait: {tunnel: f220, up: true, within: 2m}\n"
 	"  - ping: {from: pc, to: srv, count: 3, size: 1400}\n"
 	"  - show: {gateway: f220}\n"
-	"  - reconfigure: {gateway: vpc, connections: {to-f220: {esp_lifetime: 3m, dpd: {delay: 5s}}}}\n";
+	"  - name: the VPC side's DPD settings change (keys, not CLI text)\n"
+	"    reconfigure: {gateway: vpc, connections: {to-f220: {dpd: {delay: 30s}}}}\n"
+	"  - wait: 10s\n"
+	"  - name: always-up brings the tunnel back\n"
+	"    wait: {tunnel: f220, up: true, within: 1m}\n"
+	"  - ping: {from: pc, to: srv, count: 3}\n";
 
 /* scenarios/k5-hairpin.yaml: a clouds section, a cloud gateway, api and cloud wait steps */
 static const char seed_clouds[] =
