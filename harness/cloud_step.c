@@ -14,6 +14,7 @@
 #include "harness/http_client.h"
 
 #define FILL_MAX (64u * 1024)
+#define REQUEST_TIMEOUT_S 30
 
 static bool var_char(char ch)
 {
@@ -85,6 +86,11 @@ static void target_encode(const char *in, char *out, size_t outlen)
 	out[o] = 0;
 }
 
+static bool call_done(void *ctx)
+{
+	return http_call_done(ctx);
+}
+
 /* One request, run on the loop until answered. 0 with *call done (caller frees), or -errno. */
 static int request(struct lab_clouds *lc, struct loop *loop, int cloud, const char *method,
                    const char *target, const char *body, lab_ns deadline,
@@ -131,10 +137,14 @@ static int request(struct lab_clouds *lc, struct loop *loop, int cloud, const ch
 	explicit_bzero(auth, sizeof auth);
 	if (err)
 		return err;
-	err = loop_run(loop, deadline, (bool (*)(void *))http_call_done, *call);
+	/* a mock answers within the same lab instant; 30 s is for one that never does */
+	if (deadline > loop_now(loop) + lab_sec(REQUEST_TIMEOUT_S))
+		deadline = loop_now(loop) + lab_sec(REQUEST_TIMEOUT_S);
+	err = loop_run(loop, deadline, call_done, *call);
 	if (err) {
-		if (err == -ETIMEDOUT)
-			snprintf(msg, msglen, "no answer before the scenario's timeout");
+		if (err == -ETIMEDOUT || err == -EDEADLK)
+			snprintf(msg, msglen, "%s %s: no answer within %d s of lab time (or before the "
+			         "scenario's timeout)", method, target, REQUEST_TIMEOUT_S);
 		http_call_free(*call);
 		*call = NULL;
 	}
