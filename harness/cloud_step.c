@@ -16,13 +16,18 @@
 #define FILL_MAX (64u * 1024)
 #define REQUEST_TIMEOUT_S 30
 
+static const char *var_get(void *ctx, const char *name)
+{
+	return lab_clouds_var_get(ctx, name);
+}
+
 static bool var_char(char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
 	       ch == '_' || ch == '-' || ch == '.';
 }
 
-int cloud_step_fill(struct lab_clouds *lc, const char *tmpl, bool quote, char *out,
+int cloud_step_fill(cloud_var_fn get, void *ctx, const char *tmpl, bool quote, char *out,
                     size_t outlen, char *msg, size_t msglen)
 {
 	size_t o = 0;
@@ -39,7 +44,7 @@ int cloud_step_fill(struct lab_clouds *lc, const char *tmpl, bool quote, char *o
 			const char *v;
 
 			snprintf(name, sizeof name, "%.*s", (int)len, p + 1);
-			v = lab_clouds_var_get(lc, name);
+			v = get(ctx, name);
 			if (!v) {
 				snprintf(msg, msglen, "{%s}: no step has saved it yet", name);
 				return -ENOENT;
@@ -251,7 +256,7 @@ int cloud_step_api(struct lab_clouds *lc, struct loop *loop, struct report *r,
 	}
 	if (a->cloud == SC_CLOUD_SAKURA)
 		lab_clouds_var_set(lc, "zone", lab_clouds_config(lc, a->cloud)->zone);
-	if ((err = cloud_step_fill(lc, a->path, false, path, sizeof path, msg, msglen)))
+	if ((err = cloud_step_fill(var_get, lc, a->path, false, path, sizeof path, msg, msglen)))
 		return err;
 	body = malloc(FILL_MAX);
 	if (!body)
@@ -260,7 +265,8 @@ int cloud_step_api(struct lab_clouds *lc, struct loop *loop, struct report *r,
 		login_body(a, body, FILL_MAX);
 	else if (!a->body)
 		body[0] = 0;
-	else if ((err = cloud_step_fill(lc, a->body, true, body, FILL_MAX, msg, msglen)))
+	else if ((err = cloud_step_fill(var_get, lc, a->body, true, body, FILL_MAX, msg,
+	                                msglen)))
 		goto out;
 	err = request(lc, loop, a->cloud, a->method, path, a->login || a->body ? body : NULL,
 	              deadline, &call, msg, msglen);
