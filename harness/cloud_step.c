@@ -16,9 +16,9 @@
 #define FILL_MAX (64u * 1024)
 #define REQUEST_TIMEOUT_S 30
 
-static const char *var_get(void *ctx, const char *name)
+static const char *var_get(void *ctx, const char *name, bool *json)
 {
-	return lab_clouds_var_get(ctx, name);
+	return lab_clouds_var_get(ctx, name, json);
 }
 
 static bool var_char(char ch)
@@ -42,21 +42,26 @@ int cloud_step_fill(cloud_var_fn get, void *ctx, const char *tmpl, bool quote, c
 		if (len && p[1 + len] == '}') {
 			char name[SC_NAME_MAX];
 			const char *v;
+			bool json = false, whole;
 
 			snprintf(name, sizeof name, "%.*s", (int)len, p + 1);
-			v = get(ctx, name);
+			v = get(ctx, name, &json);
 			if (!v) {
 				snprintf(msg, msglen, "{%s}: no step has saved it yet", name);
 				return -ENOENT;
 			}
+			/* "{NAME}" as a whole JSON string, in a body: the document itself */
+			whole = quote && json && o > 0 && out[o - 1] == '"' && p[len + 2] == '"';
+			if (whole)
+				o--;
 			for (; *v; v++) {
 				if (o + 7 >= outlen)
 					goto full;
-				if (quote && (*v == '"' || *v == '\\'))
+				if (quote && !whole && (*v == '"' || *v == '\\'))
 					out[o++] = '\\';
 				out[o++] = *v;
 			}
-			p += len + 2;
+			p += len + 2 + (whole ? 1 : 0);
 			continue;
 		}
 		if (o + 1 >= outlen)
@@ -157,7 +162,7 @@ static int request(struct lab_clouds *lc, struct loop *loop, int cloud, const ch
 }
 
 /* A value at a dotted path ("ikepolicy.id", "Appliances.0.ID") as text. */
-static bool json_path(json_t *root, const char *path, char *out, size_t outlen)
+static bool json_path(json_t *root, const char *path, char *out, size_t outlen, bool *doc)
 {
 	char buf[128], *save = NULL, *tok;
 	json_t *v = root;
@@ -173,18 +178,38 @@ static bool json_path(json_t *root, const char *path, char *out, size_t outlen)
 			v = json_object_get(v, tok);
 		}
 	}
+	if (doc)
+		*doc = false;
 	if (!v)
 		return false;
-	if (json_is_string(v))
+	if (json_is_string(v)) {
+		if (json_string_length(v) >= outlen)
+			return false;
 		snprintf(out, outlen, "%s", json_string_value(v));
+	}
 	else if (json_is_integer(v))
 		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
 	else if (json_is_true(v) || json_is_false(v))
 		snprintf(out, outlen, "%s", json_is_true(v) ? "true" : "false");
 	else if (json_is_real(v))
 		snprintf(out, outlen, "%g", json_real_value(v));
-	else
+	else if (json_is_object(v) || json_is_array(v)) {
+		char *t = json_dumps(v, JSON_COMPACT);
+		bool fits = t && strlen(t) < outlen;
+
+		if (fits)
+			memcpy(out, t, strlen(t) + 1);
+		if (t) {
+			explicit_bzero(t, strlen(t));   /* an export holds pre-shared keys */
+			free(t);
+		}
+		if (!fits)
+			return false;
+		if (doc)
+			*doc = true;
+	} else {
 		return false;
+	}
 	return true;
 }
 
@@ -255,7 +280,7 @@ int cloud_step_api(struct lab_clouds *lc, struct loop *loop, struct report *r,
 		return -ENOENT;
 	}
 	if (a->cloud == SC_CLOUD_SAKURA)
-		lab_clouds_var_set(lc, "zone", lab_clouds_config(lc, a->cloud)->zone);
+		lab_clouds_var_set(lc, "zone", lab_clouds_config(lc, a->cloud)->zone, false);
 	if ((err = cloud_step_fill(var_get, lc, a->path, false, path, sizeof path, msg, msglen)))
 		return err;
 	body = malloc(FILL_MAX);
@@ -340,33 +365,39 @@ int cloud_step_api(struct lab_clouds *lc, struct loop *loop, struct report *r,
 
 		lab_clouds_k5_token_set(lc, tok ? tok : "");
 	}
-	for (size_t i = 0; i < a->nsaves; i++) {
+	for (size_t i = 0; i < a->nsaves && body; i++) {
 		const struct sc_api_save *sv = &a->saves[i];
-		char val[512];
-		bool ok;
+		char *val = body;       /* the request is sent: its buffer holds the value now */
+		bool ok, doc = false;
 
+		explicit_bzero(body, FILL_MAX);
 		if (!strncmp(sv->from, "header:", 7)) {
 			const char *h = http_client_response_header(resp, sv->from + 7);
 
 			ok = h != NULL;
-			snprintf(val, sizeof val, "%s", h ? h : "");
+			snprintf(val, LAB_CLOUD_VAR_MAX, "%s", h ? h : "");
 		} else {
-			ok = j && json_path(j, sv->from, val, sizeof val);
+			ok = j && json_path(j, sv->from, val, LAB_CLOUD_VAR_MAX, &doc);
 		}
 		if (ok)
-			ok = lab_clouds_var_set(lc, sv->var, val) == 0;
+			ok = lab_clouds_var_set(lc, sv->var, val, doc) == 0;
 		snprintf(name, sizeof name, "%s: save %s", sr->label, sv->var);
 		c = report_check(r, sr, ok, name);
-		snprintf(c->expected, sizeof c->expected, "%s in the answer", sv->from);
-		if (ok) {
+		snprintf(c->expected, sizeof c->expected, "%s in the answer (a value under %d bytes)",
+		         sv->from, LAB_CLOUD_VAR_MAX);
+		if (ok && doc) {
+			/* a document (an export) may hold keys: its size, not its text */
+			snprintf(c->observed, sizeof c->observed, "{%s} = a JSON %s of %zu bytes", sv->var,
+			         val[0] == '[' ? "array" : "object", strlen(val));
+		} else if (ok) {
 			size_t nl = strcspn(val, "\n");
 
 			/* a log is many lines: the first stands for it in the report */
 			snprintf(c->observed, sizeof c->observed, "{%s} = %.*s%s", sv->var,
 			         (int)(nl > 400 ? 400 : nl), val, val[nl] ? " ..." : "");
+		} else {
+			snprintf(c->observed, sizeof c->observed, "not there (or too long): %s", ex);
 		}
-		else
-			snprintf(c->observed, sizeof c->observed, "not there: %s", ex);
 		snprintf(c->where, sizeof c->where, "%s", where);
 		c->at = loop_now(loop);
 	}
@@ -419,18 +450,18 @@ static int poll_once(struct lab_clouds *lc, struct loop *loop, const struct sc_c
 		snprintf(seen, seenlen, "HTTP %d %.60s %.150s", resp->status, type, text);
 	} else if (w->cloud == SC_CLOUD_K5) {
 		list = json_object_get(j, "ipsec_site_connections");
-		if (!json_path(list, "0.status", seen, seenlen))
+		if (!json_path(list, "0.status", seen, seenlen, NULL))
 			snprintf(seen, seenlen, "no connection named '%.150s'", w->object);
 	} else {
 		char id[32];
 
 		list = json_object_get(j, "Appliances");
-		if (!json_path(list, "0.ID", id, sizeof id)) {
+		if (!json_path(list, "0.ID", id, sizeof id, NULL)) {
 			snprintf(seen, seenlen, "no appliance named '%.150s'", w->object);
 		} else if (!strcmp(w->field, "availability")) {
-			json_path(list, "0.Availability", seen, seenlen);
+			json_path(list, "0.Availability", seen, seenlen, NULL);
 		} else if (!strcmp(w->field, "instance")) {
-			json_path(list, "0.Instance.Status", seen, seenlen);
+			json_path(list, "0.Instance.Status", seen, seenlen, NULL);
 		} else {
 			/* the status endpoint: Router.SiteToSiteIPsecVPNPeers[] {Peer, Status} */
 			json_t *st, *peers, *p;

@@ -27,10 +27,12 @@ int cloud_step_wait(struct lab_clouds *lc, struct loop *loop, struct report *r,
                     struct step_result *sr, const struct sc_step *s, const char *where,
                     lab_ns deadline, char *msg, size_t msglen);
 
-/* "{a}/b/{c}" with the values get(ctx, NAME) gives (the run's variables: lab_clouds_var_get);
- * quote: JSON-escape them (for a body). Text in braces that is not a name ({"a":1}) stays.
- * Pure. 0 or -ENOENT (a variable not set; msg names it) / -ENOSPC (out too small). */
-typedef const char *(*cloud_var_fn)(void *ctx, const char *name);
+/* "{a}/b/{c}" with the values get(ctx, NAME, &json) gives (the run's variables:
+ * lab_clouds_var_get); quote: a JSON body, where values are JSON-escaped and a string that
+ * is exactly "{NAME}" of a JSON-document variable becomes that document. Text in braces that
+ * is not a name ({"a":1}) stays. Pure. 0 or -ENOENT (a variable not set; msg names it) /
+ * -ENOSPC (out too small). */
+typedef const char *(*cloud_var_fn)(void *ctx, const char *name, bool *json);
 int cloud_step_fill(cloud_var_fn get, void *ctx, const char *tmpl, bool quote, char *out,
                     size_t outlen, char *msg, size_t msglen);
 

@@ -72,7 +72,8 @@ struct lab_clouds {
 	struct sakura_bind *sb;         /* parallel to sc->gateways */
 	struct {
 		char name[SC_NAME_MAX];
-		char value[512];
+		char value[LAB_CLOUD_VAR_MAX];
+		bool json;
 	} vars[VARS_MAX];
 	size_t nvars;
 	char k5_token[512];
@@ -812,10 +813,12 @@ const struct sc_cloud *lab_clouds_config(struct lab_clouds *lc, int cloud)
 	return &lc->lab->sc->clouds[cloud];
 }
 
-int lab_clouds_var_set(struct lab_clouds *lc, const char *name, const char *value)
+int lab_clouds_var_set(struct lab_clouds *lc, const char *name, const char *value, bool json)
 {
 	size_t i;
 
+	if (strlen(value) >= LAB_CLOUD_VAR_MAX)
+		return -EMSGSIZE;
 	for (i = 0; i < lc->nvars; i++)
 		if (!strcmp(lc->vars[i].name, name))
 			break;
@@ -825,14 +828,18 @@ int lab_clouds_var_set(struct lab_clouds *lc, const char *name, const char *valu
 		lc->nvars++;
 	snprintf(lc->vars[i].name, sizeof lc->vars[i].name, "%s", name);
 	snprintf(lc->vars[i].value, sizeof lc->vars[i].value, "%s", value);
+	lc->vars[i].json = json;
 	return 0;
 }
 
-const char *lab_clouds_var_get(struct lab_clouds *lc, const char *name)
+const char *lab_clouds_var_get(struct lab_clouds *lc, const char *name, bool *json)
 {
 	for (size_t i = 0; i < lc->nvars; i++)
-		if (!strcmp(lc->vars[i].name, name))
+		if (!strcmp(lc->vars[i].name, name)) {
+			if (json)
+				*json = lc->vars[i].json;
 			return lc->vars[i].value;
+		}
 	return NULL;
 }
 

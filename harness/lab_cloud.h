@@ -22,6 +22,7 @@
 #ifndef VPNLAB_HARNESS_LAB_CLOUD_H
 #define VPNLAB_HARNESS_LAB_CLOUD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -47,9 +48,12 @@ int lab_clouds_endpoint(struct lab_clouds *lc, int cloud, const struct sockaddr 
 /* The scenario's cloud section (credentials, zone) of a running cloud. */
 const struct sc_cloud *lab_clouds_config(struct lab_clouds *lc, int cloud);
 
-/* The run's variables of api steps: {name} -> value. set: 0 or -ENOSPC. get: NULL if none. */
-int lab_clouds_var_set(struct lab_clouds *lc, const char *name, const char *value);
-const char *lab_clouds_var_get(struct lab_clouds *lc, const char *name);
+/* The run's variables of api steps: {name} -> value; json: the value is a JSON document (an
+ * object or array saved from an answer), not a text. set: 0, -ENOSPC (too many) or
+ * -EMSGSIZE (over LAB_CLOUD_VAR_MAX bytes). get: NULL if none. */
+#define LAB_CLOUD_VAR_MAX 8192
+int lab_clouds_var_set(struct lab_clouds *lc, const char *name, const char *value, bool json);
+const char *lab_clouds_var_get(struct lab_clouds *lc, const char *name, bool *json);
 
 /* The K5 token of the last login step ("" = none). */
 const char *lab_clouds_k5_token(struct lab_clouds *lc);

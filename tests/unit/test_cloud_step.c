@@ -6,11 +6,15 @@
 #include "harness/cloud_step.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
-static const char *vars(void *ctx, const char *name)
+static const char *vars(void *ctx, const char *name, bool *json)
 {
 	(void)ctx;
+	*json = !strcmp(name, "doc");
+	if (*json)
+		return "{\"Settings\":{\"a\":\"b\"}}";
 	if (!strcmp(name, "id"))
 		return "0f8e-11";
 	if (!strcmp(name, "q"))
@@ -38,6 +42,12 @@ static void test_fill(void)
 		{ "{ id}", false, 0, "{ id}" },
 		{ "{id", false, 0, "{id" },
 		{ "/x/{nope}", false, -ENOENT, "{nope}: no step has saved it yet" },
+		/* a document variable as a whole body string is the document; inside a longer
+		 * string, or in a path, it is text */
+		{ "\"{doc}\"", true, 0, "{\"Settings\":{\"a\":\"b\"}}" },
+		{ "{\"Export\":\"{doc}\"}", true, 0, "{\"Export\":{\"Settings\":{\"a\":\"b\"}}}" },
+		{ "{\"x\":\"v={doc}\"}", true, 0,
+		  "{\"x\":\"v={\\\"Settings\\\":{\\\"a\\\":\\\"b\\\"}}\"}" },
 	};
 	char out[128], msg[128];
 
