@@ -350,7 +350,9 @@ static json_t *json_of(struct sc_ctx *c, const struct ynode *n)
 				return json_true();
 			if (!strcmp(n->str, "false"))
 				return json_false();
-			if (n->len && (isdigit((unsigned char)n->str[0]) || n->str[0] == '-')) {
+			/* decimal only: 0x10, inf or nan stay strings */
+			if (n->len && (isdigit((unsigned char)n->str[0]) || n->str[0] == '-') &&
+			    strspn(n->str, "0123456789+-.eE") == n->len) {
 				long long ll = strtoll(n->str, &end, 10);
 				double d;
 
