@@ -9,8 +9,9 @@ need_root
 have python3 || skip "python3 not installed"
 
 run() { # run NAME: the scenario must pass
-  "$VPNLAB" run "$SRC/scenarios/$1.yaml" --out "$T/$1" --quiet > "$T/$1.log" 2>&1 ||
-    { tail -n 40 "$T/$1.log"; fail "$1.yaml exited $?"; }
+  "$VPNLAB" run "$SRC/scenarios/$1.yaml" --out "$T/$1" --quiet > "$T/$1.log" 2>&1
+  rc=$?
+  [ $rc -eq 0 ] || { tail -n 40 "$T/$1.log"; fail "$1.yaml exited $rc"; }
 }
 
 # report FILE PYTHON-EXPR: evaluate over the report (r) and its events (ev: list of dicts)
@@ -42,7 +43,7 @@ report "$R" 'any("lifetime=28800s" in e["detail"] for e in ev if e["event"] == "
 # the same seed gives the same API objects (IDs from the run's DRBG) and the same events at
 # the same lab times (the API's port, picked by the kernel, aside)
 "$VPNLAB" run "$SRC/scenarios/k5-az1-az2.yaml" --out "$T/again" --quiet > /dev/null 2>&1 ||
-  fail "k5-az1-az2.yaml again exited $?"
+  fail "k5-az1-az2.yaml failed when run again"
 python3 - "$R" "$T/again/report.json" <<'EOF' || fail "k5-az1-az2: a second run with the same seed differs"
 import json, sys
 ev = [[(e["lab_time_s"], e["source"], e["event"], e["detail"]) for e in json.load(open(f))["events"]
@@ -112,8 +113,9 @@ fi
 if have setpriv && [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ]; then
   mkdir -p "$T/rl" && chown 65534:65534 "$T/rl"
   (cd "$T/rl" && setpriv --reuid=65534 --regid=65534 --clear-groups \
-    "$VPNLAB" run "$SRC/scenarios/k5-az1-az2.yaml" --out "$T/rl/out" --quiet > "$T/rl.log" 2>&1) ||
-    { tail -n 20 "$T/rl.log"; fail "rootless k5-az1-az2.yaml exited $?"; }
+    "$VPNLAB" run "$SRC/scenarios/k5-az1-az2.yaml" --out "$T/rl/out" --quiet > "$T/rl.log" 2>&1)
+  rc=$?
+  [ $rc -eq 0 ] || { tail -n 20 "$T/rl.log"; fail "rootless k5-az1-az2.yaml exited $rc"; }
 fi
 
 # --- a held lab's API answers its clients (curl, the OpenStack CLI) until Ctrl-C
