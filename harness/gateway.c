@@ -52,6 +52,10 @@ struct gateway {
 	struct loop_timer timer;
 	struct sc_route routes[GW_ROUTES_MAX];  /* added, for remove_on_close */
 	size_t nroutes;
+	bool have_outside;              /* outside: the path a pinned peer route took (next hop,
+	                                   interface), for peers a reconfiguration adds once the
+	                                   tunnel's 0/1 + 128/1 routes cover every lookup */
+	struct sc_route outside;
 	struct gateway_io io;
 	bool initiate[GW_MAX_CONNS];    /* initiators, started by gateway_start */
 	uint8_t buf[65536];
@@ -437,14 +441,23 @@ static int routes_add(struct gateway *g, const struct gw_config *cfg, char *msg,
 		if (p->remote.family == AF_INET) {
 			struct sc_prefix peer = { .family = AF_INET, .len = 32 };
 			struct sc_route now, host = { 0 };
+			int lr;
 
 			memcpy(peer.addr, p->remote.addr, 4);
-			if (rt_route_lookup(g->nl, &peer, &now) == 0 && now.has_via &&
-			    strcmp(now.dev, g->tunnel)) {
+			lr = rt_route_lookup(g->nl, &peer, &now);
+			if (lr == 0 && now.has_via && strcmp(now.dev, g->tunnel)) {
+				g->outside = now;
+				g->have_outside = true;
+			}
+			/* the peer's own path, or the outside path taken before when the tunnel's
+			 * halves already cover the peer (a peer a reconfiguration added) */
+			if (lr == 0 && g->have_outside &&
+			    (now.has_via || !strcmp(now.dev, g->tunnel))) {
 				host.dst = peer;
 				host.has_via = true;
-				host.via = now.via;
-				snprintf(host.dev, sizeof host.dev, "%s", now.dev);
+				host.via = strcmp(now.dev, g->tunnel) ? now.via : g->outside.via;
+				snprintf(host.dev, sizeof host.dev, "%s",
+				         strcmp(now.dev, g->tunnel) ? now.dev : g->outside.dev);
 				if ((err = route_add(g, &host, msg, msglen)))
 					return err;
 			}
