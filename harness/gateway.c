@@ -70,6 +70,10 @@ struct gateway {
 	struct loop_timer timer;
 	struct sc_route routes[GW_ROUTES_MAX];  /* added, for remove_on_close */
 	size_t nroutes;
+	bool have_outside;              /* outside: the path a pinned peer route took (next hop,
+	                                   interface), for peers a reconfiguration adds once the
+	                                   tunnel's 0/1 + 128/1 routes cover every lookup */
+	struct sc_route outside;
 	struct gateway_io io;
 	bool initiate[GW_MAX_CONNS];    /* initiators, started by gateway_start */
 	/* receive batch: GW_BATCH datagrams of up to GW_RX_SLOT bytes (owned; pages are only
@@ -480,6 +484,8 @@ static int sockets_open(struct gateway *g, const struct gw_config *cfg, char *ms
 			return fd;
 		u->fd4500 = fd;
 	}
+	if (g->esp_fd >= 0)
+		return 0;       /* a reconfiguration: only the new addresses needed sockets */
 	fd = ns_socket(g, AF_INET, SOCK_RAW, IPPROTO_ESP);
 	if (fd < 0) {
 		snprintf(msg, msglen, "%s: raw ESP socket: %s", g->name, strerror(-fd));
@@ -553,14 +559,23 @@ static int routes_add(struct gateway *g, const struct gw_config *cfg, char *msg,
 		if (p->remote.family == AF_INET) {
 			struct sc_prefix peer = { .family = AF_INET, .len = 32 };
 			struct sc_route now, host = { 0 };
+			int lr;
 
 			memcpy(peer.addr, p->remote.addr, 4);
-			if (rt_route_lookup(g->nl, &peer, &now) == 0 && now.has_via &&
-			    strcmp(now.dev, g->tunnel)) {
+			lr = rt_route_lookup(g->nl, &peer, &now);
+			if (lr == 0 && now.has_via && strcmp(now.dev, g->tunnel)) {
+				g->outside = now;
+				g->have_outside = true;
+			}
+			/* the peer's own path, or the outside path taken before when the tunnel's
+			 * halves already cover the peer (a peer a reconfiguration added) */
+			if (lr == 0 && g->have_outside &&
+			    (now.has_via || !strcmp(now.dev, g->tunnel))) {
 				host.dst = peer;
 				host.has_via = true;
-				host.via = now.via;
-				snprintf(host.dev, sizeof host.dev, "%s", now.dev);
+				host.via = strcmp(now.dev, g->tunnel) ? now.via : g->outside.via;
+				snprintf(host.dev, sizeof host.dev, "%s",
+				         strcmp(now.dev, g->tunnel) ? now.dev : g->outside.dev);
 				if ((err = route_add(g, &host, msg, msglen)))
 					return err;
 			}
@@ -717,6 +732,35 @@ fail:
 	g->remove_on_close = true;      /* whatever was made is not wanted */
 	gateway_close(g);
 	return err;
+}
+
+int gateway_reconfigure(struct gateway *g, const struct gw_config *cfg, char *msg,
+                        size_t msglen)
+{
+	lab_ns now = loop_now(g->loop);
+	char err_text[256];
+	bool had[GW_MAX_CONNS] = { 0 };
+	int err;
+
+	for (size_t i = 0; i < cfg->nconns; i++)
+		had[i] = gw_conn_find(g->gw, cfg->conns[i].name) >= 0;
+	/* sockets for local addresses no connection used before, routes into the tunnel for
+	 * the new selectors (routes of removed connections stay: without a connection, what
+	 * they carry is counted as no_match_drops) */
+	if ((err = sockets_open(g, cfg, msg, msglen)) || (err = routes_add(g, cfg, msg, msglen)))
+		return err;
+	err = gw_reconfigure(g->gw, cfg, now, err_text, sizeof err_text);
+	if (err) {
+		snprintf(msg, msglen, "%s: %s", g->name, err_text);
+		return err;
+	}
+	/* a new initiator starts now, as gateway_start does for the first configuration */
+	for (size_t i = 0; i < cfg->nconns; i++)
+		if (!had[i] && cfg->conns[i].ike.initiator && !cfg->conns[i].always_up &&
+		    cfg->conns[i].enabled)
+			gw_conn_initiate(g->gw, gw_conn_find(g->gw, cfg->conns[i].name), now);
+	gateway_flush(g);
+	return 0;
 }
 
 void gateway_start(struct gateway *g)

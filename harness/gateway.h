@@ -69,6 +69,14 @@ int gateway_open(struct gateway **out, const struct gateway_opts *o, char *msg, 
  * gateway of a lab has its sockets before the first IKE packet flies. */
 void gateway_start(struct gateway *g);
 
+/*
+ * A new configuration while running (a mock cloud's API changed it): sockets for new local
+ * addresses and tunnel routes for new selectors first, then gw_reconfigure (changed
+ * connections restart, removed ones are deleted), new initiators start. 0 or -errno with msg.
+ */
+int gateway_reconfigure(struct gateway *g, const struct gw_config *cfg, char *msg,
+                        size_t msglen);
+
 /* The gw inside, for actions (gw_conn_initiate, gw_conn_seq_restart, ...) and state; after an
  * action call gateway_flush so what it produced goes out and the timer follows. */
 struct gw *gateway_gw(struct gateway *g);

@@ -37,6 +37,8 @@ struct lab_gw {
 	bool sw_gone_reported;          /* charon exited on its own: said once in the report */
 	struct drbg drbg;
 	FILE *log;                      /* OUT/logs/NODE.log: the gateway's charon-like lines */
+	struct gw_config *cloud_cfg;    /* a cloud gateway's current configuration (the API's,
+	                                   not the scenario's); wiped and freed at stop */
 };
 
 struct lab_gateways {
@@ -45,6 +47,7 @@ struct lab_gateways {
 	const struct report_out *o;
 	struct lab_gw *gws;
 	size_t n;
+	struct lab_gateways_observer ob;
 };
 
 static bool lgw_live(const struct lab_gw *g)
@@ -147,6 +150,12 @@ static void on_sw_event(void *ctx, const struct sswan_event *ev)
 		break;
 	}
 	report_event(g->lg->r, g->lg->o, loop_now(g->lg->lab->loop), source, kind, text);
+static struct lab_gw *by_gateway(struct lab_gateways *lg, const struct gateway *g)
+{
+	for (size_t i = 0; i < lg->n; i++)
+		if (lg->gws[i].gw == g)
+			return &lg->gws[i];
+	return NULL;
 }
 
 static void on_event(void *ctx, struct gateway *g, const struct gw_event *ev)
@@ -160,6 +169,8 @@ static void on_event(void *ctx, struct gateway *g, const struct gw_event *ev)
 		snprintf(source, sizeof source, "%s", gateway_name(g));
 	gateway_event_text(ev, kind, sizeof kind, text, sizeof text);
 	report_event(lg->r, lg->o, ev->time, source, kind, text);
+	if (lg->ob.event)
+		lg->ob.event(lg->ob.ctx, gateway_name(g), ev);
 }
 
 static void on_log(void *ctx, struct gateway *g, const char *line)
@@ -171,6 +182,43 @@ static void on_log(void *ctx, struct gateway *g, const char *line)
 	for (size_t i = 0; i < lg->n; i++)
 		if (lg->gws[i].gw == g && lg->gws[i].log)
 			fprintf(lg->gws[i].log, "%10s %s\n", t, line);
+	if (lg->ob.log)
+		lg->ob.log(lg->ob.ctx, gateway_name(g), line);
+}
+
+void lab_gateways_observe(struct lab_gateways *lg, const struct lab_gateways_observer *ob)
+{
+	if (ob)
+		lg->ob = *ob;
+	else
+		memset(&lg->ob, 0, sizeof lg->ob);
+}
+
+struct gateway *lab_gateways_node(struct lab_gateways *lg, const char *node)
+{
+	for (size_t i = 0; i < lg->n; i++)
+		if (!strcmp(lg->gws[i].sc->node, node))
+			return lg->gws[i].gw;
+	return NULL;
+}
+
+int lab_gateways_set_config(struct lab_gateways *lg, const char *node,
+                            const struct gw_config *cfg, char *msg, size_t msglen)
+{
+	struct gateway *g = lab_gateways_node(lg, node);
+	struct lab_gw *lgw = g ? by_gateway(lg, g) : NULL;
+	int err;
+
+	if (!lgw) {
+		snprintf(msg, msglen, "node %s has no gateway", node);
+		return -ENOENT;
+	}
+	if (!lgw->cloud_cfg && !(lgw->cloud_cfg = calloc(1, sizeof *lgw->cloud_cfg)))
+		return -ENOMEM;
+	err = gateway_reconfigure(g, cfg, msg, msglen);
+	if (!err)
+		*lgw->cloud_cfg = *cfg;
+	return err;
 }
 
 static struct lab_gw *find(struct lab_gateways *lg, const struct sc_conn_ref *ref, int *conn)
@@ -465,11 +513,19 @@ int lab_gateways_link_mtu(struct lab_gateways *lg, const char *node, const char 
 		/* the same configuration with the new uplink MTU: the connections compare equal
 		 * and keep their SAs; the size rules use the new MTU from the next packet */
 		g->uplink_mtu = (uint32_t)mtu;
-		err = resolve_current(lg, g, &cfg, NULL, err_text, sizeof err_text);
+		if (g->cloud_cfg) {
+			cfg = *g->cloud_cfg;
+			cfg.dp.uplink_mtu = (uint32_t)mtu;
+			err = 0;
+		} else {
+			err = resolve_current(lg, g, &cfg, NULL, err_text, sizeof err_text);
+		}
 		if (!err) {
 			err = gw_reconfigure(gateway_gw(g->gw), &cfg, loop_now(lg->lab->loop), err_text,
 			                     sizeof err_text);
 		}
+		if (!err && g->cloud_cfg)
+			g->cloud_cfg->dp.uplink_mtu = (uint32_t)mtu;
 		gw_config_wipe(&cfg);
 		if (err) {
 			snprintf(msg, msglen, "gateway %s: uplink MTU %d: %s", node, mtu, err_text);
@@ -495,6 +551,11 @@ int lab_gateways_reconfigure(struct lab_gateways *lg, const struct sc_reconfigur
 	if (!g) {
 		snprintf(msg, msglen, "no gateway %s in the lab", r->gateway);
 		return -ENOENT;
+	}
+	if (g->sc->cloud) {
+		snprintf(msg, msglen, "gateway %s is configured through the %s API, not by steps",
+		         r->gateway, scenario_cloud_name(g->sc->cloud));
+		return -EINVAL;
 	}
 	if (r->config && g->ntexts == SC_GW_TEXTS_MAX) {
 		snprintf(msg, msglen, "gateway %s: more than %d config texts", r->gateway,
@@ -538,6 +599,7 @@ static void status_lines(struct lab_gateways *lg, struct lab_gw *g, const char *
 
 		lgw_stats(g, (int)c, &st);
 		snprintf(src, sizeof src, "%s/%s", g->sc->node,
+		         g->cloud_cfg && c < g->cloud_cfg->nconns ? g->cloud_cfg->conns[c].name :
 		         c < g->sc->nconns ? g->sc->conns[c].name : "?");
 		snprintf(text, sizeof text, "%s spi_in=%08x spi_out=%08x in: %llu packets %llu bytes, "
 		         "out: %llu packets %llu bytes, drops %llu, rekeys %u, reauths %u",
@@ -607,8 +669,11 @@ void lab_gateways_stop(struct lab_gateways *lg)
 
 			lgw_stats(g, (int)c, &st);
 			snprintf(rc->node, sizeof rc->node, "%s", g->sc->node);
-			snprintf(rc->conn, sizeof rc->conn, "%s",
-			         c < g->sc->nconns ? g->sc->conns[c].name : "?");
+			if (g->cloud_cfg && c < g->cloud_cfg->nconns)
+				snprintf(rc->conn, sizeof rc->conn, "%s", g->cloud_cfg->conns[c].name);
+			else
+				snprintf(rc->conn, sizeof rc->conn, "%s",
+				         c < g->sc->nconns ? g->sc->conns[c].name : "?");
 			snprintf(rc->state, sizeof rc->state, "%s", state_name(st.state));
 			rc->spi_in = st.spi_in;
 			rc->spi_out = st.spi_out;
@@ -666,6 +731,10 @@ void lab_gateways_stop(struct lab_gateways *lg)
 		if (lg->gws[i].log)
 			fclose(lg->gws[i].log);
 		drbg_wipe(&lg->gws[i].drbg);
+		if (lg->gws[i].cloud_cfg) {
+			gw_config_wipe(lg->gws[i].cloud_cfg);
+			free(lg->gws[i].cloud_cfg);
+		}
 	}
 	free(lg->gws);
 	free(lg);

@@ -19,6 +19,9 @@
 #include "harness/lab.h"
 #include "harness/report.h"
 #include "peers/drbg.h"
+#include "peers/gw/gw.h"
+
+struct gateway;
 
 struct lab_gateways;
 
@@ -27,6 +30,23 @@ struct lab_gateways;
 int lab_gateways_start(struct lab_gateways **out, struct lab *lab, struct drbg *root,
                        struct report *r, const struct report_out *o, char *msg,
                        size_t msglen);
+
+/* Someone (the mock clouds, harness/lab_cloud.c) watching every gateway's events and log
+ * lines, after the report got them. node: the gateway's node. */
+struct lab_gateways_observer {
+	void (*event)(void *ctx, const char *node, const struct gw_event *ev);
+	void (*log)(void *ctx, const char *node, const char *line);
+	void *ctx;
+};
+void lab_gateways_observe(struct lab_gateways *lg, const struct lab_gateways_observer *ob);
+
+/* The gateway of node (NULL: none), for state and actions; gateway_flush after an action. */
+struct gateway *lab_gateways_node(struct lab_gateways *lg, const char *node);
+
+/* A configuration from a mock cloud replaces node's: gateway_reconfigure, and kept so that a
+ * later uplink MTU change and the final report use it. 0 or -errno with msg. */
+int lab_gateways_set_config(struct lab_gateways *lg, const char *node,
+                            const struct gw_config *cfg, char *msg, size_t msglen);
 
 /* Is the named connection up (a CHILD_SA installed)? */
 bool lab_gateways_conn_up(struct lab_gateways *lg, const struct sc_conn_ref *ref);

@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/cloud_step.h"
 #include "harness/lab.h"
+#include "harness/lab_cloud.h"
 #include "harness/lab_gateway.h"
 #include "harness/loop.h"
 #include "harness/probe.h"
@@ -92,6 +94,20 @@ void run_step_label(const struct sc_step *s, char *buf, size_t len)
 	case SC_STEP_TUNNEL:
 		snprintf(buf, len, "tunnel %s/%s %s", s->u.tunnel.ref.gateway, s->u.tunnel.ref.conn,
 		         s->u.tunnel.action == SC_TUNNEL_DOWN ? "down" : "initiate");
+		break;
+	case SC_STEP_API:
+		if (s->u.api->login)
+			snprintf(buf, len, "api %s login %s", scenario_cloud_name(s->u.api->cloud),
+			         s->u.api->user);
+		else
+			snprintf(buf, len, "api %s %s %.100s", scenario_cloud_name(s->u.api->cloud),
+			         s->u.api->method, s->u.api->path);
+		break;
+	case SC_STEP_WAIT_CLOUD:
+		report_fmt_time(s->u.cwait.within, d, sizeof d);
+		snprintf(buf, len, "wait %s %.60s %s%s%s %s within %s",
+		         scenario_cloud_name(s->u.cwait.cloud), s->u.cwait.object, s->u.cwait.field,
+		         s->u.cwait.peer[0] ? " " : "", s->u.cwait.peer, s->u.cwait.value, d);
 		break;
 	case SC_STEP_RECONFIGURE:
 		snprintf(buf, len, "reconfigure %s%s%s", s->u.reconf.gateway,
@@ -351,7 +367,7 @@ static int wait_tunnel(struct report *r, struct step_result *sr, const struct sc
 
 static int run_steps(const struct scenario *sc, const struct run_opts *o, struct lab *lab,
                      struct loop *loop, struct drbg *root, struct report *r,
-                     struct lab_gateways *lg)
+                     struct lab_gateways *lg, struct lab_clouds *lc)
 {
 	lab_ns deadline = sc->timeout ? sc->timeout : LAB_NEVER;
 
@@ -433,6 +449,15 @@ static int run_steps(const struct scenario *sc, const struct run_opts *o, struct
 		case SC_STEP_TUNNEL:
 			err = lab_gateways_tunnel(lg, &s->u.tunnel, msg, sizeof msg);
 			break;
+		case SC_STEP_API:
+		case SC_STEP_WAIT_CLOUD: {
+			char wh[320];
+
+			where(s, i, wh, sizeof wh);
+			err = (s->kind == SC_STEP_API ? cloud_step_api : cloud_step_wait)(
+				lc, loop, r, sr, s, wh, deadline, msg, sizeof msg);
+			break;
+		}
 		case SC_STEP_RECONFIGURE:
 			err = lab_gateways_reconfigure(lg, &s->u.reconf, msg, sizeof msg);
 			break;
@@ -504,6 +529,7 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 	struct drbg root;
 	struct lab_opts lo;
 	struct lab_gateways *lg = NULL;
+	struct lab_clouds *lc = NULL;
 	struct timespec t0;
 	uint64_t seed = o->has_seed ? o->seed : sc->has_seed ? sc->seed : 1;
 	char msg[900] = "";
@@ -543,9 +569,19 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 		r->exit_code = 3;
 		goto out;
 	}
-	err = run_steps(sc, o, &lab, &loop, &root, r, lg);
+	err = lab_clouds_start(&lc, &lab, lg, &root, r, &o->out, msg, sizeof msg);
+	if (err) {
+		snprintf(r->error, sizeof r->error, "cannot start the clouds: %s", msg);
+		lab_gateways_stop(lg);
+		lab_teardown(&lab);
+		lab_free(&lab);
+		r->exit_code = 3;
+		goto out;
+	}
+	err = run_steps(sc, o, &lab, &loop, &root, r, lg, lc);
 	if (!err && o->hold && o->out.tty) {
 		print_hold(&lab, o->out.tty);
+		lab_clouds_print(lc, o->out.tty);
 		loop_follow_wall(&loop);
 		loop_run(&loop, LAB_NEVER, NULL, NULL);
 		if (loop.interrupted)
@@ -554,6 +590,7 @@ int run_scenario(const struct scenario *sc, const struct run_opts *o, struct rep
 	r->lab_total = loop_now(&loop);
 	r->clock_jumps = loop.jumps;
 	r->clock_skipped = loop.skipped;
+	lab_clouds_stop(lc);
 	lab_gateways_stop(lg);
 	lab_teardown(&lab);
 	for (size_t i = 0; i < lab.nnodes; i++)

@@ -11,8 +11,8 @@
 #define SC_FILE_MAX (16u << 20)         /* a scenario is a page or two; 16 MiB is a mistake */
 
 static const char *const top_keys[] = {
-	"name", "description", "seed", "clock", "timeout", "topology", "gateways",
-	"steps", "expect", NULL
+	"name", "description", "seed", "clock", "timeout", "topology", "clouds",
+	"gateways", "steps", "expect", NULL
 };
 
 static void tree_err(void *arg, int line, int col, const char *msg)
@@ -32,6 +32,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->segments);
 	free(sc->links);
 	free(sc->expects);
+	scenario_steps_free_cloud(sc);
 	for (size_t i = 0; i < sc->nsteps; i++)
 		if (sc->steps[i].kind == SC_STEP_RECONFIGURE) {
 			struct sc_reconfigure *r = &sc->steps[i].u.reconf;
@@ -117,6 +118,10 @@ static void top_load(struct sc_ctx *c, const struct ynode *root)
 		sc_err(c, root, "missing key 'topology' at the top level (nodes and links)");
 	else
 		sc_topology_load(c, v);
+
+	v = yaml_map_get(root, "clouds");
+	if (v && !yaml_is_null(v))
+		sc_clouds_load(c, v);
 
 	v = yaml_map_get(root, "gateways");
 	if (v && !yaml_is_null(v))

@@ -177,6 +177,9 @@ struct sc_gateway {
 	bool has_replay_window;
 	uint32_t replay_window;
 	char profile[SC_NAME_MAX];      /* "" = none; else a name profile_find() knows */
+	int cloud;                      /* enum sc_cloud_kind: configured from a mock cloud */
+	char cloud_object[64];          /* the K5 router's / Sakura appliance's name */
+	struct sc_pos cloud_pos;
 	char *config;                   /* vendor CLI text (fitelnet-f220); owned; NULL = none */
 	struct sc_text_map config_map;  /* where config's lines are in the scenario file */
 	struct sc_gw_conn *conns;       /* owned */
@@ -196,6 +199,8 @@ enum sc_step_kind {
 	SC_STEP_WAIT_TUNNEL,    /* wait: {tunnel: r1/to-r2, up: true, within: 60s} */
 	SC_STEP_SEQ_RESTART,    /* seq_restart: {gateway: r1, connection: to-r2, next: 1} */
 	SC_STEP_TUNNEL,         /* tunnel: {gateway: r1, connection: to-r2, action: down} */
+	SC_STEP_API,            /* api: {cloud: k5, method: POST, path: ..., body: {...}} */
+	SC_STEP_WAIT_CLOUD,     /* wait: {cloud: k5, connection: NAME, status: ACTIVE} */
 	SC_STEP_RECONFIGURE,    /* reconfigure: {gateway: r1, config: |..., connections: {..}} */
 	SC_STEP_SHOW,           /* show: {gateway: r1}: its status into the report */
 };
@@ -297,6 +302,61 @@ struct sc_tunnelop {
 };
 
 /*
+ * The mock clouds of a run (the `clouds:` section, harness/scenario_cloud.c): the mock's HTTP
+ * server listens in a node's namespace, or with no node in the lab's home namespace.
+ */
+enum sc_cloud_kind { SC_CLOUD_NONE, SC_CLOUD_K5, SC_CLOUD_SAKURA, SC_CLOUD_COUNT };
+
+struct sc_cloud {
+	bool present;
+	char node[SC_NAME_MAX];         /* "" = the lab's home namespace */
+	struct sc_prefix addr;          /* listen address (len unused) */
+	int port;
+	char region[32];                /* K5: "jp-east-1" */
+	char zone[8];                   /* Sakura: "tk1v" */
+	bool stuck_migration;           /* Sakura: the v1 -> v2 migration sticks (seeds/002) */
+	char user[64], password[64];    /* K5 credentials the mock accepts; "" = any */
+	char token[64], secret[64];     /* Sakura HTTP Basic credentials */
+	struct sc_pos pos;
+};
+
+/* api: one HTTP request to a mock cloud; strings are templates where {var} is a value an
+ * earlier step saved ({zone} is predefined for Sakura). */
+#define SC_API_SAVES_MAX 8
+#define SC_API_CONTAINS_MAX 8
+struct sc_api_save {
+	char var[SC_NAME_MAX];
+	char from[128];                 /* "ikepolicy.id" (JSON path, dots, array indexes) or
+	                                   "header:NAME" */
+};
+
+struct sc_api {
+	int cloud;                      /* enum sc_cloud_kind */
+	bool login;                     /* K5: POST /v3/auth/tokens, token kept for later calls */
+	char user[64], password[64], project[64], domain[64];
+	char method[8];
+	char path[512];
+	char *body;                     /* JSON text (a template); owned; NULL = no body */
+	int expect_status;              /* 0 = any 2xx */
+	char expect_error[64];          /* K5 NeutronError type / Sakura error_code; "" = none */
+	char *expect_contains[SC_API_CONTAINS_MAX];     /* texts the answer must hold; owned */
+	size_t ncontains;
+	struct sc_api_save saves[SC_API_SAVES_MAX];
+	size_t nsaves;
+};
+
+/* wait: {cloud: ...}: poll the API until an object reaches a state. */
+struct sc_cloud_wait {
+	int cloud;
+	char object[256];               /* K5 connection name / Sakura appliance name */
+	char field[16];                 /* "status" (K5); "availability", "instance", "peer" */
+	char value[32];                 /* ACTIVE, available, up, UP, ... */
+	char peer[64];                  /* Sakura "peer": the peer address whose status counts */
+	lab_ns within;                  /* default 60s */
+	lab_ns every;                   /* poll interval, default 1s */
+};
+
+/*
  * A gateway's configuration changed while it runs (the F220 config edited after the VPC
  * router's v2 migration). config is CLI text applied on top of everything before it (the
  * gateway's config, then earlier reconfigure steps' texts, in step order); conns is the whole
@@ -329,6 +389,8 @@ struct sc_step {
 		struct sc_tunnel_wait twait;
 		struct sc_seq_restart seq;
 		struct sc_tunnelop tunnel;
+		struct sc_api *api;     /* owned */
+		struct sc_cloud_wait cwait;
 		struct sc_reconfigure reconf;
 		struct sc_show show;
 	} u;
@@ -367,6 +429,7 @@ struct scenario {
 	size_t ngateways;
 	struct sc_expect *expects;
 	size_t nexpects;
+	struct sc_cloud clouds[SC_CLOUD_COUNT];   /* by enum sc_cloud_kind */
 };
 
 /* A diagnostic list: "FILE:LINE:COL: message" lines. */
@@ -397,6 +460,8 @@ void scenario_free(struct scenario *sc);
 const struct sc_node *scenario_node(const struct scenario *sc, const char *name);
 const struct sc_segment *scenario_segment(const struct scenario *sc, const char *name);
 const struct sc_gateway *scenario_gateway(const struct scenario *sc, const char *node);
+/* "k5" / "sakura" */
+const char *scenario_cloud_name(int kind);
 
 /* Parsers shared with the CLI (--seed, durations on the command line). 0, -EINVAL when the text
  * is malformed, or -ERANGE when a duration or size is well-formed but does not fit (durations

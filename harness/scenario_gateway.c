@@ -27,7 +27,7 @@
 
 static const char *const gw_keys[] = {
 	"uplink", "tunnel", "df", "fragment", "mss_clamp", "hairpin", "replay_window", "profile",
-	"config", "connections", NULL
+	"config", "connections", "cloud", "router", "appliance", NULL
 };
 static const char *const tunnel_keys[] = { "name", "mtu", NULL };
 static const char *const conn_keys[] = {
@@ -645,6 +645,15 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 	cfgv = yaml_map_get(v, "config");
 	if (cfgv && yaml_is_null(cfgv))
 		cfgv = NULL;
+	/* a cloud gateway's connections come from the mock's API at run time */
+	if (sc_gateway_cloud_load(c, g, v)) {
+		if (cfgv)
+			sc_err(c, cfgv, "gateway '%s': config: a cloud gateway is configured through "
+			       "its cloud's API", g->node);
+		if (c->d->n == diags_before)
+			gateway_check(c, g);
+		return;
+	}
 	x = yaml_map_get(v, "connections");
 	if (x && yaml_is_null(x))
 		x = NULL;

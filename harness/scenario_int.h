@@ -101,6 +101,14 @@ struct fitelnet_diags;
 size_t sc_fitelnet_diags_report(struct sc_ctx *c, const struct fitelnet_diags *d,
                                 const struct sc_text_map *const *maps, size_t n);
 void sc_steps_load(struct sc_ctx *c, const struct ynode *steps);
+/* The mock clouds (scenario_cloud.c): the `clouds:` section (before the gateways); a
+ * gateway's `cloud:` keys (false when it has none); the api and cloud wait steps. */
+void sc_clouds_load(struct sc_ctx *c, const struct ynode *clouds);
+bool sc_gateway_cloud_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode *v);
+void sc_api_step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *st);
+void sc_cloud_wait_load(struct sc_ctx *c, const struct ynode *m, struct sc_cloud_wait *w);
+/* Frees (and wipes: login passwords) what api steps own. */
+void scenario_steps_free_cloud(struct scenario *sc);
 /* "a, b, c": the gateway's connection names, for messages. */
 void sc_gateway_conn_list(const struct sc_gateway *g, char *buf, size_t len);
 /* Steps about gateways (scenario_gateway.c): reconfigure: {gateway, config, connections},

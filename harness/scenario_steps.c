@@ -18,7 +18,7 @@
 
 static const char *const step_keys[] = {
 	"name", "wait", "advance", "ping", "udp", "tcp", "link", "filter", "seq_restart", "tunnel",
-	"reconfigure", "show", NULL
+	"api", "reconfigure", "show", NULL
 };
 static const char *const twait_keys[] = { "tunnel", "up", "within", NULL };
 static const char *const seq_keys[] = { "gateway", "connection", "next", NULL };
@@ -561,8 +561,8 @@ static const struct {
 	{ "wait", SC_STEP_WAIT }, { "advance", SC_STEP_ADVANCE }, { "ping", SC_STEP_PING },
 	{ "udp", SC_STEP_UDP }, { "tcp", SC_STEP_TCP }, { "link", SC_STEP_LINK },
 	{ "filter", SC_STEP_FILTER }, { "seq_restart", SC_STEP_SEQ_RESTART },
-	{ "tunnel", SC_STEP_TUNNEL }, { "reconfigure", SC_STEP_RECONFIGURE },
-	{ "show", SC_STEP_SHOW },
+	{ "tunnel", SC_STEP_TUNNEL }, { "api", SC_STEP_API },
+	{ "reconfigure", SC_STEP_RECONFIGURE }, { "show", SC_STEP_SHOW },
 };
 
 static bool step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *st)
@@ -607,12 +607,17 @@ static bool step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *s
 	if (!act) {
 		if (!unknown)
 			sc_err(c, m, "a step needs an action: one of wait, advance, ping, udp, tcp, "
-			       "link, filter, seq_restart, tunnel, reconfigure, show");
+			       "link, filter, seq_restart, tunnel, api, reconfigure, show");
 		return false;
 	}
 	st->kind = step_kinds[kind].kind;
 	switch (st->kind) {
 	case SC_STEP_WAIT:
+		if (act->type == YNODE_MAP && yaml_map_get(act, "cloud")) {
+			st->kind = SC_STEP_WAIT_CLOUD;
+			sc_cloud_wait_load(c, act, &st->u.cwait);
+			break;
+		}
 		if (act->type == YNODE_MAP) {
 			st->kind = SC_STEP_WAIT_TUNNEL;
 			twait_load(c, act, &st->u.twait);
@@ -623,6 +628,10 @@ static bool step_load(struct sc_ctx *c, const struct ynode *m, struct sc_step *s
 		sc_read_duration(c, act, act_key->str, true, &st->u.duration);
 		break;
 	case SC_STEP_WAIT_TUNNEL:
+	case SC_STEP_WAIT_CLOUD:
+		break;
+	case SC_STEP_API:
+		sc_api_step_load(c, act, st);
 		break;
 	case SC_STEP_SEQ_RESTART:
 		seq_load(c, act, &st->u.seq);

@@ -73,6 +73,7 @@ void k5_config_default(struct k5_config *cfg);
 #define K5_MAX_CIDRS 8
 struct k5_conn_intent {
 	char id[40], name[256], vpnservice_id[40], router_id[40];
+	char router_name[256];          /* the router's name (a lab binds a node by it) */
 	char peer_address[64], peer_id[256];
 	char psk[256];                  /* the pre-shared key, in clear: the lab needs it */
 	char local_cidrs[K5_MAX_CIDRS][48];

@@ -498,10 +498,11 @@ static json_t *intent_build(struct k5_mock *k, json_t *c)
 	json_array_extend(peer, pg ? json_object_get(pg, "endpoints") :
 	                        json_object_get(c, "peer_cidrs"));
 	k5_time(k, ts, sizeof ts, false, 0);
-	return json_pack("{ss ss ss ss ss ss ss so so so so s{sssIsI} ss sI sb ss ss ss}",
+	return json_pack("{ss ss ss ss ss ss ss ss so so so so s{sssIsI} ss sI sb ss ss ss}",
 	                 "connection_id", k5_str(c, "id"), "name", k5_str(c, "name"),
 	                 "vpnservice_id", k5_str(c, "vpnservice_id"),
 	                 "router_id", k5_str(svc, "router_id"),
+	                 "router_name", k5_str(router, "name"),
 	                 "peer_address", k5_str(c, "peer_address"), "peer_id", k5_str(c, "peer_id"),
 	                 "psk", k5_str(c, "psk"), "local_cidrs", local, "peer_cidrs", peer,
 	                 "ike", policy_intent(k5_find(k, &k5_kind_ikepolicy,
@@ -531,6 +532,7 @@ static void intent_struct(json_t *j, struct k5_conn_intent *in)
 	COPY(in->name, k5_str(j, "name"));
 	COPY(in->vpnservice_id, k5_str(j, "vpnservice_id"));
 	COPY(in->router_id, k5_str(j, "router_id"));
+	COPY(in->router_name, k5_str(j, "router_name"));
 	COPY(in->peer_address, k5_str(j, "peer_address"));
 	COPY(in->peer_id, k5_str(j, "peer_id"));
 	COPY(in->psk, k5_str(j, "psk"));

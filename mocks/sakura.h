@@ -100,6 +100,7 @@ enum sakura_apply_reason {
 
 struct sakura_intent {
 	uint64_t id;
+	char name[128];                 /* the appliance's Name (a lab binds a node by it) */
 	char zone[8];
 	int version;                    /* Remark.Router.VPCRouterVersion: 1 or 2 */
 	bool stuck;                     /* the failed migration: the gateway must stay silent */

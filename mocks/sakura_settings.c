@@ -444,6 +444,7 @@ void sakura_intent_build(const struct sakura_mock *m, const struct sakura_router
 	(void)m;
 	memset(in, 0, sizeof *in);
 	in->id = r->id;
+	copy_str(in->name, sizeof in->name, json_object_get(r->doc, "Name"));
 	snprintf(in->zone, sizeof in->zone, "%s", r->zone);
 	in->version = r->version;
 	in->stuck = r->stuck;

@@ -220,7 +220,9 @@ static int key_set(enum profile_key k, const char *v, struct ike_policy *pol,
 	switch (k) {
 	case PK_IKE_PROPOSALS:
 	case PK_ESP_PROPOSALS: {
-		struct ike_prop pr[IKE_MAX_PROPS];
+		/* zeroed: the whole array is copied, and gw_reconfigure compares connections
+		 * byte for byte (stack garbage in unused slots made a connection look changed) */
+		struct ike_prop pr[IKE_MAX_PROPS] = { 0 };
 		bool esp = k == PK_ESP_PROPOSALS;
 
 		c = ike_props_parse(v, esp, pr, IKE_MAX_PROPS, err, errlen);

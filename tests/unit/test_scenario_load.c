@@ -345,7 +345,7 @@ static char *slurp(const char *path)
 static void test_invalid_fixtures(void)
 {
 	static const char *const names[] = {
-		"invalid-typos", "invalid-references", "invalid-wire", "invalid-yaml",
+		"invalid-typos", "invalid-references", "invalid-wire", "invalid-yaml", "invalid-clouds",
 	};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {

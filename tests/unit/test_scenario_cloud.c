@@ -1,0 +1,99 @@
+/*
+ * The clouds section, cloud gateways and the api / cloud wait steps as loaded (their errors
+ * are in fixtures/scenarios/invalid-clouds.yaml), and the template filling of api steps.
+ */
+#include "tests/unit/unit.h"
+#include "harness/scenario.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char text[] =
+	"name: t\n"
+	"topology:\n"
+	"  nodes: {r1: {forward: true}, h1: {}}\n"
+	"  links:\n"
+	"    - [r1:wan0 198.51.100.1/24, h1:eth0 198.51.100.2/24]\n"
+	"  routes:\n"
+	"    r1: [default via 198.51.100.2]\n"
+	"clouds:\n"
+	"  k5: {listen: 'r1:198.51.100.1:5000', user: u, password: p}\n"
+	"  sakura:\n"
+	"gateways:\n"
+	"  r1: {cloud: k5, router: rt-1}\n"
+	"steps:\n"
+	"  - api: {cloud: k5, login: {user: u, password: p, project: pr}}\n"
+	"  - api:\n"
+	"      cloud: k5\n"
+	"      method: POST\n"
+	"      path: /v2.0/vpn/ikepolicies\n"
+	"      body: {ikepolicy: {name: x, lifetime: {value: 86400}, up: true, t: 'true',\n"
+	"             cidrs: [10.0.0.0/8], n: null, f: 1.5}}\n"
+	"      expect: {status: 201, contains: [a, b]}\n"
+	"      save: {ike: ikepolicy.id, tok: 'header:X-Subject-Token'}\n"
+	"  - api: {cloud: sakura, method: GET, path: '/cloud/zone/{zone}/x/{ike}'}\n"
+	"  - wait: {cloud: k5, connection: c1, status: ACTIVE, within: 2m, every: 5s}\n"
+	"  - wait: {cloud: sakura, appliance: vr, peer: 192.0.2.1, status: UP}\n";
+
+static void test_cloud_load(void)
+{
+	struct sc_diags d = { 0 };
+	struct scenario *sc = NULL;
+	const struct sc_cloud *k5, *sk;
+	const struct sc_api *a;
+	char addr[64];
+
+	CU_ASSERT_EQUAL_FATAL(scenario_load_buffer("t.yaml", text, strlen(text), &sc, &d), 0);
+	k5 = &sc->clouds[SC_CLOUD_K5];
+	sk = &sc->clouds[SC_CLOUD_SAKURA];
+	CU_ASSERT_TRUE(k5->present);
+	CU_ASSERT_STRING_EQUAL(k5->node, "r1");
+	sc_format_prefix(&k5->addr, false, addr, sizeof addr);
+	CU_ASSERT_STRING_EQUAL(addr, "198.51.100.1");
+	CU_ASSERT_EQUAL(k5->port, 5000);
+	CU_ASSERT_STRING_EQUAL(k5->region, "jp-east-1");
+	CU_ASSERT_STRING_EQUAL(k5->user, "u");
+	/* `sakura:` with nothing: the home's loopback, a free port, the default zone */
+	CU_ASSERT_TRUE(sk->present);
+	CU_ASSERT_STRING_EQUAL(sk->node, "");
+	sc_format_prefix(&sk->addr, false, addr, sizeof addr);
+	CU_ASSERT_STRING_EQUAL(addr, "127.0.0.1");
+	CU_ASSERT_EQUAL(sk->port, 0);
+	CU_ASSERT_STRING_EQUAL(sk->zone, "tk1v");
+	CU_ASSERT_FALSE(sk->stuck_migration);
+
+	CU_ASSERT_EQUAL(sc->gateways[0].cloud, SC_CLOUD_K5);
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].cloud_object, "rt-1");
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].profile, "k5-vpnaas");
+	CU_ASSERT_EQUAL(sc->gateways[0].nconns, 0);
+
+	CU_ASSERT_EQUAL_FATAL(sc->nsteps, 5);
+	a = sc->steps[0].u.api;
+	CU_ASSERT_TRUE(a->login);
+	CU_ASSERT_STRING_EQUAL(a->method, "POST");
+	CU_ASSERT_STRING_EQUAL(a->path, "/v3/auth/tokens");
+	CU_ASSERT_EQUAL(a->expect_status, 201);
+	a = sc->steps[1].u.api;
+	/* plain scalars typed as JSON, quoted ones strings; key order kept */
+	CU_ASSERT_STRING_EQUAL(a->body, "{\"ikepolicy\":{\"name\":\"x\",\"lifetime\":{\"value\":86400},"
+	                       "\"up\":true,\"t\":\"true\",\"cidrs\":[\"10.0.0.0/8\"],\"n\":null,"
+	                       "\"f\":1.5}}");
+	CU_ASSERT_EQUAL(a->expect_status, 201);
+	CU_ASSERT_EQUAL(a->ncontains, 2);
+	CU_ASSERT_EQUAL_FATAL(a->nsaves, 2);
+	CU_ASSERT_STRING_EQUAL(a->saves[0].var, "ike");
+	CU_ASSERT_STRING_EQUAL(a->saves[0].from, "ikepolicy.id");
+	CU_ASSERT_STRING_EQUAL(a->saves[1].from, "header:X-Subject-Token");
+	CU_ASSERT_EQUAL(sc->steps[3].kind, SC_STEP_WAIT_CLOUD);
+	CU_ASSERT_STRING_EQUAL(sc->steps[3].u.cwait.object, "c1");
+	CU_ASSERT_STRING_EQUAL(sc->steps[3].u.cwait.value, "ACTIVE");
+	CU_ASSERT_EQUAL(sc->steps[3].u.cwait.within, lab_sec(120));
+	CU_ASSERT_EQUAL(sc->steps[3].u.cwait.every, lab_sec(5));
+	CU_ASSERT_STRING_EQUAL(sc->steps[4].u.cwait.field, "peer");
+	CU_ASSERT_STRING_EQUAL(sc->steps[4].u.cwait.peer, "192.0.2.1");
+	scenario_free(sc);
+	sc_diags_free(&d);
+}
+
+UNIT_SUITE(scenario_cloud, UNIT_TEST(test_cloud_load))
