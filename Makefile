@@ -31,7 +31,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/harness/main.o
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-SCENARIO ?= scenarios/two-sites.yaml
+SCENARIO ?= scenarios/sakura-v2.yaml
 
 .PHONY: all check check-all unit integration interop asan fuzz fuzz-smoke bench run deps clean help
 

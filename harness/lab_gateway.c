@@ -150,6 +150,8 @@ static void on_sw_event(void *ctx, const struct sswan_event *ev)
 		break;
 	}
 	report_event(g->lg->r, g->lg->o, loop_now(g->lg->lab->loop), source, kind, text);
+}
+
 static struct lab_gw *by_gateway(struct lab_gateways *lg, const struct gateway *g)
 {
 	for (size_t i = 0; i < lg->n; i++)
