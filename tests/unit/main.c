@@ -39,6 +39,21 @@ const char *unit_fixture(const char *rel)
 	return path;
 }
 
+char *unit_fixture_text(const char *rel)
+{
+	FILE *f = fopen(unit_fixture(rel), "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n + 1)) != NULL)
+		buf[fread(buf, 1, (size_t)n, f)] = '\0';
+	fclose(f);
+	return buf;
+}
+
 static int wanted(const char *name, int argc, char **argv)
 {
 	if (argc < 2)

@@ -31,21 +31,6 @@ struct seen {
 static struct seen s;
 static struct gw_config cfg;
 
-static char *slurp(const char *rel)
-{
-	FILE *f = fopen(unit_fixture(rel), "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL)
-		buf[fread(buf, 1, (size_t)n, f)] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void on_msg(void *ctx, const struct cap_ike_msg *m)
 {
 	struct seen *x = ctx;
@@ -91,7 +76,7 @@ static int walk(const char *pcap, const char *profile)
 
 static int sakura(const char *json_rel, int version)
 {
-	char *json = slurp(json_rel), err[256] = "";
+	char *json = unit_fixture_text(json_rel), err[256] = "";
 	struct sakura_intent in;
 	int rc;
 
@@ -159,7 +144,7 @@ static void test_new_config_accepted_by_v2(void)
 /* The captures carry what the importer makes of the field note's configs. */
 static void test_offers_are_the_f220_configs(void)
 {
-	char *t[2] = { slurp("fixtures/fitelnet/v1.conf"), slurp("fixtures/fitelnet/v2-changes.conf") };
+	char *t[2] = { unit_fixture_text("fixtures/fitelnet/v1.conf"), unit_fixture_text("fixtures/fitelnet/v2-changes.conf") };
 	const char *names[2] = { "v1.conf", "v2-changes.conf" };
 	struct fitelnet_diags *d = calloc(1, sizeof *d);
 	static struct gw_config f;

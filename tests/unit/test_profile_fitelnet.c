@@ -16,21 +16,6 @@
 static struct gw_config cfg;
 static struct fitelnet_diags diags;
 
-static char *slurp(const char *rel)
-{
-	FILE *f = fopen(unit_fixture(rel), "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL)
-		buf[fread(buf, 1, (size_t)n, f)] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void props(const struct ike_prop *p, int n, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -46,8 +31,8 @@ static void props(const struct ike_prop *p, int n, char *buf, size_t len)
 
 static int load(size_t n)
 {
-	char *t[2] = { slurp("fixtures/fitelnet/v1.conf"),
-	               slurp("fixtures/fitelnet/v2-changes.conf") };
+	char *t[2] = { unit_fixture_text("fixtures/fitelnet/v1.conf"),
+	               unit_fixture_text("fixtures/fitelnet/v2-changes.conf") };
 	const char *names[2] = { "v1.conf", "v2-changes.conf" };
 	int rc;
 

@@ -135,24 +135,9 @@ static void test_k5_refusals(void)
 	gw_config_wipe(&cfg);
 }
 
-static char *slurp(const char *rel)
-{
-	FILE *f = fopen(unit_fixture(rel), "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL)
-		buf[fread(buf, 1, (size_t)n, f)] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void test_sakura_v1_ignores_algorithms(void)
 {
-	char *json = slurp("fixtures/profile/sakura-v1.json"), buf[160], err[160] = "";
+	char *json = unit_fixture_text("fixtures/profile/sakura-v1.json"), buf[160], err[160] = "";
 	struct profile_report rep = { .n = 0 };
 	struct sakura_intent in;
 	const struct ike_policy *pol;
@@ -194,7 +179,7 @@ static void test_sakura_v1_ignores_algorithms(void)
 
 static void test_sakura_v2_builds_the_proposal(void)
 {
-	char *json = slurp("fixtures/profile/sakura-v2.json"), buf[160], err[160] = "";
+	char *json = unit_fixture_text("fixtures/profile/sakura-v2.json"), buf[160], err[160] = "";
 	struct sakura_intent in;
 	const struct ike_policy *pol;
 
@@ -238,7 +223,7 @@ static void test_sakura_v2_builds_the_proposal(void)
 
 static void test_k5_policies_json(void)
 {
-	char *json = slurp("fixtures/profile/k5-policies.json"), buf[128], err[160] = "";
+	char *json = unit_fixture_text("fixtures/profile/k5-policies.json"), buf[128], err[160] = "";
 	struct gw_conn *c;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(json);

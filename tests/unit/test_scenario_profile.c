@@ -27,24 +27,6 @@
 	"    f220: [default via 172.30.128.1]\n" \
 	"    vpc: [default via 27.133.132.1]\n"
 
-static char *fixture(const char *rel)
-{
-	FILE *f = fopen(unit_fixture(rel), "rb");
-	char *buf = NULL;
-	size_t len = 0;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL) {
-		len = fread(buf, 1, (size_t)n, f);
-		buf[len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
 /* text with every line indented by ind spaces (a YAML block scalar's body); caller frees */
 static char *indent(const char *text, int ind)
 {
@@ -203,7 +185,7 @@ static void test_profile_errors(void)
  * by 6. */
 static void test_profile_config_error_position(void)
 {
-	char *v1 = fixture("fixtures/fitelnet/v1.conf"), *body, *tail = NULL, *got = NULL;
+	char *v1 = unit_fixture_text("fixtures/fitelnet/v1.conf"), *body, *tail = NULL, *got = NULL;
 	struct scenario *sc;
 	char *bad;
 
@@ -265,7 +247,7 @@ static struct scenario *load_config(const char *config_text, const char *extra)
 /* Config 1 of the field note as the F220 ran it against the v1 VPC router. */
 static void test_profile_field_v1(void)
 {
-	char *v1 = fixture("fixtures/fitelnet/v1.conf");
+	char *v1 = unit_fixture_text("fixtures/fitelnet/v1.conf");
 	struct scenario *sc;
 	struct gw_config cfg;
 	struct profile_report rep = { 0 };
@@ -318,8 +300,8 @@ static void test_profile_field_v1(void)
  * connections entry of the map's name overrides its keys. */
 static void test_profile_field_v2_override(void)
 {
-	char *v1 = fixture("fixtures/fitelnet/v1.conf");
-	char *v2 = fixture("fixtures/fitelnet/v2-changes.conf");
+	char *v1 = unit_fixture_text("fixtures/fitelnet/v1.conf");
+	char *v2 = unit_fixture_text("fixtures/fitelnet/v2-changes.conf");
 	char *both = NULL;
 	struct scenario *sc;
 	struct gw_config cfg;
@@ -354,7 +336,7 @@ static void test_profile_field_v2_override(void)
 /* A crypto map without local-address speaks from the uplink's address. */
 static void test_profile_config_uplink_local(void)
 {
-	char *v1 = fixture("fixtures/fitelnet/v1.conf"), *l;
+	char *v1 = unit_fixture_text("fixtures/fitelnet/v1.conf"), *l;
 	struct scenario *sc;
 	struct gw_config cfg;
 	char err[300];
@@ -454,8 +436,8 @@ static void test_profile_every_profile(void)
  * v2 migration; the resolution with the step's text stacked on top gives the v2 proposals. */
 static void test_profile_reconfigure_field(void)
 {
-	char *v1 = fixture("fixtures/fitelnet/v1.conf");
-	char *v2 = fixture("fixtures/fitelnet/v2-changes.conf");
+	char *v1 = unit_fixture_text("fixtures/fitelnet/v1.conf");
+	char *v2 = unit_fixture_text("fixtures/fitelnet/v2-changes.conf");
 	char *b2 = NULL, *steps = NULL;
 	struct scenario *sc;
 	struct gw_config cfg;

@@ -19,6 +19,8 @@ void unit_register(const char *suite, const struct unit_test *tests, size_t n);
 
 /* Path of a test fixture file under tests/ (borrowed static buffer). */
 const char *unit_fixture(const char *rel);
+/* The whole text of a fixture file, NUL-terminated (caller frees); NULL if unreadable. */
+char *unit_fixture_text(const char *rel);
 
 #define UNIT_TEST(fn) { #fn, fn }
 #define UNIT_SUITE(suite, ...)                                                       \
