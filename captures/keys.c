@@ -1,5 +1,6 @@
 /* Wireshark's IKEv1 and ESP key files (see keys.h for the formats). */
 #include "captures/keys.h"
+#include "peers/hex.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -50,17 +51,6 @@ static int kl_fail(struct kline *l, const char *at, const char *field, const cha
 	return -EINVAL;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex digits s[0..n) (an optional 0x prefix) into out (at most cap bytes). */
 static int hex_bytes(struct kline *l, const char *s, size_t n, const char *field, uint8_t *out,
                      size_t cap, size_t *outlen)
@@ -78,7 +68,7 @@ static int hex_bytes(struct kline *l, const char *s, size_t n, const char *field
 	if (n / 2 > cap)
 		return kl_fail(l, at, field, "too long");
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return kl_fail(l, s + (hi < 0 ? i : i + 1), field, "not a hex digit");

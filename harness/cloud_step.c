@@ -411,6 +411,28 @@ out:
 	return err;
 }
 
+/* GET target and parse the body (*j NULL when it is not JSON). On success the caller owns
+ * *call (http_call_free) and *j (json_decref); *resp lives as long as *call. */
+static int get_json(struct lab_clouds *lc, struct loop *loop, int cloud, const char *target,
+                    lab_ns deadline, struct http_call **call,
+                    const struct http_client_response **resp, json_t **j, char *msg,
+                    size_t msglen)
+{
+	const char *cmsg;
+	int err;
+
+	if ((err = request(lc, loop, cloud, "GET", target, NULL, deadline, call, msg, msglen)))
+		return err;
+	if ((err = http_call_result(*call, resp, &cmsg))) {
+		snprintf(msg, msglen, "GET %s: %s", target, cmsg);
+		http_call_free(*call);
+		*call = NULL;
+		return err;
+	}
+	*j = json_loadb((*resp)->body, (*resp)->body_len, 0, NULL);
+	return 0;
+}
+
 /* The state the wait looks at, from one poll; "" if the object is not (yet) there. */
 static int poll_once(struct lab_clouds *lc, struct loop *loop, const struct sc_cloud_wait *w,
                      lab_ns deadline, char *seen, size_t seenlen, char *msg, size_t msglen)
@@ -418,7 +440,6 @@ static int poll_once(struct lab_clouds *lc, struct loop *loop, const struct sc_c
 	char target[1024], obj[600];
 	struct http_call *call = NULL;
 	const struct http_client_response *resp;
-	const char *cmsg;
 	json_t *j, *list;
 	int err;
 
@@ -435,14 +456,8 @@ static int poll_once(struct lab_clouds *lc, struct loop *loop, const struct sc_c
 		free(qs);
 		json_decref(q);
 	}
-	if ((err = request(lc, loop, w->cloud, "GET", target, NULL, deadline, &call, msg, msglen)))
+	if ((err = get_json(lc, loop, w->cloud, target, deadline, &call, &resp, &j, msg, msglen)))
 		return err;
-	if ((err = http_call_result(call, &resp, &cmsg))) {
-		snprintf(msg, msglen, "GET %s: %s", target, cmsg);
-		http_call_free(call);
-		return err;
-	}
-	j = json_loadb(resp->body, resp->body_len, 0, NULL);
 	if (resp->status != 200) {
 		char type[128], text[256];
 
@@ -473,16 +488,10 @@ static int poll_once(struct lab_clouds *lc, struct loop *loop, const struct sc_c
 			call = NULL;
 			snprintf(target, sizeof target, "/cloud/zone/%s/api/cloud/1.1/appliance/%s/status",
 			         lab_clouds_config(lc, w->cloud)->zone, id);
-			err = request(lc, loop, w->cloud, "GET", target, NULL, deadline, &call, msg,
-			              msglen);
+			err = get_json(lc, loop, w->cloud, target, deadline, &call, &resp, &j, msg,
+			               msglen);
 			if (err)
 				return err;
-			if ((err = http_call_result(call, &resp, &cmsg))) {
-				snprintf(msg, msglen, "GET %s: %s", target, cmsg);
-				http_call_free(call);
-				return err;
-			}
-			j = json_loadb(resp->body, resp->body_len, 0, NULL);
 			st = json_object_get(j, "Router");
 			peers = json_object_get(st, "SiteToSiteIPsecVPNPeers");
 			snprintf(seen, seenlen, "HTTP %d, peer %s not in the status", resp->status,

@@ -8,6 +8,7 @@
  * accumulate the body up to max_body, and call the mock's handler only on the final call.
  */
 #include "mocks/http.h"
+#include "peers/hex.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -113,17 +114,6 @@ int http_response_add_header(struct http_response *resp, const char *name, const
 
 /* ---- the path: percent-decoding ---- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decode %XX in the first len bytes of in into a new string. '+' stays '+' (it means space only
  * in form-encoded query strings, not in paths). A bad escape or an escaped NUL is an error: the
@@ -141,9 +131,9 @@ static char *path_decode(const char *in, size_t len)
 			out[o++] = in[i];
 			continue;
 		}
-		if (len - i < 3 || hexval(in[i + 1]) < 0 || hexval(in[i + 2]) < 0)
+		if (len - i < 3 || hex_value(in[i + 1]) < 0 || hex_value(in[i + 2]) < 0)
 			goto bad;
-		out[o] = (char)(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
+		out[o] = (char)(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
 		if (!out[o])
 			goto bad;
 		o++;

@@ -4,6 +4,7 @@
  * sakura_find.c, sakura_actions.c and sakura_vpnlab.c.
  */
 #include "mocks/sakura_int.h"
+#include "peers/hex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -228,14 +229,6 @@ static bool authorized(const struct sakura_mock *m, const struct http_request *r
 
 /* ---- request parsing ---------------------------------------------------------------- */
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9') return ch - '0';
-	if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode len bytes of s ('+' is kept: Go's PathEscape does not use it). */
 char *sakura_pct_decode(const char *s, size_t len)
 {
@@ -247,8 +240,8 @@ char *sakura_pct_decode(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		int hi, lo;
 
-		if (s[i] == '%' && i + 2 < len && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < len && (hi = hex_value((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
 			out[n++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else {
