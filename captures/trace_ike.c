@@ -249,6 +249,7 @@ static void notify_payload(struct msgctx *m, const struct isakmp_pl *pl)
 				off += 4 + v;
 			}
 		}
+		ev.value2 = n.proto;        /* ISAKMP (phase 1) or ESP / AH (phase 2) */
 		snprintf(ev.text, sizeof ev.text, "RESPONDER_LIFETIME %" PRIu64 " s", ev.value);
 	} else {
 		snprintf(ev.text, sizeof ev.text, "%s", isakmp_notify_name(n.type));
