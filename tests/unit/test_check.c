@@ -662,8 +662,10 @@ static void test_check_dpd_hold(void)
  */
 static void test_check_responder_lifetime(void)
 {
-	/* life type seconds (TV), life duration as a 4-byte TLV / a TV (RFC 2407 4.6.3.1) */
-	static const uint8_t p1[] = { 0x80, 1, 0, 1, 0, 2, 0, 4, 0, 0, 0x0e, 0x10 };
+	/* life type seconds (TV), life duration as a 4-byte TLV / a TV (RFC 2407 4.6.3.1): for
+	 * the ISAKMP SA with the phase-1 numbers 11/12, for the CHILD_SA the IPsec ones 1/2 */
+	static const uint8_t p1[] = { 0x80, 11, 0, 1, 0, 12, 0, 4, 0, 0, 0x0e, 0x10 };
+	static const uint8_t p1_ipsec_numbers[] = { 0x80, 1, 0, 1, 0, 2, 0, 4, 0, 0, 0x0e, 0x10 };
 	static const uint8_t p2[] = { 0x80, 1, 0, 1, 0x80, 2, 0x02, 0x58 };
 	struct trace *t = fresh(NULL);
 	struct isakmp_builder b;
@@ -719,6 +721,15 @@ static void test_check_responder_lifetime(void)
 	CU_ASSERT_FALSE(v.pass);
 	CU_ASSERT_STRING_EQUAL(v.observed, "no RESPONDER-LIFETIME notify 10.10.0.1 -> any (none "
 	                       "sent, or the messages carrying it not decrypted)");
+	/* phase-2 attribute numbers for the ISAKMP SA: no seconds read (tshark would not either) */
+	isakmp_build_init(&b);
+	isakmp_put_notify(&b, ISAKMP_PROTO_ISAKMP, ck, 16, ISAKMP_N_RESPONDER_LIFETIME,
+	                  p1_ipsec_numbers, sizeof p1_ipsec_numbers);
+	feed_isakmp(t, 3 * SEC, B, A, 0x70, 0x71, ISAKMP_XCHG_INFO, 13, 0, &b);
+	e = (struct check_expect){ .kind = CHK_RESPONDER_LIFETIME, .a = B, .phase = 1 };
+	v = judge(t, e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "; 0 s for the ISAKMP SA in an informational: "
+	                              "3 notifies"));
 	trace_free(t);
 
 	struct cap_keys *k;
