@@ -54,9 +54,11 @@ enum check_kind {
 	CHK_KIND_COUNT
 };
 
-/* hold: how soon after the trapped packet the new main mode must leave (an acquire is
- * immediate: strongSwan's and vpnlab's trap policies initiate on the packet itself). */
-#define CHECK_HOLD_REACT 5000000000LL
+/* hold: how soon after the trapped packet the new main mode must leave. An acquire is
+ * immediate (strongSwan's and vpnlab's trap policies initiate on the packet itself); a
+ * cleared connection that an operator initiates while traffic is being dropped comes
+ * seconds later, and must not pass for a trap. */
+#define CHECK_HOLD_REACT 1000000000LL
 
 struct check_expect {
 	enum check_kind kind;
