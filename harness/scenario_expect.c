@@ -306,13 +306,13 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 		}
 		break;
 	case CHK_RESPONDER_LIFETIME:
-		if (!need(c, p, k, "from", name))
-			break;
-		if ((v = yaml_map_get(p, "phase"))) {
-			uint64_t ph = 0;
-			if (sc_read_u64(c, v, "phase", 2, &ph) && ph == 0)
-				sc_err(c, v, "phase: expected 1 (the ISAKMP SA) or 2 (a CHILD_SA), got 0");
-			ex->phase = (int)ph;
+		need(c, p, k, "from", name);
+		if ((v = yaml_map_get(p, "phase")) && sc_want_scalar(c, v, "phase")) {
+			if (strcmp(v->str, "1") && strcmp(v->str, "2"))
+				sc_err(c, v, "phase: expected 1 (the ISAKMP SA) or 2 (a CHILD_SA), got "
+				       "'%s'", v->str);
+			else
+				ex->phase = v->str[0] - '0';
 		}
 		if ((v = yaml_map_get(p, "lifetime"))) {
 			lab_ns life = 0;
