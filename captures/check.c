@@ -1,6 +1,8 @@
 /* Judging expectations on the trace model (see check.h). */
 #include "captures/check.h"
 
+#include "peers/ike/isakmp.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +22,7 @@ static const char *const names[CHK_KIND_COUNT] = {
 	[CHK_INNER_FRAGMENTS] = "inner_fragments", [CHK_ICMP_FRAG_NEEDED] = "icmp_frag_needed",
 	[CHK_TCP_MSS_MAX] = "tcp_mss_max", [CHK_NO_LOSS_ACROSS_REKEY] = "no_loss_across_rekey",
 	[CHK_ESP_SEQ_RESTART] = "esp_seq_restart", [CHK_REPLAY_DROPPED] = "replay_dropped",
-	[CHK_NATT_FLOAT] = "natt_float",
+	[CHK_NATT_FLOAT] = "natt_float", [CHK_RESPONDER_LIFETIME] = "responder_lifetime",
 };
 
 const char *check_kind_name(enum check_kind k)
@@ -294,22 +296,14 @@ static void dpd_every(const struct trace *t, const struct check_expect *e,
 	periodic(e, v, w, list, dts, k, "DPD intervals");
 }
 
-static void dpd_timeout(const struct trace *t, const struct check_expect *e,
-                        struct check_verdict *v, struct where *w)
+/* The R-U-THERE from a (to b) that got no ACK: how many, the first and the last. */
+static size_t dpd_unanswered(const struct trace *t, const struct check_expect *e,
+                             const struct trace_ev **first, const struct trace_ev **lastq)
 {
 	size_t n, unanswered = 0;
-	const struct trace_ev *ev = trace_events(t, &n), *first = NULL, *lastq = NULL,
-	                      *action = NULL;
-	char pair[100];
-	bool restart = !strcmp(e->action, "restart");
+	const struct trace_ev *ev = trace_events(t, &n);
 
-	who(e, pair, sizeof pair, true);
-	char win[48] = "";
-	if (e->within)
-		snprintf(win, sizeof win, " within %.3f s", sec(e->within));
-	snprintf(v->expected, sizeof v->expected, "DPD R-U-THERE %s unanswered, then%s %s", pair,
-	         win, restart ? "a new main mode from the same side" : "the IKE SA cleared (delete "
-	         "or silence, no new main mode)");
+	*first = *lastq = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (ev[i].kind != TR_NOTIFY || ev[i].notify != N_RU_THERE ||
 		    !match_from(t, e, &ev[i]))
@@ -321,14 +315,123 @@ static void dpd_timeout(const struct trace *t, const struct check_expect *e,
 			        !memcmp(ev[j].icookie, ev[i].icookie, 8);
 		if (!acked) {
 			unanswered++;
-			if (!first)
-				first = &ev[i];
-			lastq = &ev[i];
+			if (!*first)
+				*first = &ev[i];
+			*lastq = &ev[i];
 		}
 	}
+	return unanswered;
+}
+
+/* x, from the side that sent first, is the MM1 of a new IKE SA (main or aggressive mode,
+ * another initiator cookie, no responder cookie yet). */
+static bool new_main_mode(const struct trace_ev *x, const struct trace_ev *first)
+{
+	return x->kind == TR_IKE_MSG && (x->exch == 2 || x->exch == 4) && x->msgid == 0 &&
+	       memcmp(x->icookie, first->icookie, 8) && !x->rcookie[0] && !x->rcookie[1] &&
+	       !memcmp(x->rcookie, x->rcookie + 1, 7);
+}
+
+/* From the side that sent first, not a copy of a message already seen at another hop. */
+static bool own_message(const struct trace_ev *x, const struct trace_ev *first)
+{
+	return ip_addr_equal(&x->src, &first->src) && !(x->kind == TR_IKE_MSG && x->flag);
+}
+
+/*
+ * hold: the SAs are gone and a trap policy is left. On the wire: nothing from the DPD side
+ * (no delete, no new main mode) until a packet of the flow fa -> fb reaches it in the
+ * clear, then its new main mode at once.
+ */
+static void dpd_hold(const struct trace *t, const struct check_expect *e,
+                     struct check_verdict *v, struct where *w, const struct trace_ev *first,
+                     const struct trace_ev *lastq, size_t unanswered)
+{
+	size_t n;
+	const struct trace_ev *ev = trace_events(t, &n), *trig = NULL, *mm = NULL, *bad = NULL;
+	char fl[100];
+	struct check_expect f = { .a = e->fa, .b = e->fb };
+
+	who(&f, fl, sizeof fl, true);
+	for (const struct trace_ev *x = first + 1; x < ev + n && !mm && !bad; x++) {
+		if (e->within && trace_ts_diff(x->ts_ns, first->ts_ns) > e->within)
+			break;
+		/* the trapped packet: seen wherever it is captured in the clear (the LAN side),
+		 * whatever link the IKE side is judged on */
+		if (!trig && x->kind == TR_PLAIN_FLOW && from_to(x, &e->fa, &e->fb)) {
+			trig = x;
+			continue;
+		}
+		if (!in_capture(t, e, x->file) || !own_message(x, first))
+			continue;
+		if (new_main_mode(x, first))
+			*(trig ? &mm : &bad) = x;
+		else if (x->kind == TR_DELETE && x->notify == 1)
+			bad = x;
+	}
+	where_add(w, first);
+	if (lastq != first)
+		where_add(w, lastq);
+	if (trig)
+		where_add(w, trig);
+	if (mm || bad)
+		where_add(w, mm ? mm : bad);
+	int at = snprintf(v->observed, sizeof v->observed, "%zu R-U-THERE unanswered (seq %" PRIu64
+	                  "..%" PRIu64 "), then ", unanswered, first->value, lastq->value);
+	size_t left = sizeof v->observed - (size_t)at;
+	char *o = v->observed + at;
+	if (bad)
+		snprintf(o, left, "%s %.3f s after the first unanswered one, before any packet of "
+		         "%s", bad->kind == TR_DELETE ? "an ISAKMP delete" : "a new main mode by "
+		         "itself", sec(trace_ts_diff(bad->ts_ns, first->ts_ns)), fl);
+	else if (!trig)
+		snprintf(o, left, "no packet of %s in the clear%s", fl, e->within ? " in the window" :
+		         "");
+	else if (!mm)
+		snprintf(o, left, "a packet of %s %.3f s later, but no new main mode after it",
+		         fl, sec(trace_ts_diff(trig->ts_ns, first->ts_ns)));
+	else
+		snprintf(o, left, "nothing until a packet of %s %.3f s later, a new main mode "
+		         "%.3f s after it", fl, sec(trace_ts_diff(trig->ts_ns, first->ts_ns)),
+		         sec(trace_ts_diff(mm->ts_ns, trig->ts_ns)));
+	v->pass = !bad && trig && mm && trace_ts_diff(mm->ts_ns, trig->ts_ns) <= CHECK_HOLD_REACT;
+}
+
+static void dpd_timeout(const struct trace *t, const struct check_expect *e,
+                        struct check_verdict *v, struct where *w)
+{
+	size_t n, unanswered;
+	const struct trace_ev *ev = trace_events(t, &n), *first, *lastq, *action = NULL;
+	char pair[100];
+	bool restart = !strcmp(e->action, "restart"), hold = !strcmp(e->action, "hold");
+
+	who(e, pair, sizeof pair, true);
+	char win[48] = "";
+	if (e->within)
+		snprintf(win, sizeof win, " within %.3f s", sec(e->within));
+	if (hold) {
+		char fl[100];
+		struct check_expect f = { .a = e->fa, .b = e->fb };
+		who(&f, fl, sizeof fl, true);
+		/* addresses are short: the text fits (the length is only looked at) */
+		if (snprintf(v->expected, sizeof v->expected, "DPD R-U-THERE %s unanswered, "
+		             "then%s nothing from that side (no delete, no new main mode) until a "
+		             "packet of %s in the clear, and a new main mode within %.0f s of it "
+		             "(hold: a trap)", pair, win, fl, sec(CHECK_HOLD_REACT)) < 0)
+			v->expected[0] = 0;
+	} else {
+		snprintf(v->expected, sizeof v->expected, "DPD R-U-THERE %s unanswered, then%s %s",
+		         pair, win, restart ? "a new main mode from the same side" : "the IKE SA "
+		         "cleared (delete or silence, no new main mode)");
+	}
+	unanswered = dpd_unanswered(t, e, &first, &lastq);
 	if (!first) {
 		snprintf(v->observed, sizeof v->observed, "no unanswered R-U-THERE");
 		v->pass = false;
+		return;
+	}
+	if (hold) {
+		dpd_hold(t, e, v, w, first, lastq, unanswered);
 		return;
 	}
 	where_add(w, first);
@@ -341,11 +444,9 @@ static void dpd_timeout(const struct trace *t, const struct check_expect *e,
 		if (e->within && trace_ts_diff(x->ts_ns, first->ts_ns) > e->within)
 			break;
 		/* a copy of a message already judged (the probe itself seen at the next hop) */
-		if (!ip_addr_equal(&x->src, &first->src) || (x->kind == TR_IKE_MSG && x->flag))
+		if (!own_message(x, first))
 			continue;
-		if (x->kind == TR_IKE_MSG && (x->exch == 2 || x->exch == 4) && x->msgid == 0 &&
-		    memcmp(x->icookie, first->icookie, 8) && !x->rcookie[0] && !x->rcookie[1] &&
-		    !memcmp(x->rcookie, x->rcookie + 1, 7))
+		if (new_main_mode(x, first))
 			action = x;
 		else if (x->kind == TR_DELETE && x->notify == 1 && !restart)
 			action = x;
@@ -361,6 +462,60 @@ static void dpd_timeout(const struct trace *t, const struct check_expect *e,
 	         action->kind == TR_DELETE ? "an ISAKMP delete" : "a new main mode");
 	v->pass = restart ? (action && action->kind == TR_IKE_MSG) :
 	                    (!action || action->kind == TR_DELETE) && !(action == NULL && more);
+}
+
+/* N(RESPONDER-LIFETIME) from a (to b), for the phase asked, with the lifetime asked. */
+static void responder_lifetime(const struct trace *t, const struct check_expect *e,
+                               struct check_verdict *v, struct where *w)
+{
+	size_t n, seen = 0, good = 0, at = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	char pair[100], life[40] = "", ph[40] = "";
+
+	who(e, pair, sizeof pair, true);
+	if (e->n)
+		snprintf(life, sizeof life, " of %" PRIu64 " s", e->n);
+	if (e->phase)
+		snprintf(ph, sizeof ph, " for the %s", e->phase == 1 ? "ISAKMP SA (phase 1)" :
+		         "CHILD_SA (phase 2)");
+	snprintf(v->expected, sizeof v->expected, "RESPONDER-LIFETIME notify %s%s%s", pair, life,
+	         ph);
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind != TR_NOTIFY || ev[i].notify != ISAKMP_N_RESPONDER_LIFETIME ||
+		    !match_from(t, e, &ev[i]))
+			continue;
+		int phase = ev[i].value2 == ISAKMP_PROTO_ISAKMP ? 1 : 2;
+		/* the same message seen in another capture (the other end of the link, the next
+		 * hop) is one notify */
+		bool copy = false;
+		for (size_t j = i; j-- > 0 && !copy;)
+			copy = ev[j].kind == TR_NOTIFY && ev[j].notify == ev[i].notify &&
+			       ev[j].file != ev[i].file && ev[j].msgid == ev[i].msgid &&
+			       ev[j].value == ev[i].value && !memcmp(ev[j].icookie, ev[i].icookie, 8) &&
+			       ip_addr_equal(&ev[j].src, &ev[i].src);
+		if (copy)
+			continue;
+		seen++;
+		bool ok = (!e->phase || e->phase == phase) && (!e->n || ev[i].value == e->n);
+		if (ok) {
+			good++;
+			where_add(w, &ev[i]);
+		}
+		if (seen <= 4 && at < sizeof v->observed - 80)
+			at += (size_t)snprintf(v->observed + at, sizeof v->observed - at, "%s%" PRIu64
+			                       " s for the %s in %s", seen > 1 ? "; " : "", ev[i].value,
+			                       phase == 1 ? "ISAKMP SA" : "CHILD_SA",
+			                       ev[i].exch == ISAKMP_XCHG_QUICK ? "quick mode" :
+			                       ev[i].exch == ISAKMP_XCHG_INFO ? "an informational" :
+			                       "another exchange");
+	}
+	if (!seen)
+		snprintf(v->observed, sizeof v->observed, "no RESPONDER-LIFETIME notify %s (none "
+		         "sent, or the messages carrying it not decrypted)", pair);
+	else
+		snprintf(v->observed + at, sizeof v->observed - at, "%s: %zu notif%s, %zu as "
+		         "expected", seen > 4 ? "; ..." : "", seen, seen == 1 ? "y" : "ies", good);
+	v->pass = good > 0;
 }
 
 static void hairpin(const struct trace *t, struct check_verdict *v, struct where *w)
@@ -734,6 +889,7 @@ bool check_judge(const struct trace *t, const struct check_expect *e, struct che
 	case CHK_ESP_SEQ_RESTART: restart(t, e, v, &w); break;
 	case CHK_REPLAY_DROPPED: replay(t, e, v, &w); break;
 	case CHK_NATT_FLOAT: natt_float(t, e, v, &w); break;
+	case CHK_RESPONDER_LIFETIME: responder_lifetime(t, e, v, &w); break;
 	default:
 		snprintf(v->expected, sizeof v->expected, "check kind %d", (int)e->kind);
 		snprintf(v->observed, sizeof v->observed, "unknown check kind");

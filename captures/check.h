@@ -27,7 +27,12 @@ enum check_kind {
 	CHK_DPD_TIMEOUT,        /* R-U-THERE from a left unanswered, then `action`: "restart"
 	                         * (a new main mode from a) or "clear" (delete / nothing more);
 	                         * `within` (0: to the end) bounds the window after the first
-	                         * unanswered one in which the action is looked for */
+	                         * unanswered one in which the action is looked for. "hold"
+	                         * (a trap policy): nothing from a (no delete, no new main
+	                         * mode) until the first packet in the clear of the flow
+	                         * fa -> fb after the first unanswered one (in any capture),
+	                         * then a new main mode from a within CHECK_HOLD_REACT of it;
+	                         * `within` bounds that packet and the main mode */
 	CHK_HAIRPIN_REFUSED,    /* no inner packet decrypted from one tunnel re-encrypted into
 	                         * another (needs decrypted traffic) */
 	CHK_OUTER_FRAGMENTS,    /* ESP / UDP-ESP datagrams fragmented on the link (from a) */
@@ -42,8 +47,18 @@ enum check_kind {
 	                         * SA carried no more packets than the originals (1:1 traffic) */
 	CHK_NATT_FLOAT,         /* IKE between a and b moved from UDP 500 to 4500 and the ESP
 	                         * between them travels in UDP 4500 (RFC 3947/3948), none bare */
+	CHK_RESPONDER_LIFETIME, /* an N(RESPONDER-LIFETIME) from a (to b) carrying n seconds
+	                         * (0: any); `phase` 1 (for the ISAKMP SA, protocol ISAKMP), 2
+	                         * (for a CHILD_SA, protocol ESP / AH) or 0 (either). The notify
+	                         * rides in encrypted messages: seen only with the IKE keys */
 	CHK_KIND_COUNT
 };
+
+/* hold: how soon after the trapped packet the new main mode must leave. An acquire is
+ * immediate (strongSwan's and vpnlab's trap policies initiate on the packet itself); a
+ * cleared connection that an operator initiates while traffic is being dropped comes
+ * seconds later, and must not pass for a trap. */
+#define CHECK_HOLD_REACT 1000000000LL
 
 struct check_expect {
 	enum check_kind kind;
@@ -52,6 +67,8 @@ struct check_expect {
 	int64_t within, interval, tolerance;
 	uint64_t n;
 	char action[16];
+	int phase;               /* CHK_RESPONDER_LIFETIME: 1, 2, 0 = either */
+	struct ip_addr fa, fb;   /* CHK_DPD_TIMEOUT hold: the flow whose packet is trapped */
 	bool directed;           /* CHK_TCP_MSS_MAX: a and b are from and to, not between */
 	char capture[96];        /* only events of the capture with this file name ("r1-wan0.pcap",
 	                          * the base name); "" = every capture */

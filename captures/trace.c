@@ -20,6 +20,7 @@ static const char *const kind_names[TR_KIND_COUNT] = {
 	[TR_ESP_RESTART] = "esp_seq_restart", [TR_ESP_BAD] = "esp_bad",
 	[TR_FRAGMENTS] = "fragments", [TR_ICMP_ERROR] = "icmp_error", [TR_TCP_MSS] = "tcp_mss",
 	[TR_INNER_FLOW] = "inner_flow", [TR_INNER_GAP] = "inner_gap", [TR_HAIRPIN] = "hairpin",
+	[TR_PLAIN_FLOW] = "plain_flow",
 };
 
 const char *trace_kind_name(enum trace_kind k)
@@ -58,9 +59,11 @@ struct trace *trace_new(const struct cap_keys *keys)
 	t->esp = calloc(TRACE_MAX_ESP, sizeof *t->esp);
 	t->esp_st = calloc(TRACE_MAX_ESP, sizeof *t->esp_st);
 	t->inner = calloc(TRACE_MAX_INNER, sizeof *t->inner);
+	t->plain = calloc(TRACE_MAX_INNER, sizeof *t->plain);
 	t->hair = calloc(TR_HAIR_MAX, sizeof *t->hair);
 	t->esp_idx = calloc(TR_ESP_IDX, sizeof *t->esp_idx);
-	if (!t->esp_idx || !t->ike || !t->child || !t->esp || !t->esp_st || !t->inner || !t->hair) {
+	if (!t->esp_idx || !t->ike || !t->child || !t->esp || !t->esp_st || !t->inner || !t->hair ||
+	    !t->plain) {
 		trace_free(t);
 		return NULL;
 	}
@@ -83,6 +86,7 @@ void trace_free(struct trace *t)
 	free(t->esp);
 	free(t->esp_st);
 	free(t->inner);
+	free(t->plain);
 	free(t->hair);
 	free(t->esp_idx);
 	explicit_bzero(t->buf, sizeof t->buf);   /* decrypted bytes */
@@ -218,6 +222,41 @@ void tr_ip_frame(struct trace *t, unsigned file, const struct cap_frame *f, bool
 	}
 }
 
+/* The first packet of a flow in the clear (TR_PLAIN_FLOW). */
+static void plain_flow(struct trace *t, unsigned file, const struct cap_frame *f)
+{
+	struct trace_ev ev;
+	uint16_t sp = f->sport, dp = f->dport;
+	size_t i;
+
+	if ((f->l3 != CAP_L3_IPV4 && f->l3 != CAP_L3_IPV6) || f->fragment)
+		return;
+	if (f->l4 == CAP_L4_ICMP) {
+		if (!f->icmp_valid || f->icmp.kind != ICMP_KIND_ECHO_REQUEST)
+			return;
+		sp = f->icmp.echo_id;
+		dp = 8;
+	} else if (f->l4 != CAP_L4_UDP && f->l4 != CAP_L4_TCP) {
+		return;
+	}
+	for (i = 0; i < t->nplain; i++) {
+		const struct tr_plain *x = &t->plain[i];
+		if (x->file == file && x->proto == f->proto && x->sport == sp && x->dport == dp &&
+		    ip_addr_equal(&x->src, &f->src) && ip_addr_equal(&x->dst, &f->dst))
+			return;
+	}
+	if (t->nplain == TRACE_MAX_INNER)
+		return;
+	t->plain[t->nplain++] = (struct tr_plain){ .file = file, .proto = f->proto, .sport = sp,
+	                                           .dport = dp, .src = f->src, .dst = f->dst };
+	tr_ev_init(&ev, TR_PLAIN_FLOW, file, f);
+	ev.sport = sp;
+	ev.dport = dp;
+	snprintf(ev.text, sizeof ev.text, "proto %u %s %u -> %u in the clear", f->proto,
+	         f->l4 == CAP_L4_ICMP ? "icmp echo id" : "ports", sp, dp);
+	tr_emit(t, &ev);
+}
+
 void trace_frame(struct trace *t, unsigned file, const struct cap_frame *f)
 {
 	struct trace_ev ev;
@@ -234,6 +273,8 @@ void trace_frame(struct trace *t, unsigned file, const struct cap_frame *f)
 		tr_ike_frame(t, file, f);
 	else if ((f->app == CAP_APP_ESP || f->app == CAP_APP_UDP_ESP) && !f->fragment)
 		tr_esp_frame(t, file, f);
+	else if (f->app == CAP_APP_NONE && !f->err)
+		plain_flow(t, file, f);
 }
 
 int trace_read(struct trace *t, const char *const *paths, size_t n, char *msg, size_t msglen)

@@ -62,6 +62,10 @@ enum trace_kind {
 	TR_INNER_GAP,           /* ICMP echo / udp probe sequence jumped: value expected, value2
 	                         * seen */
 	TR_HAIRPIN,             /* an inner packet decrypted from spi2 re-encrypted into spi */
+	TR_PLAIN_FLOW,          /* first packet in the clear (not IKE, not ESP, not a fragment,
+	                         * not decrypted) of a flow in a capture: ICMP echo request (id
+	                         * in sport), UDP or TCP; traffic before a gateway encrypts it,
+	                         * e.g. what makes a trap policy (DPD action hold) initiate */
 	TR_KIND_COUNT
 };
 

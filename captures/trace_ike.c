@@ -224,23 +224,27 @@ static void notify_payload(struct msgctx *m, const struct isakmp_pl *pl)
 		snprintf(ev.text, sizeof ev.text, "%s seq %" PRIu64, isakmp_notify_name(n.type),
 		         ev.value);
 	} else if (n.type == ISAKMP_N_RESPONDER_LIFETIME) {
-		/* Data: attributes (RFC 2407 4.6.3.1); the seconds one, if any. */
+		/* Data: attributes (RFC 2407 4.6.3.1); the seconds one, if any. For the ISAKMP SA
+		 * they are phase-1 attributes (life type 11, duration 12: RFC 2409 App. A), for a
+		 * CHILD_SA IPsec DOI ones (1, 2: RFC 2407 4.5), as tshark reads them. */
 		struct isakmp_transform tr = { 0 };
 		size_t off = 0;
 		uint64_t ltype = 0;
+		const unsigned at_type = n.proto == ISAKMP_PROTO_ISAKMP ? 11 : 1,
+		               at_dur = n.proto == ISAKMP_PROTO_ISAKMP ? 12 : 2;
 		while (off + 4 <= n.data_len && tr.nattrs < ISAKMP_MAX_ATTRS) {
 			uint16_t ty = (uint16_t)(n.data[off] << 8 | n.data[off + 1]);
 			uint16_t v = (uint16_t)(n.data[off + 2] << 8 | n.data[off + 3]);
 			if (ty & 0x8000) {
-				if ((ty & 0x7fff) == 1)
+				if ((ty & 0x7fff) == at_type)
 					ltype = v;
-				else if ((ty & 0x7fff) == 2 && ltype == LIFE_SECONDS)
+				else if ((ty & 0x7fff) == at_dur && ltype == LIFE_SECONDS)
 					ev.value = v;
 				off += 4;
 			} else {
 				if (off + 4 + v > n.data_len)
 					break;
-				if ((ty & 0x7fff) == 2 && ltype == LIFE_SECONDS && v <= 8) {
+				if ((ty & 0x7fff) == at_dur && ltype == LIFE_SECONDS && v <= 8) {
 					uint64_t x = 0;
 					for (size_t i = 0; i < v; i++)
 						x = x << 8 | n.data[off + 4 + i];
@@ -249,6 +253,7 @@ static void notify_payload(struct msgctx *m, const struct isakmp_pl *pl)
 				off += 4 + v;
 			}
 		}
+		ev.value2 = n.proto;        /* ISAKMP (phase 1) or ESP / AH (phase 2) */
 		snprintf(ev.text, sizeof ev.text, "RESPONDER_LIFETIME %" PRIu64 " s", ev.value);
 	} else {
 		snprintf(ev.text, sizeof ev.text, "%s", isakmp_notify_name(n.type));

@@ -71,6 +71,14 @@ struct tr_hair {
 	unsigned file;
 };
 
+/* A flow in the clear (TR_PLAIN_FLOW): only its key is kept. */
+struct tr_plain {
+	unsigned file;
+	uint8_t proto;
+	uint16_t sport, dport;       /* ICMP echo: identifier, 8 */
+	struct ip_addr src, dst;
+};
+
 struct trace {
 	const struct cap_keys *keys;
 	void (*cb)(void *arg, const struct trace_ev *ev);
@@ -92,6 +100,8 @@ struct trace {
 	int32_t *esp_idx;            /* TR_ESP_IDX slots: flow index + 1, 0 = empty (open addressing) */
 	struct trace_inner *inner;
 	size_t ninner;
+	struct tr_plain *plain;      /* TRACE_MAX_INNER; flows past that are not reported */
+	size_t nplain;
 	struct tr_hair *hair;
 	size_t hair_next;
 	/* The ICMP echo request the ESP packet being read decrypted to, if it was one: a

@@ -148,6 +148,9 @@ struct sc_gw_conn {
 	int dpd_action;                 /* -1 or enum ike_dpd_action */
 	int dpd_mode;                   /* -1 or enum ike_dpd_mode */
 	int force_encap;                /* -1, 0, 1 */
+	int lifetime_rule;              /* -1 or enum ike_life_rule: as responder, what a
+	                                   proposed lifetime that differs from ours becomes */
+	int responder_lifetime;         /* -1, 0, 1: ike_policy.send_responder_lifetime */
 	bool has_natt_keepalive;
 	lab_ns natt_keepalive;          /* 0s = none */
 	struct sc_pos pos;              /* of the connection's name */

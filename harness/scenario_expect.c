@@ -11,6 +11,7 @@
  *     - reauth: {between: [gw1, gw2], every: 1h, tolerance: 5s}
  *     - dpd: {from: gw1, every: 15s}                 # tolerance: 10% unless given
  *     - dpd_timeout: {from: gw1, action: restart}    # or clear; within: 40s bounds it
+ *     - dpd_timeout: {from: gw1, action: hold, flow: office->server}   # the trapped flow
  *     - hairpin_refused: {}
  *     - fragments: {link: r1:wan0, esp_outer_fragmented: true}   # or inner_fragmented: true
  *     - icmp_frag_needed: {from: router, mtu: 1454}
@@ -19,6 +20,7 @@
  *     - esp_seq_restart: {from: gw2}
  *     - replay_dropped: {from: attacker}
  *     - natt_float: {between: [site, vpc]}
+ *     - responder_lifetime: {from: vpc, phase: 2, lifetime: 10m}   # phase 1 / 2 / either
  *
  * An endpoint is an address, NODE:IFACE (that interface's first address) or NODE when the node
  * has exactly one address. Any item may take `link: NODE:IFACE`: only that link end's capture
@@ -44,7 +46,7 @@ static const struct {
 	{ "rekey", CHK_CHILD_REKEY_EVERY, { "between", "child_every", "tolerance" } },
 	{ "reauth", CHK_IKE_REAUTH_EVERY, { "between", "every", "tolerance" } },
 	{ "dpd", CHK_DPD_EVERY, { "from", "to", "every", "tolerance" } },
-	{ "dpd_timeout", CHK_DPD_TIMEOUT, { "from", "to", "action", "within" } },
+	{ "dpd_timeout", CHK_DPD_TIMEOUT, { "from", "to", "action", "within", "flow" } },
 	{ "hairpin_refused", CHK_HAIRPIN_REFUSED, { NULL } },
 	{ "fragments", CHK_OUTER_FRAGMENTS, { "from", "to", "esp_outer_fragmented",
 	                                      "inner_fragmented" } },
@@ -54,6 +56,7 @@ static const struct {
 	{ "esp_seq_restart", CHK_ESP_SEQ_RESTART, { "from", "to" } },
 	{ "replay_dropped", CHK_REPLAY_DROPPED, { "from", "to" } },
 	{ "natt_float", CHK_NATT_FLOAT, { "between" } },
+	{ "responder_lifetime", CHK_RESPONDER_LIFETIME, { "from", "to", "phase", "lifetime" } },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -280,13 +283,46 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 			break;
 		v = yaml_map_get(p, "action");
 		if (sc_want_scalar(c, v, "action")) {
-			if (strcmp(v->str, "restart") && strcmp(v->str, "clear"))
-				sc_err(c, v, "action: expected restart or clear, got '%s'", v->str);
+			if (strcmp(v->str, "restart") && strcmp(v->str, "clear") &&
+			    strcmp(v->str, "hold"))
+				sc_err(c, v, "action: expected restart, hold or clear, got '%s'", v->str);
 			else
 				snprintf(ex->action, sizeof ex->action, "%s", v->str);
 		}
 		if ((v = yaml_map_get(p, "within")))
 			sc_read_duration(c, v, "within", true, &ex->within);
+		/* hold is judged by what a packet for the tunnel does: name its flow */
+		if (!strcmp(ex->action, "hold")) {
+			struct check_expect f = { 0 };
+			if (need(c, p, k, "flow", "dpd_timeout with action hold") &&
+			    sc_want_scalar(c, (v = yaml_map_get(p, "flow")), "flow")) {
+				flow(c, v, &f);
+				ex->fa = f.a;
+				ex->fb = f.b;
+			}
+		} else if ((v = yaml_map_get(p, "flow"))) {
+			sc_err(c, v, "flow: only action hold is judged by a flow's packet (restart and "
+			       "clear do not wait for traffic)");
+		}
+		break;
+	case CHK_RESPONDER_LIFETIME:
+		need(c, p, k, "from", name);
+		if ((v = yaml_map_get(p, "phase")) && sc_want_scalar(c, v, "phase")) {
+			if (strcmp(v->str, "1") && strcmp(v->str, "2"))
+				sc_err(c, v, "phase: expected 1 (the ISAKMP SA) or 2 (a CHILD_SA), got "
+				       "'%s'", v->str);
+			else
+				ex->phase = v->str[0] - '0';
+		}
+		if ((v = yaml_map_get(p, "lifetime"))) {
+			lab_ns life = 0;
+			if (sc_read_duration(c, v, "lifetime", true, &life)) {
+				if (life % LAB_NS_PER_SEC)
+					sc_err(c, v, "lifetime: the notify carries whole seconds, got '%s'",
+					       v->str);
+				ex->n = (uint64_t)(life / LAB_NS_PER_SEC);
+			}
+		}
 		break;
 	case CHK_OUTER_FRAGMENTS: {
 		const struct ynode *o = yaml_map_get(p, "esp_outer_fragmented"),

@@ -32,8 +32,8 @@ static const char *const gw_keys[] = {
 static const char *const tunnel_keys[] = { "name", "mtu", NULL };
 static const char *const conn_keys[] = {
 	"remote", "local", "psk", "local_id", "remote_id", "ike", "esp", "local_ts", "remote_ts",
-	"initiate", "always_up", "ike_lifetime", "esp_lifetime", "dpd", "force_encap",
-	"natt_keepalive", NULL
+	"initiate", "always_up", "ike_lifetime", "esp_lifetime", "lifetime_rule",
+	"responder_lifetime", "dpd", "force_encap", "natt_keepalive", NULL
 };
 static const char *const dpd_keys[] = { "delay", "timeout", "action", "mode", NULL };
 
@@ -206,8 +206,8 @@ static bool node_has_addr(const struct scenario *sc, const char *node,
 static void conn_init(struct sc_gw_conn *cn)
 {
 	memset(cn, 0, sizeof *cn);
-	cn->initiate = cn->always_up = cn->force_encap = -1;
-	cn->dpd_action = cn->dpd_mode = -1;
+	cn->initiate = cn->always_up = cn->force_encap = cn->responder_lifetime = -1;
+	cn->dpd_action = cn->dpd_mode = cn->lifetime_rule = -1;
 }
 
 /* One `connections:` entry: a new connection, or (over) keys over a crypto map's or over the
@@ -307,6 +307,22 @@ static void conn_load(struct sc_ctx *c, const struct sc_gateway *g, struct sc_gw
 		sc_read_duration(c, x, "ike_lifetime", true, &cn->ike_lifetime);
 	if ((x = yaml_map_get(v, "esp_lifetime")))
 		sc_read_duration(c, x, "esp_lifetime", true, &cn->esp_lifetime);
+	if ((x = yaml_map_get(v, "lifetime_rule"))) {
+		/* the words in the order of enum ike_life_rule */
+		static const char *const rules[] = { "accept", "shorter", "exact", NULL };
+		cn->lifetime_rule = read_word(c, x, "lifetime_rule", rules,
+		                              "accept, shorter or exact");
+	}
+	if ((x = yaml_map_get(v, "responder_lifetime")))
+		cn->responder_lifetime = read_tristate(c, x, "responder_lifetime");
+	/* RESPONDER-LIFETIME says the responder uses its own, shorter lifetime: that is the
+	 * shorter rule, which an explicit accept or exact contradicts */
+	if (cn->responder_lifetime == 1 && cn->lifetime_rule >= 0 &&
+	    cn->lifetime_rule != IKE_LIFE_SHORTER)
+		sc_err(c, yaml_map_get(v, "responder_lifetime"), "responder_lifetime: true uses the "
+		       "responder's lifetime when the proposed one is longer (the shorter rule); "
+		       "lifetime_rule %s contradicts it", cn->lifetime_rule == IKE_LIFE_ACCEPT ?
+		       "accept" : "exact");
 	if ((x = yaml_map_get(v, "dpd")))
 		dpd_load(c, x, cn, where);
 	if ((x = yaml_map_get(v, "natt_keepalive")))

@@ -207,6 +207,10 @@ static void conn_keys(const struct sc_gw_conn *cn, struct gw_conn *gc)
 		p->ike_lifetime = cn->ike_lifetime;
 	if (cn->esp_lifetime)
 		p->esp_lifetime = cn->esp_lifetime;
+	if (cn->lifetime_rule >= 0)
+		p->life_rule = (enum ike_life_rule)cn->lifetime_rule;
+	if (cn->responder_lifetime >= 0)        /* implies the shorter rule (ike_select.c) */
+		p->send_responder_lifetime = cn->responder_lifetime;
 	if (cn->has_natt_keepalive)
 		p->natt_keepalive = cn->natt_keepalive;
 	if (cn->has_dpd) {

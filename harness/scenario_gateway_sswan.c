@@ -34,6 +34,8 @@ static const struct { const char *field, *key; } field_keys[] = {
 	{ "ike.remote_id", "remote_id" }, { "ike.local_ts", "local_ts" },
 	{ "ike.remote_ts", "remote_ts" }, { "ike.local", "local" }, { "ike.remote", "remote" },
 	{ "ike.psk", "psk" }, { "ike.ike_lifetime", "ike_lifetime" },
+	{ "ike.life_rule", "lifetime_rule" },
+	{ "ike.send_responder_lifetime", "responder_lifetime" },
 	{ "ike.ike", "ike" }, { "ike.esp", "esp" }, { "ike.dpd", "dpd" },
 	{ "dp.frag", "fragment" },
 	{ "dp.tunnel_mtu", "tunnel" }, { "dp.mss_clamp", "mss_clamp" },

@@ -109,6 +109,9 @@ static int check_conn(const struct gw_config *cfg, size_t i, struct swanctl_note
 	if (p->life_rule != IKE_LIFE_ACCEPT)
 		FAIL("%s.ike.life_rule: charon accepts any proposed lifetime and has no setting to "
 		     "insist on a shorter or equal one", pre);
+	if (p->send_responder_lifetime)
+		FAIL("%s.ike.send_responder_lifetime: charon never sends RESPONDER-LIFETIME "
+		     "(ikev1 §3.2)", pre);
 	if (p->dpd == IKE_DPD_IDLE || p->dpd == IKE_DPD_ALWAYS) {
 		/* an interval of 0 is rendered as the simulated peers' 30 s (swanctl_dpd_delay) */
 		if (p->dpd == IKE_DPD_ALWAYS)

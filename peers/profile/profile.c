@@ -16,6 +16,7 @@ static const char *const key_names[PK_COUNT] = {
 	[PK_ESP_PROPOSALS] = "esp-proposals",
 	[PK_SELECT] = "select",
 	[PK_LIFE_RULE] = "lifetime-rule",
+	[PK_RESPONDER_LIFETIME] = "send-responder-lifetime",
 	[PK_IKE_LIFETIME] = "ike-lifetime",
 	[PK_ESP_LIFETIME] = "esp-lifetime",
 	[PK_SEND_DPD_VID] = "send-dpd-vid",
@@ -147,6 +148,9 @@ static void key_format(enum profile_key k, const struct ike_policy *pol,
 	case PK_ESP_PROPOSALS: props_format(pol->esp, pol->nesp, buf, len); return;
 	case PK_SELECT: snprintf(buf, len, "%s", select_names[pol->select]); return;
 	case PK_LIFE_RULE: snprintf(buf, len, "%s", life_names[pol->life_rule]); return;
+	case PK_RESPONDER_LIFETIME:
+		snprintf(buf, len, "%s", yn(pol->send_responder_lifetime));
+		return;
 	case PK_IKE_LIFETIME:
 		snprintf(buf, len, "%lld", (long long)(pol->ike_lifetime / LAB_NS_PER_SEC));
 		return;
@@ -234,6 +238,7 @@ static int key_set(enum profile_key k, const char *v, struct ike_policy *pol,
 	}
 	case PK_SELECT: ENUM_SET(pol->select, select_names, enum ike_select); return 0;
 	case PK_LIFE_RULE: ENUM_SET(pol->life_rule, life_names, enum ike_life_rule); return 0;
+	case PK_RESPONDER_LIFETIME: BOOL_SET(pol->send_responder_lifetime); return 0;
 	case PK_IKE_LIFETIME:
 	case PK_ESP_LIFETIME:
 	case PK_DPD_DELAY:

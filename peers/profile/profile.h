@@ -39,6 +39,7 @@ enum profile_key {
 	PK_ESP_PROPOSALS,       /* ike_policy.esp [same; the group is the PFS group] */
 	PK_SELECT,              /* ike_policy.select [own | peer] */
 	PK_LIFE_RULE,           /* ike_policy.life_rule [accept | shorter | exact] */
+	PK_RESPONDER_LIFETIME,  /* ike_policy.send_responder_lifetime [yes | no] */
 	PK_IKE_LIFETIME,        /* ike_policy.ike_lifetime [seconds] */
 	PK_ESP_LIFETIME,        /* ike_policy.esp_lifetime [seconds] */
 	PK_SEND_DPD_VID,        /* [yes | no] */

@@ -36,6 +36,9 @@ PY
 
 printf '  - dpd: {from: office}\n  - pings: {}\n  - tcp_mss: {between: [office, nowhere], max: 1}\n  - tcp_mss: {link: r1:eth9, max: 1}\n' >> "$T/bad.yaml"
 printf '  - no_loss: {across: rekey, flow: office}\n  - tcp_mss: {between: [office, server], from: office, max: 1}\n' >> "$T/bad.yaml"
+printf '  - responder_lifetime: {to: office, phase: 0, lifetime: 1500ms}\n' >> "$T/bad.yaml"
+printf '  - dpd_timeout: {from: office, action: hold}\n' >> "$T/bad.yaml"
+printf '  - dpd_timeout: {from: office, action: restart, flow: office->server}\n' >> "$T/bad.yaml"
 "$VPNLAB" validate "$T/bad.yaml" > "$T/val" 2>&1 && fail "validate accepted a broken expect: list"
 grep -q "bad.yaml:2[0-9]:[0-9]*: dpd: missing key 'every'" "$T/val" || { cat "$T/val"; fail "dpd without every"; }
 grep -q "unknown expectation 'pings'" "$T/val" || { cat "$T/val"; fail "unknown kind"; }
@@ -44,4 +47,12 @@ grep -q "link: expected NODE:IFACE of the topology, got 'r1:eth9'" "$T/val" || {
 grep -q "flow: expected SOURCE->DESTINATION (endpoints of the inner traffic), got 'office'" "$T/val" ||
   { cat "$T/val"; fail "flow without an arrow"; }
 grep -q "tcp_mss: give between, or from / to, not both" "$T/val" || { cat "$T/val"; fail "tcp_mss between and from"; }
+grep -q "bad.yaml:[0-9]*:[0-9]*: responder_lifetime: missing key 'from'" "$T/val" ||
+  { cat "$T/val"; fail "responder_lifetime without from"; }
+grep -q "phase: expected 1 (the ISAKMP SA) or 2 (a CHILD_SA), got '0'" "$T/val" ||
+  { cat "$T/val"; fail "responder_lifetime phase 0"; }
+grep -q "lifetime: the notify carries whole seconds, got '1500ms'" "$T/val" ||
+  { cat "$T/val"; fail "responder_lifetime of 1.5 s"; }
+grep -q "dpd_timeout with action hold: missing key 'flow'" "$T/val" || { cat "$T/val"; fail "hold without flow"; }
+grep -q "flow: only action hold is judged by a flow's packet" "$T/val" || { cat "$T/val"; fail "restart with a flow"; }
 echo "ok: expect: verdicts from the pcaps, failures located, broken lists refused"

@@ -550,6 +550,197 @@ static void test_check_dpd_timeout(void)
 	}
 }
 
+/* An ICMP echo request in the clear (the LAN side of a gateway), id / seq. */
+static void plain_echo(struct trace *t, int64_t ts, struct ip_addr s, struct ip_addr d,
+                       uint16_t id, uint16_t seq)
+{
+	uint8_t icmp[64], data[16] = { 0 };
+	int n = icmp_echo_build(4, false, id, seq, data, sizeof data, &s, &d, icmp, sizeof icmp);
+
+	CU_ASSERT_FATAL(n > 0);
+	feed_ip(t, ts, s, d, 1, icmp, (size_t)n);
+}
+
+/*
+ * dpd_timeout with action hold: after the unanswered probes nothing from A until a packet of
+ * the flow I1 -> I2 in the clear, then A's new main mode at once. Traces: that (holds);
+ * a main mode by itself before the packet (restart); the packet and no main mode (clear);
+ * the main mode 3 s after the packet (an operator, not a trap); an ISAKMP delete first; the
+ * packet of another flow.
+ */
+static void test_check_dpd_hold(void)
+{
+	enum { HOLD, SELF, NOTHING, LATE, DELETE, OTHER_FLOW, NCASES };
+
+	for (int c = 0; c < NCASES; c++) {
+		struct trace *t = fresh(NULL);
+		struct isakmp_builder b;
+
+		main_mode(t, 0, A, B, 0x50);
+		notify(t, 10 * SEC, A, B, 0x50, ISAKMP_N_R_U_THERE, 1);
+		notify(t, 10 * SEC + 100, B, A, 0x50, ISAKMP_N_R_U_THERE_ACK, 1);
+		plain_echo(t, 15 * SEC, I1, I2, 7, 1);  /* before the cut: another ping */
+		notify(t, 20 * SEC, A, B, 0x50, ISAKMP_N_R_U_THERE, 2);  /* B is gone */
+		notify(t, 25 * SEC, A, B, 0x50, ISAKMP_N_R_U_THERE, 3);
+		if (c == SELF) {
+			isakmp_build_init(&b);
+			put_sa(&b, false, 0);
+			feed_isakmp(t, 30 * SEC, A, B, 0x58, 0, ISAKMP_XCHG_IDPROT, 0, 0, &b);
+		}
+		if (c == DELETE) {
+			uint8_t spi[16];
+			memset(spi, 0x50, 8);
+			memset(spi + 8, 0x51, 8);
+			isakmp_build_init(&b);
+			isakmp_put_delete(&b, ISAKMP_PROTO_ISAKMP, spi, 16, 1);
+			feed_isakmp(t, 30 * SEC, A, B, 0x50, 0x51, ISAKMP_XCHG_INFO, 99, 0, &b);
+		}
+		struct ip_addr dst = c == OTHER_FLOW ? C : I2;
+		plain_echo(t, 200 * SEC, I1, dst, 9, 1);
+		plain_echo(t, 201 * SEC, I1, dst, 9, 2);  /* the same flow: not a new event */
+		if (c != NOTHING) {
+			isakmp_build_init(&b);
+			put_sa(&b, false, 0);
+			feed_isakmp(t, (c == LATE ? 203 : 200) * SEC + 1000, A, B, 0x60, 0,
+			            ISAKMP_XCHG_IDPROT, 0, 0, &b);
+		}
+		struct check_expect e = { .kind = CHK_DPD_TIMEOUT, .a = A, .fa = I1, .fb = I2 };
+		snprintf(e.action, sizeof e.action, "hold");
+		struct check_verdict v = judge(t, e);
+		CU_ASSERT_EQUAL(v.pass, c == HOLD);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.expected, "until a packet of 172.16.1.1 -> 172.16.2.1 "
+		                              "in the clear"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "2 R-U-THERE unanswered (seq 2..3)"));
+		switch (c) {
+		case HOLD:
+			CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "nothing until a packet of 172.16.1.1 "
+			                              "-> 172.16.2.1 180.000 s later, a new main mode "
+			                              "0.000 s after it"));
+			/* probes 2 and 3, the trapped echo, the new MM1 */
+			CU_ASSERT_STRING_EQUAL(v.where, "?#8,9,10,12");
+			break;
+		case SELF:
+			CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "a new main mode by itself 10.000 s "
+			                              "after the first unanswered one"));
+			break;
+		case NOTHING:
+			CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "but no new main mode after it"));
+			e.fb = C;               /* no packet of that flow at all */
+			CU_ASSERT_PTR_NOT_NULL(strstr(judge(t, e).observed, "no packet of 172.16.1.1 "
+			                              "-> 10.10.0.3 in the clear"));
+			e.fb = I2;
+			break;
+		case LATE:
+			CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "a new main mode 3.000 s after it"));
+			break;
+		case DELETE:
+			CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "an ISAKMP delete 10.000 s after"));
+			break;
+		case OTHER_FLOW:
+			/* the main mode follows a packet of another flow: by itself, for this one */
+			CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "a new main mode by itself 180.000 s "
+			                              "after the first unanswered one, before any "
+			                              "packet of 172.16.1.1 -> 172.16.2.1"));
+			break;
+		}
+		/* a window that ends before the packet: nothing to judge hold by */
+		e.within = 60 * SEC;
+		CU_ASSERT_FALSE(judge(t, e).pass);
+		/* the clear-side flows: one event per flow, not per packet */
+		size_t n, plain = 0;
+		const struct trace_ev *ev = trace_events(t, &n);
+		for (size_t i = 0; i < n; i++)
+			plain += ev[i].kind == TR_PLAIN_FLOW;
+		CU_ASSERT_EQUAL(plain, 2);
+		trace_free(t);
+	}
+}
+
+/*
+ * responder_lifetime: B, the responder, announces 3600 s for the ISAKMP SA (an
+ * informational after main mode) and 600 s for the CHILD_SA (in QM2). A real strongSwan
+ * capture has none (charon never sends it).
+ */
+static void test_check_responder_lifetime(void)
+{
+	/* life type seconds (TV), life duration as a 4-byte TLV / a TV (RFC 2407 4.6.3.1): for
+	 * the ISAKMP SA with the phase-1 numbers 11/12, for the CHILD_SA the IPsec ones 1/2 */
+	static const uint8_t p1[] = { 0x80, 11, 0, 1, 0, 12, 0, 4, 0, 0, 0x0e, 0x10 };
+	static const uint8_t p1_ipsec_numbers[] = { 0x80, 1, 0, 1, 0, 2, 0, 4, 0, 0, 0x0e, 0x10 };
+	static const uint8_t p2[] = { 0x80, 1, 0, 1, 0x80, 2, 0x02, 0x58 };
+	struct trace *t = fresh(NULL);
+	struct isakmp_builder b;
+	uint8_t ck[16], spi[4] = { 0xc0, 0, 0, 2 }, hash[20] = { 0 };
+	struct check_verdict v;
+
+	main_mode(t, 0, A, B, 0x70);
+	memset(ck, 0x70, 8);
+	memset(ck + 8, 0x71, 8);
+	isakmp_build_init(&b);
+	isakmp_put_notify(&b, ISAKMP_PROTO_ISAKMP, ck, 16, ISAKMP_N_RESPONDER_LIFETIME, p1,
+	                  sizeof p1);
+	feed_isakmp(t, SEC, B, A, 0x70, 0x71, ISAKMP_XCHG_INFO, 11, 0, &b);
+	isakmp_build_init(&b);
+	put_sa(&b, true, 0xc0000001);
+	put_id(&b, 1);
+	put_id(&b, 2);
+	feed_isakmp(t, 2 * SEC, A, B, 0x70, 0x71, ISAKMP_XCHG_QUICK, 12, 0, &b);
+	isakmp_build_init(&b);
+	put_sa(&b, true, 0xc0000002);
+	put_id(&b, 1);
+	put_id(&b, 2);
+	isakmp_put_notify(&b, ISAKMP_PROTO_ESP, spi, 4, ISAKMP_N_RESPONDER_LIFETIME, p2, sizeof p2);
+	feed_isakmp(t, 2 * SEC + 1000, B, A, 0x70, 0x71, ISAKMP_XCHG_QUICK, 12, 0, &b);
+	isakmp_build_init(&b);
+	isakmp_put_payload(&b, ISAKMP_PT_HASH, hash, sizeof hash);
+	feed_isakmp(t, 2 * SEC + 2000, A, B, 0x70, 0x71, ISAKMP_XCHG_QUICK, 12, 0, &b);
+
+	struct check_expect e = { .kind = CHK_RESPONDER_LIFETIME, .a = B, .b = A, .phase = 2,
+	                          .n = 600 };
+	v = judge(t, e);
+	CU_ASSERT_TRUE(v.pass);
+	CU_ASSERT_STRING_EQUAL(v.where, "?#7");
+	CU_ASSERT_STRING_EQUAL(v.expected, "RESPONDER-LIFETIME notify 10.10.0.2 -> 10.10.0.1 of "
+	                       "600 s for the CHILD_SA (phase 2)");
+	CU_ASSERT_STRING_EQUAL(v.observed, "3600 s for the ISAKMP SA in an informational; 600 s "
+	                       "for the CHILD_SA in quick mode: 2 notifies, 1 as expected");
+	e.phase = 1;
+	CU_ASSERT_FALSE(judge(t, e).pass);                   /* 600 s is phase 2's */
+	e.n = 3600;
+	v = judge(t, e);
+	CU_ASSERT_TRUE(v.pass);
+	CU_ASSERT_STRING_EQUAL(v.where, "?#5");
+	e.phase = 2;
+	CU_ASSERT_FALSE(judge(t, e).pass);
+	e.phase = 0;
+	e.n = 0;
+	CU_ASSERT_TRUE(judge(t, e).pass);                    /* any */
+	e.n = 1800;
+	CU_ASSERT_FALSE(judge(t, e).pass);
+	e = (struct check_expect){ .kind = CHK_RESPONDER_LIFETIME, .a = A };
+	v = judge(t, e);                                     /* the initiator sent none */
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_STRING_EQUAL(v.observed, "no RESPONDER-LIFETIME notify 10.10.0.1 -> any (none "
+	                       "sent, or the messages carrying it not decrypted)");
+	/* phase-2 attribute numbers for the ISAKMP SA: no seconds read (tshark would not either) */
+	isakmp_build_init(&b);
+	isakmp_put_notify(&b, ISAKMP_PROTO_ISAKMP, ck, 16, ISAKMP_N_RESPONDER_LIFETIME,
+	                  p1_ipsec_numbers, sizeof p1_ipsec_numbers);
+	feed_isakmp(t, 3 * SEC, B, A, 0x70, 0x71, ISAKMP_XCHG_INFO, 13, 0, &b);
+	e = (struct check_expect){ .kind = CHK_RESPONDER_LIFETIME, .a = B, .phase = 1 };
+	v = judge(t, e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "; 0 s for the ISAKMP SA in an informational: "
+	                              "3 notifies"));
+	trace_free(t);
+
+	struct cap_keys *k;
+	t = from_files("fixtures/pcap/strongswan_ikev1.pcap", "fixtures/pcap/strongswan_ikev1.keys",
+	               &k);
+	CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_RESPONDER_LIFETIME }).pass);
+	trace_free(t);
+	cap_keys_free(k);
+}
+
 static void test_check_esp_restart_replay(void)
 {
 	struct trace *t = fresh(NULL);
@@ -900,6 +1091,7 @@ static void test_check_names(void)
 UNIT_SUITE(check, UNIT_TEST(test_check_proposals_and_timeline),
            UNIT_TEST(test_check_icmp_frag_mss), UNIT_TEST(test_check_no_proposal),
            UNIT_TEST(test_check_reauth), UNIT_TEST(test_check_dpd_timeout),
+           UNIT_TEST(test_check_dpd_hold), UNIT_TEST(test_check_responder_lifetime),
            UNIT_TEST(test_check_esp_restart_replay), UNIT_TEST(test_check_rekey_loss),
            UNIT_TEST(test_check_rekey_by_responder),
            UNIT_TEST(test_check_hairpin_inner_frag), UNIT_TEST(test_trace_lifetime_and_malformed),

@@ -67,6 +67,8 @@ static const struct gw_case cases[] = {
 		  "        esp_lifetime: 180s\n"
 		  "        dpd: {delay: 15s, timeout: 60s, action: restart, mode: always}\n"
 		  "        force_encap: true\n"
+		  "        lifetime_rule: shorter\n"
+		  "        responder_lifetime: true\n"
 		  "  r2:\n"
 		  "    uplink: wan0\n"
 		  "    connections:\n"
@@ -94,8 +96,8 @@ static const struct gw_case cases[] = {
 		  "fragment, mss_clamp, hairpin, replay_window, profile, config, connections, cloud, router, appliance)\n"
 		  "t.yaml:15:41: unknown key 'pfs' in connection 'a' of gateway 'r1' (expected: "
 		  "remote, local, psk, local_id, remote_id, ike, esp, local_ts, remote_ts, "
-		  "initiate, always_up, ike_lifetime, esp_lifetime, dpd, force_encap, "
-		  "natt_keepalive)\n" },
+		  "initiate, always_up, ike_lifetime, esp_lifetime, lifetime_rule, "
+		  "responder_lifetime, dpd, force_encap, natt_keepalive)\n" },
 	{ "no_uplink",
 		  "gateways:\n"
 		  "  r2: {connections: {a: {remote: 198.51.100.1, psk: x}}}\n",
@@ -192,7 +194,9 @@ static const struct gw_case cases[] = {
 		  "        remote: 198.51.100.2\n"
 		  "        psk: x\n"
 		  "        dpd: {delay: 30s, timeout: 10s, action: reboot, mode: sometimes}\n"
-		  "        esp_lifetime: 0s\n",
+		  "        esp_lifetime: 0s\n"
+		  "        lifetime_rule: longest\n"
+		  "        responder_lifetime: often\n",
 		  "t.yaml:13:9: df: expected copy, clear or set, got 'keep'\n"
 		  "t.yaml:14:15: fragment: expected pre or post, got 'later'\n"
 		  "t.yaml:15:16: mss_clamp must be 88..65495, got 40\n"
@@ -203,7 +207,16 @@ static const struct gw_case cases[] = {
 		  "t.yaml:23:36: dpd timeout is shorter than its delay; no probe could ever be answered in time\n"
 		  "t.yaml:23:49: dpd action: expected clear, hold or restart, got 'reboot'\n"
 		  "t.yaml:23:63: dpd mode: expected idle, always, respond-only or off, got 'sometimes'\n"
-		  "t.yaml:24:23: esp_lifetime must be longer than 0s\n" },
+		  "t.yaml:24:23: esp_lifetime must be longer than 0s\n"
+		  "t.yaml:25:24: lifetime_rule: expected accept, shorter or exact, got 'longest'\n"
+		  "t.yaml:26:29: responder_lifetime: expected true or false, got 'often'\n" },
+	{ "responder_lifetime_contradicts_rule",
+		  "gateways:\n"
+		  "  r1:\n"
+		  "    connections:\n"
+		  "      a: {remote: 198.51.100.2, psk: x, lifetime_rule: exact, responder_lifetime: true}\n",
+		  "t.yaml:14:83: responder_lifetime: true uses the responder's lifetime when the "
+		  "proposed one is longer (the shorter rule); lifetime_rule exact contradicts it\n" },
 	{ "profile_without_config",
 		  "gateways:\n"
 		  "  r1:\n"
@@ -363,7 +376,13 @@ static void test_gateway_config_keys(void)
 	                           "        esp_lifetime: 3m\n"
 	                           "        dpd: {delay: 15s, action: restart}\n"
 	                           "        force_encap: true\n"
-	                           "        natt_keepalive: 5s\n");
+	                           "        natt_keepalive: 5s\n"
+	                           "        lifetime_rule: exact\n"
+	                           "        responder_lifetime: false\n"
+	                           "      peer:\n"
+	                           "        remote: 198.51.100.3\n"
+	                           "        psk: k\n"
+	                           "        responder_lifetime: true\n");
 	struct gw_config cfg;
 	char err[256], s[64];
 	const struct ike_policy *p;
@@ -398,6 +417,10 @@ static void test_gateway_config_keys(void)
 	CU_ASSERT_EQUAL(p->dpd_timeout, lab_sec(60));
 	CU_ASSERT_EQUAL(p->dpd_action, IKE_DPD_RESTART);
 	CU_ASSERT_TRUE(p->force_encap);
+	CU_ASSERT_EQUAL(p->life_rule, IKE_LIFE_EXACT);
+	CU_ASSERT_FALSE(p->send_responder_lifetime);
+	CU_ASSERT_TRUE(cfg.conns[1].ike.send_responder_lifetime);
+	CU_ASSERT_EQUAL(cfg.conns[1].ike.life_rule, IKE_LIFE_ACCEPT);   /* the engine's rule */
 	CU_ASSERT_EQUAL(p->natt_keepalive, lab_sec(5));
 	gw_config_wipe(&cfg);
 	scenario_free(sc);

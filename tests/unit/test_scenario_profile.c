@@ -357,6 +357,48 @@ static void test_profile_config_uplink_local(void)
 	free(v1);
 }
 
+/* A v2 VPC router is charon: a scenario's lifetime_rule / responder_lifetime are replaced by
+ * its forced accept / no, each reported; a plain gateway keeps them. */
+static void test_profile_forced_lifetime_rule(void)
+{
+	struct scenario *sc;
+	char *got = NULL;
+	struct gw_config cfg;
+	struct profile_report rep = { 0 };
+	char err[300];
+	int found = 0;
+
+	CU_ASSERT_EQUAL_FATAL(load("gateways:\n"
+	                           "  vpc:\n"
+	                           "    profile: sakura-vpc-v2\n"
+	                           "    connections:\n"
+	                           "      to-f220:\n"
+	                           "        remote: 27.133.132.1\n"
+	                           "        psk: k\n"
+	                           "        lifetime_rule: shorter\n"
+	                           "        responder_lifetime: true\n",
+	                           &sc, &got), 0);
+	free(got);
+	CU_ASSERT_EQUAL_FATAL(scenario_gateway_resolve(sc, &sc->gateways[0], NULL, 0, &cfg, &rep,
+	                                               err, sizeof err), 0);
+	CU_ASSERT_EQUAL(cfg.conns[0].ike.life_rule, IKE_LIFE_ACCEPT);
+	CU_ASSERT_FALSE(cfg.conns[0].ike.send_responder_lifetime);
+	for (size_t i = 0; i < rep.n; i++) {
+		if (strstr(rep.line[i], "[to-f220] sakura-vpc-v2: lifetime-rule shorter replaced "
+		           "by accept: ") == rep.line[i])
+			found |= 1;
+		if (strstr(rep.line[i], "[to-f220] sakura-vpc-v2: send-responder-lifetime yes "
+		           "replaced by no: charon never sends RESPONDER-LIFETIME") == rep.line[i])
+			found |= 2;
+	}
+	CU_ASSERT_EQUAL(found, 3);
+	if (found != 3)
+		for (size_t i = 0; i < rep.n; i++)
+			fprintf(stderr, "\n%s", rep.line[i]);
+	gw_config_wipe(&cfg);
+	scenario_free(sc);
+}
+
 /* A v1 VPC router negotiates its fixed set whatever the scenario says, and the report has a
  * line saying which value it replaced; a default (the DPD action) yields to the scenario. */
 static void test_profile_forced_report(void)
@@ -591,5 +633,5 @@ UNIT_SUITE(scenario_profile,
            UNIT_TEST(test_profile_field_v1),
            UNIT_TEST(test_profile_field_v2_override),
            UNIT_TEST(test_profile_config_uplink_local),
-           UNIT_TEST(test_profile_forced_report),
+           UNIT_TEST(test_profile_forced_report), UNIT_TEST(test_profile_forced_lifetime_rule),
            UNIT_TEST(test_profile_every_profile))

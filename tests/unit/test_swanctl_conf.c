@@ -266,6 +266,8 @@ static void test_refusals(void)
 	expect_refused(&c, "conns[0].name: 'to vpc'");
 	config(&c); c.conns[0].ike.life_rule = IKE_LIFE_SHORTER;
 	expect_refused(&c, "conns[0] (to-vpc).ike.life_rule");
+	config(&c); c.conns[0].ike.send_responder_lifetime = true;
+	expect_refused(&c, "conns[0] (to-vpc).ike.send_responder_lifetime: charon never sends");
 	config(&c); c.conns[0].ike.remote.port = 4500;
 	expect_refused(&c, "ike.local/remote.port");
 	config(&c); c.conns[0].ike.local_id[3] = '"';
