@@ -25,7 +25,7 @@ command -v python3 >/dev/null || skip "python3 not installed"
 start() {
 	: >"$WORK/out"
 	"$VPNLAB" mock sakura --listen 127.0.0.1:0 --token "$TOKEN" --secret "$SECRET" \
-		--delay 3 "$@" >"$WORK/out" 2>"$WORK/err" &
+		--delay 8 "$@" >"$WORK/out" 2>"$WORK/err" &
 	PID=$!
 	i=0
 	while ! grep -q '^SAKURACLOUD_API_ROOT_URL=' "$WORK/out"; do
@@ -81,7 +81,7 @@ ID=$(j 'd["Appliance"]["ID"]')
 [ "$(j 'd["is_ok"]')" = True ] || fail "create: is_ok"
 echo "created $ID"
 
-# an early boot (within the 3 s --delay) gets 409 still_creating, which the power helper retries
+# an early boot (within the 8 s --delay: long enough for a loaded machine) gets 409 still_creating, which the power helper retries
 call PUT "$API/appliance/$ID/power"
 expect 409 "early boot"
 [ "$(j 'd["error_code"]')" = still_creating ] || fail "early boot: error_code"
@@ -92,7 +92,7 @@ while :; do
 	call GET "$API/appliance/$ID"
 	expect 200 read
 	[ "$(j 'd["Appliance"]["Availability"]')" = available ] && break
-	n=$((n + 1)); [ $n -gt 150 ] && fail "never available"
+	n=$((n + 1)); [ $n -gt 300 ] && fail "never available"
 	sleep 0.2
 done
 HASH=$(j 'd["Appliance"]["SettingsHash"]')
@@ -125,7 +125,7 @@ n=0
 while :; do
 	call GET "$API/appliance/$ID"
 	[ "$(j 'd["Appliance"]["Instance"]["Status"]')" = up ] && break
-	n=$((n + 1)); [ $n -gt 150 ] && fail "never up"
+	n=$((n + 1)); [ $n -gt 300 ] && fail "never up"
 	sleep 0.2
 done
 
@@ -170,7 +170,7 @@ n=0
 while :; do
 	call GET "$API/appliance/$ID2"
 	[ "$(j 'd["Appliance"]["Availability"]')" = available ] && break
-	n=$((n + 1)); [ $n -gt 150 ] && fail "2: never available"
+	n=$((n + 1)); [ $n -gt 300 ] && fail "2: never available"
 	sleep 0.2
 done
 call DELETE "$API/appliance/$ID2"
