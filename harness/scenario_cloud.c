@@ -248,12 +248,89 @@ void sc_clouds_load(struct sc_ctx *c, const struct ynode *v)
 
 /* ---- gateways configured from a cloud ---- */
 
+/* A link end the API addresses must carry no address of the scenario's. */
+static void k5_no_static_addr(struct sc_ctx *c, const struct sc_gateway *g, const char *iface,
+                              const char *what)
+{
+	const struct sc_end *end = sc_lab_iface(c->sc, g->node, iface, NULL);
+
+	if (end && end->naddrs)
+		sc_err_pos(c, &end->pos, "%s:%s has an address, but it is a K5 router's %s: the "
+		           "API gives it its address; write the link end as %s:%s alone",
+		           g->node, iface, what, g->node, iface);
+}
+
+/*
+ * A K5 router node's topology comes from the API: `uplink` is the external gateway's
+ * interface, `ports: {IFACE: NETWORK}` names the K5 network each router interface is on.
+ * Neither carries addresses of the scenario's, and the node has no routes of its own.
+ */
+static void k5_topology_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode *v)
+{
+	const struct ynode *x = yaml_map_get(v, "ports");
+	const struct sc_node *nd = scenario_node(c->sc, g->node);
+
+	if (!yaml_map_get(v, "uplink"))
+		sc_err_pos(c, &g->cloud_pos, "gateway '%s': a K5 router needs 'uplink' (the "
+		           "interface of its external gateway, addressed from the API)", g->node);
+	else if (g->uplink[0])
+		k5_no_static_addr(c, g, g->uplink, "uplink (external gateway)");
+	if (nd && nd->nroutes)
+		sc_err_pos(c, &nd->routes[0].pos, "routes of node '%s': a K5 router's routes come "
+		           "from the API (its external gateway's default route, the router's "
+		           "routes); give none here", g->node);
+	if (!x || yaml_is_null(x))
+		return;
+	if (!sc_want_map(c, x, "ports"))
+		return;
+	for (size_t i = 0; i + 1 < x->n; i += 2) {
+		const struct ynode *k = x->kids[i], *val = x->kids[i + 1];
+		struct sc_k5_port *p;
+		char name[SC_IFNAME_MAX];
+
+		if (!sc_read_name(c, k, "ports", name, sizeof name))
+			continue;
+		if (!sc_lab_iface(c->sc, g->node, name, NULL)) {
+			sc_iface_missing(c, k, 0, g->node, name);
+			continue;
+		}
+		if (!strcmp(name, g->uplink)) {
+			sc_err(c, k, "ports: %s is the uplink (the external gateway's interface), not "
+			       "a router interface", name);
+			continue;
+		}
+		if (g->nk5_ports == SC_K5_PORTS_MAX) {
+			sc_err(c, k, "ports: more than %d router interfaces", SC_K5_PORTS_MAX);
+			return;
+		}
+		p = &g->k5_ports[g->nk5_ports];
+		memset(p, 0, sizeof *p);
+		if (!read_text(c, val, "ports: the K5 network's name", p->network, sizeof p->network))
+			continue;
+		for (size_t j = 0; j < g->nk5_ports; j++)
+			if (!strcmp(g->k5_ports[j].network, p->network)) {
+				sc_err(c, val, "ports: network '%s' is already on %s (a router has one "
+				       "interface per network here)", p->network, g->k5_ports[j].iface);
+				p = NULL;
+				break;
+			}
+		if (!p)
+			continue;
+		memcpy(p->iface, name, sizeof name);
+		p->pos = sc_pos_of(c, k);
+		g->nk5_ports++;
+		k5_no_static_addr(c, g, name, "router interface");
+	}
+}
+
 bool sc_gateway_cloud_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode *v)
 {
 	const struct ynode *x = yaml_map_get(v, "cloud"), *r = yaml_map_get(v, "router");
 	const struct ynode *a = yaml_map_get(v, "appliance");
 
 	if (!x) {
+		if ((x = yaml_map_get(v, "ports")))
+			sc_err(c, x, "ports: only for a gateway with 'cloud: k5'");
 		if (r)
 			sc_err(c, r, "router: only for a gateway with 'cloud: k5'");
 		if (a)
@@ -282,7 +359,11 @@ bool sc_gateway_cloud_load(struct sc_ctx *c, struct sc_gateway *g, const struct 
 			sc_err_pos(c, &g->profile_pos, "profile %s: a K5 gateway runs the k5-vpnaas "
 			           "profile", g->profile);
 		snprintf(g->profile, sizeof g->profile, "k5-vpnaas");
+		k5_topology_load(c, g, v);
 	} else {
+		if ((x = yaml_map_get(v, "ports")))
+			sc_err(c, x, "ports: only for a K5 gateway (a Sakura appliance's interfaces "
+			       "are the scenario's)");
 		if (r)
 			sc_err(c, r, "router: a Sakura gateway is bound by 'appliance' (its Name)");
 		if (!a)

@@ -27,7 +27,7 @@
 
 static const char *const gw_keys[] = {
 	"uplink", "tunnel", "df", "fragment", "mss_clamp", "hairpin", "replay_window", "profile",
-	"config", "connections", "cloud", "router", "appliance", NULL
+	"config", "connections", "cloud", "router", "appliance", "ports", NULL
 };
 static const char *const tunnel_keys[] = { "name", "mtu", NULL };
 static const char *const conn_keys[] = {

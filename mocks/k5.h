@@ -126,6 +126,50 @@ void k5_mock_attach_gateway(struct k5_mock *k, const struct k5_gateway *gw);
  * "PENDING_UPDATE" or "ERROR". 0, -ENOENT (no such connection) or -EINVAL (status). */
 int k5_mock_set_conn_status(struct k5_mock *k, const char *conn_id, const char *status);
 
+/*
+ * What a router's API objects say its lab node is (the harness builds the node from it,
+ * harness/lab_k5.h): the external gateway (its first external_fixed_ips address, the
+ * subnet's prefix length, CIDR and gateway_ip), each router interface port (its first fixed
+ * IP with its subnet's prefix length: the subnet's gateway_ip for an interface added by
+ * subnet_id, the port's own fixed IP for one added by port_id), the extra routes, and the
+ * floating IPs bound through it (port_id set). The first router named router_name. Strings
+ * are copies. 0, -ENOENT (no such router) or -E2BIG (more than K5_TOPO_MAX of a kind: the
+ * first K5_TOPO_MAX are filled in).
+ */
+#define K5_TOPO_MAX 16
+struct k5_topo_port {
+	char port_id[40], network_id[40], network_name[256], subnet_id[40];
+	char ip[64];
+	int prefix;
+};
+struct k5_topo_route {
+	char destination[48], nexthop[64];
+};
+struct k5_topo_fip {
+	char id[40], floating_ip[64], fixed_ip[64], status[16];
+};
+struct k5_router_topo {
+	char id[40], name[256];
+	bool has_gateway;               /* an external gateway with an address */
+	bool enable_snat;
+	char ext_network_id[40], ext_network_name[256];
+	char ext_ip[64], ext_cidr[48], ext_gateway_ip[64];  /* gateway_ip "" when null */
+	int ext_prefix;
+	struct k5_topo_port ports[K5_TOPO_MAX];
+	size_t nports;
+	struct k5_topo_route routes[K5_TOPO_MAX];
+	size_t nroutes;
+	struct k5_topo_fip fips[K5_TOPO_MAX];
+	size_t nfips;
+};
+int k5_mock_router_topology(struct k5_mock *k, const char *router_name,
+                            struct k5_router_topo *t);
+
+/* The harness reports a floating IP's real state: ACTIVE once the lab carries it (address
+ * and NAT on the node), DOWN or ERROR. With a gateway attached the standalone delay does not
+ * make a floating IP ACTIVE; this does. 0, -ENOENT or -EINVAL. */
+int k5_mock_set_fip_status(struct k5_mock *k, const char *fip_id, const char *status);
+
 /* Save the whole store (objects, tokens, intents, the lab time) as JSON; load replaces the
  * store. Errors name the file, and for bad JSON the line:column. 0 or -errno / -EINVAL. */
 int k5_mock_save(const struct k5_mock *k, const char *file, char *err, size_t errlen);

@@ -179,7 +179,7 @@ static void tick(struct k5_mock *k)
 			k5_status_set(k, "ipsec_site_connection", o,
 			              json_is_false(json_object_get(o, "admin_state_up")) ?
 			              "DOWN" : "ACTIVE");
-		else if ((o = k5_find(k, &k5_kind_floatingip, id)) &&
+		else if ((o = k5_find(k, &k5_kind_floatingip, id)) && !k->have_gw &&
 		         json_is_string(json_object_get(o, "port_id")))
 			k5_status_set(k, "floatingip", o, "ACTIVE");
 		else if ((o = k5_find(k, &k5_kind_firewall, id)))
