@@ -5,11 +5,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "harness/netns.h"
 #include "harness/nft.h"
 #include "harness/rtnl.h"
 
@@ -360,6 +365,45 @@ static void iface_record(struct lab *lab, const char *node, const struct lab_k5_
 		f->addrs[f->naddrs++] = a->p;
 }
 
+/*
+ * A gratuitous ARP for a new IPv4 address (who-has A tell A, broadcast), as neutron's L3
+ * agent sends one for each address it configures: a neighbour that was already asking for A
+ * (a floating IP pinged before it was bound) learns it at once instead of after its own
+ * retries, which run on the wall clock while the lab's may have jumped. 0 or -errno.
+ */
+static int garp(struct lab_node *n, const char *iface, const struct sc_prefix *a)
+{
+	uint8_t frame[28], mac[6];
+	struct sockaddr_ll to = { 0 };
+	int fd, err = netns_enter(n->nsfd);
+
+	if (err)
+		return err;
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	err = fd < 0 ? -errno : 0;
+	netns_leave();
+	if (err)
+		return err;
+	lab_mac(n->name, iface, mac);
+	/* htype 1 (Ethernet), ptype IPv4, hlen 6, plen 4, op 1 (request) */
+	memcpy(frame, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+	memcpy(frame + 8, mac, 6);
+	memcpy(frame + 14, a->addr, 4);
+	memset(frame + 18, 0, 6);
+	memcpy(frame + 24, a->addr, 4);
+	to.sll_family = AF_PACKET;
+	to.sll_protocol = htons(ETH_P_ARP);
+	to.sll_ifindex = rt_ifindex(n->nl, iface);
+	to.sll_halen = 6;
+	memset(to.sll_addr, 0xff, 6);
+	if (to.sll_ifindex <= 0)
+		err = -ENODEV;
+	else if (sendto(fd, frame, sizeof frame, 0, (struct sockaddr *)&to, sizeof to) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int lab_k5_apply(struct lab *lab, const struct sc_gateway *g, struct lab_k5_node *st,
                  const struct lab_k5_plan *want, lab_k5_event_fn ev, void *ctx)
 {
@@ -394,6 +438,33 @@ int lab_k5_apply(struct lab *lab, const struct sc_gateway *g, struct lab_k5_node
 		        (cur->naddrs - i - 1) * sizeof cur->addrs[0]);
 		cur->naddrs--;
 	}
+	/* the translations before the addresses: nothing reaches a new floating IP untranslated */
+	if (lab_k5_nft_render(want, nft, sizeof nft) < 0) {
+		evf(ev, ctx, g->node, "k5_topology_error", "the translations do not fit");
+		refused++;
+	} else if (strcmp(nft, st->nft)) {
+		if ((err = nft_load(n->nsfd, g->node, nft, msg, sizeof msg))) {
+			evf(ev, ctx, g->node, "k5_topology_error", "%s", msg);
+			return refused + 1;     /* addresses without their translation: none added */
+		}
+		for (size_t i = 0; i < want->nnat; i++) {
+			char b[64];
+
+			sc_format_prefix(&want->nat[i].fip, false, a, sizeof a);
+			sc_format_prefix(&want->nat[i].fixed, false, b, sizeof b);
+			evf(ev, ctx, g->node, "k5_topology", "nat %s <-> %s on %s", a, b, want->uplink);
+		}
+		for (size_t i = 0; i < want->nsnat; i++) {
+			char b[64];
+
+			sc_format_prefix(&want->snat_src[i], true, a, sizeof a);
+			sc_format_prefix(&want->ext, false, b, sizeof b);
+			evf(ev, ctx, g->node, "k5_topology", "snat %s -> %s on %s", a, b, want->uplink);
+		}
+		if (!want->nnat && !want->nsnat && strstr(st->nft, "{"))
+			evf(ev, ctx, g->node, "k5_topology", "no translation");
+		snprintf(st->nft, sizeof st->nft, "%s", nft);
+	}
 	for (size_t i = 0; i < want->naddrs; i++) {
 		const struct lab_k5_addr *x = &want->addrs[i];
 
@@ -407,6 +478,9 @@ int lab_k5_apply(struct lab *lab, const struct sc_gateway *g, struct lab_k5_node
 			continue;
 		}
 		evf(ev, ctx, g->node, "k5_topology", "%s %s (%s)", x->iface, a, x->why);
+		if (x->p.family == AF_INET && (err = garp(n, x->iface, &x->p)))
+			evf(ev, ctx, g->node, "k5_topology_error", "%s %s: no gratuitous ARP: %s",
+			    x->iface, a, strerror(-err));
 		iface_record(lab, g->node, x, true);
 		if (cur->naddrs < LAB_K5_ADDRS)
 			cur->addrs[cur->naddrs++] = *x;
@@ -426,33 +500,6 @@ int lab_k5_apply(struct lab *lab, const struct sc_gateway *g, struct lab_k5_node
 		evf(ev, ctx, g->node, "k5_topology", "route %s", text);
 		if (cur->nroutes < K5_TOPO_MAX + 1)
 			cur->routes[cur->nroutes++] = *r;
-	}
-	if (lab_k5_nft_render(want, nft, sizeof nft) < 0) {
-		evf(ev, ctx, g->node, "k5_topology_error", "the translations do not fit");
-		return refused + 1;
-	}
-	if (strcmp(nft, st->nft)) {
-		if ((err = nft_load(n->nsfd, g->node, nft, msg, sizeof msg))) {
-			evf(ev, ctx, g->node, "k5_topology_error", "%s", msg);
-			return refused + 1;
-		}
-		for (size_t i = 0; i < want->nnat; i++) {
-			char b[64];
-
-			sc_format_prefix(&want->nat[i].fip, false, a, sizeof a);
-			sc_format_prefix(&want->nat[i].fixed, false, b, sizeof b);
-			evf(ev, ctx, g->node, "k5_topology", "nat %s <-> %s on %s", a, b, want->uplink);
-		}
-		for (size_t i = 0; i < want->nsnat; i++) {
-			char b[64];
-
-			sc_format_prefix(&want->snat_src[i], true, a, sizeof a);
-			sc_format_prefix(&want->ext, false, b, sizeof b);
-			evf(ev, ctx, g->node, "k5_topology", "snat %s -> %s on %s", a, b, want->uplink);
-		}
-		if (!want->nnat && !want->nsnat && strstr(st->nft, "{"))
-			evf(ev, ctx, g->node, "k5_topology", "no translation");
-		snprintf(st->nft, sizeof st->nft, "%s", nft);
 	}
 	cur->has_ext = want->has_ext;
 	cur->ext = want->ext;

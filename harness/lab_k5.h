@@ -87,6 +87,7 @@ int lab_k5_outside_check(struct lab *lab, const struct sc_gateway *g,
 struct lab_k5_node {
 	struct lab_k5_plan cur;
 	char nft[4096];                 /* the script loaded last ("" = none) */
+	char outside_err[400];          /* the last lab_k5_outside_check refusal reported */
 };
 
 /* One line per change made or refused (kind "k5_topology" / "k5_topology_error"). */
