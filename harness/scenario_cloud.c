@@ -319,7 +319,7 @@ static void k5_topology_load(struct sc_ctx *c, struct sc_gateway *g, const struc
 		memcpy(p->iface, name, sizeof name);
 		p->pos = sc_pos_of(c, k);
 		g->nk5_ports++;
-		k5_no_static_addr(c, g, name, "router interface");
+		k5_no_static_addr(c, g, name, "interface on a K5 network");
 	}
 }
 

@@ -12,16 +12,19 @@
 static const char text[] =
 	"name: t\n"
 	"topology:\n"
-	"  nodes: {r1: {forward: true}, h1: {}}\n"
+	"  nodes: {r1: {forward: true}, r2: {forward: true}, h1: {}}\n"
 	"  links:\n"
 	"    - [r1:wan0 198.51.100.1/24, h1:eth0 198.51.100.2/24]\n"
+	"    - [r2:wan0, h1:eth1 203.0.113.1/24]\n"
+	"    - [r2:lan0, h1:eth2 10.1.0.10/24]\n"
+	"    - [r2:lan1, h1:eth3 10.2.0.10/24]\n"
 	"  routes:\n"
 	"    r1: [default via 198.51.100.2]\n"
 	"clouds:\n"
 	"  k5: {listen: 'r1:198.51.100.1:5000', user: u, password: p}\n"
 	"  sakura:\n"
 	"gateways:\n"
-	"  r1: {cloud: k5, router: rt-1}\n"
+	"  r2: {cloud: k5, router: rt-1, uplink: wan0, ports: {lan0: net-1, lan1: 5e1c-id}}\n"
 	"steps:\n"
 	"  - api: {cloud: k5, login: {user: u, password: p, project: pr}}\n"
 	"  - api:\n"
@@ -67,6 +70,14 @@ static void test_cloud_load(void)
 	CU_ASSERT_STRING_EQUAL(sc->gateways[0].cloud_object, "rt-1");
 	CU_ASSERT_STRING_EQUAL(sc->gateways[0].profile, "k5-vpnaas");
 	CU_ASSERT_EQUAL(sc->gateways[0].nconns, 0);
+	/* a K5 router's interfaces: the uplink is the external gateway's, ports the networks' */
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].uplink, "wan0");
+	CU_ASSERT_EQUAL_FATAL(sc->gateways[0].nk5_ports, 2);
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].k5_ports[0].iface, "lan0");
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].k5_ports[0].network, "net-1");
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].k5_ports[1].iface, "lan1");
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].k5_ports[1].network, "5e1c-id");
+	CU_ASSERT_EQUAL(sc->gateways[0].k5_ports[1].pos.line, 15);
 
 	CU_ASSERT_EQUAL_FATAL(sc->nsteps, 5);
 	a = sc->steps[0].u.api;
