@@ -95,6 +95,46 @@ if have tshark; then
   [ "$n" -eq 1 ] || fail "k5-hairpin: $n gratuitous ARPs for the floating IP, expected 1"
 fi
 
+# --- the K5 scenarios' expect lists can fail: a wrong proposal, period or address each fails
+# alone (with the scenario's position), the other expectations and steps still pass
+mkdir -p "$T/wrong"
+python3 - "$SRC/scenarios" "$T/wrong" <<'EOF' || fail "making the wrong K5 scenarios"
+import sys
+src, dst = sys.argv[1], sys.argv[2]
+wrong = {
+    "k5-az1-az2": [("esp: {between: [198.51.100.2, 203.0.113.2], proposal: ESP:AES_CBC_256/HMAC_SHA1_96/MODP_2048/",
+                    "esp: {between: [198.51.100.2, 203.0.113.2], proposal: ESP:AES_CBC_256/HMAC_SHA1_96/MODP_1536/"),
+                   ("dpd: {from: 203.0.113.2, every: 10s,", "dpd: {from: 203.0.113.2, every: 15s,")],
+    "k5-hairpin": [("tunnel_up: {between: [198.51.100.2, 100.64.0.2],",
+                    "tunnel_up: {between: [198.51.100.10, 100.64.0.2],")],
+}
+for name, subs in wrong.items():
+    text = open(f"{src}/{name}.yaml").read()
+    for a, b in subs:
+        assert text.count(a) == 1, (name, a)
+        text = text.replace(a, b)
+    open(f"{dst}/{name}.yaml", "w").write(text)
+EOF
+"$VPNLAB" run "$T/wrong/k5-az1-az2.yaml" "$T/wrong/k5-hairpin.yaml" --out "$T/bad" --quiet \
+  > "$T/badlog" 2>&1
+rc=$?
+[ $rc -eq 1 ] || { cat "$T/badlog"; fail "the wrong K5 expectations exited $rc, not 1"; }
+python3 - "$T/bad" <<'EOF' || { cat "$T/badlog"; fail "the wrong K5 expectations' verdicts"; }
+import json, re, sys
+want = {
+    "k5-az1-az2": [("expect esp", "ESP:AES_CBC_256/HMAC_SHA1_96/MODP_2048/NO_EXT_SEQ"),
+                   ("expect dpd", "outside the tolerance")],
+    "k5-hairpin": [("expect tunnel_up", "no ISAKMP message between 198.51.100.10")],  # the old lab address
+}
+for s, fails in want.items():
+    r = json.load(open(f"{sys.argv[1]}/{s}/report.json"))
+    bad = [c for c in r["checks"] if not c["pass"]]
+    assert [c["check"] for c in bad] == [k for k, _ in fails], (s, [(c["check"], c["observed"]) for c in bad])
+    for c, (kind, text) in zip(bad, fails):
+        assert text in c["observed"], (s, kind, text, c)
+        assert re.match(r".*/%s\.yaml:\d+:\d+" % s, c["where"]), (s, c)
+EOF
+
 # --- sakura-v1: NO-PROPOSAL-CHOSEN once the F220 offers the newer manual's proposals
 R=$T/sakura-v1/report.json
 report "$R" 'any(e["event"] == "no_proposal_chosen" and e["source"].startswith("vr/") for e in ev)' ||
