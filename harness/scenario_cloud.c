@@ -6,6 +6,7 @@
  * step names its cloud and the variables earlier steps saved).
  */
 #include "harness/scenario_int.h"
+#include "mocks/k5.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -260,6 +261,38 @@ static void k5_no_static_addr(struct sc_ctx *c, const struct sc_gateway *g, cons
 		           g->node, iface, what, g->node, iface);
 }
 
+/* The K5 external networks' gateways: is one an address of an end of the link or segment
+ * facing node:iface (not node's own end)? */
+static bool k5_outside_ok(const struct scenario *sc, const char *node, const char *iface)
+{
+	static const char *const gws[] = { K5_EXT_AZ1_GW, K5_EXT_AZ2_GW };
+	const struct sc_link *l = NULL;
+	const struct sc_end *me = sc_lab_iface(sc, node, iface, &l), *far;
+
+	if (!me || !l)
+		return true;            /* reported elsewhere */
+	far = &l->ends[me == &l->ends[0] ? 1 : 0];
+	for (size_t i = 0; i < sc->nlinks; i++)
+		for (int e = 0; e < 2; e++) {
+			const struct sc_end *x = &sc->links[i].ends[e], *o = &sc->links[i].ends[!e];
+
+			/* the far end itself, or every member of the segment that is the far end */
+			if (x == me || x->is_segment ||
+			    !(x == far || (far->is_segment && o->is_segment &&
+			                   !strcmp(o->node, far->node))))
+				continue;
+			for (int a = 0; a < x->naddrs; a++)
+				for (size_t g = 0; g < 2; g++) {
+					struct sc_prefix p;
+
+					if (!sc_parse_prefix(gws[g], &p, false) &&
+					    x->addrs[a].family == AF_INET && !memcmp(x->addrs[a].addr, p.addr, 4))
+						return true;
+				}
+		}
+	return false;
+}
+
 /*
  * A K5 router node's topology comes from the API: `uplink` is the external gateway's
  * interface, `ports: {IFACE: NETWORK}` names the K5 network each router interface is on.
@@ -273,8 +306,15 @@ static void k5_topology_load(struct sc_ctx *c, struct sc_gateway *g, const struc
 	if (!yaml_map_get(v, "uplink"))
 		sc_err_pos(c, &g->cloud_pos, "gateway '%s': a K5 router needs 'uplink' (the "
 		           "interface of its external gateway, addressed from the API)", g->node);
-	else if (g->uplink[0])
+	else if (g->uplink[0]) {
 		k5_no_static_addr(c, g, g->uplink, "uplink (external gateway)");
+		if (!k5_outside_ok(c->sc, g->node, g->uplink))
+			sc_err(c, yaml_map_get(v, "uplink"), "uplink %s: the far end of %s:%s holds "
+			       "neither K5 external network's gateway (%s of %s %s, %s of %s %s): the "
+			       "external IP the API allocates would not be on the wire", g->uplink,
+			       g->node, g->uplink, K5_EXT_AZ1_GW, K5_EXT_AZ1_NET, K5_EXT_AZ1_CIDR,
+			       K5_EXT_AZ2_GW, K5_EXT_AZ2_NET, K5_EXT_AZ2_CIDR);
+	}
 	if (nd && nd->nroutes)
 		sc_err_pos(c, &nd->routes[0].pos, "routes of node '%s': a K5 router's routes come "
 		           "from the API (its external gateway's default route, the router's "

@@ -24,6 +24,16 @@
 #include "peers/drbg.h"
 #include "peers/labtime.h"
 
+/* The external networks every mock has (K5's names, documentation addresses: RFC 5737), one
+ * per AZ; gateway_ip .1, allocation pool .2 - .254. A lab's outside must be these
+ * (docs/clouds-in-lab.md). */
+#define K5_EXT_AZ1_NET  "inf_az1_ext-net01"
+#define K5_EXT_AZ1_CIDR "198.51.100.0/24"
+#define K5_EXT_AZ1_GW   "198.51.100.1"
+#define K5_EXT_AZ2_NET  "inf_az2_ext-net01"
+#define K5_EXT_AZ2_CIDR "203.0.113.0/24"
+#define K5_EXT_AZ2_GW   "203.0.113.1"
+
 /* Default request body limit for a K5 mock server (http_server_start's max_body). */
 #define K5_MAX_BODY (256 * 1024)
 

@@ -448,6 +448,6 @@ void k5_network_provision(struct k5_mock *k)
 {
 	/* Names as K5 has them; addresses from the documentation ranges (RFC 5737), since the
 	 * real ones are Fujitsu's public addresses. */
-	provision_one(k, "inf_az1_ext-net01", "inf_az1_ext-subnet01", "198.51.100.0/24", k->az[0]);
-	provision_one(k, "inf_az2_ext-net01", "inf_az2_ext-subnet01", "203.0.113.0/24", k->az[1]);
+	provision_one(k, K5_EXT_AZ1_NET, "inf_az1_ext-subnet01", K5_EXT_AZ1_CIDR, k->az[0]);
+	provision_one(k, K5_EXT_AZ2_NET, "inf_az2_ext-subnet01", K5_EXT_AZ2_CIDR, k->az[1]);
 }

@@ -334,7 +334,54 @@ static void test_nft_render(void)
 	free(p);
 }
 
+/* The external subnet's gateway must be on the far end of the uplink: a veth peer, or an
+ * interface on the same segment. */
+static void test_outside_check(void)
+{
+	struct lab_iface up = { .name = "wan0", .peer = "inet:e0" };
+	struct lab_iface e0 = { .name = "e0", .peer = "k1:wan0", .naddrs = 1 };
+	struct lab_iface x = { .name = "eth0", .peer = "outside", .naddrs = 1 };
+	struct lab_node nodes[3] = {
+		{ .name = "k1", .ifaces = &up, .nifaces = 1 },
+		{ .name = "inet", .ifaces = &e0, .nifaces = 1 },
+		{ .name = "x1", .ifaces = &x, .nifaces = 1 },
+	};
+	struct lab lab = { .nodes = nodes, .nnodes = 3 };
+	struct sc_gateway g;
+	struct k5_router_topo *t = calloc(1, sizeof *t);
+	char msg[400] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	up.node = &nodes[0];
+	e0.node = &nodes[1];
+	x.node = &nodes[2];
+	CU_ASSERT_FATAL(sc_parse_prefix("198.51.100.1/24", &e0.addrs[0], true) == 0);
+	CU_ASSERT_FATAL(sc_parse_prefix("203.0.113.1/24", &x.addrs[0], true) == 0);
+	node(&g);
+	topo_fill(t);
+	CU_ASSERT_EQUAL(lab_k5_outside_check(&lab, &g, t, msg, sizeof msg), 0);
+	/* a router on AZ2's network while the uplink faces AZ1's outside */
+	snprintf(t->ext_network_name, sizeof t->ext_network_name, "inf_az2_ext-net01");
+	snprintf(t->ext_cidr, sizeof t->ext_cidr, "203.0.113.0/24");
+	snprintf(t->ext_gateway_ip, sizeof t->ext_gateway_ip, "203.0.113.1");
+	CU_ASSERT_EQUAL(lab_k5_outside_check(&lab, &g, t, msg, sizeof msg), -EADDRNOTAVAIL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "external network inf_az2_ext-net01 (203.0.113.0/24, "
+	                                   "gateway 203.0.113.1) is not the lab's outside: the far "
+	                                   "end of k1:wan0 holds inet:e0 198.51.100.1/24"));
+	/* on a segment: any other member holding the gateway will do */
+	snprintf(up.peer, sizeof up.peer, "outside");
+	CU_ASSERT_EQUAL(lab_k5_outside_check(&lab, &g, t, msg, sizeof msg), 0);
+	/* no gateway (or a null gateway_ip): nothing to check */
+	snprintf(up.peer, sizeof up.peer, "elsewhere");
+	CU_ASSERT_EQUAL(lab_k5_outside_check(&lab, &g, t, msg, sizeof msg), -EADDRNOTAVAIL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "holds no address"));
+	t->ext_gateway_ip[0] = 0;
+	CU_ASSERT_EQUAL(lab_k5_outside_check(&lab, &g, t, msg, sizeof msg), 0);
+	free(t);
+}
+
 UNIT_SUITE(k5_topology,
+	UNIT_TEST(test_outside_check),
 	UNIT_TEST(test_router_topology),
 	UNIT_TEST(test_interfaces_and_gateway),
 	UNIT_TEST(test_fip_status_from_the_lab),
