@@ -75,6 +75,8 @@ report "$R" '[e["detail"].split(": ")[-1] for e in ev if e["event"] == "k5_fip_s
   fail "k5-hairpin: the floating IP did not go ACTIVE once, when the hub held it"
 report "$R" 'any(e["event"] == "k5_topology" and e["detail"] == "wan0 198.51.100.50/32 removed (floating IP translated to 10.0.0.10)" for e in ev)' ||
   fail "k5-hairpin: unbinding the floating IP did not take it off the hub"
+report "$R" '[e["detail"] for e in ev if e["event"] == "k5_topology" and "removed" in e["detail"]][-2:] == ["route default via 198.51.100.1 dev wan0 removed", "wan0 198.51.100.2/24 removed (external gateway on inf_az1_ext-net01)"]' ||
+  fail "k5-hairpin: clearing the external gateway did not take the hub's address and route away"
 report "$R" 'not any(e["event"] in ("k5_topology_error", "k5_topology_note") for e in ev)' ||
   fail "k5-hairpin: a topology error or a left-out object"
 if have tshark; then
