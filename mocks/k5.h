@@ -24,8 +24,9 @@
 #include "peers/drbg.h"
 #include "peers/labtime.h"
 
-/* The external networks every mock has (K5's names, documentation addresses: RFC 5737), one
- * per AZ; gateway_ip .1, allocation pool .2 - .254. A lab's outside must be these
+/* The external networks every mock has, one per AZ (K5's names); by default documentation
+ * addresses (RFC 5737) with gateway_ip .1. k5_config.external changes the subnets; the
+ * allocation pool is every host address but the gateway's. A lab's outside must be these
  * (docs/clouds-in-lab.md). */
 #define K5_EXT_AZ1_NET  "inf_az1_ext-net01"
 #define K5_EXT_AZ1_CIDR "198.51.100.0/24"
@@ -72,6 +73,12 @@ struct k5_config {
 	 * -> ACTIVE"); line is borrowed for the call. */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
+	/* The external subnets of AZ1 and AZ2 (inf_az1_ext-net01, inf_az2_ext-net01): IPv4
+	 * "a.b.c.d/n" (n 8..30) and a gateway_ip inside it; NULL: the defaults above, a NULL
+	 * gateway: the first host. Copied. */
+	struct {
+		const char *cidr, *gateway_ip;
+	} external[2];
 };
 
 /* Fills cfg with the defaults (region jp-east-1, K5 rules, 2 s delay, 3 h tokens, epoch
@@ -121,7 +128,8 @@ struct k5_gateway {
 struct k5_mock;
 
 /* Create a mock with the pre-provisioned K5 external networks. cfg is copied (its strings
- * too); drbg is borrowed and must outlive the mock. 0 or -ENOMEM / -EINVAL. */
+ * too); drbg is borrowed and must outlive the mock. 0 or -ENOMEM / -EINVAL (a bad region, or
+ * an external subnet that is not IPv4 /8../30 with its gateway inside). */
 int k5_mock_new(struct k5_mock **out, const struct k5_config *cfg, struct drbg *drbg);
 void k5_mock_free(struct k5_mock *k);
 

@@ -105,6 +105,12 @@ int k5_mock_new(struct k5_mock **out, const struct k5_config *cfg, struct drbg *
 	snprintf(k->password, sizeof k->password, "%s", cfg->password ? cfg->password : "");
 	k->cfg.region = k->region;
 	k->cfg.username = k->cfg.password = NULL;
+	if (k5_network_external_set(k, cfg)) {
+		OPENSSL_cleanse(k->password, sizeof k->password);
+		free(k);
+		return -EINVAL;
+	}
+	memset(k->cfg.external, 0, sizeof k->cfg.external);     /* copied into ext_cidr, ext_gw */
 	k->drbg = drbg;
 	snprintf(k->project_id, sizeof k->project_id, "infra");
 	snprintf(k->host, sizeof k->host, "127.0.0.1");
