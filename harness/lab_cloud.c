@@ -823,8 +823,16 @@ int lab_clouds_start(struct lab_clouds **out, struct lab *lab, struct lab_gatewa
 		                         .conn_updated = k5_conn_updated,
 		                         .conn_deleted = k5_conn_deleted, .ctx = lc };
 
+		char ext[2][2][48];
+
 		k5_config_default(&cfg);
 		cfg.region = cl->region;
+		for (int i = 0; i < 2; i++) {
+			sc_format_prefix(&cl->ext_cidr[i], true, ext[i][0], sizeof ext[i][0]);
+			sc_format_prefix(&cl->ext_gw[i], false, ext[i][1], sizeof ext[i][1]);
+			cfg.external[i].cidr = ext[i][0];
+			cfg.external[i].gateway_ip = ext[i][1];
+		}
 		cfg.username = cl->user[0] ? cl->user : NULL;
 		cfg.password = cl->password[0] ? cl->password : NULL;
 		cfg.epoch_unix = lab->opts.epoch_us / 1000000;

@@ -288,8 +288,7 @@ int lab_k5_outside_check(struct lab *lab, const struct sc_gateway *g,
 		}
 	}
 	snprintf(msg, msglen, "external network %.60s (%s, gateway %s) is not the lab's outside: "
-	         "the far end of %s:%s holds %s; the external networks are 198.51.100.0/24 "
-	         "(AZ1) and 203.0.113.0/24 (AZ2), gateway .1", t->ext_network_name, t->ext_cidr,
+	         "the far end of %s:%s holds %s", t->ext_network_name, t->ext_cidr,
 	         t->ext_gateway_ip, g->node, g->uplink, held[0] ? held : "no address");
 	return -EADDRNOTAVAIL;
 }

@@ -327,6 +327,8 @@ struct sc_cloud {
 	bool stuck_migration;           /* Sakura: the v1 -> v2 migration sticks (seeds/002) */
 	char user[64], password[64];    /* K5 credentials the mock accepts; "" = any */
 	char token[64], secret[64];     /* Sakura HTTP Basic credentials */
+	struct sc_prefix ext_cidr[2];   /* K5: the external subnets of AZ1 / AZ2 (mocks/k5.h) */
+	struct sc_prefix ext_gw[2];     /*     and their gateway_ip (bare addresses) */
 	struct sc_pos pos;
 };
 

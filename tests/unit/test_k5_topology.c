@@ -181,6 +181,53 @@ static void test_fip_status_from_the_lab(void)
 	rig_free(&r);
 }
 
+/* k5_config.external: the external subnets the lab's outside is, and the allocation from
+ * them; unusable ones refused. */
+static void test_external_config(void)
+{
+	struct k5_rig r;
+	struct k5_config cfg;
+	struct k5_mock *k = NULL;
+	struct drbg d;
+	char ext[37], rid[37];
+	static const char *const bad[][2] = {
+		{ "192.0.2.1/24", NULL }, { "2001:db8::/64", NULL }, { "10.0.0.0/31", NULL },
+		{ "10.0.0.0/7", NULL }, { "192.0.2.0/24", "192.0.3.1" }, { "192.0.2.0/24", "192.0.2.255" },
+		{ "192.0.2.0/24", "192.0.2.0" }, { "192.0.2.0/24", "x" },
+	};
+
+	k5_config_default(&cfg);
+	cfg.external[0].cidr = "192.0.2.0/24";
+	cfg.external[0].gateway_ip = "192.0.2.254";
+	cfg.external[1].cidr = "10.200.0.0/16";
+	rig_init_cfg(&r, &cfg);
+	rig_find(&r, ext, "/v2.0/networks", "networks", "inf_az1_ext-net01");
+	rig_call(&r, "GET", "/v2.0/subnets?name=inf_az1_ext-subnet01", NULL);
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "subnets.0.cidr"), "192.0.2.0/24");
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "subnets.0.gateway_ip"), "192.0.2.254");
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "subnets.0.allocation_pools.0.start"), "192.0.2.1");
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "subnets.0.allocation_pools.0.end"), "192.0.2.253");
+	rig_call(&r, "GET", "/v2.0/subnets?name=inf_az2_ext-subnet01", NULL);
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "subnets.0.gateway_ip"), "10.200.0.1");
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "subnets.0.allocation_pools.0.start"), "10.200.0.2");
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "subnets.0.allocation_pools.0.end"), "10.200.255.254");
+	CU_ASSERT_EQUAL(rig_create(&r, rid, "/v2.0/routers", "router", "{\"router\": {\"name\": "
+	                           "\"r1\", \"external_gateway_info\": {\"network_id\": \"%s\"}}}",
+	                           ext), 201);
+	CU_ASSERT_STRING_EQUAL(rig_s(&r, "router.external_gateway_info.external_fixed_ips.0."
+	                             "ip_address"), "192.0.2.1");
+	rig_free(&r);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		k5_config_default(&cfg);
+		cfg.external[1].cidr = bad[i][0];
+		cfg.external[1].gateway_ip = bad[i][1];
+		drbg_init(&d, 1);
+		CU_ASSERT_EQUAL(k5_mock_new(&k, &cfg, &d), -EINVAL);
+		CU_ASSERT_PTR_NULL(k);
+		drbg_wipe(&d);
+	}
+}
+
 /* A topology as the mock reports it, by hand: the mapping's own cases. */
 static void topo_fill(struct k5_router_topo *t)
 {
@@ -381,6 +428,7 @@ static void test_outside_check(void)
 }
 
 UNIT_SUITE(k5_topology,
+	UNIT_TEST(test_external_config),
 	UNIT_TEST(test_outside_check),
 	UNIT_TEST(test_router_topology),
 	UNIT_TEST(test_interfaces_and_gateway),
