@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "harness/gateway.h"
+#include "harness/lab_k5.h"
 #include "harness/netns.h"
 #include "harness/scenario_gateway.h"
 #include "mocks/http.h"
@@ -70,6 +71,7 @@ struct lab_clouds {
 	struct k5_track *k5c;
 	size_t nk5c;
 	struct sakura_bind *sb;         /* parallel to sc->gateways */
+	struct lab_k5_node *k5n;        /* parallel to sc->gateways: what each K5 node holds */
 	struct {
 		char name[SC_NAME_MAX];
 		char value[LAB_CLOUD_VAR_MAX];
@@ -182,6 +184,74 @@ static struct k5_track *k5_track_find(struct lab_clouds *lc, const char *id)
 		if (!strcmp(lc->k5c[i].in.id, id))
 			return &lc->k5c[i];
 	return NULL;
+}
+
+static void k5_topo_event(void *ctx, const char *node, const char *kind, const char *text)
+{
+	event(ctx, node, kind, "%s", text);
+}
+
+/*
+ * Node gi (a K5 gateway) made what its router's API objects say (harness/lab_k5.h): the
+ * external gateway's address and default route (when the external network is the lab's
+ * outside), the router interfaces, extra routes, SNAT and floating IPs. A floating IP the
+ * node now carries is ACTIVE.
+ */
+static void k5_sync(struct lab_clouds *lc, size_t gi)
+{
+	const struct sc_gateway *g = &lc->lab->sc->gateways[gi];
+	struct k5_router_topo *t = calloc(1, sizeof *t);
+	struct lab_k5_plan *p = calloc(1, sizeof *p);
+	char msg[400];
+	int err;
+
+	if (!t || !p) {
+		free(t);
+		free(p);
+		return;
+	}
+	err = k5_mock_router_topology(lc->k5, g->cloud_object, t);
+	if (err == -E2BIG)
+		event(lc, g->node, "k5_topology_error", "router %s has more than %d interfaces, "
+		      "routes or floating IPs: the first %d of each are in the lab", g->cloud_object,
+		      K5_TOPO_MAX, K5_TOPO_MAX);
+	if (!err && lab_k5_outside_check(lc->lab, g, t, msg, sizeof msg)) {
+		if (strcmp(lc->k5n[gi].outside_err, msg))
+			event(lc, g->node, "k5_topology_error", "router %s: %s; no external address "
+			      "on %s", g->cloud_object, msg, g->uplink);
+		snprintf(lc->k5n[gi].outside_err, sizeof lc->k5n[gi].outside_err, "%s", msg);
+		t->has_gateway = false;
+	} else {
+		lc->k5n[gi].outside_err[0] = 0;
+	}
+	lab_k5_plan(g, err == -ENOENT ? NULL : t, p);
+	for (size_t i = 0; i < p->nnotes; i++)
+		event(lc, g->node, "k5_topology_note", "router %s: %s", g->cloud_object, p->notes[i]);
+	if (!lab_k5_apply(lc->lab, g, &lc->k5n[gi], p, k5_topo_event, lc)) {
+		for (size_t i = 0; i < t->nfips; i++) {
+			bool held = false;
+
+			for (size_t j = 0; j < lc->k5n[gi].cur.nfips; j++)
+				held |= !strcmp(lc->k5n[gi].cur.fip_ids[j], t->fips[i].id);
+			if (held && strcmp(t->fips[i].status, "ACTIVE")) {
+				event(lc, g->node, "k5_fip_status", "floatingip %s (%s -> %s): %s -> "
+				      "ACTIVE", t->fips[i].floating_ip, t->fips[i].id, t->fips[i].fixed_ip,
+				      t->fips[i].status);
+				k5_mock_set_fip_status(lc->k5, t->fips[i].id, "ACTIVE");
+			}
+		}
+	}
+	free(t);
+	free(p);
+}
+
+static void k5_sync_all(struct lab_clouds *lc)
+{
+	const struct scenario *sc = lc->lab->sc;
+
+	for (size_t i = 0; i < sc->ngateways; i++)
+		if (sc->gateways[i].cloud == SC_CLOUD_K5)
+			k5_sync(lc, i);
 }
 
 static void k5_status(struct lab_clouds *lc, struct k5_track *t, const char *status)
@@ -304,8 +374,8 @@ static void k5_conn_write(void *ctx, const struct k5_conn_intent *in, bool creat
 {
 	struct lab_clouds *lc = ctx;
 	struct k5_track *t = k5_track_find(lc, in->id);
-	const struct sc_gateway *g = bound_gateway(lc, SC_CLOUD_K5, in->router_name, NULL);
-	char addr[64];
+	size_t gi;
+	const struct sc_gateway *g = bound_gateway(lc, SC_CLOUD_K5, in->router_name, &gi);
 
 	if (!t) {
 		struct k5_track *grown = realloc(lc->k5c, (lc->nk5c + 1) * sizeof *grown);
@@ -332,11 +402,9 @@ static void k5_conn_write(void *ctx, const struct k5_conn_intent *in, bool creat
 		return;
 	}
 	snprintf(t->node, sizeof t->node, "%s", g->node);
-	/* the lab's address stands for the router's: no floating IP, the uplink's address */
-	if (!uplink_addr(lc, g, addr, sizeof addr)) {
-		t->in.floating_ip[0] = 0;
-		snprintf(t->in.router_external_ip, sizeof t->in.router_external_ip, "%s", addr);
-	}
+	/* the router's addresses are the node's: its endpoint (the floating IP of its port, else
+	 * the external gateway's address) is on the uplink, as the API reports it */
+	k5_sync(lc, gi);
 	event(lc, g->node, created ? "k5_conn_created" : "k5_conn_updated",
 	      "ipsec_site_connection %s (%s) of router %s: peer %s, %s-%s-%s / esp %s-%s%s%s, "
 	      "lifetimes %d/%d s, dpd %s %d/%d s, %s", in->name, in->id, in->router_name,
@@ -611,6 +679,15 @@ static void on_http(void *ctx, int fd, uint32_t events)
 	}
 }
 
+/* A K5 request may have changed a router: its node follows. */
+static void on_http_k5(void *ctx, int fd, uint32_t events)
+{
+	struct lab_clouds *lc = ctx;
+
+	on_http(&lc->srv[SC_CLOUD_K5], fd, events);
+	k5_sync_all(lc);
+}
+
 /* The Sakura mock's deadlines move with every request: re-arm after each. */
 static void on_http_sakura(void *ctx, int fd, uint32_t events)
 {
@@ -695,6 +772,8 @@ static int srv_start(struct lab_clouds *lc, int kind, http_handler_fn fn, void *
 	s->fd = http_server_fd(s->srv);
 	if (kind == SC_CLOUD_SAKURA)
 		e = loop_watch(lc->lab->loop, s->fd, EPOLLIN, on_http_sakura, lc);
+	else if (kind == SC_CLOUD_K5)
+		e = loop_watch(lc->lab->loop, s->fd, EPOLLIN, on_http_k5, lc);
 	else
 		e = loop_watch(lc->lab->loop, s->fd, EPOLLIN, on_http, s);
 	if (e) {
@@ -724,7 +803,10 @@ int lab_clouds_start(struct lab_clouds **out, struct lab *lab, struct lab_gatewa
 	lc->r = r;
 	lc->o = o;
 	lc->sb = calloc(sc->ngateways + 1, sizeof *lc->sb);
-	if (!lc->sb) {
+	lc->k5n = calloc(sc->ngateways + 1, sizeof *lc->k5n);
+	if (!lc->sb || !lc->k5n) {
+		free(lc->sb);
+		free(lc->k5n);
 		free(lc);
 		return -ENOMEM;
 	}
@@ -741,8 +823,16 @@ int lab_clouds_start(struct lab_clouds **out, struct lab *lab, struct lab_gatewa
 		                         .conn_updated = k5_conn_updated,
 		                         .conn_deleted = k5_conn_deleted, .ctx = lc };
 
+		char ext[2][2][48];
+
 		k5_config_default(&cfg);
 		cfg.region = cl->region;
+		for (int i = 0; i < 2; i++) {
+			sc_format_prefix(&cl->ext_cidr[i], true, ext[i][0], sizeof ext[i][0]);
+			sc_format_prefix(&cl->ext_gw[i], false, ext[i][1], sizeof ext[i][1]);
+			cfg.external[i].cidr = ext[i][0];
+			cfg.external[i].gateway_ip = ext[i][1];
+		}
 		cfg.username = cl->user[0] ? cl->user : NULL;
 		cfg.password = cl->password[0] ? cl->password : NULL;
 		cfg.epoch_unix = lab->opts.epoch_us / 1000000;
@@ -895,6 +985,7 @@ void lab_clouds_stop(struct lab_clouds *lc)
 		explicit_bzero(lc->k5c, lc->nk5c * sizeof *lc->k5c);
 	free(lc->k5c);
 	free(lc->sb);
+	free(lc->k5n);
 	explicit_bzero(lc, sizeof *lc);
 	free(lc);
 }

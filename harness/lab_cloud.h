@@ -13,8 +13,11 @@
  *           powering off empties it (no answers); the status endpoint reports each peer UP
  *           or DOWN from the SAs; the gateway's log lines are the appliance's VPN log.
  *
- * The lab's address stands for the cloud's: the local endpoint and identity of a bound
- * gateway are its uplink's address, not what the mock allocated (docs/clouds-in-lab.md).
+ * K5: the router's objects build its node (harness/lab_k5.h): the external gateway's address
+ * on the uplink, router interfaces, routes, SNAT and floating IPs; a connection's endpoint is
+ * the external IP the API reports. Sakura: the lab's address stands for the appliance's: the
+ * local endpoint and identity are the uplink's address, not what the mock allocated
+ * (docs/clouds-in-lab.md).
  *
  * Ownership: borrows the lab, the gateways, the report (all outlive it); owns the mocks,
  * their servers and drbg streams.

@@ -157,12 +157,38 @@ int nft_render(const struct sc_node *node, const bool *enabled, char *buf, size_
 	return o.full ? -ENOSPC : (int)o.used;
 }
 
+int nft_load(int nsfd, const char *node, const char *rules, char *msg, size_t msglen)
+{
+	struct nft_ctx *ctx;
+	const char *errbuf;
+	int err = netns_enter(nsfd);
+
+	if (err) {
+		snprintf(msg, msglen, "cannot enter node %s: %s", node, strerror(-err));
+		return err;
+	}
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx) {
+		netns_leave();
+		snprintf(msg, msglen, "nft_ctx_new failed");
+		return -ENOMEM;
+	}
+	nft_ctx_buffer_error(ctx);
+	if (nft_run_cmd_from_buffer(ctx, rules) != 0) {
+		errbuf = nft_ctx_get_error_buffer(ctx);
+		snprintf(msg, msglen, "nftables refused the rules of node %s: %s", node,
+		         errbuf ? errbuf : "(no message)");
+		err = -EINVAL;
+	}
+	nft_ctx_free(ctx);
+	netns_leave();
+	return err;
+}
+
 int nft_apply(int nsfd, const struct sc_node *node, const bool *enabled, char *msg,
               size_t msglen)
 {
-	struct nft_ctx *ctx = NULL;
 	char *rules = NULL;
-	const char *errbuf;
 	size_t cap = 4096 + node->nfilters * 1024;
 	int err, n;
 	bool acct = false;
@@ -178,27 +204,7 @@ int nft_apply(int nsfd, const struct sc_node *node, const bool *enabled, char *m
 		err = n;
 		goto out;
 	}
-	err = netns_enter(nsfd);
-	if (err) {
-		snprintf(msg, msglen, "cannot enter node %s: %s", node->name, strerror(-err));
-		goto out;
-	}
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx) {
-		netns_leave();
-		snprintf(msg, msglen, "nft_ctx_new failed");
-		err = -ENOMEM;
-		goto out;
-	}
-	nft_ctx_buffer_error(ctx);
-	if (nft_run_cmd_from_buffer(ctx, rules) != 0) {
-		errbuf = nft_ctx_get_error_buffer(ctx);
-		snprintf(msg, msglen, "nftables refused the rules of node %s: %s", node->name,
-		         errbuf ? errbuf : "(no message)");
-		err = -EINVAL;
-	}
-	nft_ctx_free(ctx);
-	netns_leave();
+	err = nft_load(nsfd, node->name, rules, msg, msglen);
 	/* Conntrack exists in the namespace once a rule needs it; only then can its packet
 	 * accounting be switched on. Flows counted by "after N" need it. */
 	if (!err && acct) {

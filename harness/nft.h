@@ -28,4 +28,9 @@ bool nft_needed(const struct sc_node *node);
 int nft_apply(int nsfd, const struct sc_node *node, const bool *enabled, char *msg,
               size_t msglen);
 
+/* Run an nft script (rules, as text) inside the namespace nsfd; node names it in msg. The
+ * K5 router's translations (harness/lab_k5.c) live in a table of their own this way. 0 or
+ * -errno with nft's own error text in msg. */
+int nft_load(int nsfd, const char *node, const char *rules, char *msg, size_t msglen);
+
 #endif

@@ -208,7 +208,8 @@ static struct nl_addr *prefix_addr(const struct sc_prefix *p, int len)
 	return a;
 }
 
-int rt_addr_add(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p)
+static int addr_change(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p,
+                       bool add)
 {
 	struct rtnl_addr *addr;
 	struct nl_addr *local;
@@ -229,13 +230,23 @@ int rt_addr_add(struct nl_sock *sk, const char *ifname, const struct sc_prefix *
 		goto out;
 	if (p->family == AF_INET6)
 		rtnl_addr_set_flags(addr, IFA_F_NODAD);
-	err = rtnl_addr_add(sk, addr, 0);
+	err = add ? rtnl_addr_add(sk, addr, 0) : rtnl_addr_delete(sk, addr, 0);
 out:
 	if (local)
 		nl_addr_put(local);
 	if (addr)
 		rtnl_addr_put(addr);
 	return err;
+}
+
+int rt_addr_add(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p)
+{
+	return addr_change(sk, ifname, p, true);
+}
+
+int rt_addr_del(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p)
+{
+	return addr_change(sk, ifname, p, false);
 }
 
 /* A route object for r (the caller puts it), or NULL with *err. */

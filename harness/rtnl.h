@@ -37,6 +37,8 @@ int rt_get_mtu(struct nl_sock *sk, const char *ifname);   /* > 0, or a negative 
 
 /* Add an address (IPv6 addresses skip duplicate address detection). */
 int rt_addr_add(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p);
+/* Remove an address (the kernel takes the routes through it with it). */
+int rt_addr_del(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p);
 /* Add a route; dev may be "" when via is given. */
 int rt_route_add(struct nl_sock *sk, const struct sc_route *r);
 /* The same with a locked MTU metric (mtu > 0): packets the kernel sends or forwards that way

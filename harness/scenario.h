@@ -167,6 +167,14 @@ struct sc_text_map {
 	struct sc_pos at;               /* the scalar itself */
 };
 
+/* A K5 router node's interface and the K5 network whose router interface it is (`ports:`). */
+#define SC_K5_PORTS_MAX 8
+struct sc_k5_port {
+	char iface[SC_IFNAME_MAX];
+	char network[64];               /* the K5 network's name (or id) */
+	struct sc_pos pos;
+};
+
 struct sc_gateway {
 	char node[SC_NAME_MAX];
 	char uplink[SC_IFNAME_MAX];     /* resolved at load: given, or the default route's */
@@ -183,6 +191,8 @@ struct sc_gateway {
 	int cloud;                      /* enum sc_cloud_kind: configured from a mock cloud */
 	char cloud_object[64];          /* the K5 router's / Sakura appliance's name */
 	struct sc_pos cloud_pos;
+	struct sc_k5_port k5_ports[SC_K5_PORTS_MAX];    /* K5: interfaces the API addresses */
+	size_t nk5_ports;
 	char *config;                   /* vendor CLI text (fitelnet-f220); owned; NULL = none */
 	struct sc_text_map config_map;  /* where config's lines are in the scenario file */
 	struct sc_gw_conn *conns;       /* owned */
@@ -320,6 +330,8 @@ struct sc_cloud {
 	bool stuck_migration;           /* Sakura: the v1 -> v2 migration sticks (seeds/002) */
 	char user[64], password[64];    /* K5 credentials the mock accepts; "" = any */
 	char token[64], secret[64];     /* Sakura HTTP Basic credentials */
+	struct sc_prefix ext_cidr[2];   /* K5: the external subnets of AZ1 / AZ2 (mocks/k5.h) */
+	struct sc_prefix ext_gw[2];     /*     and their gateway_ip (bare addresses) */
 	struct sc_pos pos;
 };
 

@@ -6,6 +6,7 @@
  * step names its cloud and the variables earlier steps saved).
  */
 #include "harness/scenario_int.h"
+#include "mocks/k5.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -15,7 +16,10 @@
 
 #include <jansson.h>
 
-static const char *const k5_keys[] = { "listen", "region", "user", "password", NULL };
+static const char *const k5_keys[] = { "listen", "region", "user", "password", "external",
+                                        NULL };
+static const char *const ext_azs[] = { "az1", "az2", NULL };
+static const char *const ext_keys[] = { "cidr", "gateway_ip", NULL };
 static const char *const sakura_keys[] = {
 	"listen", "zone", "stuck_migration", "token", "secret", NULL
 };
@@ -163,6 +167,86 @@ static void listen_load(struct sc_ctx *c, const struct ynode *v, struct sc_cloud
 		sc_err(c, v, "listen: %s is not an address of node '%s'", addr, cl->node);
 }
 
+static uint32_t v4(const struct sc_prefix *p)
+{
+	uint32_t a;
+
+	memcpy(&a, p->addr, 4);
+	return ntohl(a);
+}
+
+static uint32_t v4_mask(int len)
+{
+	return len ? ~0u << (32 - len) : 0;
+}
+
+/* clouds.k5.external: {az1: {cidr: A/N, gateway_ip: G}, az2: {...}}: the mock's external
+ * subnets, which the lab's outside has to be. */
+static void k5_external_load(struct sc_ctx *c, const struct ynode *v, struct sc_cloud *cl)
+{
+	bool given[2] = { false, false };
+
+	if (!sc_want_map(c, v, "external"))
+		return;
+	sc_check_keys(c, v, "clouds.k5.external", ext_azs);
+	for (int i = 0; i < 2; i++) {
+		const struct ynode *az = yaml_map_get(v, ext_azs[i]), *x;
+		char where[40];
+		struct sc_prefix p, gw;
+
+		if (!az)
+			continue;
+		snprintf(where, sizeof where, "external.%s", ext_azs[i]);
+		if (!sc_want_map(c, az, where))
+			continue;
+		sc_check_keys(c, az, where, ext_keys);
+		if (!(x = yaml_map_get(az, "cidr"))) {
+			sc_err(c, az, "%s: missing key 'cidr' (the external subnet, like %s)", where,
+			       i ? K5_EXT_AZ2_CIDR : K5_EXT_AZ1_CIDR);
+			continue;
+		}
+		if (!sc_want_scalar(c, x, "cidr"))
+			continue;
+		if (sc_parse_prefix(x->str, &p, true) || p.family != AF_INET || p.len < 8 ||
+		    p.len > 30) {
+			sc_err(c, x, "%s.cidr: '%s' is not an IPv4 subnet /8 to /30", where, x->str);
+			continue;
+		}
+		if (v4(&p) & ~v4_mask(p.len)) {
+			sc_err(c, x, "%s.cidr: %s has host bits set", where, x->str);
+			continue;
+		}
+		gw = p;
+		gw.len = 32;
+		{
+			uint32_t g = htonl(v4(&p) + 1);
+
+			memcpy(gw.addr, &g, 4);
+		}
+		if ((x = yaml_map_get(az, "gateway_ip")) && sc_want_scalar(c, x, "gateway_ip")) {
+			if (sc_parse_prefix(x->str, &gw, false) || gw.family != AF_INET ||
+			    strchr(x->str, '/')) {
+				sc_err(c, x, "%s.gateway_ip: '%s' is not an IPv4 address", where, x->str);
+				continue;
+			}
+			if ((v4(&gw) & v4_mask(p.len)) != v4(&p) || v4(&gw) == v4(&p) ||
+			    v4(&gw) == (v4(&p) | ~v4_mask(p.len))) {
+				sc_err(c, x, "%s.gateway_ip: %s is not a host address of %s", where, x->str,
+				       yaml_map_get(az, "cidr")->str);
+				continue;
+			}
+		}
+		cl->ext_cidr[i] = p;
+		cl->ext_gw[i] = gw;
+		given[i] = true;
+	}
+	if ((given[0] || given[1]) &&
+	    ((v4(&cl->ext_cidr[0]) ^ v4(&cl->ext_cidr[1])) &
+	     v4_mask(cl->ext_cidr[0].len < cl->ext_cidr[1].len ? cl->ext_cidr[0].len :
+	                                                        cl->ext_cidr[1].len)) == 0)
+		sc_err(c, v, "external: the subnets of az1 and az2 overlap");
+}
+
 static void cloud_load(struct sc_ctx *c, const struct ynode *k, const struct ynode *v)
 {
 	int kind = cloud_kind(k->str);
@@ -182,6 +266,10 @@ static void cloud_load(struct sc_ctx *c, const struct ynode *k, const struct yno
 	cl->addr.family = AF_INET;
 	inet_pton(AF_INET, "127.0.0.1", cl->addr.addr);
 	snprintf(cl->region, sizeof cl->region, "jp-east-1");
+	sc_parse_prefix(K5_EXT_AZ1_CIDR, &cl->ext_cidr[0], true);
+	sc_parse_prefix(K5_EXT_AZ2_CIDR, &cl->ext_cidr[1], true);
+	sc_parse_prefix(K5_EXT_AZ1_GW, &cl->ext_gw[0], false);
+	sc_parse_prefix(K5_EXT_AZ2_GW, &cl->ext_gw[1], false);
 	snprintf(cl->zone, sizeof cl->zone, "tk1v");
 	snprintf(cl->token, sizeof cl->token, "vpnlab-token");
 	snprintf(cl->secret, sizeof cl->secret, "vpnlab-secret");
@@ -206,6 +294,8 @@ static void cloud_load(struct sc_ctx *c, const struct ynode *k, const struct yno
 			read_text(c, x, "user", cl->user, sizeof cl->user);
 		if ((x = yaml_map_get(v, "password")))
 			read_text(c, x, "password", cl->password, sizeof cl->password);
+		if ((x = yaml_map_get(v, "external")))
+			k5_external_load(c, x, cl);
 	} else {
 		static const char *const zones[] = { "tk1a", "tk1b", "is1a", "is1b", "is1c", "tk1v",
 		                                     NULL };
@@ -248,12 +338,133 @@ void sc_clouds_load(struct sc_ctx *c, const struct ynode *v)
 
 /* ---- gateways configured from a cloud ---- */
 
+/* A link end the API addresses must carry no address of the scenario's. */
+static void k5_no_static_addr(struct sc_ctx *c, const struct sc_gateway *g, const char *iface,
+                              const char *what)
+{
+	const struct sc_end *end = sc_lab_iface(c->sc, g->node, iface, NULL);
+
+	if (end && end->naddrs)
+		sc_err_pos(c, &end->pos, "%s:%s has an address, but it is a K5 router's %s: the "
+		           "API gives it its address; write the link end as %s:%s alone",
+		           g->node, iface, what, g->node, iface);
+}
+
+/* The K5 external networks' gateways: is one an address of an end of the link or segment
+ * facing node:iface (not node's own end)? */
+static bool k5_outside_ok(const struct scenario *sc, const char *node, const char *iface)
+{
+	const struct sc_prefix *gws = sc->clouds[SC_CLOUD_K5].ext_gw;
+	const struct sc_link *l = NULL;
+	const struct sc_end *me = sc_lab_iface(sc, node, iface, &l), *far;
+
+	if (!me || !l)
+		return true;            /* reported elsewhere */
+	far = &l->ends[me == &l->ends[0] ? 1 : 0];
+	for (size_t i = 0; i < sc->nlinks; i++)
+		for (int e = 0; e < 2; e++) {
+			const struct sc_end *x = &sc->links[i].ends[e], *o = &sc->links[i].ends[!e];
+
+			/* the far end itself, or every member of the segment that is the far end */
+			if (x == me || x->is_segment ||
+			    !(x == far || (far->is_segment && o->is_segment &&
+			                   !strcmp(o->node, far->node))))
+				continue;
+			for (int a = 0; a < x->naddrs; a++)
+				for (size_t g = 0; g < 2; g++)
+					if (x->addrs[a].family == AF_INET &&
+					    !memcmp(x->addrs[a].addr, gws[g].addr, 4))
+						return true;
+		}
+	return false;
+}
+
+/*
+ * A K5 router node's topology comes from the API: `uplink` is the external gateway's
+ * interface, `ports: {IFACE: NETWORK}` names the K5 network each router interface is on.
+ * Neither carries addresses of the scenario's, and the node has no routes of its own.
+ */
+static void k5_topology_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode *v)
+{
+	const struct ynode *x = yaml_map_get(v, "ports");
+	const struct sc_node *nd = scenario_node(c->sc, g->node);
+
+	if (!yaml_map_get(v, "uplink"))
+		sc_err_pos(c, &g->cloud_pos, "gateway '%s': a K5 router needs 'uplink' (the "
+		           "interface of its external gateway, addressed from the API)", g->node);
+	else if (g->uplink[0]) {
+		k5_no_static_addr(c, g, g->uplink, "uplink (external gateway)");
+		if (!k5_outside_ok(c->sc, g->node, g->uplink)) {
+			const struct sc_cloud *cl = &c->sc->clouds[SC_CLOUD_K5];
+			char n1[48], g1[48], n2[48], g2[48];
+
+			sc_format_prefix(&cl->ext_cidr[0], true, n1, sizeof n1);
+			sc_format_prefix(&cl->ext_gw[0], false, g1, sizeof g1);
+			sc_format_prefix(&cl->ext_cidr[1], true, n2, sizeof n2);
+			sc_format_prefix(&cl->ext_gw[1], false, g2, sizeof g2);
+			sc_err(c, yaml_map_get(v, "uplink"), "uplink %s: the far end of %s:%s holds "
+			       "neither K5 external network's gateway (%s of %s %s, %s of %s %s; "
+			       "clouds.k5.external): the external IP the API allocates would not be on "
+			       "the wire", g->uplink, g->node, g->uplink, g1, K5_EXT_AZ1_NET, n1, g2,
+			       K5_EXT_AZ2_NET, n2);
+		}
+	}
+	if (nd && nd->nroutes)
+		sc_err_pos(c, &nd->routes[0].pos, "routes of node '%s': a K5 router's routes come "
+		           "from the API (its external gateway's default route, the router's "
+		           "routes); give none here", g->node);
+	if (!x || yaml_is_null(x))
+		return;
+	if (!sc_want_map(c, x, "ports"))
+		return;
+	for (size_t i = 0; i + 1 < x->n; i += 2) {
+		const struct ynode *k = x->kids[i], *val = x->kids[i + 1];
+		struct sc_k5_port *p;
+		char name[SC_IFNAME_MAX];
+
+		if (!sc_read_name(c, k, "ports", name, sizeof name))
+			continue;
+		if (!sc_lab_iface(c->sc, g->node, name, NULL)) {
+			sc_iface_missing(c, k, 0, g->node, name);
+			continue;
+		}
+		if (!strcmp(name, g->uplink)) {
+			sc_err(c, k, "ports: %s is the uplink (the external gateway's interface), not "
+			       "a router interface", name);
+			continue;
+		}
+		if (g->nk5_ports == SC_K5_PORTS_MAX) {
+			sc_err(c, k, "ports: more than %d router interfaces", SC_K5_PORTS_MAX);
+			return;
+		}
+		p = &g->k5_ports[g->nk5_ports];
+		memset(p, 0, sizeof *p);
+		if (!read_text(c, val, "ports: the K5 network's name", p->network, sizeof p->network))
+			continue;
+		for (size_t j = 0; j < g->nk5_ports; j++)
+			if (!strcmp(g->k5_ports[j].network, p->network)) {
+				sc_err(c, val, "ports: network '%s' is already on %s (a router has one "
+				       "interface per network here)", p->network, g->k5_ports[j].iface);
+				p = NULL;
+				break;
+			}
+		if (!p)
+			continue;
+		memcpy(p->iface, name, sizeof name);
+		p->pos = sc_pos_of(c, k);
+		g->nk5_ports++;
+		k5_no_static_addr(c, g, name, "interface on a K5 network");
+	}
+}
+
 bool sc_gateway_cloud_load(struct sc_ctx *c, struct sc_gateway *g, const struct ynode *v)
 {
 	const struct ynode *x = yaml_map_get(v, "cloud"), *r = yaml_map_get(v, "router");
 	const struct ynode *a = yaml_map_get(v, "appliance");
 
 	if (!x) {
+		if ((x = yaml_map_get(v, "ports")))
+			sc_err(c, x, "ports: only for a gateway with 'cloud: k5'");
 		if (r)
 			sc_err(c, r, "router: only for a gateway with 'cloud: k5'");
 		if (a)
@@ -282,7 +493,11 @@ bool sc_gateway_cloud_load(struct sc_ctx *c, struct sc_gateway *g, const struct 
 			sc_err_pos(c, &g->profile_pos, "profile %s: a K5 gateway runs the k5-vpnaas "
 			           "profile", g->profile);
 		snprintf(g->profile, sizeof g->profile, "k5-vpnaas");
+		k5_topology_load(c, g, v);
 	} else {
+		if ((x = yaml_map_get(v, "ports")))
+			sc_err(c, x, "ports: only for a K5 gateway (a Sakura appliance's interfaces "
+			       "are the scenario's)");
 		if (r)
 			sc_err(c, r, "router: a Sakura gateway is bound by 'appliance' (its Name)");
 		if (!a)

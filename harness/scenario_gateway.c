@@ -27,7 +27,7 @@
 
 static const char *const gw_keys[] = {
 	"uplink", "tunnel", "df", "fragment", "mss_clamp", "hairpin", "replay_window", "profile",
-	"config", "connections", "cloud", "router", "appliance", NULL
+	"config", "connections", "cloud", "router", "appliance", "ports", NULL
 };
 static const char *const tunnel_keys[] = { "name", "mtu", NULL };
 static const char *const conn_keys[] = {
@@ -621,8 +621,11 @@ static void gateway_load(struct sc_ctx *c, const struct ynode *k, const struct y
 				sc_iface_missing(c, x, 0, g->node, name);
 		}
 	} else {
+		const struct ynode *cl = yaml_map_get(v, "cloud");
+
 		default_uplink(sc, nd, g->uplink);
-		if (!g->uplink[0])
+		/* a K5 router names its uplink: sc_gateway_cloud_load says so */
+		if (!g->uplink[0] && !(cl && cl->type == YNODE_SCALAR && !strcmp(cl->str, "k5")))
 			sc_err(c, k, "gateway '%s': no uplink given and node '%s' has no IPv4 "
 			       "default route to take it from", g->node, g->node);
 	}

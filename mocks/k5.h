@@ -24,6 +24,17 @@
 #include "peers/drbg.h"
 #include "peers/labtime.h"
 
+/* The external networks every mock has, one per AZ (K5's names); by default documentation
+ * addresses (RFC 5737) with gateway_ip .1. k5_config.external changes the subnets; the
+ * allocation pool is every host address but the gateway's. A lab's outside must be these
+ * (docs/clouds-in-lab.md). */
+#define K5_EXT_AZ1_NET  "inf_az1_ext-net01"
+#define K5_EXT_AZ1_CIDR "198.51.100.0/24"
+#define K5_EXT_AZ1_GW   "198.51.100.1"
+#define K5_EXT_AZ2_NET  "inf_az2_ext-net01"
+#define K5_EXT_AZ2_CIDR "203.0.113.0/24"
+#define K5_EXT_AZ2_GW   "203.0.113.1"
+
 /* Default request body limit for a K5 mock server (http_server_start's max_body). */
 #define K5_MAX_BODY (256 * 1024)
 
@@ -62,6 +73,12 @@ struct k5_config {
 	 * -> ACTIVE"); line is borrowed for the call. */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
+	/* The external subnets of AZ1 and AZ2 (inf_az1_ext-net01, inf_az2_ext-net01): IPv4
+	 * "a.b.c.d/n" (n 8..30) and a gateway_ip inside it; NULL: the defaults above, a NULL
+	 * gateway: the first host. Copied. */
+	struct {
+		const char *cidr, *gateway_ip;
+	} external[2];
 };
 
 /* Fills cfg with the defaults (region jp-east-1, K5 rules, 2 s delay, 3 h tokens, epoch
@@ -111,7 +128,8 @@ struct k5_gateway {
 struct k5_mock;
 
 /* Create a mock with the pre-provisioned K5 external networks. cfg is copied (its strings
- * too); drbg is borrowed and must outlive the mock. 0 or -ENOMEM / -EINVAL. */
+ * too); drbg is borrowed and must outlive the mock. 0 or -ENOMEM / -EINVAL (a bad region, or
+ * an external subnet that is not IPv4 /8../30 with its gateway inside). */
 int k5_mock_new(struct k5_mock **out, const struct k5_config *cfg, struct drbg *drbg);
 void k5_mock_free(struct k5_mock *k);
 
@@ -125,6 +143,50 @@ void k5_mock_attach_gateway(struct k5_mock *k, const struct k5_gateway *gw);
 /* The harness reports a connection's real state: "ACTIVE", "DOWN", "PENDING_CREATE",
  * "PENDING_UPDATE" or "ERROR". 0, -ENOENT (no such connection) or -EINVAL (status). */
 int k5_mock_set_conn_status(struct k5_mock *k, const char *conn_id, const char *status);
+
+/*
+ * What a router's API objects say its lab node is (the harness builds the node from it,
+ * harness/lab_k5.h): the external gateway (its first external_fixed_ips address, the
+ * subnet's prefix length, CIDR and gateway_ip), each router interface port (its first fixed
+ * IP with its subnet's prefix length: the subnet's gateway_ip for an interface added by
+ * subnet_id, the port's own fixed IP for one added by port_id), the extra routes, and the
+ * floating IPs bound through it (port_id set). The first router named router_name. Strings
+ * are copies. 0, -ENOENT (no such router) or -E2BIG (more than K5_TOPO_MAX of a kind: the
+ * first K5_TOPO_MAX are filled in).
+ */
+#define K5_TOPO_MAX 16
+struct k5_topo_port {
+	char port_id[40], network_id[40], network_name[256], subnet_id[40];
+	char ip[64];
+	int prefix;
+};
+struct k5_topo_route {
+	char destination[48], nexthop[64];
+};
+struct k5_topo_fip {
+	char id[40], floating_ip[64], fixed_ip[64], status[16];
+};
+struct k5_router_topo {
+	char id[40], name[256];
+	bool has_gateway;               /* an external gateway with an address */
+	bool enable_snat;
+	char ext_network_id[40], ext_network_name[256];
+	char ext_ip[64], ext_cidr[48], ext_gateway_ip[64];  /* gateway_ip "" when null */
+	int ext_prefix;
+	struct k5_topo_port ports[K5_TOPO_MAX];
+	size_t nports;
+	struct k5_topo_route routes[K5_TOPO_MAX];
+	size_t nroutes;
+	struct k5_topo_fip fips[K5_TOPO_MAX];
+	size_t nfips;
+};
+int k5_mock_router_topology(struct k5_mock *k, const char *router_name,
+                            struct k5_router_topo *t);
+
+/* The harness reports a floating IP's real state: ACTIVE once the lab carries it (address
+ * and NAT on the node), DOWN or ERROR. With a gateway attached the standalone delay does not
+ * make a floating IP ACTIVE; this does. 0, -ENOENT or -EINVAL. */
+int k5_mock_set_fip_status(struct k5_mock *k, const char *fip_id, const char *status);
 
 /* Save the whole store (objects, tokens, intents, the lab time) as JSON; load replaces the
  * store. Errors name the file, and for bad JSON the line:column. 0 or -errno / -EINVAL. */

@@ -19,6 +19,7 @@ struct k5_mock {
 	char region[64];
 	char az[2][72];                 /* region + "a", region + "b" */
 	char username[256], password[256];
+	char ext_cidr[2][48], ext_gw[2][48];    /* the external subnets (cfg.external, copied) */
 	struct drbg *drbg;              /* borrowed */
 	struct k5_gateway gw;
 	bool have_gw;
@@ -141,6 +142,8 @@ bool k5_ip_in_use(struct k5_mock *k, const char *subnet_id, const char *ip);
 json_t *k5_port_make(struct k5_mock *k, const char *network_id, const char *subnet_id,
                      const char *ip, const char *owner, const char *device_id, const char *az);
 void k5_network_provision(struct k5_mock *k);
+/* cfg.external[i] into k->ext_cidr / ext_gw (defaults for NULL); -EINVAL if not usable. */
+int k5_network_external_set(struct k5_mock *k, const struct k5_config *cfg);
 
 /* ---- k5_vpnaas.c ---- */
 /* After any connection change: vpnservice status follows its connections. */

@@ -105,6 +105,12 @@ int k5_mock_new(struct k5_mock **out, const struct k5_config *cfg, struct drbg *
 	snprintf(k->password, sizeof k->password, "%s", cfg->password ? cfg->password : "");
 	k->cfg.region = k->region;
 	k->cfg.username = k->cfg.password = NULL;
+	if (k5_network_external_set(k, cfg)) {
+		OPENSSL_cleanse(k->password, sizeof k->password);
+		free(k);
+		return -EINVAL;
+	}
+	memset(k->cfg.external, 0, sizeof k->cfg.external);     /* copied into ext_cidr, ext_gw */
 	k->drbg = drbg;
 	snprintf(k->project_id, sizeof k->project_id, "infra");
 	snprintf(k->host, sizeof k->host, "127.0.0.1");
@@ -179,7 +185,7 @@ static void tick(struct k5_mock *k)
 			k5_status_set(k, "ipsec_site_connection", o,
 			              json_is_false(json_object_get(o, "admin_state_up")) ?
 			              "DOWN" : "ACTIVE");
-		else if ((o = k5_find(k, &k5_kind_floatingip, id)) &&
+		else if ((o = k5_find(k, &k5_kind_floatingip, id)) && !k->have_gw &&
 		         json_is_string(json_object_get(o, "port_id")))
 			k5_status_set(k, "floatingip", o, "ACTIVE");
 		else if ((o = k5_find(k, &k5_kind_firewall, id)))

@@ -5,6 +5,7 @@
  */
 #include "mocks/k5_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -414,19 +415,25 @@ const struct k5_kind k5_kind_port = {
 /* ---- K5's external networks ---- */
 
 static void provision_one(struct k5_mock *k, const char *name, const char *sub_name,
-                          const char *cidr, const char *az)
+                          const char *cidr, const char *gw, const char *az)
 {
-	char nid[37], sid[37], ts[40], gw[64], first[64], last[64];
+	char nid[37], sid[37], ts[40], first[64], last[64];
 	struct k5_cidr c;
 	char why[64];
+	unsigned long hosts;
 
 	k5_uuid(k, nid);
 	k5_uuid(k, sid);
 	k5_time(k, ts, sizeof ts, false, 0);
 	k5_cidr_parse(cidr, &c, why, sizeof why);
-	k5_cidr_host(&c, 1, gw, sizeof gw);
-	k5_cidr_host(&c, 2, first, sizeof first);
-	k5_cidr_host(&c, 254, last, sizeof last);
+	hosts = (1ul << (32 - c.prefix)) - 2;
+	/* every host address but the gateway's: .2 - .254 of a /24 with gateway .1 */
+	k5_cidr_host(&c, 1, first, sizeof first);
+	if (!strcmp(first, gw))
+		k5_cidr_host(&c, 2, first, sizeof first);
+	k5_cidr_host(&c, hosts, last, sizeof last);
+	if (!strcmp(last, gw))
+		k5_cidr_host(&c, hosts - 1, last, sizeof last);
 	json_array_append_new(k5_coll(k, &k5_kind_network),
 		json_pack("{ss ss ss ss ss ss sb sb sb ss s[s] si s[] ss ss si}",
 		          "id", nid, "name", name, "description", "", "tenant_id", "infra",
@@ -444,10 +451,44 @@ static void provision_one(struct k5_mock *k, const char *name, const char *sub_n
 		          "tags", "created_at", ts, "updated_at", ts, "revision_number", 0));
 }
 
+int k5_network_external_set(struct k5_mock *k, const struct k5_config *cfg)
+{
+	static const char *const defaults[2][2] = { { K5_EXT_AZ1_CIDR, K5_EXT_AZ1_GW },
+	                                            { K5_EXT_AZ2_CIDR, K5_EXT_AZ2_GW } };
+
+	for (int i = 0; i < 2; i++) {
+		const char *cidr = cfg->external[i].cidr, *gw = cfg->external[i].gateway_ip;
+		struct k5_cidr c;
+		char why[96], net[64], bcast[64];
+
+		if (!cidr) {
+			cidr = defaults[i][0];
+			gw = gw ? gw : defaults[i][1];
+		}
+		if (strlen(cidr) >= sizeof k->ext_cidr[0] || k5_cidr_parse(cidr, &c, why, sizeof why) ||
+		    c.family != 4 || c.prefix < 8 || c.prefix > 30)
+			return -EINVAL;
+		snprintf(k->ext_cidr[i], sizeof k->ext_cidr[i], "%s", cidr);
+		if (!gw) {
+			k5_cidr_host(&c, 1, k->ext_gw[i], sizeof k->ext_gw[i]);
+			continue;
+		}
+		k5_cidr_host(&c, 0, net, sizeof net);
+		k5_cidr_host(&c, (1ul << (32 - c.prefix)) - 1, bcast, sizeof bcast);
+		if (strlen(gw) >= sizeof k->ext_gw[0] || k5_ip_version(gw) != 4 ||
+		    !k5_cidr_contains(&c, gw) || !strcmp(gw, net) || !strcmp(gw, bcast))
+			return -EINVAL;
+		snprintf(k->ext_gw[i], sizeof k->ext_gw[i], "%s", gw);
+	}
+	return 0;
+}
+
 void k5_network_provision(struct k5_mock *k)
 {
-	/* Names as K5 has them; addresses from the documentation ranges (RFC 5737), since the
-	 * real ones are Fujitsu's public addresses. */
-	provision_one(k, "inf_az1_ext-net01", "inf_az1_ext-subnet01", "198.51.100.0/24", k->az[0]);
-	provision_one(k, "inf_az2_ext-net01", "inf_az2_ext-subnet01", "203.0.113.0/24", k->az[1]);
+	/* Names as K5 has them; addresses from the documentation ranges (RFC 5737) unless the
+	 * configuration says otherwise, since the real ones are Fujitsu's public addresses. */
+	provision_one(k, K5_EXT_AZ1_NET, "inf_az1_ext-subnet01", k->ext_cidr[0], k->ext_gw[0],
+	              k->az[0]);
+	provision_one(k, K5_EXT_AZ2_NET, "inf_az2_ext-subnet01", k->ext_cidr[1], k->ext_gw[1],
+	              k->az[1]);
 }

@@ -830,6 +830,45 @@ static const char seed_clouds_invalid[] =
 	"  - wait: {cloud: sakura, appliance: vr, peer: 1.2.3.4, status: GREEN}\n"
 	"  - api: {cloud: k5, method: GET, path: /x, expect: {contains: [\"\"]}}\n";
 
+/* tests/fixtures/scenarios/invalid-k5-ports.yaml */
+static const char seed_k5_ports_invalid[] =
+	"# Every mistake a K5 router node's topology keys (uplink, ports, clouds.k5.external) can\n"
+	"# hold: its interfaces, addresses and routes come from the API.\n"
+	"name: t\n"
+	"topology:\n"
+	"  nodes: {k1: {forward: true}, k2: {forward: true}, k3: {}, s1: {}, h1: {}, k4: {}, k6: {},\n"
+	"          x1: {}}\n"
+	"  segments: {outside: {}, elsewhere: {}}\n"
+	"  links:\n"
+	"    - [k1:wan0 198.51.100.2/24, h1:eth0 198.51.100.1/24]\n"
+	"    - [k1:lan0 10.1.0.1/24, h1:eth1 10.1.0.10/24]\n"
+	"    - [k1:lan1, h1:eth2 10.2.0.10/24]\n"
+	"    - [k2:wan0, outside]\n"
+	"    - [k2:lan0, h1:eth4 10.3.0.10/24]\n"
+	"    - [k3:wan0, h1:eth5 192.0.2.1/24]\n"
+	"    - [s1:wan0 100.64.0.2/24, h1:eth6 100.64.0.1/24]\n"
+	"    - [k4:wan0, outside]\n"
+	"    - [x1:eth0 203.0.113.1/24, outside]\n"
+	"    - [k6:wan0, elsewhere]\n"
+	"    - [x1:eth1 192.0.2.9/24, elsewhere]\n"
+	"  routes:\n"
+	"    k1: [default via 198.51.100.1]\n"
+	"    s1: [default via 100.64.0.1]\n"
+	"    h1: [default via 192.0.2.2]\n"
+	"clouds:\n"
+	"  k5:\n"
+	"    external: {az1: {cidr: 198.51.100.7/24}, az2: {cidr: 203.0.113.0/24, gateway_ip: 203.0.113.255,\n"
+	"               mtu: 1}, az3: {}}\n"
+	"  sakura: {}\n"
+	"gateways:\n"
+	"  k1: {cloud: k5, router: r1, uplink: wan0, ports: {lan0: net-a, lan1: net-a, wan0: net-c}}\n"
+	"  k2: {cloud: k5, router: r2, ports: {lan9: net-d, lan0: \"\"}}\n"
+	"  k3: {cloud: k5, router: r3, uplink: wan0, ports: [lan0]}\n"
+	"  k4: {cloud: k5, router: r4, uplink: wan0}\n"
+	"  k6: {cloud: k5, router: r6, uplink: wan0}\n"
+	"  s1: {cloud: sakura, appliance: v1, ports: {wan0: x}}\n"
+	"  h1: {ports: {eth0: x}, connections: {a: {remote: 198.51.100.2, psk: k}}}\n";
+
 const struct fuzz_seed *fuzz_seeds(size_t *n)
 {
 #define SEED(s) { (const uint8_t *)(s), sizeof(s) - 1 }
@@ -850,6 +889,7 @@ const struct fuzz_seed *fuzz_seeds(size_t *n)
 		SEED(seed_strongswan),
 		SEED(seed_clouds),
 		SEED(seed_clouds_invalid),
+		SEED(seed_k5_ports_invalid),
 		SEED("30s"), SEED("1h30m"), SEED("1.5KiB"), SEED("2001:db8::1/64"),
 		SEED("192.0.2.1/24"),
 	};

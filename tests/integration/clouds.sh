@@ -39,6 +39,20 @@ report "$R" 'all("ESP:AES_CBC_256/HMAC_SHA1_96/MODP_2048/NO_EXT_SEQ" in e["detai
   fail "k5-az1-az2: a CHILD_SA other than aes256-sha1-modp2048"
 report "$R" 'any("lifetime=28800s" in e["detail"] for e in ev if e["event"] == "child_sa_established") and any("lifetime=86400s" in e["detail"] for e in ev if e["event"] == "ike_sa_established")' ||
   fail "k5-az1-az2: lifetimes are not 86400 / 28800"
+# the routers' addresses and routes came from the API: the external IPs the mock allocated on
+# wan0 with the default route via the external subnet's gateway, the subnets' gateway_ip on
+# lan0, the extra route in and out; the kernel refused nothing
+report "$R" '[(e["source"], e["detail"]) for e in ev if e["event"] == "k5_topology" and not e["detail"].startswith("snat")] == [("az1", "wan0 198.51.100.2/24 (external gateway on inf_az1_ext-net01)"), ("az1", "route default via 198.51.100.1 dev wan0"), ("az1", "lan0 10.1.1.1/24 (router interface on iida-az1-net01)"), ("az2", "wan0 203.0.113.2/24 (external gateway on inf_az2_ext-net01)"), ("az2", "route default via 203.0.113.1 dev wan0"), ("az2", "lan0 10.2.1.1/24 (router interface on iida-az2-net01)"), ("az1", "route 192.0.2.0/24 via 198.51.100.1"), ("az1", "route 192.0.2.0/24 via 198.51.100.1 removed")]' ||
+  fail "k5-az1-az2: the nodes' addresses and routes are not the API's"
+report "$R" 'not any(e["event"] in ("k5_topology_error", "k5_topology_note") for e in ev)' ||
+  fail "k5-az1-az2: a topology error or a left-out object"
+# the connections' endpoints are the routers' external IPs from the API (saved, not written)
+report "$R" 'any(e["event"] == "k5_conn_created" and "peer 203.0.113.2," in e["detail"] for e in ev) and any(e["event"] == "k5_conn_created" and "peer 198.51.100.2," in e["detail"] for e in ev)' ||
+  fail "k5-az1-az2: the peers are not the other router's external IP"
+if have tshark; then
+  n=$(tshark -r "$T/k5-az1-az2/captures/inet-e0.pcap" -Y 'isakmp && ip.src == 198.51.100.2 && ip.dst == 203.0.113.2' 2>/dev/null | wc -l)
+  [ "$n" -ge 3 ] || fail "k5-az1-az2: $n ISAKMP messages from AZ1's API address to AZ2's on the wire"
+fi
 
 # the same seed gives the same API objects (IDs from the run's DRBG) and the same events at
 # the same lab times (the API's port, picked by the kernel, aside)
@@ -57,10 +71,71 @@ report "$R" 'sum(1 for e in ev if e["event"] == "hairpin_drop" and "10.2.0.10 ->
   fail "k5-hairpin: not three hairpin drops of B -> C"
 report "$R" 'sum(1 for e in ev if e["event"] == "k5_service_restart" and "to-site-b" in e["detail"]) == 2' ||
   fail "k5-hairpin: creating and deleting the second connection did not restart the first twice"
+report "$R" '[e["detail"].split(": ")[-1] for e in ev if e["event"] == "k5_fip_status"] == ["DOWN -> ACTIVE"] and all(e["detail"].startswith("floatingip 198.51.100.50 (") for e in ev if e["event"] == "k5_fip_status")' ||
+  fail "k5-hairpin: the floating IP did not go ACTIVE once, when the hub held it"
+report "$R" 'any(e["event"] == "k5_topology" and e["detail"] == "wan0 198.51.100.50/32 removed (floating IP translated to 10.0.0.10)" for e in ev)' ||
+  fail "k5-hairpin: unbinding the floating IP did not take it off the hub"
+report "$R" '[e["detail"] for e in ev if e["event"] == "k5_topology" and "removed" in e["detail"]][-2:] == ["route default via 198.51.100.1 dev wan0 removed", "wan0 198.51.100.2/24 removed (external gateway on inf_az1_ext-net01)"]' ||
+  fail "k5-hairpin: clearing the external gateway did not take the hub's address and route away"
+report "$R" 'not any(e["event"] in ("k5_topology_error", "k5_topology_note") for e in ev)' ||
+  fail "k5-hairpin: a topology error or a left-out object"
 if have tshark; then
-  n=$(tshark -r "$T/k5-hairpin/captures/hub-wan0.pcap" -Y 'icmp.type == 8 && ip.src == 198.51.100.10 && ip.dst == 192.0.2.80' 2>/dev/null | wc -l)
+  # the split tunnel: translated to the router's external IP from the API (enable_snat)
+  n=$(tshark -r "$T/k5-hairpin/captures/hub-wan0.pcap" -Y 'icmp.type == 8 && ip.src == 198.51.100.2 && ip.dst == 192.0.2.80' 2>/dev/null | wc -l)
   [ "$n" -eq 2 ] || fail "k5-hairpin: $n clear echo requests from the hub's address to web on wan0, expected 2"
+  # the floating IP: web's echoes to it reach h0 translated and are answered from it (the two
+  # of the probe; a third, sent before the binding, is delivered too when inet's neighbour
+  # entry was still waiting on the wall clock as the gratuitous ARP came), h0's own leave from
+  # it, and a gratuitous ARP announced it
+  n=$(tshark -r "$T/k5-hairpin/captures/h0-eth0.pcap" -Y 'icmp.type == 8 && ip.src == 192.0.2.80 && ip.dst == 10.0.0.10' 2>/dev/null | wc -l)
+  [ "$n" -ge 2 ] || fail "k5-hairpin: $n echo requests from web reached h0 through the floating IP, expected 2 or 3"
+  n=$(tshark -r "$T/k5-hairpin/captures/hub-wan0.pcap" -Y 'icmp.type == 0 && ip.src == 198.51.100.50 && ip.dst == 192.0.2.80' 2>/dev/null | wc -l)
+  [ "$n" -ge 2 ] || fail "k5-hairpin: $n echo replies from the floating IP to web on wan0, expected 2 or 3"
+  n=$(tshark -r "$T/k5-hairpin/captures/hub-wan0.pcap" -Y 'icmp.type == 8 && ip.src == 198.51.100.50 && ip.dst == 192.0.2.80' 2>/dev/null | wc -l)
+  [ "$n" -eq 2 ] || fail "k5-hairpin: $n echo requests from h0 left wan0 from its floating IP, expected 2"
+  n=$(tshark -r "$T/k5-hairpin/captures/hub-wan0.pcap" -Y 'arp.isannouncement && arp.src.proto_ipv4 == 198.51.100.50' 2>/dev/null | wc -l)
+  [ "$n" -eq 1 ] || fail "k5-hairpin: $n gratuitous ARPs for the floating IP, expected 1"
 fi
+
+# --- the K5 scenarios' expect lists can fail: a wrong proposal, period or address each fails
+# alone (with the scenario's position), the other expectations and steps still pass
+mkdir -p "$T/wrong"
+python3 - "$SRC/scenarios" "$T/wrong" <<'EOF' || fail "making the wrong K5 scenarios"
+import sys
+src, dst = sys.argv[1], sys.argv[2]
+wrong = {
+    "k5-az1-az2": [("esp: {between: [198.51.100.2, 203.0.113.2], proposal: ESP:AES_CBC_256/HMAC_SHA1_96/MODP_2048/",
+                    "esp: {between: [198.51.100.2, 203.0.113.2], proposal: ESP:AES_CBC_256/HMAC_SHA1_96/MODP_1536/"),
+                   ("dpd: {from: 203.0.113.2, every: 10s,", "dpd: {from: 203.0.113.2, every: 15s,")],
+    "k5-hairpin": [("tunnel_up: {between: [198.51.100.2, 100.64.0.2],",
+                    "tunnel_up: {between: [198.51.100.10, 100.64.0.2],")],
+}
+for name, subs in wrong.items():
+    text = open(f"{src}/{name}.yaml").read()
+    for a, b in subs:
+        assert text.count(a) == 1, (name, a)
+        text = text.replace(a, b)
+    open(f"{dst}/{name}.yaml", "w").write(text)
+EOF
+"$VPNLAB" run "$T/wrong/k5-az1-az2.yaml" "$T/wrong/k5-hairpin.yaml" --out "$T/bad" --quiet \
+  > "$T/badlog" 2>&1
+rc=$?
+[ $rc -eq 1 ] || { cat "$T/badlog"; fail "the wrong K5 expectations exited $rc, not 1"; }
+python3 - "$T/bad" <<'EOF' || { cat "$T/badlog"; fail "the wrong K5 expectations' verdicts"; }
+import json, re, sys
+want = {
+    "k5-az1-az2": [("expect esp", "ESP:AES_CBC_256/HMAC_SHA1_96/MODP_2048/NO_EXT_SEQ"),
+                   ("expect dpd", "outside the tolerance")],
+    "k5-hairpin": [("expect tunnel_up", "no ISAKMP message between 198.51.100.10")],  # the old lab address
+}
+for s, fails in want.items():
+    r = json.load(open(f"{sys.argv[1]}/{s}/report.json"))
+    bad = [c for c in r["checks"] if not c["pass"]]
+    assert [c["check"] for c in bad] == [k for k, _ in fails], (s, [(c["check"], c["observed"]) for c in bad])
+    for c, (kind, text) in zip(bad, fails):
+        assert text in c["observed"], (s, kind, text, c)
+        assert re.match(r".*/%s\.yaml:\d+:\d+" % s, c["where"]), (s, c)
+EOF
 
 # --- sakura-v1: NO-PROPOSAL-CHOSEN once the F220 offers the newer manual's proposals
 R=$T/sakura-v1/report.json

@@ -6,22 +6,27 @@
 #include "harness/scenario.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char text[] =
 	"name: t\n"
 	"topology:\n"
-	"  nodes: {r1: {forward: true}, h1: {}}\n"
+	"  nodes: {r1: {forward: true}, r2: {forward: true}, h1: {}}\n"
 	"  links:\n"
 	"    - [r1:wan0 198.51.100.1/24, h1:eth0 198.51.100.2/24]\n"
+	"    - [r2:wan0, h1:eth1 203.0.113.1/24]\n"
+	"    - [r2:lan0, h1:eth2 10.1.0.10/24]\n"
+	"    - [r2:lan1, h1:eth3 10.2.0.10/24]\n"
 	"  routes:\n"
 	"    r1: [default via 198.51.100.2]\n"
 	"clouds:\n"
 	"  k5: {listen: 'r1:198.51.100.1:5000', user: u, password: p}\n"
 	"  sakura:\n"
 	"gateways:\n"
-	"  r1: {cloud: k5, router: rt-1}\n"
+	"  r2: {cloud: k5, router: rt-1, uplink: wan0, ports: {lan0: net-1, lan1: 5e1c-id}}\n"
 	"steps:\n"
 	"  - api: {cloud: k5, login: {user: u, password: p, project: pr}}\n"
 	"  - api:\n"
@@ -67,6 +72,14 @@ static void test_cloud_load(void)
 	CU_ASSERT_STRING_EQUAL(sc->gateways[0].cloud_object, "rt-1");
 	CU_ASSERT_STRING_EQUAL(sc->gateways[0].profile, "k5-vpnaas");
 	CU_ASSERT_EQUAL(sc->gateways[0].nconns, 0);
+	/* a K5 router's interfaces: the uplink is the external gateway's, ports the networks' */
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].uplink, "wan0");
+	CU_ASSERT_EQUAL_FATAL(sc->gateways[0].nk5_ports, 2);
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].k5_ports[0].iface, "lan0");
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].k5_ports[0].network, "net-1");
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].k5_ports[1].iface, "lan1");
+	CU_ASSERT_STRING_EQUAL(sc->gateways[0].k5_ports[1].network, "5e1c-id");
+	CU_ASSERT_EQUAL(sc->gateways[0].k5_ports[1].pos.line, 15);
 
 	CU_ASSERT_EQUAL_FATAL(sc->nsteps, 5);
 	a = sc->steps[0].u.api;
@@ -96,4 +109,73 @@ static void test_cloud_load(void)
 	sc_diags_free(&d);
 }
 
-UNIT_SUITE(scenario_cloud, UNIT_TEST(test_cloud_load))
+/* clouds.k5.external: the mock's external subnets, which the uplink's far end must face */
+static void test_k5_external(void)
+{
+	static const char head[] =
+		"name: t\n"
+		"topology:\n"
+		"  nodes: {k1: {forward: true}, inet: {}}\n"
+		"  links:\n"
+		"    - [k1:wan0, inet:e0 192.0.2.254/24]\n"
+		"clouds:\n"
+		"  k5:\n";
+	static const char tail[] = "gateways:\n  k1: {cloud: k5, router: r1, uplink: wan0}\n";
+	static const struct { const char *ext, *want; } cases[] = {
+		{ "    external: {az1: {cidr: 192.0.2.0/24, gateway_ip: 192.0.2.254},\n"
+		  "               az2: {cidr: 10.200.0.0/16}}\n", "" },
+		{ "    external: {az2: {cidr: 192.0.2.0/24, gateway_ip: 192.0.2.254}}\n", "" },
+		/* the defaults face no 192.0.2.254 */
+		{ "    region: jp-east-1\n",
+		  "t.yaml:10:39: uplink wan0: the far end of k1:wan0 holds neither K5 external "
+		  "network's gateway (198.51.100.1 of inf_az1_ext-net01 198.51.100.0/24, 203.0.113.1 "
+		  "of inf_az2_ext-net01 203.0.113.0/24; clouds.k5.external): the external IP the API "
+		  "allocates would not be on the wire\n" },
+		{ "    external: {az1: {cidr: 192.0.2.0/24, gateway_ip: 192.0.2.254},\n"
+		  "               az2: {cidr: 192.0.0.0/16}}\n",
+		  "t.yaml:8:15: external: the subnets of az1 and az2 overlap\n" },
+		{ "    external: {az1: {gateway_ip: 192.0.2.254}, az2: {cidr: 2001:db8::/64}}\n",
+		  "t.yaml:8:21: external.az1: missing key 'cidr' (the external subnet, like "
+		  "198.51.100.0/24)\n"
+		  "t.yaml:8:60: external.az2.cidr: '2001:db8::/64' is not an IPv4 subnet /8 to /30\n"
+		  "t.yaml:10:39: uplink wan0: the far end of k1:wan0 holds neither K5 external "
+		  "network's gateway (198.51.100.1 of inf_az1_ext-net01 198.51.100.0/24, 203.0.113.1 "
+		  "of inf_az2_ext-net01 203.0.113.0/24; clouds.k5.external): the external IP the API "
+		  "allocates would not be on the wire\n" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sc_diags d = { 0 };
+		struct scenario *sc = NULL;
+		char *buf = NULL, *got = NULL;
+		size_t glen = 0;
+		FILE *f = open_memstream(&got, &glen);
+		int r;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_FATAL(asprintf(&buf, "%s%s%s", head, cases[i].ext, tail) > 0);
+		r = scenario_load_buffer("t.yaml", buf, strlen(buf), &sc, &d);
+		sc_diags_print(&d, f);
+		fclose(f);
+		CU_ASSERT_STRING_EQUAL(got, cases[i].want);
+		if (strcmp(got, cases[i].want))
+			fprintf(stderr, "\n[external %zu] got:\n%s", i, got);
+		CU_ASSERT_EQUAL(r, cases[i].want[0] ? -EINVAL : 0);
+		if (i == 0 && sc) {
+			char a[64];
+
+			sc_format_prefix(&sc->clouds[SC_CLOUD_K5].ext_cidr[0], true, a, sizeof a);
+			CU_ASSERT_STRING_EQUAL(a, "192.0.2.0/24");
+			sc_format_prefix(&sc->clouds[SC_CLOUD_K5].ext_gw[0], false, a, sizeof a);
+			CU_ASSERT_STRING_EQUAL(a, "192.0.2.254");
+			sc_format_prefix(&sc->clouds[SC_CLOUD_K5].ext_gw[1], false, a, sizeof a);
+			CU_ASSERT_STRING_EQUAL(a, "10.200.0.1");         /* the first host */
+		}
+		scenario_free(sc);
+		sc_diags_free(&d);
+		free(buf);
+		free(got);
+	}
+}
+
+UNIT_SUITE(scenario_cloud, UNIT_TEST(test_cloud_load), UNIT_TEST(test_k5_external))

@@ -93,7 +93,7 @@ static const struct gw_case cases[] = {
 		  "    connections:\n"
 		  "      a: {remote: 198.51.100.2, psk: x, pfs: yes}\n",
 		  "t.yaml:13:5: unknown key 'mtu' in gateway 'r1' (expected: uplink, tunnel, df, "
-		  "fragment, mss_clamp, hairpin, replay_window, profile, config, connections, cloud, router, appliance)\n"
+		  "fragment, mss_clamp, hairpin, replay_window, profile, config, connections, cloud, router, appliance, ports)\n"
 		  "t.yaml:15:41: unknown key 'pfs' in connection 'a' of gateway 'r1' (expected: "
 		  "remote, local, psk, local_id, remote_id, ike, esp, local_ts, remote_ts, "
 		  "initiate, always_up, ike_lifetime, esp_lifetime, lifetime_rule, "

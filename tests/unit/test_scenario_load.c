@@ -346,6 +346,7 @@ static void test_invalid_fixtures(void)
 {
 	static const char *const names[] = {
 		"invalid-typos", "invalid-references", "invalid-wire", "invalid-yaml", "invalid-clouds",
+		"invalid-k5-ports",
 	};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
