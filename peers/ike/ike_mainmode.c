@@ -233,6 +233,7 @@ static void established(struct ike_peer *p, struct ikesa *s)
 	s->expire_at = p->now + s->lifetime;
 	s->reauth_at = s->initiator && p->pol.initiator ? p->now + s->lifetime - margin - jitter :
 	               LAB_NEVER;
+	ikep_reauth_schedule(p, s, true);
 	s->dpd_next = p->pol.dpd == IKE_DPD_IDLE || p->pol.dpd == IKE_DPD_ALWAYS ?
 	              p->now + ikep_lifetime_or(p->pol.dpd_delay, lab_sec(30)) : LAB_NEVER;
 	s->dpd_seq = drbg_u32(p->drbg) & 0x7fffffff;
@@ -281,7 +282,8 @@ static void established(struct ike_peer *p, struct ikesa *s)
 	if (s->reauth_at != LAB_NEVER)
 		ikep_log(p, "scheduling reauthentication in %llds",
 		      (long long)((s->reauth_at - p->now) / LAB_NS_PER_SEC));
-	ikep_log(p, "maximum IKE_SA lifetime %llds", (long long)(s->lifetime / LAB_NS_PER_SEC));
+	ikep_log(p, "maximum IKE_SA lifetime %llds",
+	         (long long)((s->expire_at - p->now) / LAB_NS_PER_SEC));
 	/* the loser of a collision carries no quick mode of its own */
 	if (s->initiator && p->pol.nesp > 0 && !s->replaced) {
 		bool have_child = false;

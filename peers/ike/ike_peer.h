@@ -83,6 +83,11 @@ struct ike_policy {
 	bool initiator;                 /* start main mode on ike_peer_start */
 	lab_ns rekey_margin;            /* rekey children this long before expiry; 0 = 10% */
 	lab_ns rekey_jitter;            /* up to this much earlier, from the drbg */
+	lab_ns reauth_margin;           /* charon's IKE_SA schedule when > 0, either role: reauth
+	                                   at lifetime - margin - U[0, margin] whole seconds from
+	                                   the drbg (rekeyfuzz 100%), hard expiry at reauth +
+	                                   margin (over_time); 0 = initiator only, rekey_margin
+	                                   or 10% less rekey_jitter, expiry at the lifetime */
 	lab_ns retransmit_base;         /* 0 = 4s, then x1.8 per try (strongSwan) */
 	int retransmit_tries;           /* 0 = 5 */
 };

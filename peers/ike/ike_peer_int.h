@@ -63,6 +63,7 @@ struct ikesa {
 	struct ike_packet resp;
 	bool have_resp;
 	lab_ns established, reauth_at, expire_at;
+	lab_ns reauth_jitter;           /* drawn by ikep_reauth_schedule (charon's schedule) */
 	uint32_t dpd_seq;
 	bool dpd_waiting;
 	lab_ns dpd_deadline, dpd_next, last_in;
@@ -225,6 +226,7 @@ int ikep_responder_lifetime_read(struct ike_peer *p, const struct isakmp_notify_
 void ikep_send_p1_responder_lifetime(struct ike_peer *p, struct ikesa *s);
 /* Honour a shorter ISAKMP SA lifetime: expiry and reauthentication move earlier. */
 void ikep_p1_shorten(struct ike_peer *p, struct ikesa *s, lab_ns secs);
+void ikep_reauth_schedule(struct ike_peer *p, struct ikesa *s, bool draw);
 
 /* ike_natt.c */
 /* After NAT-D: arm keepalives when this side is behind a NAT. */

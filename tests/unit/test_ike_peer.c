@@ -9,6 +9,7 @@
 #include "peers/ike/ike_peer_int.h"     /* to send a DELETE of the test's making */
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -29,6 +30,9 @@ struct pair {
 	lab_ns last_keepalive_a;
 	const char *watch;              /* count log lines containing this */
 	int watch_a, watch_b;
+	char sched_b[8][256];           /* b's "scheduling reauthentication" / "maximum IKE_SA
+	                                   lifetime" lines, the first 8 */
+	int nsched_b;
 };
 
 static void drain_logs(struct pair *pr)
@@ -37,8 +41,12 @@ static void drain_logs(struct pair *pr)
 
 	while (ike_peer_log(pr->a, line, sizeof line))
 		pr->watch_a += pr->watch && strstr(line, pr->watch);
-	while (ike_peer_log(pr->b, line, sizeof line))
+	while (ike_peer_log(pr->b, line, sizeof line)) {
 		pr->watch_b += pr->watch && strstr(line, pr->watch);
+		if ((strstr(line, "scheduling reauthentication in ") ||
+		     strstr(line, "maximum IKE_SA lifetime ")) && pr->nsched_b < 8)
+			snprintf(pr->sched_b[pr->nsched_b++], sizeof pr->sched_b[0], "%s", line);
+	}
 }
 
 /* An RFC 3948 keepalive: counted, never delivered (a receiver drops it). */
@@ -483,6 +491,103 @@ static void test_reauthentication(void)
 	teardown(&pr);
 }
 
+/* The number after key in line, -1 when absent. */
+static long number_after(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+/*
+ * charon's IKE_SA schedule (reauth_margin 89, the sakura-vpc-v2 row; seeds/002 l.227-228):
+ * the responder too schedules a reauthentication at 28800 - 89 - U[0, 89] s and a hard expiry
+ * 89 s after it, logged in charon's words; the jitter comes from the peer's drbg (the same
+ * seed, the same schedule; another seed, another).
+ */
+static void test_reauth_charon_schedule(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	long first = -1;
+	bool differs = false;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes256-sha256-modp2048", "aes256-sha256", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes256-sha256-modp2048", "aes256-sha256", "k", false);
+	pb.reauth_margin = lab_sec(89);
+	for (uint64_t seed = 40; seed < 48; seed++) {
+		long reauth, max;
+
+		setup(&pr, &pa, &pb, seed);
+		run_until(&pr, lab_sec(5));
+		CU_ASSERT_EQUAL_FATAL(pr.nsched_b, 2);
+		reauth = number_after(pr.sched_b[0], "scheduling reauthentication in ");
+		max = number_after(pr.sched_b[1], "maximum IKE_SA lifetime ");
+		CU_ASSERT(reauth >= 28622 && reauth <= 28711);
+		CU_ASSERT_EQUAL(max, reauth + 89);
+		if (first < 0)
+			first = reauth;
+		differs |= reauth != first;
+		teardown(&pr);
+		/* the same seed again: the same draw */
+		setup(&pr, &pa, &pb, seed);
+		run_until(&pr, lab_sec(5));
+		CU_ASSERT_EQUAL(number_after(pr.sched_b[0], "scheduling reauthentication in "), reauth);
+		teardown(&pr);
+	}
+	CU_ASSERT_TRUE(differs);
+	/* without the margin a responder schedules none (vpnlab's default: the initiator does) */
+	pb.reauth_margin = 0;
+	setup(&pr, &pa, &pb, 40);
+	run_until(&pr, lab_sec(5));
+	CU_ASSERT_EQUAL(pr.nsched_b, 1);
+	CU_ASSERT_EQUAL(number_after(pr.sched_b[0], "maximum IKE_SA lifetime "), 28800);
+	teardown(&pr);
+}
+
+/* The responder's own reauthentication runs when it comes first (the initiator's margin is
+ * 1 s), and the hard expiry at reauth + 89 s ends the SA when that reauthentication gets no
+ * answer. */
+static void test_reauth_charon_responder_and_expiry(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ra, *del;
+	long reauth;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes256-sha256-modp2048", "aes256-sha256", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes256-sha256-modp2048", "aes256-sha256", "k", false);
+	pa.rekey_margin = lab_sec(1);
+	pa.esp_lifetime = pb.esp_lifetime = lab_sec(28800 * 2);
+	pa.dpd = pb.dpd = IKE_DPD_OFF;
+	pb.reauth_margin = lab_sec(89);
+	setup(&pr, &pa, &pb, 50);
+	run_until(&pr, lab_sec(5));
+	reauth = number_after(pr.sched_b[0], "scheduling reauthentication in ");
+	CU_ASSERT_FATAL(reauth >= 28622 && reauth <= 28711);
+	run_until(&pr, lab_sec(28790));
+	ra = find(pr.eb, pr.neb, IKE_EV_IKE_SA_REAUTHENTICATED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ra);
+	/* within a second of the schedule (the main mode's round trips take no lab time) */
+	CU_ASSERT(ra->time >= lab_sec(reauth) && ra->time <= lab_sec(reauth + 1));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	teardown(&pr);
+
+	/* the same, but nothing reaches a from the reauthentication on: the old SA ends at
+	 * reauth + 89 s on b, its CHILD_SA with it */
+	setup(&pr, &pa, &pb, 50);
+	run_until(&pr, lab_sec(reauth) - 1);
+	pr.drop_to_a = 1000;
+	run_until(&pr, lab_sec(reauth + 89) + 1);
+	CU_ASSERT_PTR_NULL(find(pr.eb, pr.neb, IKE_EV_IKE_SA_REAUTHENTICATED));
+	del = find(pr.eb, pr.neb, IKE_EV_IKE_SA_DELETED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(del);
+	CU_ASSERT_EQUAL(del->time, lab_sec(reauth + 89));
+	CU_ASSERT_FALSE(ike_peer_child_up(pr.b));
+	teardown(&pr);
+}
+
 /* RESPONDER-LIFETIME in quick mode: b uses 600 s where a proposed 3600 s and says so in
  * QM2; a takes it and rekeys on b's schedule. */
 static void test_responder_lifetime_p2(void)
@@ -749,6 +854,8 @@ UNIT_SUITE(ike_peer,
 	UNIT_TEST(test_kilobyte_lifetime),
 	UNIT_TEST(test_nat_keepalive),
 	UNIT_TEST(test_reauthentication),
+	UNIT_TEST(test_reauth_charon_schedule),
+	UNIT_TEST(test_reauth_charon_responder_and_expiry),
 	UNIT_TEST(test_main_and_quick_mode),
 	UNIT_TEST(test_responder_order_wins),
 	UNIT_TEST(test_no_proposal_chosen),
