@@ -255,6 +255,7 @@ static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 	ikep_log(p, "%s", e->detail);
 	if (c->replaces >= 0)
 		drop_superseded(p, c);
+	ikep_send_forgotten_deletes(p, &p->sa[c->sa]);
 }
 
 

@@ -33,6 +33,8 @@ struct pair {
 	char sched_b[8][256];           /* b's "scheduling reauthentication" / "maximum IKE_SA
 	                                   lifetime" lines, the first 8 */
 	int nsched_b;
+	const char *order[6];           /* b's lines containing these, in this order */
+	int norder;                     /* how many of them were seen so far, in order */
 };
 
 static void drain_logs(struct pair *pr)
@@ -43,6 +45,8 @@ static void drain_logs(struct pair *pr)
 		pr->watch_a += pr->watch && strstr(line, pr->watch);
 	while (ike_peer_log(pr->b, line, sizeof line)) {
 		pr->watch_b += pr->watch && strstr(line, pr->watch);
+		if (pr->norder < 6 && pr->order[pr->norder] && strstr(line, pr->order[pr->norder]))
+			pr->norder++;
 		if ((strstr(line, "scheduling reauthentication in ") ||
 		     strstr(line, "maximum IKE_SA lifetime ")) && pr->nsched_b < 8)
 			snprintf(pr->sched_b[pr->nsched_b++], sizeof pr->sched_b[0], "%s", line);
@@ -588,6 +592,89 @@ static void test_reauth_charon_responder_and_expiry(void)
 	teardown(&pr);
 }
 
+/*
+ * The F220 of seeds/002 l.222-237: its IKE side restarts (a new peer, same policy) while b
+ * still holds the old SAs. MM5 carries INITIAL_CONTACT; b (unique_on_initial_contact) logs
+ * the duplicate at MM5, comes up without adopting the old CHILD_SA, then destroys the old
+ * IKE_SA and its CHILD_SA; the DELETE the restarted side sends for its forgotten SPI finds
+ * nothing. Without INITIAL_CONTACT the old SA is replaced as in a reauthentication.
+ */
+static void test_initial_contact_duplicate(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ca;
+	uint32_t old_in, old_b_in;
+	struct drbg d2;
+	int deleted = 0;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes256-sha256-modp2048", "aes256-sha256", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes256-sha256-modp2048", "aes256-sha256", "k", false);
+	pb.unique_on_initial_contact = true;
+	setup(&pr, &pa, &pb, 60);
+	run_until(&pr, lab_sec(5));
+	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+	old_in = ca->spi_in;
+	old_b_in = ca->spi_out;
+	CU_ASSERT_EQUAL(ike_peer_ike_sa_count(pr.b), 1);
+	/* a forgets everything: a new peer, nothing sent for the old SAs */
+	ike_peer_free(pr.a);
+	drbg_init(&d2, 61);
+	CU_ASSERT_FATAL(ike_peer_new(&pr.a, &pa, &d2) == 0);
+	ike_peer_forgotten(pr.a, old_in);
+	pr.order[0] = "schedule delete of duplicate IKE_SA for peer '192.0.2.1' due to uniqueness "
+	              "policy and suspected reauthentication";
+	pr.order[1] = "IKE_SA established between";
+	pr.order[2] = "destroying duplicate IKE_SA for peer '192.0.2.1', received INITIAL_CONTACT";
+	pr.order[3] = "CHILD_SA established with SPIs";
+	pr.order[4] = "received DELETE for ESP CHILD_SA with SPI";
+	pr.order[5] = "CHILD_SA not found, ignored";
+	pr.nea = pr.neb = 0;
+	ike_peer_start(pr.a, pr.now);
+	run_until(&pr, lab_sec(10));
+	CU_ASSERT_EQUAL(pr.norder, 6);
+	CU_ASSERT_EQUAL(ike_peer_ike_sa_count(pr.b), 1);
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	for (int i = 0; i < pr.neb; i++)
+		if (pr.eb[i].type == IKE_EV_CHILD_SA_DELETED) {
+			deleted++;
+			CU_ASSERT_EQUAL(pr.eb[i].spi_in, old_b_in);
+		}
+	CU_ASSERT_EQUAL(deleted, 1);            /* the old one, by INITIAL_CONTACT */
+	CU_ASSERT_PTR_NULL(find(pr.eb, pr.neb, IKE_EV_IKE_SA_REAUTHENTICATED));
+	ike_peer_free(pr.a);
+	drbg_wipe(&d2);
+	pr.a = NULL;
+	ike_peer_free(pr.b);
+	drbg_wipe(&pr.da);
+	drbg_wipe(&pr.db);
+
+	/* the same without INITIAL_CONTACT: logged as a duplicate, then replaced (adopted) */
+	pa.initial_contact = false;
+	setup(&pr, &pa, &pb, 60);
+	run_until(&pr, lab_sec(5));
+	ike_peer_free(pr.a);
+	drbg_init(&d2, 61);
+	CU_ASSERT_FATAL(ike_peer_new(&pr.a, &pa, &d2) == 0);
+	pr.order[0] = "schedule delete of duplicate IKE_SA for peer '192.0.2.1'";
+	pr.order[1] = "IKE_SA reauthenticated between";
+	pr.order[2] = NULL;
+	pr.watch = "destroying duplicate";
+	pr.nea = pr.neb = 0;
+	ike_peer_start(pr.a, pr.now);
+	run_until(&pr, lab_sec(10));
+	CU_ASSERT_EQUAL(pr.norder, 2);
+	CU_ASSERT_EQUAL(pr.watch_b, 0);
+	CU_ASSERT_PTR_NOT_NULL(find(pr.eb, pr.neb, IKE_EV_IKE_SA_REAUTHENTICATED));
+	ike_peer_free(pr.a);
+	drbg_wipe(&d2);
+	ike_peer_free(pr.b);
+	drbg_wipe(&pr.da);
+	drbg_wipe(&pr.db);
+}
+
 /* RESPONDER-LIFETIME in quick mode: b uses 600 s where a proposed 3600 s and says so in
  * QM2; a takes it and rekeys on b's schedule. */
 static void test_responder_lifetime_p2(void)
@@ -855,6 +942,7 @@ UNIT_SUITE(ike_peer,
 	UNIT_TEST(test_nat_keepalive),
 	UNIT_TEST(test_reauthentication),
 	UNIT_TEST(test_reauth_charon_schedule),
+	UNIT_TEST(test_initial_contact_duplicate),
 	UNIT_TEST(test_reauth_charon_responder_and_expiry),
 	UNIT_TEST(test_main_and_quick_mode),
 	UNIT_TEST(test_responder_order_wins),
