@@ -36,6 +36,7 @@ PY
 
 printf '  - dpd: {from: office}\n  - pings: {}\n  - tcp_mss: {between: [office, nowhere], max: 1}\n  - tcp_mss: {link: r1:eth9, max: 1}\n' >> "$T/bad.yaml"
 printf '  - no_loss: {across: rekey, flow: office}\n  - tcp_mss: {between: [office, server], from: office, max: 1}\n' >> "$T/bad.yaml"
+printf '  - initial_contact: {to: office}\n' >> "$T/bad.yaml"
 "$VPNLAB" validate "$T/bad.yaml" > "$T/val" 2>&1 && fail "validate accepted a broken expect: list"
 grep -q "bad.yaml:2[0-9]:[0-9]*: dpd: missing key 'every'" "$T/val" || { cat "$T/val"; fail "dpd without every"; }
 grep -q "unknown expectation 'pings'" "$T/val" || { cat "$T/val"; fail "unknown kind"; }
@@ -44,4 +45,5 @@ grep -q "link: expected NODE:IFACE of the topology, got 'r1:eth9'" "$T/val" || {
 grep -q "flow: expected SOURCE->DESTINATION (endpoints of the inner traffic), got 'office'" "$T/val" ||
   { cat "$T/val"; fail "flow without an arrow"; }
 grep -q "tcp_mss: give between, or from / to, not both" "$T/val" || { cat "$T/val"; fail "tcp_mss between and from"; }
+grep -q "initial_contact: missing key 'from'" "$T/val" || { cat "$T/val"; fail "initial_contact without from"; }
 echo "ok: expect: verdicts from the pcaps, failures located, broken lists refused"
