@@ -810,9 +810,21 @@ static void initial_contact(const struct trace *t, const struct check_expect *e,
 			good++;
 		}
 	}
-	if (!seen)
-		snprintf(v->observed, sizeof v->observed, "no INITIAL-CONTACT in a main mode %s "
-		         "(it rides in the encrypted MM5: without the key file it is not seen)", pair);
+	if (!seen) {
+		/* none from a: point at the ones other senders sent, what one looks at next */
+		size_t other = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (ev[i].kind == TR_NOTIFY && ev[i].notify == N_INITIAL_CONTACT &&
+			    ev[i].exch == XCHG_IDPROT && in_capture(t, e, ev[i].file) &&
+			    in_window(e, &ev[i])) {
+				other++;
+				where_add(w, &ev[i]);
+			}
+		snprintf(v->observed, sizeof v->observed, "no INITIAL-CONTACT in a main mode %s, "
+		         "%zu from other senders (it rides in the encrypted MM5: without the key "
+		         "file it is not seen)", pair, other);
+	}
 	else if (good)
 		snprintf(v->observed, sizeof v->observed, "%zu main mode%s with INITIAL-CONTACT, %zu "
 		         "replacing a live IKE SA, which then fell silent, with a quick mode on the "

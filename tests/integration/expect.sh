@@ -36,7 +36,8 @@ PY
 
 printf '  - dpd: {from: office}\n  - pings: {}\n  - tcp_mss: {between: [office, nowhere], max: 1}\n  - tcp_mss: {link: r1:eth9, max: 1}\n' >> "$T/bad.yaml"
 printf '  - no_loss: {across: rekey, flow: office}\n  - tcp_mss: {between: [office, server], from: office, max: 1}\n' >> "$T/bad.yaml"
-printf '  - initial_contact: {to: office}\n' >> "$T/bad.yaml"
+printf '  - initial_contact: {to: office}\n  - dpd: {from: office, every: 15s, after_refusal: maybe}\n' >> "$T/bad.yaml"
+printf '  - ike: {between: [office, server], proposal: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048, lifetime: 1500ms}\n' >> "$T/bad.yaml"
 "$VPNLAB" validate "$T/bad.yaml" > "$T/val" 2>&1 && fail "validate accepted a broken expect: list"
 grep -q "bad.yaml:2[0-9]:[0-9]*: dpd: missing key 'every'" "$T/val" || { cat "$T/val"; fail "dpd without every"; }
 grep -q "unknown expectation 'pings'" "$T/val" || { cat "$T/val"; fail "unknown kind"; }
@@ -46,4 +47,6 @@ grep -q "flow: expected SOURCE->DESTINATION (endpoints of the inner traffic), go
   { cat "$T/val"; fail "flow without an arrow"; }
 grep -q "tcp_mss: give between, or from / to, not both" "$T/val" || { cat "$T/val"; fail "tcp_mss between and from"; }
 grep -q "initial_contact: missing key 'from'" "$T/val" || { cat "$T/val"; fail "initial_contact without from"; }
+grep -q "after_refusal: expected true or false, got 'maybe'" "$T/val" || { cat "$T/val"; fail "after_refusal: maybe"; }
+grep -q "lifetime: a proposal carries whole seconds, got '1500ms'" "$T/val" || { cat "$T/val"; fail "lifetime 1500ms"; }
 echo "ok: expect: verdicts from the pcaps, failures located, broken lists refused"
