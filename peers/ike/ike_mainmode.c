@@ -278,7 +278,22 @@ static void established(struct ike_peer *p, struct ikesa *s)
 	e->udp_encap = s->encap;
 	keyline(s, e->keyline, sizeof e->keyline);
 	snprintf(e->detail, sizeof e->detail, "IKE_SA established between %s...%s", a, b);
-	ikep_log(p, "%s", e->detail);
+	{
+		/* the log line as charon writes it: address[identity] on each side */
+		char la[64], ra[64], lid[96] = "?";
+		uint8_t idb[80];
+		struct isakmp_pl pl = { .type = ISAKMP_PT_ID, .body = idb };
+		struct isakmp_id_pl idp;
+		struct isakmp_err err;
+
+		pl.body_len = ikep_id_body(&p->pol, idb);
+		if (isakmp_id_parse(&pl, &idp, &err) == 0)
+			isakmp_id_format(&idp, lid, sizeof lid);
+		inet_ntop(s->local.family, s->local.addr, la, sizeof la);
+		inet_ntop(s->remote.family, s->remote.addr, ra, sizeof ra);
+		ikep_log(p, "IKE_SA established between %s[%s]...%s[%s]", la, lid, ra,
+		         s->peer_id[0] ? s->peer_id : ra);
+	}
 	if (s->reauth_at != LAB_NEVER)
 		ikep_log(p, "scheduling reauthentication in %llds",
 		      (long long)((s->reauth_at - p->now) / LAB_NS_PER_SEC));
