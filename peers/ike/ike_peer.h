@@ -164,10 +164,11 @@ lab_ns ike_peer_deadline(const struct ike_peer *p);
 /* Delete every SA (informational DELETEs go out). */
 void ike_peer_shutdown(struct ike_peer *p, lab_ns now);
 /* spi_in: an inbound ESP SPI of a CHILD_SA that an earlier incarnation of this peer had and
- * forgot without a DELETE (its IKE side restarted). Once a CHILD_SA of this peer is up, a
- * DELETE for it goes out under that CHILD_SA's IKE_SA, as the F220 does after it links again
- * (seeds/002 l.234-236; the router answers "CHILD_SA not found, ignored" when INITIAL-CONTACT
- * already destroyed it). At most 8 are kept. */
+ * forgot without a DELETE (its IKE side restarted). With its first new CHILD_SA (as quick
+ * mode initiator between QM2 and QM3, as responder once QM3 arrived) a DELETE for it goes out
+ * under that IKE_SA, as the F220 does after it links again (seeds/002 l.233-238; the router
+ * answers "CHILD_SA not found, ignored" when INITIAL-CONTACT already destroyed it). At most 8
+ * are kept. */
 void ike_peer_forgotten(struct ike_peer *p, uint32_t spi_in);
 
 bool ike_peer_output(struct ike_peer *p, struct ike_packet *out);

@@ -627,9 +627,9 @@ static void test_initial_contact_duplicate(void)
 	              "policy and suspected reauthentication";
 	pr.order[1] = "IKE_SA established between";
 	pr.order[2] = "destroying duplicate IKE_SA for peer '192.0.2.1', received INITIAL_CONTACT";
-	pr.order[3] = "CHILD_SA established with SPIs";
-	pr.order[4] = "received DELETE for ESP CHILD_SA with SPI";
-	pr.order[5] = "CHILD_SA not found, ignored";
+	pr.order[3] = "received DELETE for ESP CHILD_SA with SPI";   /* between QM2 and QM3 */
+	pr.order[4] = "CHILD_SA not found, ignored";
+	pr.order[5] = "CHILD_SA established with SPIs";
 	pr.nea = pr.neb = 0;
 	ike_peer_start(pr.a, pr.now);
 	run_until(&pr, lab_sec(10));
