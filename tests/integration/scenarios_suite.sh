@@ -159,6 +159,17 @@ assert len(sched) >= 3, sched      # version 2's first SA, the one after the res
 assert all(28622 <= r <= 28711 for r in sched), sched
 assert maxes[-len(sched):] == [r + 89 for r in sched], (sched, maxes)
 
+# ... and in report.json: the router destroyed exactly the IKE_SA and CHILD_SA the F220 had
+# before its restart (the CHILD_SA's outbound SPI is the F220's inbound one), no other
+v2 = rep["sakura-v2"]["events"]
+ic = [e for e in v2 if e["source"].startswith("vr/") and "INITIAL_CONTACT" in e["detail"]]
+assert [e["event"] for e in ic] == ["child_sa_deleted", "ike_sa_deleted"], ic
+f220 = [e for e in v2 if e["source"] == "f220/sakuratokyo" and e["event"] == "child_sa_established"
+        and e["lab_time_s"] <= ic[0]["lab_time_s"]]
+old_in = re.search(r"spi_in=([0-9a-f]{8})", f220[-2]["detail"]).group(1)
+assert "spi_out=" + old_in in ic[0]["detail"], (f220[-2], ic[0])
+assert "spi_in=" + old_in not in f220[-1]["detail"], f220[-1]
+
 # the expect: lists: every item judged, all held
 items = {"mtu-fragmentation": 10, "dpd": 9, "anti-replay": 9, "nat-t": 8, "lifetimes": 9,
          "sakura-v1": 3, "sakura-v2": 9, "f220-migration": 0}
