@@ -11,6 +11,8 @@
 #define N_RU_THERE     36136
 #define N_RU_THERE_ACK 36137
 #define N_NO_PROPOSAL  14
+#define N_INITIAL_CONTACT 24578
+#define XCHG_IDPROT    2
 #define WHERE_MAX      8
 
 static const char *const names[CHK_KIND_COUNT] = {
@@ -23,6 +25,7 @@ static const char *const names[CHK_KIND_COUNT] = {
 	[CHK_TCP_MSS_MAX] = "tcp_mss_max", [CHK_NO_LOSS_ACROSS_REKEY] = "no_loss_across_rekey",
 	[CHK_ESP_SEQ_RESTART] = "esp_seq_restart", [CHK_REPLAY_DROPPED] = "replay_dropped",
 	[CHK_NATT_FLOAT] = "natt_float", [CHK_RESPONDER_LIFETIME] = "responder_lifetime",
+	[CHK_INITIAL_CONTACT] = "initial_contact",
 };
 
 const char *check_kind_name(enum check_kind k)
@@ -94,16 +97,22 @@ static bool in_capture(const struct trace *t, const struct check_expect *e, unsi
 	return !e->capture[0] || !strcmp(base_name(trace_file_name(t, file)), e->capture);
 }
 
+/* after_refusal: only what came after the last NO-PROPOSAL-CHOSEN (check_judge sets since) */
+static bool in_window(const struct check_expect *e, const struct trace_ev *ev)
+{
+	return !e->after_refusal || trace_ts_diff(ev->ts_ns, e->since_ns) > 0;
+}
+
 static bool match_between(const struct trace *t, const struct check_expect *e,
                           const struct trace_ev *ev)
 {
-	return in_capture(t, e, ev->file) && between(ev, &e->a, &e->b);
+	return in_capture(t, e, ev->file) && in_window(e, ev) && between(ev, &e->a, &e->b);
 }
 
 static bool match_from(const struct trace *t, const struct check_expect *e,
                        const struct trace_ev *ev)
 {
-	return in_capture(t, e, ev->file) && from_to(ev, &e->a, &e->b);
+	return in_capture(t, e, ev->file) && in_window(e, ev) && from_to(ev, &e->a, &e->b);
 }
 
 static void who(const struct check_expect *e, char *buf, size_t len, bool directed)
@@ -130,22 +139,33 @@ static void proposal(const struct trace *t, const struct check_expect *e, bool e
 	char pair[100];
 	size_t at = 0;
 
+	uint64_t life = (uint64_t)(e->lifetime / 1000000000);
+	char lt[40] = "";
+
 	who(e, pair, sizeof pair, false);
-	snprintf(v->expected, sizeof v->expected, "%s proposal selected between %s: %s",
-	         esp ? "ESP" : "IKE", pair, e->proposal);
+	if (life)
+		snprintf(lt, sizeof lt, ", lifetime %" PRIu64 " s", life);
+	snprintf(v->expected, sizeof v->expected, "%s proposal selected between %s: %s%s",
+	         esp ? "ESP" : "IKE", pair, e->proposal, lt);
 	for (size_t i = 0; i < n; i++) {
+		bool wrong;
+
 		if (ev[i].kind != TR_SELECTED || ev[i].flag != esp || !match_between(t, e, &ev[i]))
 			continue;
 		if (esp && !ev[i].decrypted)
 			continue;
 		seen++;
-		if (strcmp(ev[i].text, e->proposal))
+		wrong = strcmp(ev[i].text, e->proposal) || (life && ev[i].value != life);
+		if (wrong)
 			bad++;
-		if (!bad || strcmp(ev[i].text, e->proposal))
+		if (!bad || wrong)
 			where_add(w, &ev[i]);
 		if (seen <= 3)
 			at += (size_t)snprintf(v->observed + at, sizeof v->observed - at, "%s%s",
 			                       seen > 1 ? "; " : "", ev[i].text);
+		if (seen <= 3 && life && at < sizeof v->observed)
+			at += (size_t)snprintf(v->observed + at, sizeof v->observed - at,
+			                       " lifetime %" PRIu64 " s", ev[i].value);
 	}
 	if (!seen)
 		snprintf(v->observed, sizeof v->observed, "no %s proposal selected between %s%s",
@@ -866,11 +886,138 @@ static void natt_float(const struct trace *t, const struct check_expect *e,
 	v->pass = floats && udp && !bare;
 }
 
+static bool same_pair(const struct trace_ev *x, const struct trace_ev *y)
+{
+	return (ip_addr_equal(&x->src, &y->src) && ip_addr_equal(&x->dst, &y->dst)) ||
+	       (ip_addr_equal(&x->src, &y->dst) && ip_addr_equal(&x->dst, &y->src));
+}
+
+/*
+ * INITIAL-CONTACT replacing a live IKE SA (RFC 2407 4.6.3.3; seeds/002 l.222-237): a main
+ * mode from a whose MM5 carries INITIAL-CONTACT (seen when decrypted with the key file, or
+ * sent in the clear) while an earlier IKE SA between the same two addresses was up and not
+ * deleted; the new IKE SA comes up and carries a quick mode; and no message travels under
+ * the old IKE SA's cookies after the notify (the responder destroyed it, the sender had
+ * forgotten it). A copy of an earlier message in another capture does not count.
+ */
+static void initial_contact(const struct trace *t, const struct check_expect *e,
+                            struct check_verdict *v, struct where *w)
+{
+	size_t n, seen = 0, good = 0;
+	const struct trace_ev *ev = trace_events(t, &n);
+	char pair[100], why[200] = "";
+
+	who(e, pair, sizeof pair, true);
+	snprintf(v->expected, sizeof v->expected, "a main mode %s whose MM5 carries "
+	         "INITIAL-CONTACT while an earlier IKE SA between them was up; the new IKE SA up "
+	         "with a quick mode, nothing more under the old IKE SA's cookies", pair);
+	for (size_t i = 0; i < n; i++) {
+		const struct trace_ev *ic = &ev[i], *old = NULL, *up = NULL, *child = NULL,
+		                      *late = NULL;
+
+		if (ic->kind != TR_NOTIFY || ic->notify != N_INITIAL_CONTACT ||
+		    ic->exch != XCHG_IDPROT || !match_from(t, e, ic))
+			continue;
+		seen++;
+		/* the latest earlier IKE SA between the two, up and not deleted before it */
+		for (size_t j = 0; j < i; j++) {
+			bool deleted = false;
+
+			if (ev[j].kind != TR_IKE_UP || !same_pair(&ev[j], ic) ||
+			    !memcmp(ev[j].icookie, ic->icookie, 8))
+				continue;
+			for (size_t k = j + 1; k < i && !deleted; k++)
+				deleted = ev[k].kind == TR_IKE_DOWN &&
+				          !memcmp(ev[k].icookie, ev[j].icookie, 8);
+			if (!deleted)
+				old = &ev[j];
+		}
+		if (!old) {
+			where_add(w, ic);
+			snprintf(why, sizeof why, "no earlier IKE SA between them was up (a first "
+			         "contact)");
+			continue;
+		}
+		for (size_t k = i + 1; k < n; k++) {
+			if (!up && ev[k].kind == TR_IKE_UP && !memcmp(ev[k].icookie, ic->icookie, 8))
+				up = &ev[k];
+			if (up && !child && ev[k].kind == TR_CHILD_UP &&
+			    !memcmp(ev[k].icookie, ic->icookie, 8))
+				child = &ev[k];
+			if (!late && ev[k].kind == TR_IKE_MSG && !ev[k].flag &&
+			    ev[k].ts_ns > ic->ts_ns && !memcmp(ev[k].icookie, old->icookie, 8))
+				late = &ev[k];
+		}
+		where_add(w, old);
+		where_add(w, ic);
+		if (late) {
+			where_add(w, late);
+			snprintf(why, sizeof why, "a message under the old IKE SA's cookies after it "
+			         "(%.60s, %s#%" PRIu64 "): the old SA lived on", late->text,
+			         base_name(trace_file_name(t, late->file)), late->frame);
+		} else if (!up) {
+			snprintf(why, sizeof why, "the new IKE SA did not come up");
+		} else if (!child) {
+			where_add(w, up);
+			snprintf(why, sizeof why, "no quick mode on the new IKE SA");
+		} else {
+			where_add(w, up);
+			where_add(w, child);
+			good++;
+		}
+	}
+	if (!seen) {
+		/* none from a: point at the ones other senders sent, what one looks at next */
+		size_t other = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (ev[i].kind == TR_NOTIFY && ev[i].notify == N_INITIAL_CONTACT &&
+			    ev[i].exch == XCHG_IDPROT && in_capture(t, e, ev[i].file) &&
+			    in_window(e, &ev[i])) {
+				other++;
+				where_add(w, &ev[i]);
+			}
+		snprintf(v->observed, sizeof v->observed, "no INITIAL-CONTACT in a main mode %s, "
+		         "%zu from other senders (it rides in the encrypted MM5: without the key "
+		         "file it is not seen)", pair, other);
+	}
+	else if (good)
+		snprintf(v->observed, sizeof v->observed, "%zu main mode%s with INITIAL-CONTACT, %zu "
+		         "replacing a live IKE SA, which then fell silent, with a quick mode on the "
+		         "new one", seen, seen == 1 ? "" : "s", good);
+	else
+		snprintf(v->observed, sizeof v->observed, "%zu main mode%s with INITIAL-CONTACT, "
+		         "none as expected: %s", seen, seen == 1 ? "" : "s", why);
+	v->pass = good > 0;
+}
+
 bool check_judge(const struct trace *t, const struct check_expect *e, struct check_verdict *v)
 {
 	struct where w = { .t = t, .buf = v->where, .len = sizeof v->where };
+	struct check_expect win;
 
 	memset(v, 0, sizeof *v);
+	if (e->after_refusal) {
+		/* the window starts at the last NO-PROPOSAL-CHOSEN (between a and b if given) */
+		size_t n;
+		const struct trace_ev *ev = trace_events(t, &n), *last = NULL;
+
+		for (size_t i = 0; i < n; i++)
+			if (ev[i].kind == TR_NOTIFY && ev[i].notify == N_NO_PROPOSAL &&
+			    in_capture(t, e, ev[i].file) && between(&ev[i], &e->a, &e->b))
+				last = &ev[i];
+		if (!last) {
+			snprintf(v->expected, sizeof v->expected, "%s after the last NO-PROPOSAL-CHOSEN",
+			         check_kind_name(e->kind));
+			snprintf(v->observed, sizeof v->observed, "no NO-PROPOSAL-CHOSEN to start "
+			         "after (after_refusal)");
+			v->pass = false;
+			return false;
+		}
+		win = *e;
+		win.since_ns = last->ts_ns;
+		e = &win;
+	}
 	switch (e->kind) {
 	case CHK_IKE_PROPOSAL: proposal(t, e, false, v, &w); break;
 	case CHK_ESP_PROPOSAL: proposal(t, e, true, v, &w); break;
@@ -890,6 +1037,7 @@ bool check_judge(const struct trace *t, const struct check_expect *e, struct che
 	case CHK_REPLAY_DROPPED: replay(t, e, v, &w); break;
 	case CHK_NATT_FLOAT: natt_float(t, e, v, &w); break;
 	case CHK_RESPONDER_LIFETIME: responder_lifetime(t, e, v, &w); break;
+	case CHK_INITIAL_CONTACT: initial_contact(t, e, v, &w); break;
 	default:
 		snprintf(v->expected, sizeof v->expected, "check kind %d", (int)e->kind);
 		snprintf(v->observed, sizeof v->observed, "unknown check kind");
@@ -899,6 +1047,11 @@ bool check_judge(const struct trace *t, const struct check_expect *e, struct che
 	if (e->capture[0]) {
 		size_t l = strlen(v->expected);
 		snprintf(v->expected + l, sizeof v->expected - l, " (in %s)", e->capture);
+	}
+	if (e->after_refusal) {
+		size_t l = strlen(v->expected);
+		snprintf(v->expected + l, sizeof v->expected - l, " (after the last "
+		         "NO-PROPOSAL-CHOSEN)");
 	}
 	if (trace_events_dropped(t)) {
 		size_t l = strlen(v->observed);

@@ -51,6 +51,9 @@ enum check_kind {
 	                         * (0: any); `phase` 1 (for the ISAKMP SA, protocol ISAKMP), 2
 	                         * (for a CHILD_SA, protocol ESP / AH) or 0 (either). The notify
 	                         * rides in encrypted messages: seen only with the IKE keys */
+	CHK_INITIAL_CONTACT,    /* a main mode from a with INITIAL-CONTACT in MM5 while an older
+	                         * IKE SA with b was up; the new one up with a quick mode, and
+	                         * nothing more under the old one's cookies */
 	CHK_KIND_COUNT
 };
 
@@ -72,6 +75,12 @@ struct check_expect {
 	bool directed;           /* CHK_TCP_MSS_MAX: a and b are from and to, not between */
 	char capture[96];        /* only events of the capture with this file name ("r1-wan0.pcap",
 	                          * the base name); "" = every capture */
+	int64_t lifetime;        /* CHK_IKE/ESP_PROPOSAL: every selection's lifetime (ns, whole
+	                          * seconds); 0 = not judged */
+	bool after_refusal;      /* judge only events after the last NO-PROPOSAL-CHOSEN notify
+	                          * (between a and b when given); none there: the check fails */
+	int64_t since_ns;        /* set by check_judge from after_refusal: events up to this
+	                          * capture time are not matched */
 };
 
 struct check_verdict {

@@ -219,6 +219,8 @@ static void notify_payload(struct msgctx *m, const struct isakmp_pl *pl)
 	}
 	ev_from(&ev, TR_NOTIFY, m->file, m->f, m->h, m->dec);
 	ev.notify = n.type;
+	if (n.type == ISAKMP_N_INITIAL_CONTACT && m->h->exch == ISAKMP_XCHG_IDPROT)
+		m->sa->initial_contact = true;
 	if ((n.type == ISAKMP_N_R_U_THERE || n.type == ISAKMP_N_R_U_THERE_ACK) && n.data_len >= 4) {
 		ev.value = be32(n.data);
 		snprintf(ev.text, sizeof ev.text, "%s seq %" PRIu64, isakmp_notify_name(n.type),
@@ -369,7 +371,7 @@ static void child_up(struct msgctx *m, struct tr_qm *q)
 	/* A rekey: a CHILD_SA between the same gateways and selectors still up. */
 	for (size_t i = 0; i < child_used(t); i++) {
 		struct tr_child *c = &t->child[i];
-		if (c->used && !c->down && !strcmp(c->ts, q->ts) &&
+		if (c->used && !c->down && !t->ike[c->ike].forgotten && !strcmp(c->ts, q->ts) &&
 		    ((ip_addr_equal(&c->init, &m->sa->init) && ip_addr_equal(&c->resp, &m->sa->resp)) ||
 		     (ip_addr_equal(&c->init, &m->sa->resp) && ip_addr_equal(&c->resp, &m->sa->init))))
 			old = c;
@@ -413,12 +415,20 @@ static void ike_up(struct msgctx *m)
 	m->sa->up = true;
 	ev_from(&ev, TR_IKE_UP, m->file, m->f, m->h, m->dec);
 	ev.value = m->sa->p1_life;
-	/* A reauthentication: another IKE SA between the same two gateways still up. */
+	/* A reauthentication: another IKE SA between the same two gateways still up. With
+	 * INITIAL-CONTACT in its main mode it is none: its sender says it holds no other SA (a
+	 * reauthenticating charon does not send it), so the older ones are forgotten. */
+	size_t forgot = 0;
 	for (size_t i = 0; i < ike_used(t); i++) {
 		struct tr_ike *o = &t->ike[i];
-		if (o != m->sa && o->used && o->up && !o->down &&
+		if (o != m->sa && o->used && o->up && !o->down && !o->forgotten &&
 		    ((ip_addr_equal(&o->init, &m->sa->init) && ip_addr_equal(&o->resp, &m->sa->resp)) ||
 		     (ip_addr_equal(&o->init, &m->sa->resp) && ip_addr_equal(&o->resp, &m->sa->init)))) {
+			if (m->sa->initial_contact) {
+				o->forgotten = true;
+				forgot++;
+				continue;
+			}
 			ev.flag = true;
 			memcpy(ev.rcookie, o->icookie, 8);   /* shown as the IKE SA it replaces */
 		}
@@ -428,7 +438,8 @@ static void ike_up(struct msgctx *m)
 		memcpy(ev.rcookie, m->sa->rcookie, 8);
 	snprintf(ev.text, sizeof ev.text, "%s IKE SA up, lifetime %" PRIu64 " s%s",
 	         m->h->exch == ISAKMP_XCHG_AGGR ? "aggressive mode" : "main mode", m->sa->p1_life,
-	         ev.flag ? " (reauthentication: replaces the IKE SA in rcookie)" : "");
+	         ev.flag ? " (reauthentication: replaces the IKE SA in rcookie)" :
+	         forgot ? " (INITIAL-CONTACT: not a reauthentication of the IKE SA still up)" : "");
 	tr_emit(t, &ev);
 }
 

@@ -37,6 +37,10 @@ struct tr_ike {
 	uint16_t port;               /* last port used */
 	bool up, down;
 	int64_t down_ts;             /* capture time of the delete */
+	bool initial_contact;        /* its main mode carried INITIAL-CONTACT (RFC 2407 4.6.3.3) */
+	bool forgotten;              /* a later IKE SA between the same two came up with
+	                                INITIAL-CONTACT: its sender holds no state for this one,
+	                                so it is neither reauthenticated nor rekeyed from */
 	uint64_t p1_life;
 	struct cap_ike_dec *dec;
 	uint64_t dup[TR_DUP_MAX];

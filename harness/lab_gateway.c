@@ -497,6 +497,14 @@ int lab_gateways_tunnel(struct lab_gateways *lg, const struct sc_tunnelop *t, ch
 		snprintf(msg, msglen, "no connection %s/%s in the lab", t->ref.gateway, t->ref.conn);
 		return -ENOENT;
 	}
+	if (t->action == SC_TUNNEL_RESTART) {
+		/* the loader refused it for a real charon */
+		if (g->gw) {
+			gw_conn_restart(gateway_gw(g->gw), conn, loop_now(lg->lab->loop));
+			gateway_flush(g->gw);
+		}
+		return 0;
+	}
 	lgw_initiate(g, conn, t->action != SC_TUNNEL_DOWN);
 	return 0;
 }

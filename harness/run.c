@@ -93,7 +93,8 @@ void run_step_label(const struct sc_step *s, char *buf, size_t len)
 		break;
 	case SC_STEP_TUNNEL:
 		snprintf(buf, len, "tunnel %s/%s %s", s->u.tunnel.ref.gateway, s->u.tunnel.ref.conn,
-		         s->u.tunnel.action == SC_TUNNEL_DOWN ? "down" : "initiate");
+		         s->u.tunnel.action == SC_TUNNEL_DOWN ? "down" :
+		         s->u.tunnel.action == SC_TUNNEL_RESTART ? "restart" : "initiate");
 		break;
 	case SC_STEP_API:
 		if (s->u.api->login)

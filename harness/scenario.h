@@ -307,7 +307,7 @@ struct sc_seq_restart {
 	uint32_t next;                  /* default 1 */
 };
 
-enum sc_tunnel_action { SC_TUNNEL_DOWN, SC_TUNNEL_INITIATE };
+enum sc_tunnel_action { SC_TUNNEL_DOWN, SC_TUNNEL_INITIATE, SC_TUNNEL_RESTART };
 
 struct sc_tunnelop {
 	struct sc_conn_ref ref;

@@ -21,6 +21,11 @@
  *     - replay_dropped: {from: attacker}
  *     - natt_float: {between: [site, vpc]}
  *     - responder_lifetime: {from: vpc, phase: 2, lifetime: 10m}   # phase 1 / 2 / either
+ *     - initial_contact: {from: f220:wan0, to: vr:wan0}  # MM5 N(INITIAL_CONTACT) replaced a live SA
+ *
+ * `ike` and `esp` may take `lifetime: 8h` (every selection's). Any item may take
+ * `after_refusal: true`: only what follows the last NO-PROPOSAL-CHOSEN notify (between the
+ * item's two endpoints when it names them) is judged, the configuration that finally linked.
  *
  * An endpoint is an address, NODE:IFACE (that interface's first address) or NODE when the node
  * has exactly one address. Any item may take `link: NODE:IFACE`: only that link end's capture
@@ -39,8 +44,8 @@ static const struct {
 	enum check_kind kind;
 	const char *const keys[5];
 } kinds[] = {
-	{ "ike", CHK_IKE_PROPOSAL, { "between", "proposal" } },
-	{ "esp", CHK_ESP_PROPOSAL, { "between", "proposal" } },
+	{ "ike", CHK_IKE_PROPOSAL, { "between", "proposal", "lifetime" } },
+	{ "esp", CHK_ESP_PROPOSAL, { "between", "proposal", "lifetime" } },
 	{ "no_proposal_chosen", CHK_NO_PROPOSAL_CHOSEN, { "from", "to" } },
 	{ "tunnel_up", CHK_TUNNEL_UP_WITHIN, { "between", "within" } },
 	{ "rekey", CHK_CHILD_REKEY_EVERY, { "between", "child_every", "tolerance" } },
@@ -57,6 +62,7 @@ static const struct {
 	{ "replay_dropped", CHK_REPLAY_DROPPED, { "from", "to" } },
 	{ "natt_float", CHK_NATT_FLOAT, { "between" } },
 	{ "responder_lifetime", CHK_RESPONDER_LIFETIME, { "from", "to", "phase", "lifetime" } },
+	{ "initial_contact", CHK_INITIAL_CONTACT, { "from", "to" } },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -222,9 +228,9 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 	else if (!sc_want_map(c, p, name))
 		return;
 	if (p) {
-		const char *allowed[7] = { "link" };
+		const char *allowed[8] = { "link", "after_refusal" };
 		for (int i = 0; i < 5 && kinds[ki].keys[i]; i++)
-			allowed[i + 1] = kinds[ki].keys[i];
+			allowed[i + 2] = kinds[ki].keys[i];
 		sc_check_keys(c, p, name, allowed);
 	}
 	if ((v = yaml_map_get(p, "link")) && sc_want_scalar(c, v, "link")) {
@@ -238,6 +244,8 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 		else
 			snprintf(ex->capture, sizeof ex->capture, "%s-%s.pcap", node, colon + 1);
 	}
+	if ((v = yaml_map_get(p, "after_refusal")))
+		sc_read_bool(c, v, "after_refusal", &ex->after_refusal);
 	if ((v = yaml_map_get(p, "between")))
 		between(c, v, ex);
 	if ((v = yaml_map_get(p, "from")))
@@ -259,6 +267,10 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 			break;
 		}
 		snprintf(ex->proposal, sizeof ex->proposal, "%s", v->str);
+		if ((v = yaml_map_get(p, "lifetime")) &&
+		    sc_read_duration(c, v, "lifetime", true, &ex->lifetime) &&
+		    ex->lifetime % LAB_NS_PER_SEC)
+			sc_err(c, v, "lifetime: a proposal carries whole seconds, got '%s'", v->str);
 		break;
 	}
 	case CHK_TUNNEL_UP_WITHIN:
@@ -341,6 +353,10 @@ static void item(struct sc_ctx *c, const struct ynode *it, struct sc_expect *x)
 			ex->kind = CHK_INNER_FRAGMENTS;
 		break;
 	}
+	case CHK_INITIAL_CONTACT:
+		/* the side whose MM5 carries it (the one that forgot its SAs) */
+		need(c, p, k, "from", name);
+		break;
 	case CHK_ICMP_FRAG_NEEDED:
 		if (need(c, p, k, "mtu", name))
 			sc_read_u64(c, yaml_map_get(p, "mtu"), "mtu", 65535, &ex->n);

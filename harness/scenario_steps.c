@@ -541,16 +541,26 @@ static void tunnelop_load(struct sc_ctx *c, const struct ynode *m, struct sc_tun
 	if (!sc_want_map(c, m, "tunnel"))
 		return;
 	sc_check_keys(c, m, "a tunnel step", tunnelop_keys);
-	read_gw_conn(c, m, "tunnel", &t->ref);
+	bool ref = read_gw_conn(c, m, "tunnel", &t->ref);
 	if (!(v = yaml_map_get(m, "action")))
-		sc_err(c, m, "tunnel: missing key 'action' (down or initiate)");
+		sc_err(c, m, "tunnel: missing key 'action' (down, initiate or restart)");
 	else if (sc_want_scalar(c, v, "action")) {
 		if (!strcmp(v->str, "down"))
 			t->action = SC_TUNNEL_DOWN;
 		else if (!strcmp(v->str, "initiate"))
 			t->action = SC_TUNNEL_INITIATE;
+		else if (!strcmp(v->str, "restart"))
+			t->action = SC_TUNNEL_RESTART;
 		else
-			sc_err(c, v, "action: expected down or initiate, got '%s'", v->str);
+			sc_err(c, v, "action: expected down, initiate or restart, got '%s'", v->str);
+	}
+	if (ref && t->action == SC_TUNNEL_RESTART) {
+		const struct sc_gateway *g = scenario_gateway(c->sc, t->ref.gateway);
+
+		/* forgetting SAs without a DELETE is vpnlab's engine's, not charon's */
+		if (g && scenario_gateway_is_strongswan(g))
+			sc_err(c, v, "action: restart: gateway '%s' is a real charon (profile "
+			       "strongswan), whose SAs vpnlab cannot make it forget", g->node);
 	}
 }
 

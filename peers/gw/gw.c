@@ -581,6 +581,40 @@ void gw_conn_down(struct gw *g, int conn, lab_ns now)
 	gw_crt_pump(g, c, conn);
 }
 
+void gw_conn_restart(struct gw *g, int conn, lab_ns now)
+{
+	struct gw_crt *c;
+	uint32_t spis[GW_CHILD_MAX];
+	int n = 0;
+	unsigned gen;
+	struct gw_conn cfg;
+
+	outq_compact(g);
+	g->now = now;
+	if (conn < 0 || (size_t)conn >= g->n || !(c = g->c[conn])->ike)
+		return;
+	for (int k = 0; k < GW_CHILD_MAX; k++)
+		if (c->ch[k].used)
+			spis[n++] = c->ch[k].spi_in;
+	gw_logf(g, c->cfg.name, "IKE restarted: %u IKE_SA(s) and %d CHILD_SA(s) forgotten, no "
+	        "DELETE sent", ike_peer_ike_sa_count(c->ike), n);
+	/* a new stream for the new peer, as a changed connection gets (gw_reconfigure) */
+	gen = c->generation + 1;
+	cfg = c->cfg;
+	gw_crt_stop(g, c);
+	explicit_bzero(c, sizeof *c);
+	c->cfg = cfg;
+	explicit_bzero(&cfg, sizeof cfg);
+	c->cur = -1;
+	c->reinit_at = LAB_NEVER;
+	c->generation = gen;
+	if (gw_crt_start(g, conn, now) || !c->ike)
+		return;
+	for (int k = 0; k < n; k++)
+		ike_peer_forgotten(c->ike, spis[k]);
+	gw_crt_pump(g, c, conn);
+}
+
 int gw_conn_seq_restart(struct gw *g, int conn, uint32_t next)
 {
 	struct gw_child *ch;

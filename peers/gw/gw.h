@@ -171,6 +171,12 @@ void gw_stats(const struct gw *g, struct gw_stats *out);
 void gw_conn_initiate(struct gw *g, int conn, lab_ns now);
 /* Delete one connection's SAs (DELETE notifies sent); always_up brings it back. */
 void gw_conn_down(struct gw *g, int conn, lab_ns now);
+/* The connection's IKE side restarts (a router's "clear crypto" or a config commit that
+ * re-establishes, the F220 of seeds/002 l.203): its IKE_SAs and CHILD_SAs are forgotten with no
+ * DELETE sent, so the peer still holds them; a new IKE peer starts (always-up initiates
+ * again, INITIAL-CONTACT in MM5 as the profile sends it) and, once its CHILD_SA is up, sends
+ * DELETEs for the forgotten inbound SPIs (ike_peer_forgotten). */
+void gw_conn_restart(struct gw *g, int conn, lab_ns now);
 /* The next outbound ESP sequence number of the connection's current SA := next (a fail-over
  * that restarts at 1). 0 or -ENOENT (no SA), -EINVAL. */
 int gw_conn_seq_restart(struct gw *g, int conn, uint32_t next);

@@ -71,6 +71,29 @@ void ikep_send_delete_child(struct ike_peer *p, struct ikesa *s, const struct ch
 	ikep_log(p, "sending DELETE for ESP CHILD_SA with SPI %08x", c->spi_in);
 }
 
+void ike_peer_forgotten(struct ike_peer *p, uint32_t spi_in)
+{
+	if (p->nforgotten < MAX_FORGOTTEN)
+		p->forgotten[p->nforgotten++] = spi_in;
+}
+
+void ikep_send_forgotten_deletes(struct ike_peer *p, struct ikesa *s)
+{
+	for (int i = 0; i < p->nforgotten && s->st == SA_UP; i++) {
+		struct isakmp_builder b;
+		uint8_t spi[4];
+
+		ikep_put_be32(spi, p->forgotten[i]);
+		isakmp_build_init(&b);
+		isakmp_put_delete(&b, ISAKMP_PROTO_ESP, spi, 4, 1);
+		ikep_send_info(p, s, &b);
+		ikep_log(p, "sending DELETE for ESP CHILD_SA with SPI %08x (forgotten by the restart)",
+		         p->forgotten[i]);
+	}
+	if (s->st == SA_UP)
+		p->nforgotten = 0;
+}
+
 void ikep_send_delete_ike(struct ike_peer *p, struct ikesa *s)
 {
 	struct isakmp_builder b;
@@ -184,6 +207,7 @@ void ikep_handle_info(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, s
 					      ikep_be32(n.data), s->dpd_seq);
 				}
 			} else if (n.type == ISAKMP_N_INITIAL_CONTACT) {
+				ikep_uniqueness(p, s, true);
 				ikep_handle_ic(p, s);
 			} else if (n.type == ISAKMP_N_RESPONDER_LIFETIME) {
 				lab_ns secs;

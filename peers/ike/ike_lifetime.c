@@ -124,12 +124,37 @@ void ikep_p1_shorten(struct ike_peer *p, struct ikesa *s, lab_ns secs)
 	margin = p->pol.rekey_margin > 0 ? p->pol.rekey_margin : secs / 10;
 	s->lifetime = secs;
 	s->expire_at = s->established + secs;
-	if (s->reauth_at != LAB_NEVER) {
+	if (s->reauth_at != LAB_NEVER)
 		s->reauth_at = s->established + secs - margin;
+	ikep_reauth_schedule(p, s, false);
+	if (s->reauth_at != LAB_NEVER)
 		ikep_log(p, "rescheduling reauthentication in %llds",
 		         (long long)((s->reauth_at - p->now) / LAB_NS_PER_SEC));
-	}
-	ikep_log(p, "maximum IKE_SA lifetime %llds", (long long)(secs / LAB_NS_PER_SEC));
+	ikep_log(p, "maximum IKE_SA lifetime %llds",
+	         (long long)((s->expire_at - p->now) / LAB_NS_PER_SEC));
+}
+
+/*
+ * charon's IKE_SA schedule (pol.reauth_margin > 0), whichever side initiated: reauthenticate
+ * at lifetime - margin - jitter, the jitter whole seconds in [0, margin] (rekeyfuzz 100%), and
+ * give up the SA (hard expiry: DELETEs, CHILD_SAs gone) over_time = margin after that if the
+ * reauthentication has not replaced it. seeds/002 l.227-228: lifetime 28800, "scheduling
+ * reauthentication in 28632s", "maximum IKE_SA lifetime 28721s", so margin 89 and jitter 79.
+ * draw: a new SA takes its jitter from the peer's drbg; a shortened one (RESPONDER-LIFETIME)
+ * keeps the jitter it drew. A lifetime of at most twice the margin leaves the default
+ * schedule as it is (charon refuses a margin that long).
+ */
+void ikep_reauth_schedule(struct ike_peer *p, struct ikesa *s, bool draw)
+{
+	lab_ns m = p->pol.reauth_margin;
+
+	if (m <= 0 || s->lifetime <= 2 * m)
+		return;
+	if (draw)
+		s->reauth_jitter = lab_sec((int64_t)drbg_uniform(p->drbg,
+		                                                 (uint64_t)(m / LAB_NS_PER_SEC) + 1));
+	s->reauth_at = s->established + s->lifetime - m - s->reauth_jitter;
+	s->expire_at = s->reauth_at + m;
 }
 
 /* ---- kilobyte lifetimes ---- */

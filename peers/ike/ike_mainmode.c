@@ -233,6 +233,7 @@ static void established(struct ike_peer *p, struct ikesa *s)
 	s->expire_at = p->now + s->lifetime;
 	s->reauth_at = s->initiator && p->pol.initiator ? p->now + s->lifetime - margin - jitter :
 	               LAB_NEVER;
+	ikep_reauth_schedule(p, s, true);
 	s->dpd_next = p->pol.dpd == IKE_DPD_IDLE || p->pol.dpd == IKE_DPD_ALWAYS ?
 	              p->now + ikep_lifetime_or(p->pol.dpd_delay, lab_sec(30)) : LAB_NEVER;
 	s->dpd_seq = drbg_u32(p->drbg) & 0x7fffffff;
@@ -245,7 +246,7 @@ static void established(struct ike_peer *p, struct ikesa *s)
 	for (int i = 0; i < MAX_SAS; i++) {
 		struct ikesa *o = &p->sa[i];
 
-		if (o == s || o->st != SA_UP || o->replaced)
+		if (o == s || o->st != SA_UP || o->replaced || o->ic_doomed)
 			continue;
 		if (memcmp(o->remote.addr, s->remote.addr, ikep_alen(s->remote.family)))
 			continue;
@@ -277,11 +278,27 @@ static void established(struct ike_peer *p, struct ikesa *s)
 	e->udp_encap = s->encap;
 	keyline(s, e->keyline, sizeof e->keyline);
 	snprintf(e->detail, sizeof e->detail, "IKE_SA established between %s...%s", a, b);
-	ikep_log(p, "%s", e->detail);
+	{
+		/* the log line as charon writes it: address[identity] on each side */
+		char la[64], ra[64], lid[96] = "?";
+		uint8_t idb[80];
+		struct isakmp_pl pl = { .type = ISAKMP_PT_ID, .body = idb };
+		struct isakmp_id_pl idp;
+		struct isakmp_err err;
+
+		pl.body_len = ikep_id_body(&p->pol, idb);
+		if (isakmp_id_parse(&pl, &idp, &err) == 0)
+			isakmp_id_format(&idp, lid, sizeof lid);
+		inet_ntop(s->local.family, s->local.addr, la, sizeof la);
+		inet_ntop(s->remote.family, s->remote.addr, ra, sizeof ra);
+		ikep_log(p, "IKE_SA established between %s[%s]...%s[%s]", la, lid, ra,
+		         s->peer_id[0] ? s->peer_id : ra);
+	}
 	if (s->reauth_at != LAB_NEVER)
 		ikep_log(p, "scheduling reauthentication in %llds",
 		      (long long)((s->reauth_at - p->now) / LAB_NS_PER_SEC));
-	ikep_log(p, "maximum IKE_SA lifetime %llds", (long long)(s->lifetime / LAB_NS_PER_SEC));
+	ikep_log(p, "maximum IKE_SA lifetime %llds",
+	         (long long)((s->expire_at - p->now) / LAB_NS_PER_SEC));
 	/* the loser of a collision carries no quick mode of its own */
 	if (s->initiator && p->pol.nesp > 0 && !s->replaced) {
 		bool have_child = false;
@@ -456,18 +473,42 @@ static void sa_after_p1(struct ike_peer *p, struct ikesa *s, const uint8_t *last
 	(void)p;
 }
 
-void ikep_handle_ic(struct ike_peer *p, struct ikesa *s)
+/*
+ * charon's uniqueness check as the seed's router logs it (seeds/002 l.224-231), policy
+ * unique_on_initial_contact: when main mode 5 of a peer authenticates while an older IKE_SA
+ * with the same identity is up, "schedule delete of duplicate IKE_SA ... suspected
+ * reauthentication" (without INITIAL-CONTACT that SA is then replaced as in a
+ * reauthentication: its CHILD_SAs move to the new one, it is deleted 2 s later); with
+ * INITIAL-CONTACT the duplicate is marked, the new SA comes up without adopting anything,
+ * and after MM6 ikep_handle_ic destroys the duplicate and its CHILD_SAs, no DELETE sent (the
+ * peer says it has no state).
+ */
+void ikep_uniqueness(struct ike_peer *p, struct ikesa *s, bool ic)
 {
 	if (!p->pol.unique_on_initial_contact)
 		return;
 	for (int i = 0; i < MAX_SAS; i++) {
 		struct ikesa *o = &p->sa[i];
 
-		if (o == s || o->st != SA_UP)
+		if (o == s || o->st != SA_UP || o->replaced || strcmp(o->peer_id, s->peer_id))
 			continue;
-		ikep_log(p, "destroying duplicate IKE_SA for peer, received INITIAL_CONTACT");
+		ikep_log(p, "schedule delete of duplicate IKE_SA for peer '%s' due to uniqueness "
+		         "policy and suspected reauthentication", o->peer_id);
+		o->ic_doomed = ic;
+	}
+}
+
+void ikep_handle_ic(struct ike_peer *p, struct ikesa *s)
+{
+	for (int i = 0; i < MAX_SAS; i++) {
+		struct ikesa *o = &p->sa[i];
+
+		if (o == s || o->st != SA_UP || !o->ic_doomed)
+			continue;
+		ikep_log(p, "destroying duplicate IKE_SA for peer '%s', received INITIAL_CONTACT",
+		         o->peer_id);
 		for (int c = 0; c < MAX_CHILDREN; c++)
-			if (p->ch[c].sa == i)
+			if (p->ch[c].sa == i && p->ch[c].st != CH_NONE && p->ch[c].st != CH_DEAD)
 				ikep_child_kill(p, &p->ch[c], "duplicate IKE_SA destroyed on INITIAL_CONTACT", true);
 		ikep_sa_kill(p, o, "duplicate destroyed on INITIAL_CONTACT");
 	}
@@ -525,22 +566,24 @@ void ikep_handle_mm5(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, si
 		ikep_sa_kill(p, s, "authentication failed");
 		return;
 	}
-	{
-		char idtxt[96];
-
-		isakmp_id_format(&idp, idtxt, sizeof idtxt);
-		ikep_log(p, "peer identity %s", idtxt);
-	}
+	isakmp_id_format(&idp, s->peer_id, sizeof s->peer_id);
+	ikep_log(p, "peer identity %s", s->peer_id);
 	memcpy(s->iv, next_iv, sizeof next_iv);
 	/* the initiator moved to 4500 if it saw a NAT: follow it */
 	s->remote = *from;
 	s->local = *to;
-	for (size_t i = 0; i < c.n; i++) {
-		struct isakmp_notify_pl n;
+	{
+		bool ic = false;
 
-		if (c.pl[i].type == ISAKMP_PT_N && isakmp_notify_parse(&c.pl[i], &n, &err) == 0 &&
-		    n.type == ISAKMP_N_INITIAL_CONTACT)
-			ikep_handle_ic(p, s);
+		for (size_t i = 0; i < c.n; i++) {
+			struct isakmp_notify_pl n;
+
+			if (c.pl[i].type == ISAKMP_PT_N &&
+			    isakmp_notify_parse(&c.pl[i], &n, &err) == 0 &&
+			    n.type == ISAKMP_N_INITIAL_CONTACT)
+				ic = true;
+		}
+		ikep_uniqueness(p, s, ic);
 	}
 	/* MM6: IDir, HASH_R */
 	idl = ikep_id_body(&p->pol, idb);
@@ -554,6 +597,7 @@ void ikep_handle_mm5(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, si
 	s->resp = pkt;
 	sa_after_p1(p, s, s->iv);
 	established(p, s);
+	ikep_handle_ic(p, s);
 	if (s->send_rl && s->st == SA_UP)
 		ikep_send_p1_responder_lifetime(p, s);
 }
@@ -682,6 +726,7 @@ void ikep_handle_mm6(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, si
 	if (hash->body_len != hl || CRYPTO_memcmp(hash->body, mine, hl) ||
 	    isakmp_id_parse(id, &idp, &err) < 0 || !ikep_id_acceptable(&p->pol, &idp))
 		goto bad;
+	isakmp_id_format(&idp, s->peer_id, sizeof s->peer_id);
 	memcpy(s->iv, next_iv, sizeof next_iv);
 	s->xm.active = false;
 	sa_after_p1(p, s, next_iv);

@@ -83,6 +83,11 @@ struct ike_policy {
 	bool initiator;                 /* start main mode on ike_peer_start */
 	lab_ns rekey_margin;            /* rekey children this long before expiry; 0 = 10% */
 	lab_ns rekey_jitter;            /* up to this much earlier, from the drbg */
+	lab_ns reauth_margin;           /* charon's IKE_SA schedule when > 0, either role: reauth
+	                                   at lifetime - margin - U[0, margin] whole seconds from
+	                                   the drbg (rekeyfuzz 100%), hard expiry at reauth +
+	                                   margin (over_time); 0 = initiator only, rekey_margin
+	                                   or 10% less rekey_jitter, expiry at the lifetime */
 	lab_ns retransmit_base;         /* 0 = 4s, then x1.8 per try (strongSwan) */
 	int retransmit_tries;           /* 0 = 5 */
 };
@@ -158,6 +163,13 @@ void ike_peer_timer(struct ike_peer *p, lab_ns now);
 lab_ns ike_peer_deadline(const struct ike_peer *p);
 /* Delete every SA (informational DELETEs go out). */
 void ike_peer_shutdown(struct ike_peer *p, lab_ns now);
+/* spi_in: an inbound ESP SPI of a CHILD_SA that an earlier incarnation of this peer had and
+ * forgot without a DELETE (its IKE side restarted). With its first new CHILD_SA (as quick
+ * mode initiator between QM2 and QM3, as responder once QM3 arrived) a DELETE for it goes out
+ * under that IKE_SA, as the F220 does after it links again (seeds/002 l.233-238; the router
+ * answers "CHILD_SA not found, ignored" when INITIAL-CONTACT already destroyed it). At most 8
+ * are kept. */
+void ike_peer_forgotten(struct ike_peer *p, uint32_t spi_in);
 
 bool ike_peer_output(struct ike_peer *p, struct ike_packet *out);
 bool ike_peer_event(struct ike_peer *p, struct ike_event *out);

@@ -63,6 +63,9 @@ struct ikesa {
 	struct ike_packet resp;
 	bool have_resp;
 	lab_ns established, reauth_at, expire_at;
+	lab_ns reauth_jitter;           /* drawn by ikep_reauth_schedule (charon's schedule) */
+	char peer_id[96];               /* the peer's phase-1 identity as text, once verified */
+	bool ic_doomed;                 /* a duplicate INITIAL-CONTACT destroys after MM6 */
 	uint32_t dpd_seq;
 	bool dpd_waiting;
 	lab_ns dpd_deadline, dpd_next, last_in;
@@ -101,6 +104,8 @@ struct child {
 	bool in_reported;               /* responder: CHILD_SA_INBOUND went out at QM2 */
 };
 
+#define MAX_FORGOTTEN 8
+
 struct ike_peer {
 	struct ike_policy pol;
 	struct drbg *drbg;
@@ -115,6 +120,8 @@ struct ike_peer {
 	lab_ns now;
 	lab_ns restart_at;              /* re-initiate main mode then (initiator after failure) */
 	lab_ns last_traffic;
+	uint32_t forgotten[MAX_FORGOTTEN]; /* inbound SPIs a restart forgot (ike_peer_forgotten) */
+	int nforgotten;
 };
 
 /* One log line, charon-like (kept in a ring of MAX_LOG; the oldest goes first). */
@@ -127,6 +134,8 @@ void ikep_queue_packet(struct ike_peer *p, const struct ike_packet *pkt);
 /* An encrypted informational exchange on s carrying payloads (HASH(1) put in front). */
 void ikep_send_info(struct ike_peer *p, struct ikesa *s, struct isakmp_builder *payloads);
 void ikep_send_delete_child(struct ike_peer *p, struct ikesa *s, const struct child *c);
+/* DELETEs on s for the SPIs ike_peer_forgotten noted, once (after s's first CHILD_SA). */
+void ikep_send_forgotten_deletes(struct ike_peer *p, struct ikesa *s);
 /* CHILD_SA state -> DEAD (with a CHILD_SA_DELETED event if it was up and event_it). */
 void ikep_child_kill(struct ike_peer *p, struct child *c, const char *why, bool event_it);
 /* Quick mode as initiator on s; replaces: the child index it rekeys, or -1. */
@@ -172,6 +181,9 @@ void ikep_ts_text(const struct ike_net *n, char *buf, size_t len);
 /* ike_mainmode.c */
 int ikep_decrypt_body(struct ike_peer *p, struct ikesa *s, const uint8_t *msg, size_t len,
                       const uint8_t *iv, uint8_t *pt, uint8_t *next_iv);
+/* Uniqueness (policy unique_on_initial_contact): older IKE_SAs of s's peer identity are
+ * logged as duplicates, and with ic marked for ikep_handle_ic, which destroys them. */
+void ikep_uniqueness(struct ike_peer *p, struct ikesa *s, bool ic);
 void ikep_handle_ic(struct ike_peer *p, struct ikesa *s);
 void ikep_handle_mm1(struct ike_peer *p, const struct isakmp_hdr *h, const struct isakmp_chain *c,
                      const struct ike_endpoint *from, const struct ike_endpoint *to);
@@ -225,6 +237,7 @@ int ikep_responder_lifetime_read(struct ike_peer *p, const struct isakmp_notify_
 void ikep_send_p1_responder_lifetime(struct ike_peer *p, struct ikesa *s);
 /* Honour a shorter ISAKMP SA lifetime: expiry and reauthentication move earlier. */
 void ikep_p1_shorten(struct ike_peer *p, struct ikesa *s, lab_ns secs);
+void ikep_reauth_schedule(struct ike_peer *p, struct ikesa *s, bool draw);
 
 /* ike_natt.c */
 /* After NAT-D: arm keepalives when this side is behind a NAT. */

@@ -255,6 +255,7 @@ static void child_up(struct ike_peer *p, struct ikesa *s, struct child *c)
 	ikep_log(p, "%s", e->detail);
 	if (c->replaces >= 0)
 		drop_superseded(p, c);
+	ikep_send_forgotten_deletes(p, &p->sa[c->sa]);
 }
 
 
@@ -567,6 +568,10 @@ void ikep_handle_qm2(struct ike_peer *p, struct ikesa *s, struct child *ch, cons
 		ike_prf(s->prop.hash, s->ska, ike_hash_len(s->prop.hash), v, 4, hash);
 	}
 	memcpy(ch->iv, next_iv, sizeof next_iv);
+	/* the SPIs a restart forgot go first, between QM2 and QM3, as the F220 sends its DELETE
+	 * in seeds/002 l.233-238 (an informational exchange has its own IV: the chain is not
+	 * touched) */
+	ikep_send_forgotten_deletes(p, s);
 	if (send_hashed(p, s, ISAKMP_XCHG_QUICK, h->msgid, hash, NULL, ch->iv, &pkt))
 		return;
 	child_up(p, s, ch);

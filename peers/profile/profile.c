@@ -24,6 +24,7 @@ static const char *const key_names[PK_COUNT] = {
 	[PK_INITIAL_CONTACT] = "initial-contact",
 	[PK_UNIQUE_IC] = "unique-on-initial-contact",
 	[PK_FORCE_ENCAP] = "force-udp-encap",
+	[PK_REAUTH_MARGIN] = "reauth-margin",
 	[PK_DPD] = "dpd",
 	[PK_DPD_NEEDS_VID] = "dpd-needs-peer-vid",
 	[PK_DPD_DELAY] = "dpd-delay",
@@ -162,6 +163,9 @@ static void key_format(enum profile_key k, const struct ike_policy *pol,
 	case PK_INITIAL_CONTACT: snprintf(buf, len, "%s", yn(pol->initial_contact)); return;
 	case PK_UNIQUE_IC: snprintf(buf, len, "%s", yn(pol->unique_on_initial_contact)); return;
 	case PK_FORCE_ENCAP: snprintf(buf, len, "%s", yn(pol->force_encap)); return;
+	case PK_REAUTH_MARGIN:
+		snprintf(buf, len, "%lld", (long long)(pol->reauth_margin / LAB_NS_PER_SEC));
+		return;
 	case PK_DPD: snprintf(buf, len, "%s", dpd_names[pol->dpd]); return;
 	case PK_DPD_NEEDS_VID: snprintf(buf, len, "%s", yn(pol->dpd_needs_peer_vid)); return;
 	case PK_DPD_DELAY:
@@ -242,9 +246,11 @@ static int key_set(enum profile_key k, const char *v, struct ike_policy *pol,
 	case PK_IKE_LIFETIME:
 	case PK_ESP_LIFETIME:
 	case PK_DPD_DELAY:
-	case PK_DPD_TIMEOUT: {
+	case PK_DPD_TIMEOUT:
+	case PK_REAUTH_MARGIN: {
 		lab_ns *f = k == PK_IKE_LIFETIME ? &pol->ike_lifetime :
 		            k == PK_ESP_LIFETIME ? &pol->esp_lifetime :
+		            k == PK_REAUTH_MARGIN ? &pol->reauth_margin :
 		            k == PK_DPD_DELAY ? &pol->dpd_delay : &pol->dpd_timeout;
 
 		if (parse_u32(v, &n))

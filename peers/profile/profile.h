@@ -47,6 +47,7 @@ enum profile_key {
 	PK_INITIAL_CONTACT,     /* send INITIAL-CONTACT [yes | no] */
 	PK_UNIQUE_IC,           /* drop older IKE SAs of a peer on INITIAL-CONTACT [yes | no] */
 	PK_FORCE_ENCAP,         /* fake NAT-D: ESP always in UDP 4500 [yes | no] */
+	PK_REAUTH_MARGIN,       /* ike_policy.reauth_margin [seconds; 0 = vpnlab's 10%] */
 	PK_DPD,                 /* [off | idle | always | respond-only] */
 	PK_DPD_NEEDS_VID,       /* send R-U-THERE only if the peer sent the DPD VID [yes | no] */
 	PK_DPD_DELAY,           /* [seconds] */

@@ -81,6 +81,11 @@ static const struct profile_quirk sakura_v2[] = {
 	{ PK_ESP_LIFETIME, PROFILE_DEFAULT, "1800", false,
 	  "PROFILES.md (ESP.Lifetime default); seeds/002 l.271 (default 1800, cut to 180)",
 	  "ESP.Lifetime" },
+	{ PK_REAUTH_MARGIN, PROFILE_FORCED, "89", false,
+	  "seeds/002 l.227-228 (scheduling reauthentication in 28632s, maximum IKE_SA lifetime "
+	  "28721s: 28721 - 28632 = 89); PROFILES.md sakura-vpc-v2",
+	  "charon's schedule, either role: reauth at IKE.Lifetime - 89 - U[0, 89] s (rekeyfuzz "
+	  "100%), hard expiry 89 s (over_time) after it" },
 	{ PK_SEND_DPD_VID, PROFILE_FORCED, "yes", false, "ikev1 §1.9; seeds/002 l.215 ([ SA V V ])",
 	  "charon sends the DPD vendor ID" },
 	{ PK_SEND_NATT_VID, PROFILE_FORCED, "yes", false, "ikev1 §1.9, §4; seeds/002 l.215",

@@ -494,7 +494,8 @@ static const char seed_expect[] =
 	"  - tcp_mss: {from: server, to: office, max: 1460, link: r1:lan0}\n"
 	"  - esp_seq_restart: {from: server}\n"
 	"  - replay_dropped: {}\n"
-	"  - natt_float: {between: [office, server]}\n";
+	"  - natt_float: {between: [office, server]}\n"
+	"  - initial_contact: {from: office, to: server}\n";
 
 /* tests/integration/scenarios/strongswan-tunnel.yaml: a profile strongswan gateway (the real
  * clock, its own checks), tunnel steps */

@@ -39,6 +39,8 @@ printf '  - no_loss: {across: rekey, flow: office}\n  - tcp_mss: {between: [offi
 printf '  - responder_lifetime: {to: office, phase: 0, lifetime: 1500ms}\n' >> "$T/bad.yaml"
 printf '  - dpd_timeout: {from: office, action: hold}\n' >> "$T/bad.yaml"
 printf '  - dpd_timeout: {from: office, action: restart, flow: office->server}\n' >> "$T/bad.yaml"
+printf '  - initial_contact: {to: office}\n  - dpd: {from: office, every: 15s, after_refusal: maybe}\n' >> "$T/bad.yaml"
+printf '  - ike: {between: [office, server], proposal: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048, lifetime: 1500ms}\n' >> "$T/bad.yaml"
 "$VPNLAB" validate "$T/bad.yaml" > "$T/val" 2>&1 && fail "validate accepted a broken expect: list"
 grep -q "bad.yaml:2[0-9]:[0-9]*: dpd: missing key 'every'" "$T/val" || { cat "$T/val"; fail "dpd without every"; }
 grep -q "unknown expectation 'pings'" "$T/val" || { cat "$T/val"; fail "unknown kind"; }
@@ -55,4 +57,7 @@ grep -q "lifetime: the notify carries whole seconds, got '1500ms'" "$T/val" ||
   { cat "$T/val"; fail "responder_lifetime of 1.5 s"; }
 grep -q "dpd_timeout with action hold: missing key 'flow'" "$T/val" || { cat "$T/val"; fail "hold without flow"; }
 grep -q "flow: only action hold is judged by a flow's packet" "$T/val" || { cat "$T/val"; fail "restart with a flow"; }
+grep -q "initial_contact: missing key 'from'" "$T/val" || { cat "$T/val"; fail "initial_contact without from"; }
+grep -q "after_refusal: expected true or false, got 'maybe'" "$T/val" || { cat "$T/val"; fail "after_refusal: maybe"; }
+grep -q "lifetime: a proposal carries whole seconds, got '1500ms'" "$T/val" || { cat "$T/val"; fail "lifetime 1500ms"; }
 echo "ok: expect: verdicts from the pcaps, failures located, broken lists refused"

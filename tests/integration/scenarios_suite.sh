@@ -28,12 +28,15 @@
 #   - nat-t and anti-replay run again give the same captures (esp_same.py);
 #   - every scenario's expect: list (judged from its pcaps) holds, and the same scenarios
 #     with one or two expectations made wrong (a proposal, a period, who answers replays,
-#     the float, the MSS clamp) exit 1, each wrong one failing with its scenario position and
-#     pcap frames, the others still passing.
+#     the float, the MSS clamp, a lifetime, who sent INITIAL-CONTACT) exit 1, each wrong one
+#     failing with its scenario position and pcap frames, the others still passing;
+#   - sakura-v1 and sakura-v2 (the field note, through the mock Sakura API) with their
+#     expect: lists: v2's duplicate IKE_SA on INITIAL_CONTACT and charon's reauthentication
+#     schedule in the router's log (report.json's log lines).
 . "$(dirname "$0")/lib.sh"
 need_root
 S=$SRC/scenarios
-list="mtu-fragmentation dpd anti-replay nat-t lifetimes"
+list="mtu-fragmentation dpd anti-replay nat-t lifetimes sakura-v1 sakura-v2"
 files=""
 for s in $list; do files="$files $S/$s.yaml"; done
 # the reconfigure step on the field story in miniature (not a field scenario of its own)
@@ -144,9 +147,40 @@ assert len(kids) == 2 and kids[0]["lab_time_s"] < 22 <= kids[1]["lab_time_s"], k
 assert any(e["event"] == "child_sa_deleted" and e["source"] == "f220/sakuratokyo"
            and e["lab_time_s"] == 22 for e in m["events"])
 
+# sakura-v2: the router's log (OUT/logs/vr.log) tells the duplicate IKE_SA as charon does
+# (seeds/002 l.224-237), in that order, and charon's schedule for every IKE_SA it set up:
+# reauthentication at 28800 - 89 - [0, 89] s, the maximum 89 s after it
+import re
+vr = open(f"{t}/out/sakura-v2/logs/vr.log").read().splitlines()
+order = ["schedule delete of duplicate IKE_SA for peer '172.30.128.254' due to uniqueness "
+         "policy and suspected reauthentication", "IKE_SA established between",
+         "destroying duplicate IKE_SA for peer '172.30.128.254', received INITIAL_CONTACT",
+         "received DELETE for ESP CHILD_SA with SPI", "CHILD_SA not found, ignored"]
+at = 0
+for line in vr:
+    if at < len(order) and order[at] in line:
+        at += 1
+assert at == len(order), ("vr.log lacks, in order:", order[at])
+sched = [int(x) for x in re.findall(r"scheduling reauthentication in (\d+)s", "\n".join(vr))]
+maxes = [int(x) for x in re.findall(r"maximum IKE_SA lifetime (\d+)s", "\n".join(vr))]
+assert len(sched) >= 3, sched      # version 2's first SA, the one after the restart, the reauth
+assert all(28622 <= r <= 28711 for r in sched), sched
+assert maxes[-len(sched):] == [r + 89 for r in sched], (sched, maxes)
+
+# ... and in report.json: the router destroyed exactly the IKE_SA and CHILD_SA the F220 had
+# before its restart (the CHILD_SA's outbound SPI is the F220's inbound one), no other
+v2 = rep["sakura-v2"]["events"]
+ic = [e for e in v2 if e["source"].startswith("vr/") and "INITIAL_CONTACT" in e["detail"]]
+assert [e["event"] for e in ic] == ["child_sa_deleted", "ike_sa_deleted"], ic
+f220 = [e for e in v2 if e["source"] == "f220/sakuratokyo" and e["event"] == "child_sa_established"
+        and e["lab_time_s"] <= ic[0]["lab_time_s"]]
+old_in = re.search(r"spi_in=([0-9a-f]{8})", f220[-2]["detail"]).group(1)
+assert "spi_out=" + old_in in ic[0]["detail"], (f220[-2], ic[0])
+assert "spi_in=" + old_in not in f220[-1]["detail"], f220[-1]
+
 # the expect: lists: every item judged, all held
 items = {"mtu-fragmentation": 10, "dpd": 9, "anti-replay": 9, "nat-t": 8, "lifetimes": 15,
-         "f220-migration": 0}
+         "sakura-v1": 3, "sakura-v2": 9, "f220-migration": 0}
 for s, r in rep.items():
     ex = [c for c in r["checks"] if c["check"].startswith("expect ")]
     assert len(ex) == items[s], (s, len(ex))
@@ -239,6 +273,12 @@ wrong = {
                    "rekey: {between: [f220:wan0, v2:wan0], child_every: 3240s")],
     "two-sites": [("tcp_mss: {between: [office, server], max: 1460}",
                    "tcp_mss: {between: [office, server], max: 1400}")],
+    "sakura-v1": [("proposal: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536, lifetime: 28800s}",
+                   "proposal: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536, lifetime: 86400s}")],
+    "sakura-v2": [("MODP_2048/NO_EXT_SEQ, lifetime: 180s, after_refusal: true}",
+                   "MODP_2048/NO_EXT_SEQ, lifetime: 1800s, after_refusal: true}"),
+                  ("initial_contact: {from: f220:wan0, to: vr:wan0}",
+                   "initial_contact: {from: vr:wan0, to: f220:wan0}")],
 }
 for name, subs in wrong.items():
     text = open(f"{src}/{name}.yaml").read()
@@ -249,7 +289,8 @@ for name, subs in wrong.items():
 PY
 w=$T/wrong
 "$VPNLAB" run "$w/dpd.yaml" "$w/anti-replay.yaml" "$w/nat-t.yaml" "$w/mtu-fragmentation.yaml" \
-  "$w/lifetimes.yaml" "$w/two-sites.yaml" --out "$T/bad" --quiet > "$T/badlog" 2>&1
+  "$w/lifetimes.yaml" "$w/two-sites.yaml" "$w/sakura-v1.yaml" "$w/sakura-v2.yaml" \
+  --out "$T/bad" --quiet > "$T/badlog" 2>&1
 rc=$?
 [ $rc -eq 1 ] || { cat "$T/badlog"; fail "the wrong expectations exited $rc, not 1"; }
 python3 - "$T/bad" <<'PY' || { cat "$T/badlog"; fail "the wrong expectations' verdicts"; }
@@ -266,6 +307,10 @@ want = {   # scenario: [(kind, what the observed text says)] of the checks that 
                           ("expect tcp_mss", "largest 1460, 1 above 1200")],
     "lifetimes": [("expect rekey", "rekeys, ")],
     "two-sites": [("expect tcp_mss", "largest 1460")],
+    "sakura-v1": [("expect ike", "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536 lifetime 28800 s")],
+    "sakura-v2": [("expect esp", "ESP:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ lifetime 180 s"),
+                  ("expect initial_contact", "no INITIAL-CONTACT in a main mode 27.133.132.134 -> "
+                   "172.30.128.254, 3 from other senders")],
 }
 for s, fails in want.items():
     r = json.load(open(f"{d}/{s}/report.json"))

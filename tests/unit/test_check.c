@@ -1081,6 +1081,165 @@ static void test_check_natt_float(void)
 	trace_free(t);
 }
 
+/* A main mode whose MM5 is sent in the clear with ID, HASH and N(INITIAL_CONTACT), so a trace
+ * without keys sees the notify (a real MM5 is encrypted and needs the key file). */
+static void main_mode_ic(struct trace *t, int64_t ts, struct ip_addr i, struct ip_addr r,
+                         uint8_t ic)
+{
+	struct isakmp_builder b;
+	uint8_t id[8] = { ISAKMP_ID_IPV4_ADDR, 0, 0, 0 }, hash[20] = { 0 }, spi[16];
+
+	memcpy(id + 4, i.a, 4);
+	memset(spi, ic, 8);
+	memset(spi + 8, ic + 1, 8);
+	isakmp_build_init(&b);
+	put_sa(&b, false, 0);
+	feed_isakmp(t, ts, i, r, ic, 0, ISAKMP_XCHG_IDPROT, 0, 0, &b);
+	feed_isakmp(t, ts + 1000, r, i, ic, (uint8_t)(ic + 1), ISAKMP_XCHG_IDPROT, 0, 0, &b);
+	isakmp_build_init(&b);
+	isakmp_put_payload(&b, ISAKMP_PT_ID, id, sizeof id);
+	isakmp_put_payload(&b, ISAKMP_PT_HASH, hash, sizeof hash);
+	isakmp_put_notify(&b, ISAKMP_PROTO_ISAKMP, spi, 16, ISAKMP_N_INITIAL_CONTACT, NULL, 0);
+	feed_isakmp(t, ts + 2000, i, r, ic, (uint8_t)(ic + 1), ISAKMP_XCHG_IDPROT, 0, 0, &b);
+	feed_isakmp(t, ts + 3000, r, i, ic, (uint8_t)(ic + 1), ISAKMP_XCHG_IDPROT, 0,
+	            ISAKMP_FLAG_ENC, NULL);
+}
+
+/* The F220 of seeds/002 l.222-237: a first tunnel (0x20, with DPD), then a new main mode from
+ * the same side with INITIAL-CONTACT (0x30), its quick mode, DPD on the new one only. */
+static struct trace *ic_story(bool old_lives_on, bool quick_mode_after)
+{
+	struct trace *t = fresh(NULL);
+
+	main_mode(t, 1 * SEC, A, B, 0x20);
+	quick_mode(t, 2 * SEC, A, B, 0x20, 7, 0x1111, 0x2222);
+	notify(t, 17 * SEC, A, B, 0x20, 36136, 1);
+	notify(t, 17 * SEC + 1000, B, A, 0x20, 36137, 1);
+	main_mode_ic(t, 30 * SEC, A, B, 0x30);
+	if (quick_mode_after)
+		quick_mode(t, 31 * SEC, A, B, 0x30, 9, 0x3333, 0x4444);
+	notify(t, 45 * SEC, A, B, 0x30, 36136, 5);
+	if (old_lives_on)
+		notify(t, 46 * SEC, B, A, 0x20, 36136, 2);   /* the router still probes the old SA */
+	return t;
+}
+
+static void test_check_initial_contact(void)
+{
+	struct check_expect e = { .kind = CHK_INITIAL_CONTACT, .a = A, .b = B };
+	struct trace *t = ic_story(false, true);
+	struct check_verdict v = judge(t, e);
+
+	CU_ASSERT_TRUE(v.pass);
+	/* the old SA up (MM6 #4), the notify (MM5 #12), the new SA up (#13), its QM3 (#16) */
+	CU_ASSERT_STRING_EQUAL(v.where, "?#4,12,13,16");
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "1 main mode with INITIAL-CONTACT, 1 replacing"));
+	/* with INITIAL-CONTACT the new IKE SA is no reauthentication, its CHILD_SA no rekey */
+	v = judge(t, (struct check_expect){ .kind = CHK_IKE_REAUTH_EVERY, .a = A, .b = B,
+	                                    .interval = 29 * SEC, .tolerance = 2 * SEC });
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_STRING_EQUAL(v.observed, "no reauthentications seen");
+	CU_ASSERT_FALSE(judge(t, (struct check_expect){ .kind = CHK_CHILD_REKEY_EVERY, .a = A,
+	                                                .b = B, .interval = 29 * SEC,
+	                                                .tolerance = 2 * SEC }).pass);
+	/* from the other side: none */
+	e.a = B;
+	e.b = A;
+	v = judge(t, e);
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "no INITIAL-CONTACT in a main mode"));
+	trace_free(t);
+
+	/* the old IKE SA goes on: a DPD under its cookies after the notify */
+	e.a = A;
+	e.b = B;
+	t = ic_story(true, true);
+	v = judge(t, e);
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "the old SA lived on"));
+	CU_ASSERT_STRING_EQUAL(v.where, "?#4,12,18");
+	trace_free(t);
+
+	/* no quick mode on the new IKE SA */
+	t = ic_story(false, false);
+	v = judge(t, e);
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "no quick mode on the new IKE SA"));
+	trace_free(t);
+
+	/* a first contact: INITIAL-CONTACT with no earlier IKE SA */
+	t = fresh(NULL);
+	main_mode_ic(t, 1 * SEC, A, B, 0x30);
+	quick_mode(t, 2 * SEC, A, B, 0x30, 9, 0x3333, 0x4444);
+	v = judge(t, e);
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "a first contact"));
+	trace_free(t);
+
+	/* an earlier IKE SA that was deleted before the new main mode does not count */
+	t = fresh(NULL);
+	main_mode(t, 1 * SEC, A, B, 0x20);
+	{
+		struct isakmp_builder b;
+		uint8_t spi[16];
+
+		memset(spi, 0x20, 8);
+		memset(spi + 8, 0x21, 8);
+		isakmp_build_init(&b);
+		isakmp_put_delete(&b, ISAKMP_PROTO_ISAKMP, spi, 16, 1);
+		feed_isakmp(t, 5 * SEC, A, B, 0x20, 0x21, ISAKMP_XCHG_INFO, 77, 0, &b);
+	}
+	main_mode_ic(t, 30 * SEC, A, B, 0x30);
+	quick_mode(t, 31 * SEC, A, B, 0x30, 9, 0x3333, 0x4444);
+	CU_ASSERT_FALSE(judge(t, e).pass);
+	trace_free(t);
+}
+
+/* after_refusal: only what follows the last NO-PROPOSAL-CHOSEN is judged (sakura-v2: the
+ * version 1 tunnel and the refused old config come before); lifetime: every selection's. */
+static void test_check_after_refusal_lifetime(void)
+{
+	struct trace *t = fresh(NULL);
+	const char *ike = "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048";
+	struct check_expect e = { .kind = CHK_DPD_EVERY, .a = A, .b = B, .interval = 15 * SEC,
+	                          .tolerance = SEC };
+	struct check_verdict v;
+
+	main_mode(t, 1 * SEC, A, B, 0x20);
+	notify(t, 5 * SEC, A, B, 0x20, 36136, 1);       /* irregular DPD before the refusal */
+	notify(t, 40 * SEC, A, B, 0x20, 36136, 2);
+	notify(t, 50 * SEC, B, A, 0x21, ISAKMP_N_NO_PROPOSAL_CHOSEN, 0);
+	main_mode(t, 60 * SEC, A, B, 0x30);
+	for (uint32_t i = 0; i < 4; i++)
+		notify(t, (70 + 15 * (int64_t)i) * SEC, A, B, 0x30, 36136, 10 + i);
+	CU_ASSERT_FALSE(judge(t, e).pass);              /* 35 s and 45 s intervals */
+	e.after_refusal = true;
+	v = judge(t, e);
+	CU_ASSERT_TRUE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, ": 3 DPD intervals, 0 outside"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.expected, "(after the last NO-PROPOSAL-CHOSEN)"));
+	/* proposals: both main modes select the same; the lifetime is not in put_sa's SA */
+	e = (struct check_expect){ .kind = CHK_IKE_PROPOSAL, .a = A, .b = B, .after_refusal = true };
+	snprintf(e.proposal, sizeof e.proposal, "%s", ike);
+	v = judge(t, e);
+	CU_ASSERT_TRUE(v.pass);
+	CU_ASSERT_STRING_EQUAL(v.where, "?#9");        /* MM2 of the second main mode only */
+	e.lifetime = 28800 * SEC;
+	v = judge(t, e);
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "lifetime 0 s"));
+	trace_free(t);
+
+	/* nothing refused: after_refusal has no start */
+	t = fresh(NULL);
+	main_mode(t, 1 * SEC, A, B, 0x20);
+	e.lifetime = 0;
+	v = judge(t, e);
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_STRING_EQUAL(v.observed, "no NO-PROPOSAL-CHOSEN to start after (after_refusal)");
+	trace_free(t);
+}
+
 static void test_check_names(void)
 {
 	for (int i = 0; i < CHK_KIND_COUNT; i++)
@@ -1096,5 +1255,6 @@ UNIT_SUITE(check, UNIT_TEST(test_check_proposals_and_timeline),
            UNIT_TEST(test_check_rekey_by_responder),
            UNIT_TEST(test_check_hairpin_inner_frag), UNIT_TEST(test_trace_lifetime_and_malformed),
            UNIT_TEST(test_check_replay_after_restart), UNIT_TEST(test_check_natt_float),
-           UNIT_TEST(test_check_no_loss_flow),
+           UNIT_TEST(test_check_no_loss_flow), UNIT_TEST(test_check_initial_contact),
+           UNIT_TEST(test_check_after_refusal_lifetime),
            UNIT_TEST(test_check_names))

@@ -364,7 +364,51 @@ static void test_inbound_half_removed(void)
 	wire_free(w);
 }
 
+/* gw_conn_restart, the F220 of seeds/002 l.222-237: a forgets its SAs without a DELETE and
+ * negotiates again with INITIAL-CONTACT; b (unique_on_initial_contact, as sakura-vpc-v2)
+ * destroys its old IKE_SA and CHILD_SA, a's DELETE for the forgotten SPI finds nothing on b,
+ * and traffic flows on the new pair. */
+static void test_conn_restart_initial_contact(void)
+{
+	struct gw_config a, b;
+	struct wire *w = wire_new();
+	struct gw_conn_stats s0, sa, sb;
+
+	sites(&a, &b, false);
+	a.conns[0].ike.initial_contact = true;
+	b.conns[0].ike.unique_on_initial_contact = true;
+	w->print_logs = getenv("GW_LOGS") != NULL;
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, A_ADDR, &a, 231), 0);
+	CU_ASSERT_EQUAL_FATAL(wire_add(w, B_ADDR, &b, 232), 0);
+	wire_run(w, lab_sec(10));
+	traffic(w, 3);
+	gw_conn_stats(w->g[0].gw, 0, &s0);
+	CU_ASSERT_EQUAL_FATAL(s0.state, GW_CONN_UP);
+	wire_clear(w);
+	gw_conn_restart(w->g[0].gw, 0, w->now);
+	wire_run(w, lab_sec(20));
+	/* a: a new IKE_SA and CHILD_SA, nothing deleted on the wire by a for its old IKE_SA */
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_IKE, IKE_EV_IKE_SA_ESTABLISHED), 1);
+	CU_ASSERT_EQUAL(wire_count(w, 0, GW_EV_IKE, IKE_EV_CHILD_SA_ESTABLISHED), 1);
+	/* b: the new pair, the old IKE_SA and CHILD_SA destroyed (INITIAL-CONTACT), no
+	 * reauthentication (nothing adopted) */
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_IKE, IKE_EV_IKE_SA_ESTABLISHED), 1);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_IKE, IKE_EV_IKE_SA_DELETED), 1);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_IKE, IKE_EV_CHILD_SA_DELETED), 1);
+	CU_ASSERT_EQUAL(wire_count(w, 1, GW_EV_IKE, IKE_EV_IKE_SA_REAUTHENTICATED), 0);
+	gw_conn_stats(w->g[0].gw, 0, &sa);
+	gw_conn_stats(w->g[1].gw, 0, &sb);
+	CU_ASSERT_EQUAL(sa.state, GW_CONN_UP);
+	CU_ASSERT_EQUAL(sb.state, GW_CONN_UP);
+	CU_ASSERT_NOT_EQUAL(sa.spi_in, s0.spi_in);
+	CU_ASSERT_EQUAL(sa.spi_in, sb.spi_out);
+	CU_ASSERT_EQUAL(sa.spi_out, sb.spi_in);
+	traffic(w, 3);
+	wire_free(w);
+}
+
 UNIT_SUITE(gw_ike,
+	UNIT_TEST(test_conn_restart_initial_contact),
 	UNIT_TEST(test_inbound_half_removed),
 	UNIT_TEST(test_both_always_up_rekeys),
 	UNIT_TEST(test_nat_keepalive),

@@ -9,6 +9,7 @@
 #include "peers/ike/ike_peer_int.h"     /* to send a DELETE of the test's making */
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -29,6 +30,11 @@ struct pair {
 	lab_ns last_keepalive_a;
 	const char *watch;              /* count log lines containing this */
 	int watch_a, watch_b;
+	char sched_b[8][256];           /* b's "scheduling reauthentication" / "maximum IKE_SA
+	                                   lifetime" lines, the first 8 */
+	int nsched_b;
+	const char *order[6];           /* b's lines containing these, in this order */
+	int norder;                     /* how many of them were seen so far, in order */
 };
 
 static void drain_logs(struct pair *pr)
@@ -37,8 +43,14 @@ static void drain_logs(struct pair *pr)
 
 	while (ike_peer_log(pr->a, line, sizeof line))
 		pr->watch_a += pr->watch && strstr(line, pr->watch);
-	while (ike_peer_log(pr->b, line, sizeof line))
+	while (ike_peer_log(pr->b, line, sizeof line)) {
 		pr->watch_b += pr->watch && strstr(line, pr->watch);
+		if (pr->norder < 6 && pr->order[pr->norder] && strstr(line, pr->order[pr->norder]))
+			pr->norder++;
+		if ((strstr(line, "scheduling reauthentication in ") ||
+		     strstr(line, "maximum IKE_SA lifetime ")) && pr->nsched_b < 8)
+			snprintf(pr->sched_b[pr->nsched_b++], sizeof pr->sched_b[0], "%s", line);
+	}
 }
 
 /* An RFC 3948 keepalive: counted, never delivered (a receiver drops it). */
@@ -483,6 +495,186 @@ static void test_reauthentication(void)
 	teardown(&pr);
 }
 
+/* The number after key in line, -1 when absent. */
+static long number_after(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+/*
+ * charon's IKE_SA schedule (reauth_margin 89, the sakura-vpc-v2 row; seeds/002 l.227-228):
+ * the responder too schedules a reauthentication at 28800 - 89 - U[0, 89] s and a hard expiry
+ * 89 s after it, logged in charon's words; the jitter comes from the peer's drbg (the same
+ * seed, the same schedule; another seed, another).
+ */
+static void test_reauth_charon_schedule(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	long first = -1;
+	bool differs = false;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes256-sha256-modp2048", "aes256-sha256", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes256-sha256-modp2048", "aes256-sha256", "k", false);
+	pb.reauth_margin = lab_sec(89);
+	for (uint64_t seed = 40; seed < 48; seed++) {
+		long reauth, max;
+
+		setup(&pr, &pa, &pb, seed);
+		run_until(&pr, lab_sec(5));
+		CU_ASSERT_EQUAL_FATAL(pr.nsched_b, 2);
+		reauth = number_after(pr.sched_b[0], "scheduling reauthentication in ");
+		max = number_after(pr.sched_b[1], "maximum IKE_SA lifetime ");
+		CU_ASSERT(reauth >= 28622 && reauth <= 28711);
+		CU_ASSERT_EQUAL(max, reauth + 89);
+		if (first < 0)
+			first = reauth;
+		differs |= reauth != first;
+		teardown(&pr);
+		/* the same seed again: the same draw */
+		setup(&pr, &pa, &pb, seed);
+		run_until(&pr, lab_sec(5));
+		CU_ASSERT_EQUAL(number_after(pr.sched_b[0], "scheduling reauthentication in "), reauth);
+		teardown(&pr);
+	}
+	CU_ASSERT_TRUE(differs);
+	/* without the margin a responder schedules none (vpnlab's default: the initiator does) */
+	pb.reauth_margin = 0;
+	setup(&pr, &pa, &pb, 40);
+	run_until(&pr, lab_sec(5));
+	CU_ASSERT_EQUAL(pr.nsched_b, 1);
+	CU_ASSERT_EQUAL(number_after(pr.sched_b[0], "maximum IKE_SA lifetime "), 28800);
+	teardown(&pr);
+}
+
+/* The responder's own reauthentication runs when it comes first (the initiator's margin is
+ * 1 s), and the hard expiry at reauth + 89 s ends the SA when that reauthentication gets no
+ * answer. */
+static void test_reauth_charon_responder_and_expiry(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ra, *del;
+	long reauth;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes256-sha256-modp2048", "aes256-sha256", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes256-sha256-modp2048", "aes256-sha256", "k", false);
+	pa.rekey_margin = lab_sec(1);
+	pa.esp_lifetime = pb.esp_lifetime = lab_sec(28800 * 2);
+	pa.dpd = pb.dpd = IKE_DPD_OFF;
+	pb.reauth_margin = lab_sec(89);
+	setup(&pr, &pa, &pb, 50);
+	run_until(&pr, lab_sec(5));
+	reauth = number_after(pr.sched_b[0], "scheduling reauthentication in ");
+	CU_ASSERT_FATAL(reauth >= 28622 && reauth <= 28711);
+	run_until(&pr, lab_sec(28790));
+	ra = find(pr.eb, pr.neb, IKE_EV_IKE_SA_REAUTHENTICATED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ra);
+	/* within a second of the schedule (the main mode's round trips take no lab time) */
+	CU_ASSERT(ra->time >= lab_sec(reauth) && ra->time <= lab_sec(reauth + 1));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	teardown(&pr);
+
+	/* the same, but nothing reaches a from the reauthentication on: the old SA ends at
+	 * reauth + 89 s on b, its CHILD_SA with it */
+	setup(&pr, &pa, &pb, 50);
+	run_until(&pr, lab_sec(reauth) - 1);
+	pr.drop_to_a = 1000;
+	run_until(&pr, lab_sec(reauth + 89) + 1);
+	CU_ASSERT_PTR_NULL(find(pr.eb, pr.neb, IKE_EV_IKE_SA_REAUTHENTICATED));
+	del = find(pr.eb, pr.neb, IKE_EV_IKE_SA_DELETED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(del);
+	CU_ASSERT_EQUAL(del->time, lab_sec(reauth + 89));
+	CU_ASSERT_FALSE(ike_peer_child_up(pr.b));
+	teardown(&pr);
+}
+
+/*
+ * The F220 of seeds/002 l.222-237: its IKE side restarts (a new peer, same policy) while b
+ * still holds the old SAs. MM5 carries INITIAL_CONTACT; b (unique_on_initial_contact) logs
+ * the duplicate at MM5, comes up without adopting the old CHILD_SA, then destroys the old
+ * IKE_SA and its CHILD_SA; the DELETE the restarted side sends for its forgotten SPI finds
+ * nothing. Without INITIAL_CONTACT the old SA is replaced as in a reauthentication.
+ */
+static void test_initial_contact_duplicate(void)
+{
+	struct ike_policy pa, pb;
+	struct pair pr;
+	const struct ike_event *ca;
+	uint32_t old_in, old_b_in;
+	struct drbg d2;
+	int deleted = 0;
+
+	policy(&pa, "192.0.2.1", "192.0.2.2", "aes256-sha256-modp2048", "aes256-sha256", "k", true);
+	policy(&pb, "192.0.2.2", "192.0.2.1", "aes256-sha256-modp2048", "aes256-sha256", "k", false);
+	pb.unique_on_initial_contact = true;
+	setup(&pr, &pa, &pb, 60);
+	run_until(&pr, lab_sec(5));
+	ca = find(pr.ea, pr.nea, IKE_EV_CHILD_SA_ESTABLISHED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+	old_in = ca->spi_in;
+	old_b_in = ca->spi_out;
+	CU_ASSERT_EQUAL(ike_peer_ike_sa_count(pr.b), 1);
+	/* a forgets everything: a new peer, nothing sent for the old SAs */
+	ike_peer_free(pr.a);
+	drbg_init(&d2, 61);
+	CU_ASSERT_FATAL(ike_peer_new(&pr.a, &pa, &d2) == 0);
+	ike_peer_forgotten(pr.a, old_in);
+	pr.order[0] = "schedule delete of duplicate IKE_SA for peer '192.0.2.1' due to uniqueness "
+	              "policy and suspected reauthentication";
+	pr.order[1] = "IKE_SA established between";
+	pr.order[2] = "destroying duplicate IKE_SA for peer '192.0.2.1', received INITIAL_CONTACT";
+	pr.order[3] = "received DELETE for ESP CHILD_SA with SPI";   /* between QM2 and QM3 */
+	pr.order[4] = "CHILD_SA not found, ignored";
+	pr.order[5] = "CHILD_SA established with SPIs";
+	pr.nea = pr.neb = 0;
+	ike_peer_start(pr.a, pr.now);
+	run_until(&pr, lab_sec(10));
+	CU_ASSERT_EQUAL(pr.norder, 6);
+	CU_ASSERT_EQUAL(ike_peer_ike_sa_count(pr.b), 1);
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.b));
+	CU_ASSERT_TRUE(ike_peer_child_up(pr.a));
+	for (int i = 0; i < pr.neb; i++)
+		if (pr.eb[i].type == IKE_EV_CHILD_SA_DELETED) {
+			deleted++;
+			CU_ASSERT_EQUAL(pr.eb[i].spi_in, old_b_in);
+		}
+	CU_ASSERT_EQUAL(deleted, 1);            /* the old one, by INITIAL_CONTACT */
+	CU_ASSERT_PTR_NULL(find(pr.eb, pr.neb, IKE_EV_IKE_SA_REAUTHENTICATED));
+	ike_peer_free(pr.a);
+	drbg_wipe(&d2);
+	pr.a = NULL;
+	ike_peer_free(pr.b);
+	drbg_wipe(&pr.da);
+	drbg_wipe(&pr.db);
+
+	/* the same without INITIAL_CONTACT: logged as a duplicate, then replaced (adopted) */
+	pa.initial_contact = false;
+	setup(&pr, &pa, &pb, 60);
+	run_until(&pr, lab_sec(5));
+	ike_peer_free(pr.a);
+	drbg_init(&d2, 61);
+	CU_ASSERT_FATAL(ike_peer_new(&pr.a, &pa, &d2) == 0);
+	pr.order[0] = "schedule delete of duplicate IKE_SA for peer '192.0.2.1'";
+	pr.order[1] = "IKE_SA reauthenticated between";
+	pr.order[2] = NULL;
+	pr.watch = "destroying duplicate";
+	pr.nea = pr.neb = 0;
+	ike_peer_start(pr.a, pr.now);
+	run_until(&pr, lab_sec(10));
+	CU_ASSERT_EQUAL(pr.norder, 2);
+	CU_ASSERT_EQUAL(pr.watch_b, 0);
+	CU_ASSERT_PTR_NOT_NULL(find(pr.eb, pr.neb, IKE_EV_IKE_SA_REAUTHENTICATED));
+	ike_peer_free(pr.a);
+	drbg_wipe(&d2);
+	ike_peer_free(pr.b);
+	drbg_wipe(&pr.da);
+	drbg_wipe(&pr.db);
+}
+
 /* RESPONDER-LIFETIME in quick mode: b uses 600 s where a proposed 3600 s and says so in
  * QM2; a takes it and rekeys on b's schedule. */
 static void test_responder_lifetime_p2(void)
@@ -749,6 +941,9 @@ UNIT_SUITE(ike_peer,
 	UNIT_TEST(test_kilobyte_lifetime),
 	UNIT_TEST(test_nat_keepalive),
 	UNIT_TEST(test_reauthentication),
+	UNIT_TEST(test_reauth_charon_schedule),
+	UNIT_TEST(test_initial_contact_duplicate),
+	UNIT_TEST(test_reauth_charon_responder_and_expiry),
 	UNIT_TEST(test_main_and_quick_mode),
 	UNIT_TEST(test_responder_order_wins),
 	UNIT_TEST(test_no_proposal_chosen),

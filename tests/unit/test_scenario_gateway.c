@@ -249,8 +249,8 @@ static const struct gw_case cases[] = {
 		  "t.yaml:20:20: node 'r7' is not declared in topology.nodes\n"
 		  "t.yaml:21:53: next: ESP sequence numbers start at 1 (RFC 4303 3.3.3)\n"
 		  "t.yaml:22:18: seq_restart: missing key 'gateway' (a node with a gateway)\n"
-		  "t.yaml:23:50: action: expected down or initiate, got 'reset'\n"
-		  "t.yaml:24:13: tunnel: missing key 'action' (down or initiate)\n" },
+		  "t.yaml:23:50: action: expected down, initiate or restart, got 'reset'\n"
+		  "t.yaml:24:13: tunnel: missing key 'action' (down, initiate or restart)\n" },
 };
 
 static void test_gateway_errors(void)

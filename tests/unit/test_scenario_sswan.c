@@ -127,6 +127,11 @@ static const struct {
 	  "  - reconfigure: {gateway: sw, connections: {to-gw: {psk: other}}}\n",
 	  "t.yaml:17:28: reconfigure: gateway 'sw' is a real charon (profile strongswan); its "
 	  "configuration is loaded once at start\n" },
+	{ "tunnel_restart", SW_HEAD SW_CONN
+	  "steps:\n"
+	  "  - tunnel: {gateway: sw, connection: to-gw, action: restart}\n",
+	  "t.yaml:17:54: action: restart: gateway 'sw' is a real charon (profile strongswan), "
+	  "whose SAs vpnlab cannot make it forget\n" },
 };
 
 static void test_sswan_scenario_errors(void)
