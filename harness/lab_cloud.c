@@ -386,6 +386,8 @@ static void k5_conn_deleted(void *ctx, const char *conn_id)
 
 /* ---- Sakura ---- */
 
+static void on_http(void *ctx, int fd, uint32_t events);
+
 static int sakura_apply_intent(struct lab_clouds *lc, size_t gi, const struct sakura_intent *src)
 {
 	const struct sc_gateway *g = &lc->lab->sc->gateways[gi];
@@ -642,6 +644,8 @@ static void sakura_ping_done(void *ctx, uint64_t token, const char *text)
 	    http_server_complete(lc->srv[SC_CLOUD_SAKURA].srv, token, &resp))
 		event(lc, "sakura", "sakura_error", "ping: the answer could not be sent");
 	http_response_clear(&resp);
+	/* a resumed connection is MHD's work of its next run, with nothing new to read */
+	on_http(&lc->srv[SC_CLOUD_SAKURA], lc->srv[SC_CLOUD_SAKURA].fd, 0);
 	for (size_t i = 0; i < SAKURA_PINGS_MAX; i++)
 		if (lc->pings[i] && lc->ping_token[i] == token) {
 			lab_sakura_ping_free(lc->pings[i]);

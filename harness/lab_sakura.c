@@ -37,12 +37,20 @@ int lab_sakura_power(struct lab *lab, const char *node, bool dark, char *msg, si
 				return -EIO;
 			}
 			for (int a = 0; !dark && a < end->naddrs; a++) {
+				const struct sc_end *o = &sc->links[l].ends[!e];
+				struct lab_node *on = lab_node(lab, o->node);
+
 				err = rt_addr_add(n->nl, end->iface, &end->addrs[a]);
 				if (err < 0 && err != -NLE_EXIST) {
 					snprintf(msg, msglen, "%s:%s: restoring an address: %s", node,
 					         end->iface, rt_strerror(err));
 					return -EIO;
 				}
+				/* What the other end tried to send while this one was dark left an
+				 * unresolved neighbour entry that the kernel retries once a second of
+				 * real time; the lab time that passed has long expired it. */
+				if (!o->is_segment && on)
+					rt_neigh_del(on->nl, o->iface, &end->addrs[a]);
 			}
 		}
 	for (size_t r = 0; !dark && r < n->sc->nroutes; r++) {
