@@ -625,7 +625,7 @@ static void sakura_nic(void *ctx, uint64_t id, int index, bool connected)
 		lc->sb[gi].nic_off &= (uint8_t)~(1u << index);
 	else
 		lc->sb[gi].nic_off |= (uint8_t)(1u << index);
-	if (!lc->sb[gi].dark && lab_link_set(lc->lab, g->node, ifn, connected, 0, msg, sizeof msg)) {
+	if (!lc->sb[gi].dark && lab_sakura_nic_set(lc->lab, g->node, ifn, connected, msg, sizeof msg)) {
 		event(lc, g->node, "sakura_error", "NIC %d: %s", index, msg);
 		return;
 	}

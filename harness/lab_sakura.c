@@ -8,11 +8,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <netlink/errno.h>
 
 #include "harness/rtnl.h"
 
 /* ---- power ---- */
+
+/*
+ * A link end (end e of link l) just came up. The kernel brings the end facing it back through
+ * its link watch, a moment later in real time; until then that side drops what it sends (an
+ * ARP request or reply). Wait for both ends to run (bounded: 1 s of real time, lab time
+ * standing still), then forget the neighbour entries each side holds for the other: one left
+ * unresolved meanwhile is retried once a second of real time, which the lab time that passed
+ * (a virtual clock skips it in no time) has long expired.
+ */
+static void link_settle(struct lab *lab, const struct sc_link *l, int e)
+{
+	const struct sc_end *me = &l->ends[e], *o = &l->ends[!e];
+	struct lab_node *n = lab_node(lab, me->node), *on = o->is_segment ? NULL : lab_node(lab, o->node);
+	struct timespec pause = { 0, 1000000 };
+
+	if (!n)
+		return;
+	for (int i = 0; i < 1000; i++) {
+		if (rt_oper_up(n->nl, me->iface) != 0 && (!on || rt_oper_up(on->nl, o->iface) != 0))
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (!on)
+		return;
+	for (int a = 0; a < me->naddrs; a++)
+		rt_neigh_del(on->nl, o->iface, &me->addrs[a]);
+	for (int a = 0; a < o->naddrs; a++)
+		rt_neigh_del(n->nl, me->iface, &o->addrs[a]);
+}
 
 int lab_sakura_power(struct lab *lab, const char *node, bool dark, char *msg, size_t msglen)
 {
@@ -37,21 +67,15 @@ int lab_sakura_power(struct lab *lab, const char *node, bool dark, char *msg, si
 				return -EIO;
 			}
 			for (int a = 0; !dark && a < end->naddrs; a++) {
-				const struct sc_end *o = &sc->links[l].ends[!e];
-				struct lab_node *on = lab_node(lab, o->node);
-
 				err = rt_addr_add(n->nl, end->iface, &end->addrs[a]);
 				if (err < 0 && err != -NLE_EXIST) {
 					snprintf(msg, msglen, "%s:%s: restoring an address: %s", node,
 					         end->iface, rt_strerror(err));
 					return -EIO;
 				}
-				/* What the other end tried to send while this one was dark left an
-				 * unresolved neighbour entry that the kernel retries once a second of
-				 * real time; the lab time that passed has long expired it. */
-				if (!o->is_segment && on)
-					rt_neigh_del(on->nl, o->iface, &end->addrs[a]);
 			}
+			if (!dark)
+				link_settle(lab, &sc->links[l], e);
 		}
 	for (size_t r = 0; !dark && r < n->sc->nroutes; r++) {
 		err = rt_route_add(n->nl, &n->sc->routes[r]);
@@ -87,6 +111,22 @@ const char *lab_sakura_nic_iface(struct lab *lab, const char *node, const char *
 				return end->iface;
 		}
 	return NULL;
+}
+
+int lab_sakura_nic_set(struct lab *lab, const char *node, const char *iface, bool up,
+                       char *msg, size_t msglen)
+{
+	const struct scenario *sc = lab->sc;
+	int err = lab_link_set(lab, node, iface, up ? 1 : 0, 0, msg, msglen);
+
+	if (err || !up)
+		return err;
+	for (size_t l = 0; l < sc->nlinks; l++)
+		for (int e = 0; e < 2; e++)
+			if (!sc->links[l].ends[e].is_segment && !strcmp(sc->links[l].ends[e].node, node) &&
+			    !strcmp(sc->links[l].ends[e].iface, iface))
+				link_settle(lab, &sc->links[l], e);
+	return 0;
 }
 
 /* ---- ping ---- */

@@ -23,7 +23,11 @@
  * is inside the appliance and stays) goes down, so nothing is sent and nothing answers: no
  * ICMP, no IKE, no ESP, no RST or port unreachable. !dark: the link ends come up again, their
  * addresses and the node's routes are restored (the kernel flushed the routes through the
- * downed links; an address or route still there is left as it is). 0 or -errno with msg.
+ * downed links; an address or route still there is left as it is), and each link is settled:
+ * up to 1 s of real time (lab time stands still) until the kernel runs both of its ends again,
+ * then the neighbour entries the two ends hold for each other are dropped, since one left
+ * unresolved while the node was dark would be retried only after a second of real time that
+ * a virtual clock skips. 0 or -errno with msg.
  */
 int lab_sakura_power(struct lab *lab, const char *node, bool dark, char *msg, size_t msglen);
 
@@ -34,6 +38,10 @@ int lab_sakura_power(struct lab *lab, const char *node, bool dark, char *msg, si
  */
 const char *lab_sakura_nic_iface(struct lab *lab, const char *node, const char *uplink,
                                  int index);
+
+/* A NIC's link end down or up (settled as at power on). 0 or -errno with msg. */
+int lab_sakura_nic_set(struct lab *lab, const char *node, const char *iface, bool up,
+                       char *msg, size_t msglen);
 
 /*
  * The ping endpoint: count echoes (56 data bytes, 1 s apart, 2 s for each answer) from node

@@ -193,6 +193,18 @@ int rt_get_mtu(struct nl_sock *sk, const char *ifname)
 	return mtu;
 }
 
+int rt_oper_up(struct nl_sock *sk, const char *ifname)
+{
+	struct rtnl_link *link;
+	int err = link_get(sk, ifname, &link), up;
+
+	if (err < 0)
+		return err;
+	up = rtnl_link_get_operstate(link) == 6;        /* IF_OPER_UP (linux/if.h, RFC 2863) */
+	rtnl_link_put(link);
+	return up;
+}
+
 int rt_neigh_del(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p)
 {
 	struct rtnl_neigh *n;
