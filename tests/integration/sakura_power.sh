@@ -1,4 +1,5 @@
 #!/bin/sh
+# slow
 # sakura_power.sh: a Sakura VPC router's power, NIC, VPN reconnect and ping calls, judged on the
 # wire (docs/clouds-in-lab.md "Power"). Runs tests/integration/scenarios/sakura-power.yaml (its
 # own checks: the uplink answers no ping while the router is off, the server is cut off while

@@ -79,7 +79,8 @@ static void test_routing(void)
 		{ "GET", "/", 404, "not_found" },
 		{ "GET", "/cloud/zone/is1a", 404, "not_found" },
 		{ "GET", "/cloud/zone/xx9z/api/cloud/1.1/appliance", 404, "not_found" },
-		{ "GET", "/cloud/zone/is1a/api/cloud/1.0/appliance", 404, "not_found" },
+		{ "GET", "/cloud/zone/is1a/api/cloud/0.9/appliance", 404, "not_found" },
+		{ "GET", "/cloud/zone/is1a/api/cloud/1.0/appliance", 200, NULL },
 		{ "GET", SK_API "/server", 404, "not_found" },
 		{ "GET", SK_API "/appliance/123456789012", 404, "not_found" },
 		{ "GET", SK_API "/appliance/12ab", 404, "not_found" },
@@ -764,6 +765,70 @@ static void test_reset_ping_nic_monitor(void)
 	sk_env_fini(&e);
 }
 
+/* API 1.0 as node-sacloud speaks it: the same resources with ".json" on the last segment,
+ * under a zone or the zone-less root (the first zone served); lists carry is_ok. */
+static void test_api_10(void)
+{
+	struct sk_env e;
+	struct sk_resp r;
+	char path[160];
+	uint64_t id;
+
+	sk_env_init(&e);
+	sk_env_start(&e);
+	id = sk_create(&e, 2, NULL);
+	CU_ASSERT_EQUAL(sk_req(&e, "GET", "/cloud/zone/is1a/api/cloud/1.0/appliance.json",
+	                       "{\"Count\":0}", NULL, NULL, true, &r), 200);
+	CU_ASSERT(json_is_true(json_object_get(r.json, "is_ok")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r.json, "Total")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(sk_get(r.json, "Appliances.0.ID")), (json_int_t)id);
+	sk_resp_free(&r);
+	/* the 1.1 list has is_ok too */
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", SK_API "/appliance", NULL, &r), 200);
+	CU_ASSERT(json_is_true(json_object_get(r.json, "is_ok")));
+	sk_resp_free(&r);
+	snprintf(path, sizeof path, "/cloud/zone/is1a/api/cloud/1.0/appliance/%llu.json",
+	         (unsigned long long)id);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", path, NULL, &r), 200);
+	CU_ASSERT_EQUAL(json_integer_value(sk_get(r.json, "Appliance.ID")), (json_int_t)id);
+	CU_ASSERT(json_is_true(json_object_get(r.json, "is_ok")));
+	sk_resp_free(&r);
+	/* without the suffix it is the same resource; an action keeps its envelope */
+	snprintf(path, sizeof path, "/cloud/zone/is1a/api/cloud/1.0/appliance/%llu",
+	         (unsigned long long)id);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", path, NULL, &r), 200);
+	sk_resp_free(&r);
+	snprintf(path, sizeof path, "/cloud/zone/is1a/api/cloud/1.0/appliance/%llu/power.json",
+	         (unsigned long long)id);
+	CU_ASSERT_EQUAL(sk_call(&e, "PUT", path, "{}", &r), 200);
+	CU_ASSERT(json_is_true(json_object_get(r.json, "is_ok")));
+	sk_resp_free(&r);
+	/* zone-less: the first zone served (tk1a), where this router is not */
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", "/cloud/api/cloud/1.0/appliance.json", NULL, &r), 200);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r.json, "Total")), 0);
+	sk_resp_free(&r);
+	snprintf(path, sizeof path, "/cloud/api/cloud/1.0/appliance/%llu.json",
+	         (unsigned long long)id);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", path, NULL, &r), 404);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sk_str(r.json, "error_msg"), "zone tk1a"));
+	sk_resp_free(&r);
+	/* other versions, a suffix alone and unknown resources are still 404 */
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", "/cloud/zone/is1a/api/cloud/0.9/appliance.json", NULL,
+	                        &r), 404);
+	sk_resp_free(&r);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", "/cloud/zone/is1a/api/cloud/1.0/.json", NULL, &r), 404);
+	sk_resp_free(&r);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", "/cloud/api/cloud/1.0/server.json", NULL, &r), 404);
+	sk_resp_free(&r);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", "/cloud/api/cloud/1.0x/appliance.json", NULL, &r), 404);
+	sk_resp_free(&r);
+	/* auth applies as on 1.1 */
+	CU_ASSERT_EQUAL(sk_req(&e, "GET", "/cloud/api/cloud/1.0/appliance.json", NULL, NULL, "",
+	                       true, &r), 401);
+	sk_resp_free(&r);
+	sk_env_fini(&e);
+}
+
 /* X-Sakura-API-Beautify gives indented JSON with the same content. */
 static void test_beautify(void)
 {
@@ -868,5 +933,6 @@ UNIT_SUITE(sakura_api,
 	UNIT_TEST(test_body_errors),
 	UNIT_TEST(test_reset_ping_nic_monitor),
 	UNIT_TEST(test_beautify),
+	UNIT_TEST(test_api_10),
 	UNIT_TEST(test_premium_and_zones),
 	UNIT_TEST(test_deterministic))
