@@ -159,7 +159,7 @@ static const char *unreach_text(int type, int code)
 	return "Destination Unreachable";
 }
 
-void lab_sakura_ping_text(const char *dest, const struct probe_result *r, int count, char *out,
+void lab_sakura_ping_text(const char *dest, const struct probe_result *r, char *out,
                           size_t outlen)
 {
 	size_t o = 0;
@@ -171,7 +171,6 @@ void lab_sakura_ping_text(const char *dest, const struct probe_result *r, int co
 		if (n_ > 0) \
 			o += (size_t)n_; \
 	} while (0)
-	(void)count;
 	if (outlen)
 		out[0] = 0;
 	ADD("PING %s (%s) 56(84) bytes of data.\n", dest, dest);
@@ -210,8 +209,7 @@ static void on_poll(void *ctx)
 		loop_timer_arm(p->lab->loop, &p->poll, loop_now(p->lab->loop) + lab_ms(100));
 		return;
 	}
-	lab_sakura_ping_text(p->dest, probe_result(p->probe), p->step.u.ping.count, text,
-	                     sizeof text);
+	lab_sakura_ping_text(p->dest, probe_result(p->probe), text, sizeof text);
 	if (p->done) {
 		lab_sakura_ping_fn done = p->done;
 

@@ -63,7 +63,7 @@ int lab_sakura_ping_start(struct lab_sakura_ping **out, struct lab *lab, const c
 /* Stop (done is not called after this) and free. NULL is fine. */
 void lab_sakura_ping_free(struct lab_sakura_ping *p);
 /* Format a finished probe's result as ping(8)'s summary; pure, for the unit test. */
-void lab_sakura_ping_text(const char *dest, const struct probe_result *r, int count, char *out,
+void lab_sakura_ping_text(const char *dest, const struct probe_result *r, char *out,
                           size_t outlen);
 
 #endif

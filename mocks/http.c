@@ -475,6 +475,9 @@ void http_server_stop(struct http_server *s)
 				http_server_complete(s, p->token, &r);
 			http_response_clear(&r);
 		}
+	/* let MHD send them (a few non-blocking runs; what is left is closed below) */
+	for (int i = 0; i < 64 && s->held; i++)
+		MHD_run(s->daemon);
 	/* MHD_stop_daemon closes the listening socket it was given, and every connection. */
 	MHD_stop_daemon(s->daemon);
 	free(s);
