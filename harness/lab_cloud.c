@@ -19,6 +19,7 @@
 
 #include "harness/gateway.h"
 #include "harness/lab_k5.h"
+#include "harness/lab_sakura.h"
 #include "harness/netns.h"
 #include "harness/scenario_gateway.h"
 #include "mocks/http.h"
@@ -55,7 +56,11 @@ struct sakura_bind {
 	char peers[SAKURA_MAX_PEERS][16];
 	bool up[SAKURA_MAX_PEERS];
 	size_t npeers;
+	bool dark;                      /* powered off: the node's links are down */
+	uint8_t nic_off;                /* NICs 1-7 disconnected (bit n) */
 };
+
+#define SAKURA_PINGS_MAX 16
 
 struct lab_clouds {
 	struct lab *lab;
@@ -72,6 +77,9 @@ struct lab_clouds {
 	size_t nk5c;
 	struct sakura_bind *sb;         /* parallel to sc->gateways */
 	struct lab_k5_node *k5n;        /* parallel to sc->gateways: what each K5 node holds */
+	struct lab_sakura_ping *pings[SAKURA_PINGS_MAX];        /* API pings running */
+	uint64_t ping_token[SAKURA_PINGS_MAX];
+	uint64_t ping_seq;
 	struct {
 		char name[SC_NAME_MAX];
 		char value[LAB_CLOUD_VAR_MAX];
@@ -446,6 +454,8 @@ static void k5_conn_deleted(void *ctx, const char *conn_id)
 
 /* ---- Sakura ---- */
 
+static void on_http(void *ctx, int fd, uint32_t events);
+
 static int sakura_apply_intent(struct lab_clouds *lc, size_t gi, const struct sakura_intent *src)
 {
 	const struct sc_gateway *g = &lc->lab->sc->gateways[gi];
@@ -537,6 +547,8 @@ static void sakura_refresh(struct lab_clouds *lc, size_t gi)
 	}
 }
 
+static void sakura_power_on_links(struct lab_clouds *lc, size_t gi);
+
 static void sakura_applied(void *ctx, const struct sakura_intent *in, enum sakura_apply_reason why)
 {
 	static const char *const whys[] = { "config", "boot", "vpn reconnect" };
@@ -556,6 +568,8 @@ static void sakura_applied(void *ctx, const struct sakura_intent *in, enum sakur
 	      in->npeers == 1 ? "" : "s", in->encryption, in->hash, in->dh_group[0] ? "-" : "",
 	      in->dh_group, in->ike_lifetime, in->esp_lifetime, in->dpd_interval,
 	      in->dpd_timeout);
+	if (why == SAKURA_APPLY_BOOT)
+		sakura_power_on_links(lc, gi);
 	if (sakura_apply_intent(lc, gi, in))
 		return;
 	if (why == SAKURA_APPLY_RECONNECT) {
@@ -570,34 +584,173 @@ static void sakura_applied(void *ctx, const struct sakura_intent *in, enum sakur
 	sakura_refresh(lc, gi);
 }
 
+/* The gateway index of the node bound to appliance id, or -1. */
+static int sakura_bound(struct lab_clouds *lc, uint64_t id)
+{
+	const struct scenario *sc = lc->lab->sc;
+
+	for (size_t gi = 0; gi < sc->ngateways; gi++)
+		if (sc->gateways[gi].cloud == SC_CLOUD_SAKURA && lc->sb[gi].id == id)
+			return (int)gi;
+	return -1;
+}
+
+/* No connection any more: what a stopping charon does (its DELETEs go out, unless the links
+ * are already down), after which IKE from its peers finds no connection. */
+static void sakura_drop_conns(struct lab_clouds *lc, size_t gi, const char *why)
+{
+	const struct sc_gateway *g = &lc->lab->sc->gateways[gi];
+	struct gw_config *cfg = calloc(1, sizeof *cfg);
+	char msg[300];
+
+	if (!cfg)
+		return;
+	if (!base_config(lc, g, cfg, NULL, msg, sizeof msg)) {
+		cfg->nconns = 0;
+		if (lab_gateways_set_config(lc->lg, g->node, cfg, msg, sizeof msg))
+			event(lc, g->node, "sakura_error", "%s: %s", why, msg);
+	}
+	gw_config_wipe(cfg);
+	free(cfg);
+	lc->sb[gi].on = false;
+	lc->sb[gi].npeers = 0;
+}
+
+static void sakura_stopping(void *ctx, uint64_t id)
+{
+	struct lab_clouds *lc = ctx;
+	int gi = sakura_bound(lc, id);
+
+	if (gi < 0 || lc->sb[gi].dark)
+		return;
+	sakura_drop_conns(lc, (size_t)gi, "shutdown");
+	event(lc, lc->lab->sc->gateways[gi].node, "sakura_power", "appliance %llu shutting "
+	      "down: the VPN stops (its DELETEs go out)", (unsigned long long)id);
+}
+
 static void sakura_powered_off(void *ctx, uint64_t id)
 {
 	struct lab_clouds *lc = ctx;
-	const struct scenario *sc = lc->lab->sc;
+	int gi = sakura_bound(lc, id);
+	const char *node;
+	char msg[300];
 
-	for (size_t gi = 0; gi < sc->ngateways; gi++) {
-		struct sakura_bind *b = &lc->sb[gi];
-		struct gw_config *cfg;
-		char msg[300];
+	if (gi < 0 || lc->sb[gi].dark)
+		return;
+	node = lc->lab->sc->gateways[gi].node;
+	/* links first: then dropping what is left of the VPN sends nothing */
+	if (lab_sakura_power(lc->lab, node, true, msg, sizeof msg))
+		event(lc, node, "sakura_error", "power off: %s", msg);
+	lc->sb[gi].dark = true;
+	sakura_drop_conns(lc, (size_t)gi, "power off");
+	event(lc, node, "sakura_power", "appliance %llu powered off: the node is off the network "
+	      "(its links are down)", (unsigned long long)id);
+}
 
-		if (sc->gateways[gi].cloud != SC_CLOUD_SAKURA || b->id != id)
-			continue;
-		/* off the network: no connection, so nothing is sent and nothing answered */
-		cfg = calloc(1, sizeof *cfg);
-		if (!cfg)
-			return;
-		if (!base_config(lc, &sc->gateways[gi], cfg, NULL, msg, sizeof msg)) {
-			cfg->nconns = 0;
-			if (lab_gateways_set_config(lc->lg, sc->gateways[gi].node, cfg, msg, sizeof msg))
-				event(lc, sc->gateways[gi].node, "sakura_error", "power off: %s", msg);
-		}
-		gw_config_wipe(cfg);
-		free(cfg);
-		b->on = false;
-		b->npeers = 0;
-		event(lc, sc->gateways[gi].node, "sakura_power", "appliance %llu powered off: the "
-		      "gateway is off the network", (unsigned long long)id);
+/* A boot: the links come back (NICs disconnected through the API stay down). */
+static void sakura_power_on_links(struct lab_clouds *lc, size_t gi)
+{
+	const struct sc_gateway *g = &lc->lab->sc->gateways[gi];
+	struct sakura_bind *b = &lc->sb[gi];
+	char msg[300];
+
+	if (!b->dark)
+		return;
+	b->dark = false;
+	if (lab_sakura_power(lc->lab, g->node, false, msg, sizeof msg)) {
+		event(lc, g->node, "sakura_error", "power on: %s", msg);
+		return;
 	}
+	for (int n = 1; n <= 7; n++) {
+		const char *ifn = lab_sakura_nic_iface(lc->lab, g->node, g->uplink, n);
+
+		if (ifn && (b->nic_off & 1u << n) &&
+		    lab_link_set(lc->lab, g->node, ifn, 0, 0, msg, sizeof msg))
+			event(lc, g->node, "sakura_error", "power on: NIC %d: %s", n, msg);
+	}
+	event(lc, g->node, "sakura_power", "appliance %llu powered on: links, addresses and "
+	      "routes are back", (unsigned long long)b->id);
+}
+
+static void sakura_nic(void *ctx, uint64_t id, int index, bool connected)
+{
+	struct lab_clouds *lc = ctx;
+	int gi = sakura_bound(lc, id);
+	const struct sc_gateway *g;
+	const char *ifn;
+	char msg[300];
+
+	if (gi < 0 || index < 1 || index > 7)
+		return;
+	g = &lc->lab->sc->gateways[gi];
+	ifn = lab_sakura_nic_iface(lc->lab, g->node, g->uplink, index);
+	if (!ifn) {
+		event(lc, g->node, "sakura_nic", "appliance %llu NIC %d %s: no lab link stands for "
+		      "it", (unsigned long long)id, index, connected ? "connected" : "disconnected");
+		return;
+	}
+	if (connected)
+		lc->sb[gi].nic_off &= (uint8_t)~(1u << index);
+	else
+		lc->sb[gi].nic_off |= (uint8_t)(1u << index);
+	if (!lc->sb[gi].dark && lab_sakura_nic_set(lc->lab, g->node, ifn, connected, msg, sizeof msg)) {
+		event(lc, g->node, "sakura_error", "NIC %d: %s", index, msg);
+		return;
+	}
+	event(lc, g->node, "sakura_nic", "appliance %llu NIC %d %s: %s:%s %s",
+	      (unsigned long long)id, index, connected ? "connected" : "disconnected", g->node,
+	      ifn, lc->sb[gi].dark ? "(powered off: stays down)" : connected ? "up" : "down");
+}
+
+static void sakura_ping_done(void *ctx, uint64_t token, const char *text)
+{
+	struct lab_clouds *lc = ctx;
+	struct http_response resp;
+
+	http_response_init(&resp);
+	if (sakura_mock_ping_done(lc->sk, token, text, &resp) ||
+	    http_server_complete(lc->srv[SC_CLOUD_SAKURA].srv, token, &resp))
+		event(lc, "sakura", "sakura_error", "ping: the answer could not be sent");
+	http_response_clear(&resp);
+	/* a resumed connection is MHD's work of its next run, with nothing new to read */
+	on_http(&lc->srv[SC_CLOUD_SAKURA], lc->srv[SC_CLOUD_SAKURA].fd, 0);
+	for (size_t i = 0; i < SAKURA_PINGS_MAX; i++)
+		if (lc->pings[i] && lc->ping_token[i] == token) {
+			lab_sakura_ping_free(lc->pings[i]);
+			lc->pings[i] = NULL;
+		}
+}
+
+static int sakura_ping(void *ctx, uint64_t id, const char *dest, uint64_t token)
+{
+	struct lab_clouds *lc = ctx;
+	int gi = sakura_bound(lc, id);
+	const char *node;
+	struct drbg d;
+	char label[48], msg[300];
+	size_t slot = 0;
+	int err;
+
+	if (gi < 0)
+		return -ENODEV;
+	while (slot < SAKURA_PINGS_MAX && lc->pings[slot])
+		slot++;
+	if (slot == SAKURA_PINGS_MAX)
+		return -EBUSY;
+	node = lc->lab->sc->gateways[gi].node;
+	snprintf(label, sizeof label, "sakura/ping/%llu", (unsigned long long)++lc->ping_seq);
+	drbg_derive(&d, &lc->sakura_drbg, label);
+	err = lab_sakura_ping_start(&lc->pings[slot], lc->lab, node, dest, token, &d,
+	                            sakura_ping_done, lc, msg, sizeof msg);
+	drbg_wipe(&d);
+	if (err) {
+		event(lc, node, "sakura_error", "%s", msg);
+		return err;
+	}
+	lc->ping_token[slot] = token;
+	event(lc, node, "sakura_ping", "appliance %llu pings %s from %s",
+	      (unsigned long long)id, dest, node);
+	return 0;
 }
 
 static void sakura_arm(struct lab_clouds *lc)
@@ -852,8 +1005,9 @@ int lab_clouds_start(struct lab_clouds **out, struct lab *lab, struct lab_gatewa
 	if (sc->clouds[SC_CLOUD_SAKURA].present) {
 		const struct sc_cloud *cl = &sc->clouds[SC_CLOUD_SAKURA];
 		struct sakura_config cfg;
-		struct sakura_gateway gw = { .applied = sakura_applied,
-		                             .powered_off = sakura_powered_off, .ctx = lc };
+		struct sakura_gateway gw = { .applied = sakura_applied, .stopping = sakura_stopping,
+		                             .powered_off = sakura_powered_off, .ping = sakura_ping,
+		                             .nic = sakura_nic, .ctx = lc };
 
 		sakura_config_default(&cfg);
 		cfg.zones = cl->zone;
@@ -976,6 +1130,8 @@ void lab_clouds_stop(struct lab_clouds *lc)
 	if (lc->k5)
 		k5_mock_attach_gateway(lc->k5, NULL);
 	k5_mock_free(lc->k5);
+	for (size_t i = 0; i < SAKURA_PINGS_MAX; i++)
+		lab_sakura_ping_free(lc->pings[i]);
 	if (lc->sk)
 		sakura_mock_attach_gateway(lc->sk, NULL);
 	sakura_mock_free(lc->sk);

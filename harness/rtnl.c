@@ -15,6 +15,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "harness/netns.h"
@@ -102,6 +103,8 @@ int rt_bridge_add(struct nl_sock *sk, const char *name, int mtu)
 	return err;
 }
 
+static struct nl_addr *prefix_addr(const struct sc_prefix *p, int len);
+
 static int link_get(struct nl_sock *sk, const char *ifname, struct rtnl_link **out)
 {
 	return rtnl_link_get_kernel(sk, 0, ifname, out);
@@ -188,6 +191,45 @@ int rt_get_mtu(struct nl_sock *sk, const char *ifname)
 	mtu = (int)rtnl_link_get_mtu(link);
 	rtnl_link_put(link);
 	return mtu;
+}
+
+int rt_oper_up(struct nl_sock *sk, const char *ifname)
+{
+	struct rtnl_link *link;
+	int err = link_get(sk, ifname, &link), up;
+
+	if (err < 0)
+		return err;
+	up = rtnl_link_get_operstate(link) == 6;        /* IF_OPER_UP (linux/if.h, RFC 2863) */
+	rtnl_link_put(link);
+	return up;
+}
+
+int rt_neigh_del(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p)
+{
+	struct rtnl_neigh *n;
+	struct nl_addr *dst;
+	int idx = rt_ifindex(sk, ifname), err;
+
+	if (idx < 0)
+		return idx;
+	n = rtnl_neigh_alloc();
+	dst = prefix_addr(p, p->family == AF_INET ? 32 : 128);
+	if (!n || !dst) {
+		if (n)
+			rtnl_neigh_put(n);
+		if (dst)
+			nl_addr_put(dst);
+		return -NLE_NOMEM;
+	}
+	rtnl_neigh_set_ifindex(n, idx);
+	rtnl_neigh_set_family(n, p->family);
+	err = rtnl_neigh_set_dst(n, dst);
+	if (!err)
+		err = rtnl_neigh_delete(sk, n, 0);
+	nl_addr_put(dst);
+	rtnl_neigh_put(n);
+	return err == -NLE_OBJ_NOTFOUND ? 0 : err;
 }
 
 int rt_set_master(struct nl_sock *sk, const char *ifname, const char *master)

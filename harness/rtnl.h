@@ -33,7 +33,12 @@ int rt_ifindex(struct nl_sock *sk, const char *ifname);   /* > 0, or a negative 
 int rt_set_up(struct nl_sock *sk, const char *ifname, bool up);
 int rt_set_noarp(struct nl_sock *sk, const char *ifname);
 int rt_set_mtu(struct nl_sock *sk, const char *ifname, int mtu);
-int rt_get_mtu(struct nl_sock *sk, const char *ifname);   /* > 0, or a negative error */
+int rt_get_mtu(struct nl_sock *sk, const char *ifname);
+/* 1 when the kernel's link watch has made ifname operational (IF_OPER_UP: carrier on, its
+ * queue running), 0 when not yet, or a negative error. */
+int rt_oper_up(struct nl_sock *sk, const char *ifname);
+/* Forget the neighbour entry for address p on ifname (none is fine). */
+int rt_neigh_del(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p);   /* > 0, or a negative error */
 
 /* Add an address (IPv6 addresses skip duplicate address detection). */
 int rt_addr_add(struct nl_sock *sk, const char *ifname, const struct sc_prefix *p);

@@ -29,6 +29,7 @@ struct http_server {
 	size_t max_body;
 	http_handler_fn handler;
 	void *ctx;
+	struct http_pending *held;      /* deferred requests (suspended connections) */
 };
 
 /* One request in flight; freed by the request-completed callback. */
@@ -39,6 +40,12 @@ struct http_pending {
 	size_t body_cap;
 	int too_large;                  /* upload passed max_body: answer 413, skip the handler */
 	int started;                    /* the header call has been seen */
+	/* deferred (http_response_defer): held on the server's list until completed */
+	uint64_t token;
+	struct MHD_Connection *con;
+	struct http_response *answer;   /* set by http_server_complete (owned) */
+	struct http_pending *next;
+	struct http_server *srv;
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -70,6 +77,11 @@ void http_response_init(struct http_response *resp)
 	memset(resp, 0, sizeof *resp);
 	resp->status = 200;
 	snprintf(resp->content_type, sizeof resp->content_type, "application/json");
+}
+
+void http_response_defer(struct http_response *resp, uint64_t token)
+{
+	resp->defer = token;
 }
 
 void http_response_clear(struct http_response *resp)
@@ -174,6 +186,16 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
 	(void)toe;
 	if (!p)
 		return;
+	if (p->srv)
+		for (struct http_pending **pp = &p->srv->held; *pp; pp = &(*pp)->next)
+			if (*pp == p) {
+				*pp = p->next;
+				break;
+			}
+	if (p->answer) {
+		http_response_clear(p->answer);
+		free(p->answer);
+	}
 	free(p->uri);
 	free(p->body);
 	free(p);
@@ -288,6 +310,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (p->token)   /* resumed: the deferred answer is there */
+		return p->answer ? queue(con, p->answer) : MHD_YES;
 
 	if (p->too_large)
 		return queue_text(con, 413, "{\"error\": {\"code\": 413, \"title\": \"Request Entity "
@@ -311,7 +335,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 
 	http_response_init(&resp);
 	s->handler(s->ctx, &req, &resp);
-	ret = queue(con, &resp);
+	if (resp.defer) {
+		p->token = resp.defer;
+		p->con = con;
+		p->srv = s;
+		p->next = s->held;
+		s->held = p;
+		MHD_suspend_connection(con);
+		ret = MHD_YES;
+	} else {
+		ret = queue(con, &resp);
+	}
 	http_response_clear(&resp);
 	free(path);
 	return ret;
@@ -357,7 +391,7 @@ int http_server_start(struct http_server **out, int listen_fd, size_t max_body,
 	s->max_body = max_body;
 	s->handler = handler;
 	s->ctx = ctx;
-	s->daemon = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, s,
+	s->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, s,
 	                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
 	                             MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 	                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -396,10 +430,54 @@ void http_server_run(struct http_server *s)
 	MHD_run(s->daemon);
 }
 
+int http_server_complete(struct http_server *s, uint64_t token,
+                         const struct http_response *resp)
+{
+	struct http_pending *p = s->held;
+	struct http_response *a;
+
+	while (p && (p->token != token || p->answer))
+		p = p->next;
+	if (!p || !token)
+		return -ENOENT;
+	a = malloc(sizeof *a);
+	if (!a)
+		return -ENOMEM;
+	*a = *resp;
+	a->defer = 0;
+	a->body = NULL;
+	a->body_len = 0;
+	if (resp->body_len && http_response_set_body(a, resp->body, resp->body_len)) {
+		free(a);
+		return -ENOMEM;
+	}
+	p->answer = a;
+	MHD_resume_connection(p->con);
+	return 0;
+}
+
 void http_server_stop(struct http_server *s)
 {
+	static const char busy[] = "{\"is_fatal\":true,\"serial\":\"\",\"status\":\"503 Service "
+	                           "Unavailable\",\"error_code\":\"service_unavailable\","
+	                           "\"error_msg\":\"the server is stopping\"}";
+
 	if (!s)
 		return;
+	/* held requests are answered 503, so MHD closes them like any connection */
+	for (struct http_pending *p = s->held; p; p = p->next)
+		if (!p->answer) {
+			struct http_response r;
+
+			http_response_init(&r);
+			r.status = 503;
+			if (!http_response_set_body(&r, busy, sizeof busy - 1))
+				http_server_complete(s, p->token, &r);
+			http_response_clear(&r);
+		}
+	/* let MHD send them (a few non-blocking runs; what is left is closed below) */
+	for (int i = 0; i < 64 && s->held; i++)
+		MHD_run(s->daemon);
 	/* MHD_stop_daemon closes the listening socket it was given, and every connection. */
 	MHD_stop_daemon(s->daemon);
 	free(s);

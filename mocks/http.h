@@ -45,6 +45,7 @@ struct http_response {
 		char value[512];
 	} headers[HTTP_MAX_HEADERS];
 	size_t nheaders;
+	uint64_t defer;                         /* != 0: no answer now (http_response_defer) */
 };
 
 void http_response_init(struct http_response *resp);
@@ -54,6 +55,14 @@ int http_response_set_body(struct http_response *resp, const char *text, size_t 
 int http_response_take_body(struct http_response *resp, char *malloced, size_t len);
 /* Add a response header; -ENOSPC when full or too long. */
 int http_response_add_header(struct http_response *resp, const char *name, const char *value);
+
+/*
+ * A handler that cannot answer at once (the Sakura ping runs on the loop for seconds) marks the
+ * response deferred with a token of its own (not 0) and leaves the rest empty: the server
+ * holds the connection (libmicrohttpd suspend) until http_server_complete() with that token.
+ * Tokens are unique among a server's open requests.
+ */
+void http_response_defer(struct http_response *resp, uint64_t token);
 
 typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,
                                 struct http_response *resp);
@@ -78,6 +87,10 @@ int http_server_fd(const struct http_server *s);
 int64_t http_server_timeout_ms(struct http_server *s);
 /* Do all pending work without blocking. */
 void http_server_run(struct http_server *s);
+/* Answer the deferred request of token with a copy of resp. 0, -ENOENT (no such request
+ * waits), -ENOMEM. A request still waiting when the server stops gets 503. */
+int http_server_complete(struct http_server *s, uint64_t token,
+                         const struct http_response *resp);
 /* Close every connection and the listening socket; frees s. NULL is fine. */
 void http_server_stop(struct http_server *s);
 

@@ -518,11 +518,20 @@ void sakura_router_apply(struct sakura_mock *m, struct sakura_router *r,
 	free(in);
 }
 
-static void router_powered_off(struct sakura_mock *m, struct sakura_router *r)
+/* A graceful stop begins: the router's charon gets SIGTERM and closes its SAs. */
+void sakura_router_stopping(struct sakura_mock *m, struct sakura_router *r)
 {
 	peers_down(r);
 	if (!r->stuck)
 		sakura_router_log(m, r, "charon: 00[DMN] SIGTERM received, shutting down");
+	if (m->have_gw && m->gw.stopping)
+		m->gw.stopping(m->gw.ctx, r->id);
+}
+
+/* The power is gone: off the network. */
+void sakura_router_cut(struct sakura_mock *m, struct sakura_router *r)
+{
+	peers_down(r);
 	if (m->have_gw && m->gw.powered_off)
 		m->gw.powered_off(m->gw.ctx, r->id);
 }
@@ -567,7 +576,7 @@ void sakura_router_advance(struct sakura_mock *m, struct sakura_router *r, lab_n
 			m->folding = true;
 			m->fold_at = r->power_until;
 			sakura_power_set(m, r, SAKURA_POWER_DOWN, LAB_NEVER);
-			router_powered_off(m, r);
+			sakura_router_cut(m, r);
 		} else {
 			break;
 		}

@@ -120,18 +120,30 @@ struct sakura_intent {
 	unsigned dpd_timeout;           /* s, default 30 */
 };
 
-/* Callbacks the harness implements to drive a simulated VPC router. ctx is the harness's. */
+/*
+ * Callbacks the harness implements to drive a simulated VPC router. ctx is the harness's.
+ * Power, as the real appliance does it: a graceful shutdown (DELETE /power) first stops the
+ * router's charon (stopping: its DELETEs may go out), then the power goes (powered_off: off
+ * the network, nothing sent, nothing answered); a forced shutdown (Force) and a reset are a
+ * power cut (powered_off at once, no stopping); a boot ends in applied(SAKURA_APPLY_BOOT),
+ * which brings the router back on the network first.
+ */
 struct sakura_gateway {
 	/* Settings became the running ones (reason says why). */
 	void (*applied)(void *ctx, const struct sakura_intent *in, enum sakura_apply_reason why);
-	/* The router went down (power off finished, or it is being reset / migrated). */
+	/* Optional: a graceful shutdown (or a migration's rebuild) began: the VPN stops. */
+	void (*stopping)(void *ctx, uint64_t id);
+	/* The router lost power: off the network until the next boot. May come twice (a forced
+	 * shutdown cuts at once and again when Instance.Status reaches "down"). */
 	void (*powered_off)(void *ctx, uint64_t id);
-	/* Optional: POST .../vpcrouter/ping/{dest}. Fill out with result lines separated by '\n';
-	 * return 0, or -errno (the API answers 500). */
-	int (*ping)(void *ctx, uint64_t id, const char *dest, char *out, size_t outlen);
+	/* Optional: POST .../vpcrouter/ping/{dest}. Start pinging dest from the router without
+	 * blocking and return 0: the API's answer waits (http_response_defer) until the harness
+	 * calls sakura_mock_ping_done(token, ...). Or return -errno (the API answers 500). */
+	int (*ping)(void *ctx, uint64_t id, const char *dest, uint64_t token);
+	/* Optional: NIC index (1-7) connected to / disconnected from a switch. */
+	void (*nic)(void *ctx, uint64_t id, int index, bool connected);
 	void *ctx;
 };
-
 struct sakura_mock;
 
 /* Create an empty mock. cfg is copied (its strings too); drbg is borrowed for the call only
@@ -151,6 +163,14 @@ void sakura_mock_attach_gateway(struct sakura_mock *m, const struct sakura_gatew
  * say when the next one is due (LAB_NEVER: none). */
 void sakura_mock_advance(struct sakura_mock *m);
 lab_ns sakura_mock_next_deadline(struct sakura_mock *m);
+
+/*
+ * The answer to a deferred ping (token from the ping callback): {"Result":[lines],"is_ok":true}
+ * with one entry per '\n'-separated line of text, into resp (initialised by the caller; its
+ * body is malloc'd). The harness hands resp to http_server_complete(). 0, or -ENOMEM.
+ */
+int sakura_mock_ping_done(struct sakura_mock *m, uint64_t token, const char *text,
+                          struct http_response *resp);
 
 /* The harness reports a peer's SA state for GET .../status (SiteToSiteIPsecVPNPeers).
  * 0, -ENOENT (no such router or peer in its running settings), -EAGAIN (not up, or stuck). */

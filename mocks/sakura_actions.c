@@ -57,6 +57,10 @@ void sakura_power_off(struct sakura_call *c, struct sakura_router *r)
 	}
 	delay = json_is_true(force) ? c->m->cfg.force_stop_delay : c->m->cfg.stop_delay;
 	sakura_power_set(c->m, r, SAKURA_POWER_CLEANING, sakura_now(c->m) + delay);
+	if (json_is_true(force))
+		sakura_router_cut(c->m, r);     /* the plug is pulled: nothing more is sent */
+	else
+		sakura_router_stopping(c->m, r);        /* charon stops first */
 	sakura_reply_ok(c, 200, NULL);
 }
 
@@ -69,10 +73,8 @@ void sakura_power_reset(struct sakura_call *c, struct sakura_router *r)
 		                   "it up", (unsigned long long)r->id, sakura_power_name(r->power));
 		return;
 	}
-	for (size_t i = 0; i < r->npeers; i++)
-		r->peers[i].up = false;
-	if (c->m->have_gw && c->m->gw.powered_off)
-		c->m->gw.powered_off(c->m->gw.ctx, r->id);
+	/* a power cycle: cut, then the boot brings it back */
+	sakura_router_cut(c->m, r);
 	sakura_power_set(c->m, r, SAKURA_POWER_BOOTING, sakura_now(c->m) + c->m->cfg.boot_delay);
 	sakura_reply_ok(c, 200, NULL);
 }
@@ -135,10 +137,20 @@ void sakura_router_logs(struct sakura_call *c, struct sakura_router *r)
 	free(text);
 }
 
+static void ping_result(json_t *res, char *text)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		json_array_append_new(res, json_string(line));
+}
+
+/* The answer waits for the lab's ping (sakura_mock_ping_done); without a lab it is at once. */
 void sakura_router_ping(struct sakura_call *c, struct sakura_router *r, const char *dest)
 {
-	char out[2048] = "", *save = NULL, *line;
+	char out[160];
 	uint32_t a;
+	uint64_t token;
 	json_t *res;
 	int rc;
 
@@ -155,20 +167,42 @@ void sakura_router_ping(struct sakura_call *c, struct sakura_router *r, const ch
 		return;
 	}
 	if (c->m->have_gw && c->m->gw.ping) {
-		rc = c->m->gw.ping(c->m->gw.ctx, r->id, dest, out, sizeof out);
+		/* the low bit carries X-Sakura-API-Beautify to the deferred answer */
+		token = ++c->m->ping_seq << 1 | (c->pretty ? 1 : 0);
+		rc = c->m->gw.ping(c->m->gw.ctx, r->id, dest, token);
 		if (rc) {
 			sakura_reply_error(c->m, c->resp, 500, NULL, "ping %s failed: %s", dest,
 			                   strerror(-rc));
 			return;
 		}
-	} else {
-		snprintf(out, sizeof out, "vpnlab: no gateway attached, ping to %s not sent",
-		         dest);
+		http_response_defer(c->resp, token);
+		return;
 	}
+	snprintf(out, sizeof out, "vpnlab: no gateway attached, ping to %s not sent", dest);
 	res = json_array();
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		json_array_append_new(res, json_string(line));
+	ping_result(res, out);
 	sakura_reply_ok(c, 200, json_pack("{s:o}", "Result", res));
+}
+
+int sakura_mock_ping_done(struct sakura_mock *m, uint64_t token, const char *text,
+                          struct http_response *resp)
+{
+	char *copy = strdup(text);
+	json_t *res = json_array(), *o;
+
+	if (!copy || !res) {
+		free(copy);
+		json_decref(res);
+		return -ENOMEM;
+	}
+	(void)m;
+	ping_result(res, copy);
+	free(copy);
+	o = json_pack("{s:o, s:b}", "Result", res, "is_ok", 1);
+	if (!o)
+		return -ENOMEM;
+	sakura_reply(resp, 200, o, token & 1);
+	return resp->body ? 0 : -ENOMEM;
 }
 
 static int nic_index(struct sakura_call *c, const char *s, long *out)
@@ -209,6 +243,8 @@ void sakura_nic_connect(struct sakura_call *c, struct sakura_router *r, const ch
 		return;
 	}
 	json_array_set_new(nics, (size_t)n, sakura_user_nic(id, "user"));
+	if (c->m->have_gw && c->m->gw.nic)
+		c->m->gw.nic(c->m->gw.ctx, r->id, (int)n, true);
 	sakura_reply_ok(c, 200, NULL);
 }
 
@@ -224,6 +260,8 @@ void sakura_nic_disconnect(struct sakura_call *c, struct sakura_router *r, const
 		return;
 	}
 	json_array_set_new(nics, (size_t)n, json_null());
+	if (c->m->have_gw && c->m->gw.nic)
+		c->m->gw.nic(c->m->gw.ctx, r->id, (int)n, false);
 	sakura_reply_ok(c, 200, NULL);
 }
 

@@ -15,6 +15,12 @@
 #include <strings.h>
 
 #define API_SUFFIX "/api/cloud/1.1/"
+/* API 1.0, as node-sacloud (Sakura's 2013 Node.js client and CLI) speaks it: the same
+ * resources with a ".json" suffix on the last segment, also without a zone ("/cloud/api/cloud/
+ * 1.0/appliance.json", the zone-less root of its default apiRoot), which stands for the first
+ * zone served. */
+#define API10_SUFFIX "/api/cloud/1.0/"
+#define API10_LEGACY "/cloud/api/cloud/1.0"
 
 /* Everything one request carries into an endpoint. */
 static const char *header(const struct http_request *req, const char *name)
@@ -469,7 +475,7 @@ void sakura_mock_handle(void *mock, const struct http_request *req, struct http_
 {
 	struct sakura_call c = { .m = mock, .req = req, .resp = resp };
 	const char *path = req->path ? req->path : "", *rest, *bi;
-	bool vpnlab = false;
+	bool vpnlab = false, v10 = false;
 	char *copy = NULL, *segs[MAX_SEGS];
 	size_t n;
 
@@ -482,9 +488,21 @@ void sakura_mock_handle(void *mock, const struct http_request *req, struct http_
 		return;
 	}
 	rest = strip_zone(&c, path, c.m->cfg.api_prefix);
-	if (rest && strncmp(rest, API_SUFFIX, strlen(API_SUFFIX)) &&
-	    strcmp(rest, "/api/cloud/1.1"))
+	if (rest && (!strncmp(rest, API10_SUFFIX, strlen(API10_SUFFIX)) ||
+	             !strcmp(rest, "/api/cloud/1.0"))) {
+		v10 = true;
+		rest += strlen(API10_SUFFIX) - 1;
+	} else if (rest && strncmp(rest, API_SUFFIX, strlen(API_SUFFIX)) &&
+	           strcmp(rest, "/api/cloud/1.1")) {
 		rest = NULL;
+	}
+	if (!rest && !strncmp(path, API10_LEGACY, strlen(API10_LEGACY)) &&
+	    (path[strlen(API10_LEGACY)] == '/' || !path[strlen(API10_LEGACY)])) {
+		v10 = true;
+		snprintf(c.zone_buf, sizeof c.zone_buf, "%s", c.m->zone[0]);
+		c.zone = c.zone_buf;
+		rest = path + strlen(API10_LEGACY);
+	}
 	if (!rest) {
 		rest = strip_zone(&c, path, c.m->cfg.vpnlab_prefix);
 		vpnlab = rest != NULL;
@@ -512,7 +530,9 @@ void sakura_mock_handle(void *mock, const struct http_request *req, struct http_
 		return;
 	if (is(req->method, "GET") && query_parse(&c))
 		goto out;
-	if (!vpnlab && !strncmp(rest, API_SUFFIX, strlen(API_SUFFIX)))
+	if (v10)
+		rest += *rest == '/';
+	else if (!vpnlab && !strncmp(rest, API_SUFFIX, strlen(API_SUFFIX)))
 		rest += strlen(API_SUFFIX);
 	else if (!vpnlab)
 		rest = "";
@@ -522,6 +542,13 @@ void sakura_mock_handle(void *mock, const struct http_request *req, struct http_
 		goto out;
 	}
 	n = split(copy, segs);
+	if (v10 && n > 0 && n <= MAX_SEGS) {
+		/* "appliance.json", "123456789012.json": the 1.0 suffix names the format */
+		size_t l = strlen(segs[n - 1]);
+
+		if (l > 5 && !strcmp(segs[n - 1] + l - 5, ".json"))
+			segs[n - 1][l - 5] = '\0';
+	}
 	if (!vpnlab) {
 		route_api(&c, segs, n);
 	} else if (n >= 3 && n <= 5 && is(segs[0], "appliance")) {

@@ -285,9 +285,11 @@ void sakura_appliance_find(struct sakura_call *c)
 		shown++;
 	}
 	free(hits);
-	/* the list envelope (notes §1.4) */
-	sakura_reply(c->resp, 200, json_pack("{s:I, s:I, s:I, s:o}", "Total", (json_int_t)n,
+	/* the list envelope (notes §1.4), with is_ok as on every answer: node-sacloud, Sakura's
+	 * own client, takes a list without is_ok: true for a failure */
+	sakura_reply(c->resp, 200, json_pack("{s:I, s:I, s:I, s:o, s:b}", "Total", (json_int_t)n,
 	                                     "From", (json_int_t)from, "Count",
-	                                     (json_int_t)shown, "Appliances", list), c->pretty);
+	                                     (json_int_t)shown, "Appliances", list, "is_ok", 1),
+	             c->pretty);
 }
 

@@ -66,6 +66,7 @@ struct sakura_mock {
 	 * StatusChangedAt carry that time, not the time of the request that noticed it. */
 	bool folding;
 	lab_ns fold_at;
+	uint64_t ping_seq;              /* deferred pings so far (tokens) */
 };
 
 /* sakura.c: store and state machine */
@@ -87,6 +88,9 @@ const char *sakura_status_text(enum sakura_power p);
 /* Make the saved settings the running ones and tell the gateway. */
 void sakura_router_apply(struct sakura_mock *m, struct sakura_router *r,
                          enum sakura_apply_reason why);
+/* Power (sakura.h struct sakura_gateway): a graceful stop begins; the power is cut. */
+void sakura_router_stopping(struct sakura_mock *m, struct sakura_router *r);
+void sakura_router_cut(struct sakura_mock *m, struct sakura_router *r);
 void sakura_router_log(struct sakura_mock *m, struct sakura_router *r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sakura_router_log_push(struct sakura_router *r, char *line);

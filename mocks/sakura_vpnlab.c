@@ -56,10 +56,8 @@ static void migrate(struct sakura_mock *m, struct sakura_router *r, struct http_
 	sakura_avail_set(m, r, SAKURA_AVAIL_MIGRATING, now + m->cfg.migrate_delay);
 	if (r->power == SAKURA_POWER_UP || r->power == SAKURA_POWER_BOOTING) {
 		/* the router is rebuilt: it goes off the network and boots again as version 2 */
-		for (size_t i = 0; i < r->npeers; i++)
-			r->peers[i].up = false;
-		if (m->have_gw && m->gw.powered_off)
-			m->gw.powered_off(m->gw.ctx, r->id);
+		sakura_router_stopping(m, r);
+		sakura_router_cut(m, r);
 		sakura_power_set(m, r, SAKURA_POWER_BOOTING, r->avail_until + m->cfg.boot_delay);
 	}
 	ok(resp, 202, json_pack("{s:o}", "Appliance", sakura_render_appliance(m, r, true)),

@@ -220,6 +220,11 @@ static const char *const seed_text[] = {
 	"\x00" "GET " V "/config/export\n",
 	"\x00" "PUT " V "/config/import\n{\"Export\":{\"Settings\":{\"Router\":{}}}}",
 	"\x00" "PUT " V "/vpn/reconnect\n",
+	/* API 1.0 as node-sacloud sends it: ".json" on the last segment, zone-less root too */
+	"\x00" "GET /cloud/zone/is1a/api/cloud/1.0/appliance.json?{\"Count\":0}\n",
+	"\x00" "GET /cloud/zone/is1a/api/cloud/1.0/appliance/{ID}.json?{}\n",
+	"\x00" "PUT /cloud/zone/is1a/api/cloud/1.0/appliance/{ID}/power.json\n{}",
+	"\x00" "GET /cloud/api/cloud/1.0/appliance.json?%7B%22Count%22%3A0%7D\n",
 };
 
 /* A state file as the mock saves it: a booted router with a peer, and one migrating. */

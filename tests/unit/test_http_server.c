@@ -32,6 +32,10 @@ static void echo_handler(void *vctx, const struct http_request *req, struct http
 	int n;
 
 	c->calls++;
+	if (!strcmp(req->path, "/defer")) {     /* answered later by http_server_complete */
+		http_response_defer(resp, 7);
+		return;
+	}
 	snprintf(c->method, sizeof c->method, "%s", req->method);
 	snprintf(c->path, sizeof c->path, "%s", req->path);
 	snprintf(c->query, sizeof c->query, "%s", req->query);
@@ -412,7 +416,69 @@ static void test_response_helpers(void)
 	CU_ASSERT_PTR_NULL(r.body);
 }
 
+/* A deferred answer: nothing until http_server_complete(token); 503 if the server stops. */
+static void test_deferred_answer(void)
+{
+	static const char req[] = "GET /defer HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct rig r;
+	struct http_response late;
+	char buf[4096];
+	int fd;
+
+	CU_ASSERT_FATAL(rig_start(&r, 1024) == 0);
+	fd = client_connect(r.port);
+	CU_ASSERT_FATAL(fd >= 0);
+	client_send(&r, fd, req, sizeof req - 1);
+	rig_pump(&r, 50);
+	CU_ASSERT_EQUAL(r.ctx.calls, 1);
+	{
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);     /* no answer yet */
+	}
+	http_response_init(&late);
+	late.status = 202;
+	http_response_set_body(&late, "late answer", 11);
+	CU_ASSERT_EQUAL(http_server_complete(r.srv, 8, &late), -ENOENT);
+	CU_ASSERT_EQUAL(http_server_complete(r.srv, 0, &late), -ENOENT);
+	CU_ASSERT_EQUAL(http_server_complete(r.srv, 7, &late), 0);
+	CU_ASSERT_EQUAL(http_server_complete(r.srv, 7, &late), -ENOENT);     /* answered once */
+	http_response_clear(&late);
+	client_recv(&r, fd, buf, sizeof buf);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "HTTP/1.1 202"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\r\n\r\nlate answer"));
+	CU_ASSERT_EQUAL(r.ctx.calls, 1);        /* the handler is not called again */
+	close(fd);
+	/* one still held when the server stops gets 503 */
+	fd = client_connect(r.port);
+	CU_ASSERT_FATAL(fd >= 0);
+	client_send(&r, fd, req, sizeof req - 1);
+	rig_pump(&r, 50);
+	CU_ASSERT_EQUAL(r.ctx.calls, 2);
+	http_server_stop(r.srv);
+	{
+		size_t have = 0;
+
+		for (int i = 0; i < 200 && have < sizeof buf - 1; i++) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			ssize_t n;
+
+			if (poll(&p, 1, 5) <= 0)
+				continue;
+			n = recv(fd, buf + have, sizeof buf - 1 - have, 0);
+			if (n <= 0)
+				break;
+			have += (size_t)n;
+		}
+		buf[have] = '\0';
+	}
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "HTTP/1.1 503"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "service_unavailable"));
+	close(fd);
+}
+
 UNIT_SUITE(http_server,
+	UNIT_TEST(test_deferred_answer),
 	UNIT_TEST(test_get_with_query_and_header),
 	UNIT_TEST(test_body_split_across_writes),
 	UNIT_TEST(test_oversized_body_413),

@@ -79,7 +79,8 @@ static void test_routing(void)
 		{ "GET", "/", 404, "not_found" },
 		{ "GET", "/cloud/zone/is1a", 404, "not_found" },
 		{ "GET", "/cloud/zone/xx9z/api/cloud/1.1/appliance", 404, "not_found" },
-		{ "GET", "/cloud/zone/is1a/api/cloud/1.0/appliance", 404, "not_found" },
+		{ "GET", "/cloud/zone/is1a/api/cloud/0.9/appliance", 404, "not_found" },
+		{ "GET", "/cloud/zone/is1a/api/cloud/1.0/appliance", 200, NULL },
 		{ "GET", SK_API "/server", 404, "not_found" },
 		{ "GET", SK_API "/appliance/123456789012", 404, "not_found" },
 		{ "GET", SK_API "/appliance/12ab", 404, "not_found" },
@@ -264,13 +265,25 @@ static void test_lifecycle(void)
 	CU_ASSERT_STRING_EQUAL(status_of(&e, id, "Appliance.Instance.Status"), "cleaning");
 	sk_advance(&e, lab_sec(2));
 	CU_ASSERT_STRING_EQUAL(status_of(&e, id, "Appliance.Instance.Status"), "down");
+	/* charon stopped at the request, the power went at the end */
+	CU_ASSERT_EQUAL(e.nstopping, 1);
 	CU_ASSERT_EQUAL(e.npoweroff, 1);
-	/* forced stop: shorter */
+	/* forced stop: a power cut at once (no stopping), and shorter */
 	sk_boot(&e, id);
 	CU_ASSERT_EQUAL(sk_call(&e, "DELETE", path, "{\"Force\":true}", &r), 200);
 	sk_resp_free(&r);
+	CU_ASSERT_EQUAL(e.nstopping, 1);
+	CU_ASSERT_EQUAL(e.npoweroff, 2);
+	CU_ASSERT_STRING_EQUAL(status_of(&e, id, "Appliance.Instance.Status"), "cleaning");
 	sk_advance(&e, lab_ms(500));
 	CU_ASSERT_STRING_EQUAL(status_of(&e, id, "Appliance.Instance.Status"), "down");
+	CU_ASSERT_EQUAL(e.nstopping, 1);
+	/* the boot after a cut is an ordinary boot */
+	sk_boot(&e, id);
+	CU_ASSERT_EQUAL(e.last_why, SAKURA_APPLY_BOOT);
+	CU_ASSERT_EQUAL(sk_call(&e, "DELETE", path, "{\"Force\":true}", &r), 200);
+	sk_resp_free(&r);
+	sk_advance(&e, lab_ms(500));
 	/* Force must be a JSON bool (IAAS sends one) */
 	CU_ASSERT_EQUAL(sk_call(&e, "DELETE", path, "{\"Force\":\"True\"}", &r), 400);
 	sk_resp_free(&r);
@@ -655,7 +668,9 @@ static void test_reset_ping_nic_monitor(void)
 	CU_ASSERT_EQUAL(sakura_mock_peer_set(e.m, id, "198.51.100.10", true), 0);
 	CU_ASSERT_EQUAL(sk_call(&e, "PUT", sk_path(id, "/reset"), NULL, &r), 200);
 	sk_resp_free(&r);
+	/* a reset is a power cycle: cut (no stopping), then boot */
 	CU_ASSERT_EQUAL(e.npoweroff, 1);
+	CU_ASSERT_EQUAL(e.nstopping, 0);
 	CU_ASSERT_STRING_EQUAL(status_of(&e, id, "Appliance.Instance.Status"), "down");
 	CU_ASSERT_EQUAL(sakura_mock_peer_set(e.m, id, "198.51.100.10", true), -EAGAIN);
 	sk_advance(&e, e.cfg.boot_delay);
@@ -664,23 +679,47 @@ static void test_reset_ping_nic_monitor(void)
 	sk_call(&e, "GET", sk_path(id, "/status"), NULL, &r);
 	CU_ASSERT_STRING_EQUAL(sk_str(r.json, "Router.SiteToSiteIPsecVPNPeers.0.Status"), "DOWN");
 	sk_resp_free(&r);
-	/* ping: top-level Result (notes §1.4) through the gateway */
-	CU_ASSERT_EQUAL(sk_call(&e, "POST", sk_path(id, "/vpcrouter/ping/192.0.2.1"), NULL, &r),
-	                200);
-	CU_ASSERT_STRING_EQUAL(sk_str(r.json, "Result.0"), "PING 192.0.2.1: 1 reply");
-	CU_ASSERT_STRING_EQUAL(sk_str(r.json, "Result.1"), "rtt 1.0 ms");
-	sk_resp_free(&r);
-	CU_ASSERT_EQUAL(e.nping, 1);
+	/* ping through the gateway: the answer is deferred until the lab's ping is done, then
+	 * a top-level Result (notes §1.4), one entry per line */
+	{
+		struct http_request req;
+		struct http_response resp;
+		json_t *j;
+
+		memset(&req, 0, sizeof req);
+		req.method = "POST";
+		req.path = sk_path(id, "/vpcrouter/ping/192.0.2.1");
+		req.query = "";
+		req.headers[0].name = "Authorization";
+		req.headers[0].value = SK_AUTH;
+		req.nheaders = 1;
+		http_response_init(&resp);
+		sakura_mock_handle(e.m, &req, &resp);
+		CU_ASSERT_EQUAL(e.nping, 1);
+		CU_ASSERT_STRING_EQUAL(e.ping_dest, "192.0.2.1");
+		CU_ASSERT(e.ping_token != 0);
+		CU_ASSERT_EQUAL(resp.defer, e.ping_token);
+		CU_ASSERT_PTR_NULL(resp.body);
+		http_response_clear(&resp);
+		http_response_init(&resp);
+		CU_ASSERT_EQUAL(sakura_mock_ping_done(e.m, e.ping_token, "PING 192.0.2.1\n"
+		                                      "4 packets transmitted, 0 received\n",
+		                                      &resp), 0);
+		CU_ASSERT_EQUAL(resp.status, 200);
+		CU_ASSERT_EQUAL(resp.defer, 0);
+		j = json_loadb(resp.body, resp.body_len, 0, NULL);
+		CU_ASSERT_STRING_EQUAL(sk_str(j, "Result.0"), "PING 192.0.2.1");
+		CU_ASSERT_STRING_EQUAL(sk_str(j, "Result.1"), "4 packets transmitted, 0 received");
+		CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "Result")), 2);
+		CU_ASSERT(json_is_true(json_object_get(j, "is_ok")));
+		json_decref(j);
+		http_response_clear(&resp);
+	}
 	CU_ASSERT_EQUAL(sk_call(&e, "POST", sk_path(id, "/vpcrouter/ping/example.com"), NULL, &r),
 	                400);
 	sk_resp_free(&r);
 	CU_ASSERT_EQUAL(sk_call(&e, "GET", sk_path(id, "/vpcrouter/ping/192.0.2.1"), NULL, &r),
 	                405);
-	sk_resp_free(&r);
-	/* standalone ping says it sent nothing */
-	sakura_mock_attach_gateway(e.m, NULL);
-	sk_call(&e, "POST", sk_path(id, "/vpcrouter/ping/192.0.2.1"), NULL, &r);
-	CU_ASSERT_PTR_NOT_NULL(strstr(sk_str(r.json, "Result.0"), "no gateway attached"));
 	sk_resp_free(&r);
 	/* NICs 1..7 */
 	CU_ASSERT_EQUAL(sk_call(&e, "PUT", sk_path(id, "/interface/0/to/switch/123456789012"),
@@ -692,10 +731,13 @@ static void test_reset_ping_nic_monitor(void)
 	CU_ASSERT_EQUAL(sk_call(&e, "PUT", sk_path(id, "/interface/2/to/switch/12x"), NULL, &r),
 	                400);
 	sk_resp_free(&r);
+	CU_ASSERT_EQUAL(e.nnic, 0);
 	CU_ASSERT_EQUAL(sk_call(&e, "PUT", sk_path(id, "/interface/2/to/switch/123456789012"),
 	                        NULL, &r), 200);
 	sk_resp_free(&r);
 	CU_ASSERT_STRING_EQUAL(status_of(&e, id, "Appliance.Interfaces.2.Switch.Scope"), "user");
+	CU_ASSERT_EQUAL(e.nnic, 1);
+	CU_ASSERT_EQUAL(e.last_nic, 2);
 	CU_ASSERT_EQUAL(sk_call(&e, "PUT", sk_path(id, "/interface/2/to/switch/123456789012"),
 	                        NULL, &r), 400);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sk_str(r.json, "error_msg"), "already connected"));
@@ -703,14 +745,86 @@ static void test_reset_ping_nic_monitor(void)
 	CU_ASSERT_EQUAL(sk_call(&e, "DELETE", sk_path(id, "/interface/2/to/switch"), NULL, &r),
 	                200);
 	sk_resp_free(&r);
+	CU_ASSERT_EQUAL(e.nnic, 2);
+	CU_ASSERT_EQUAL(e.last_nic, -2);
 	CU_ASSERT_EQUAL(sk_call(&e, "DELETE", sk_path(id, "/interface/2/to/switch"), NULL, &r),
 	                400);
+	CU_ASSERT_EQUAL(e.nnic, 2);
+	sk_resp_free(&r);
+	/* standalone ping says it sent nothing */
+	sakura_mock_attach_gateway(e.m, NULL);
+	sk_call(&e, "POST", sk_path(id, "/vpcrouter/ping/192.0.2.1"), NULL, &r);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sk_str(r.json, "Result.0"), "no gateway attached"));
 	sk_resp_free(&r);
 	/* monitors: the envelope, with no samples */
 	CU_ASSERT_EQUAL(sk_call(&e, "GET", sk_path(id, "/cpu/monitor"), NULL, &r), 200);
 	CU_ASSERT(json_is_object(json_object_get(r.json, "Data")));
 	sk_resp_free(&r);
 	CU_ASSERT_EQUAL(sk_call(&e, "GET", sk_path(id, "/interface/1/monitor"), NULL, &r), 200);
+	sk_resp_free(&r);
+	sk_env_fini(&e);
+}
+
+/* API 1.0 as node-sacloud speaks it: the same resources with ".json" on the last segment,
+ * under a zone or the zone-less root (the first zone served); lists carry is_ok. */
+static void test_api_10(void)
+{
+	struct sk_env e;
+	struct sk_resp r;
+	char path[160];
+	uint64_t id;
+
+	sk_env_init(&e);
+	sk_env_start(&e);
+	id = sk_create(&e, 2, NULL);
+	CU_ASSERT_EQUAL(sk_req(&e, "GET", "/cloud/zone/is1a/api/cloud/1.0/appliance.json",
+	                       "{\"Count\":0}", NULL, NULL, true, &r), 200);
+	CU_ASSERT(json_is_true(json_object_get(r.json, "is_ok")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r.json, "Total")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(sk_get(r.json, "Appliances.0.ID")), (json_int_t)id);
+	sk_resp_free(&r);
+	/* the 1.1 list has is_ok too */
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", SK_API "/appliance", NULL, &r), 200);
+	CU_ASSERT(json_is_true(json_object_get(r.json, "is_ok")));
+	sk_resp_free(&r);
+	snprintf(path, sizeof path, "/cloud/zone/is1a/api/cloud/1.0/appliance/%llu.json",
+	         (unsigned long long)id);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", path, NULL, &r), 200);
+	CU_ASSERT_EQUAL(json_integer_value(sk_get(r.json, "Appliance.ID")), (json_int_t)id);
+	CU_ASSERT(json_is_true(json_object_get(r.json, "is_ok")));
+	sk_resp_free(&r);
+	/* without the suffix it is the same resource; an action keeps its envelope */
+	snprintf(path, sizeof path, "/cloud/zone/is1a/api/cloud/1.0/appliance/%llu",
+	         (unsigned long long)id);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", path, NULL, &r), 200);
+	sk_resp_free(&r);
+	snprintf(path, sizeof path, "/cloud/zone/is1a/api/cloud/1.0/appliance/%llu/power.json",
+	         (unsigned long long)id);
+	CU_ASSERT_EQUAL(sk_call(&e, "PUT", path, "{}", &r), 200);
+	CU_ASSERT(json_is_true(json_object_get(r.json, "is_ok")));
+	sk_resp_free(&r);
+	/* zone-less: the first zone served (tk1a), where this router is not */
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", "/cloud/api/cloud/1.0/appliance.json", NULL, &r), 200);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r.json, "Total")), 0);
+	sk_resp_free(&r);
+	snprintf(path, sizeof path, "/cloud/api/cloud/1.0/appliance/%llu.json",
+	         (unsigned long long)id);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", path, NULL, &r), 404);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sk_str(r.json, "error_msg"), "zone tk1a"));
+	sk_resp_free(&r);
+	/* other versions, a suffix alone and unknown resources are still 404 */
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", "/cloud/zone/is1a/api/cloud/0.9/appliance.json", NULL,
+	                        &r), 404);
+	sk_resp_free(&r);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", "/cloud/zone/is1a/api/cloud/1.0/.json", NULL, &r), 404);
+	sk_resp_free(&r);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", "/cloud/api/cloud/1.0/server.json", NULL, &r), 404);
+	sk_resp_free(&r);
+	CU_ASSERT_EQUAL(sk_call(&e, "GET", "/cloud/api/cloud/1.0x/appliance.json", NULL, &r), 404);
+	sk_resp_free(&r);
+	/* auth applies as on 1.1 */
+	CU_ASSERT_EQUAL(sk_req(&e, "GET", "/cloud/api/cloud/1.0/appliance.json", NULL, NULL, "",
+	                       true, &r), 401);
 	sk_resp_free(&r);
 	sk_env_fini(&e);
 }
@@ -819,5 +933,6 @@ UNIT_SUITE(sakura_api,
 	UNIT_TEST(test_body_errors),
 	UNIT_TEST(test_reset_ping_nic_monitor),
 	UNIT_TEST(test_beautify),
+	UNIT_TEST(test_api_10),
 	UNIT_TEST(test_premium_and_zones),
 	UNIT_TEST(test_deterministic))

@@ -44,12 +44,30 @@ static void gw_off(void *ctx, uint64_t id)
 	((struct sk_env *)ctx)->npoweroff++;
 }
 
-static int gw_ping(void *ctx, uint64_t id, const char *dest, char *out, size_t len)
+static int gw_ping(void *ctx, uint64_t id, const char *dest, uint64_t token)
+{
+	struct sk_env *e = ctx;
+
+	(void)id;
+	e->nping++;
+	e->ping_token = token;
+	snprintf(e->ping_dest, sizeof e->ping_dest, "%s", dest);
+	return 0;
+}
+
+static void gw_stopping(void *ctx, uint64_t id)
 {
 	(void)id;
-	((struct sk_env *)ctx)->nping++;
-	snprintf(out, len, "PING %s: 1 reply\nrtt 1.0 ms", dest);
-	return 0;
+	((struct sk_env *)ctx)->nstopping++;
+}
+
+static void gw_nic(void *ctx, uint64_t id, int index, bool connected)
+{
+	struct sk_env *e = ctx;
+
+	(void)id;
+	e->nnic++;
+	e->last_nic = connected ? index : -index;
 }
 
 void sk_env_init(struct sk_env *e)
@@ -71,8 +89,9 @@ void sk_env_start(struct sk_env *e)
 	CU_ASSERT_FATAL(sakura_mock_new(&e->m, &e->cfg, &d) == 0);
 	drbg_wipe(&d);
 	if (e->gateway) {
-		struct sakura_gateway gw = { .applied = gw_applied, .powered_off = gw_off,
-		                             .ping = gw_ping, .ctx = e };
+		struct sakura_gateway gw = { .applied = gw_applied, .stopping = gw_stopping,
+		                             .powered_off = gw_off, .ping = gw_ping,
+		                             .nic = gw_nic, .ctx = e };
 
 		sakura_mock_attach_gateway(e->m, &gw);
 	}

@@ -21,7 +21,10 @@ struct sk_env {
 	lab_ns now;
 	bool gateway;                   /* attach the recording gateway */
 	/* what the gateway saw */
-	int napplied, npoweroff, nping;
+	int napplied, npoweroff, nping, nstopping, nnic;
+	int last_nic;                   /* index connected, or -index disconnected */
+	uint64_t ping_token;            /* of the last deferred ping */
+	char ping_dest[16];
 	enum sakura_apply_reason last_why;
 	struct sakura_intent last;
 	char translog[8192];            /* cfg.log lines, '\n'-separated */
