@@ -701,8 +701,8 @@ int gateway_open(struct gateway **out, const struct gateway_opts *o, char *msg, 
 	 */
 	g->tunnel_mtu = o->tunnel_mtu ? o->tunnel_mtu : 1500;
 	err = tunif_open(&g->tun, o->loop, g->nsfd, o->nl, o->tunnel,
-	                 g->tunnel_mtu > TUNNEL_IF_MTU ? g->tunnel_mtu : TUNNEL_IF_MTU, on_inner, g,
-	                 msg, msglen);
+	                 g->tunnel_mtu > TUNNEL_IF_MTU ? g->tunnel_mtu : TUNNEL_IF_MTU, o->offload,
+	                 on_inner, g, msg, msglen);
 	if (err)
 		goto fail;
 	tunif_set_batch_done(g->tun, on_inner_done);
@@ -788,6 +788,7 @@ void gateway_io(const struct gateway *g, struct gateway_io *out)
 	*out = g->io;
 	out->tun_rx = g->tun ? tunif_rx_packets(g->tun) : 0;
 	out->tun_tx = g->tun ? tunif_tx_packets(g->tun) : 0;
+	out->tun_rx_dropped = g->tun ? tunif_rx_dropped(g->tun) : 0;
 }
 
 void gateway_shutdown(struct gateway *g)

@@ -41,8 +41,24 @@ char *ip_addr_format(const struct ip_addr *x, char *buf, size_t len)
 
 uint32_t ip_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	uint64_t s = sum;
+	uint64_t s = sum, w, acc = 0;
 
+	/* The bulk 8 bytes at a time in host order with end-around carry (RFC 1071 §2(B): the
+	 * sum does not depend on byte order, only its 16-bit result is byte-swapped), then
+	 * added as a 16-bit big-endian word. */
+	while (len >= 8) {
+		memcpy(&w, p, 8);
+		acc += w;
+		acc += acc < w;
+		p += 8;
+		len -= 8;
+	}
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	s += ntohs((uint16_t)acc);
 	/* 16-bit big-endian words; an odd last byte is padded with zero (RFC 1071 §4.1). */
 	while (len >= 2) {
 		s += (uint32_t)p[0] << 8 | p[1];
