@@ -49,6 +49,8 @@ struct gateway_opts {
 	/* TSO / checksum offload on the tunnel interface, GSO packets split and merged by
 	 * tunif (tunif.h): only where nobody captures the tunnel interface (vpnlab peer) */
 	bool offload;
+	/* outer datagrams (ESP, IKE) sent by a thread of their own (harness/sendq.h) */
+	bool send_thread;
 	/*
 	 * Routes: each connection's remote selector via the tunnel interface. A 0.0.0.0/0
 	 * selector becomes 0.0.0.0/1 + 128.0.0.0/1 (more specific than any default route, so
