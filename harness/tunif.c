@@ -28,6 +28,9 @@
 #define VNET_HDR ((int)sizeof(struct virtio_net_hdr))
 /* segments one GSO packet towards the kernel takes at most (the kernel allows 64 KiB) */
 #define TUNIF_GSO_SEGS TUNIF_BATCH
+/* segments handed to rx before done runs, even inside a batch: GSO packets split into many
+ * small segments must not fill the caller's queue (the gw's holds 4096, gw_int.h) */
+#define TUNIF_DONE_SEGS 1024
 
 struct tunif {
 	struct loop *loop;
@@ -39,6 +42,7 @@ struct tunif {
 	void (*done)(void *ctx);
 	void *ctx;
 	uint64_t rxp, txp, rx_dropped;
+	size_t undone;                  /* packets given to rx since done last ran */
 	bool vnet;                      /* offloads: a virtio_net_hdr in front of every frame */
 	/* receive batch: TUNIF_BATCH frames of up to slot bytes each in rbuf (owned) */
 	size_t slot;
@@ -108,6 +112,10 @@ static void vnet_frame(struct tunif *t, const struct virtio_net_hdr *vh, uint8_t
 	while (gso_tcp4_split_next(&sp, &seg, &slen)) {
 		t->rxp++;
 		t->rx(t->ctx, seg, slen);
+		if (++t->undone >= TUNIF_DONE_SEGS && t->done) {
+			t->done(t->ctx);
+			t->undone = 0;
+		}
 	}
 }
 
@@ -158,6 +166,7 @@ static void on_frame(void *ctx, int fd, uint32_t events)
 		}
 		if (n > 0 && t->done)
 			t->done(t->ctx);
+		t->undone = 0;
 		/* a short batch emptied the queue; the watch is level-triggered anyway */
 	} while (n == TUNIF_BATCH);
 }
