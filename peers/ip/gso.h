@@ -18,7 +18,11 @@
  * its payload, over bytes of segment i-1 that the caller has consumed by then. IP IDs count
  * up from the packet's, sequence numbers by gso_size, CWR stays on the first segment, FIN
  * and PSH on the last, both checksums are computed in full (what the kernel's segmentation
- * of the same packet would have sent).
+ * of the same packet would have sent). One exception: a packet GRO built from segments with
+ * one fixed ID (SKB_GSO_TCP_FIXEDID) reaches us as plain TCPv4, the virtio_net_hdr has no
+ * flag for it, and its segments leave with IDs counting up where the kernel would have kept
+ * them fixed. GRO runs only in front of a tunnel whose input interface does GRO (a veth
+ * does with XDP or threaded NAPI only; lab interfaces have it off, ethtool.h).
  */
 #ifndef VPNLAB_PEERS_IP_GSO_H
 #define VPNLAB_PEERS_IP_GSO_H
