@@ -11,7 +11,7 @@ build_pkgs="gcc make pkg-config libc6-dev libnl-3-dev libnl-route-3-dev libssl-d
 libpcap-dev libyaml-dev libcunit1-dev libnftables-dev libmicrohttpd-dev libjansson-dev \
 iproute2 util-linux bc python3 procps"
 test_pkgs="iputils-ping strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins ike-scan tshark \
-iperf3 tcpdump curl python3-openstackclient python3-neutronclient nftables"
+iperf3 tcpdump curl python3-openstackclient python3-neutronclient nftables time"
 
 case "$want" in
   build) pkgs=$build_pkgs ;;

@@ -20,6 +20,7 @@ only=${BENCH_ONLY:-}
 sw_available || skip "strongSwan (charon, swanctl) or /dev/net/tun missing"
 have iperf3 || skip "iperf3 missing"
 have openssl || skip "openssl missing"
+[ -x /usr/bin/time ] || skip "/usr/bin/time missing (Debian package time)"
 
 P=vl-bench
 for n in hA gA gB hB; do ip netns add $P-$n || fail "ip netns add $P-$n"; done
