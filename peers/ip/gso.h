@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GSO_MAX_HDR 60          /* IPv4 (20, no options) + TCP (up to 40 of options) */
+#define GSO_MAX_HDR 80          /* IPv4 (20, no options) + TCP (20, up to 40 of options) */
 #define GSO_MAX_TOTAL 65535     /* IPv4 total length */
 
 struct gso_seg {

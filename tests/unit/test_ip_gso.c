@@ -246,6 +246,49 @@ static void test_split_flags(void)
 	CU_ASSERT_EQUAL(fl[2], 0x19);
 }
 
+/* The longest TCP header (60 bytes, 40 of options): split keeps all of it in every segment,
+ * and a merge of such segments gives them back. */
+static void test_longest_header(void)
+{
+	static uint8_t b[3][1200], big[4000];
+	struct gso_seg p[3];
+	struct gso_merge m;
+	struct gso_split sp;
+	const char *field;
+	uint8_t *seg;
+	size_t len, k = 0;
+
+	for (unsigned i = 0; i < 3; i++) {
+		memset(b[i], 0, sizeof b[i]);
+		b[i][0] = 0x45;
+		put16(b[i] + 2, 20 + 60 + 1000);
+		put16(b[i] + 4, (uint16_t)(9 + i));
+		b[i][8] = 64;
+		b[i][9] = 6;
+		memcpy(b[i] + 12, (uint8_t[]){ 10, 1, 0, 10, 10, 2, 0, 10 }, 8);
+		put32(b[i] + 24, 1000 * i);
+		b[i][32] = 15 << 4;
+		b[i][33] = 0x10;
+		memset(b[i] + 40, 1, 40);               /* NOPs */
+		memset(b[i] + 80, (int)(0x30 + i), 1000);
+		fix_csums(b[i], 1080);
+		p[i] = (struct gso_seg){ b[i], 1080 };
+	}
+	CU_ASSERT_EQUAL_FATAL(gso_tcp4_merge(p, 3, GSO_MAX_TOTAL, 3, &m), 3);
+	CU_ASSERT_EQUAL(m.hdr_len, 80);
+	memcpy(big, m.hdr, 80);
+	for (unsigned i = 0; i < 3; i++)
+		memcpy(big + 80 + 1000 * i, b[i] + 80, 1000);
+	CU_ASSERT_EQUAL_FATAL(gso_tcp4_split_init(&sp, big, m.total, m.gso_size, &field), 0);
+	while (gso_tcp4_split_next(&sp, &seg, &len)) {
+		CU_ASSERT_FATAL(k < 3);
+		CU_ASSERT_EQUAL(len, 1080);
+		CU_ASSERT_EQUAL(memcmp(seg, b[k], 1080), 0);
+		k++;
+	}
+	CU_ASSERT_EQUAL(k, 3);
+}
+
 static void test_csum_complete(void)
 {
 	uint8_t b[64] = { 0 };
@@ -290,5 +333,6 @@ UNIT_SUITE(ip_gso,
            UNIT_TEST(test_merge_stops),
            UNIT_TEST(test_split_refuses),
            UNIT_TEST(test_split_flags),
+           UNIT_TEST(test_longest_header),
            UNIT_TEST(test_csum_complete),
            UNIT_TEST(test_csum_add_lengths))
