@@ -101,6 +101,9 @@ print(len(d), hashlib.sha256(d).hexdigest())" > "$T/tx-$name.txt" 2>&1 ||
   sleep 0.5
   kill -INT $td $tw; wait $td $tw 2>/dev/null
   kill -TERM $va $vb; wait $va $vb 2>/dev/null
+  # with an ASan/UBSan build (make asan), a report fails the test
+  ! grep -h "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" \
+    "$T/a-$name.json" "$T/b-$name.json" || fail "$name: sanitizer report"
   a_rx=$(counter "$T/a-$name.json" tunnel_rx); a_out=$(counter "$T/a-$name.json" packets_out)
   b_tx=$(counter "$T/b-$name.json" tunnel_tx); b_in=$(counter "$T/b-$name.json" packets_in)
   [ "$a_rx" -eq "$a_out" ] && [ "$a_rx" -gt 28000 ] ||
