@@ -31,7 +31,7 @@ build_pkgs="gcc make pkg-config libc6-dev libnl-3-dev libnl-route-3-dev libssl-d
 libpcap-dev libyaml-dev libcunit1-dev libnftables-dev libmicrohttpd-dev libjansson-dev \
 iproute2 util-linux bc python3 procps"
 test_pkgs="iputils-ping strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins ike-scan tshark \
-iperf3 tcpdump curl python3-openstackclient python3-neutronclient nftables"
+iperf3 tcpdump curl python3-openstackclient python3-neutronclient nftables time"
 # Node.js and npm for the sacloud client: Debian's packages, unless some other Node.js with
 # its own npm is installed already (then nodejs / npm are not asked of apt)
 command -v npm >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs npm"

@@ -53,7 +53,8 @@ static void usage(FILE *f)
 	      "                   [--initiate] [--once] [--timeout DUR] [--keys DIR] [--json]\n"
 	      "                   [--seed N] [--force-encap] [--responder-lifetime]\n"
 	      "                   [--natt-keepalive DUR] [--esp-lifebytes N] [--repeat N]\n"
-	      "                   [--verbose] [--profile NAME] [--tunnel NAME [--tunnel-mtu N]]\n"
+	      "                   [--verbose] [--profile NAME] [--tunnel NAME [--tunnel-mtu N]\n"
+	      "                   [--no-offload]]\n"
 	      "\n"
 	      "Run one simulated IKEv1 peer (main mode with a pre-shared key, quick mode) in the\n"
 	      "current network namespace, e.g. under `ip netns exec NS`, against any peer.\n"
@@ -83,6 +84,9 @@ static void usage(FILE *f)
 	      "                  routed to --remote-ts, userspace ESP on the uplink; packet and\n"
 	      "                  byte counters at exit; NAME and its routes removed at exit\n"
 	      "  --tunnel-mtu N  its MTU (576..65535, default 1500, or the profile's)\n"
+	      "  --no-offload    no TSO / checksum offload on NAME: every frame on it one packet\n"
+	      "                  as on a wire (to capture NAME; by default TCP goes through\n"
+	      "                  NAME as GSO packets of up to 64 KiB, split and merged by vpnlab)\n"
 	      "Without --tunnel the CHILD_SA is negotiated but carries no traffic.\n",
 	      f);
 }
@@ -551,6 +555,7 @@ int cmd_peer(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'P' },
 		{ "tunnel", required_argument, NULL, 'U' },
 		{ "tunnel-mtu", required_argument, NULL, 'M' },
+		{ "no-offload", no_argument, NULL, 'O' },
 		{ "responder-lifetime", no_argument, NULL, 'Q' },
 		{ "natt-keepalive", required_argument, NULL, 'N' },
 		{ "repeat", required_argument, NULL, 'n' },
@@ -566,6 +571,7 @@ int cmd_peer(int argc, char **argv)
 	uint64_t seed = 0;
 	const char *tunnel = NULL;
 	int tunnel_mtu = 0;
+	bool no_offload = false;
 	char err[256];
 	int c, code = EXIT_USAGE;
 
@@ -653,6 +659,7 @@ int cmd_peer(int argc, char **argv)
 			tunnel_mtu = (int)v;
 			break;
 		}
+		case 'O': no_offload = true; break;
 		case 'Q': r->pol.send_responder_lifetime = true; break;
 		case 'N':
 			if (strcmp(optarg, "0") == 0)
@@ -716,12 +723,16 @@ int cmd_peer(int argc, char **argv)
 		fprintf(stderr, "vpnlab peer: --tunnel-mtu needs --tunnel\n");
 		goto out;
 	}
+	if (no_offload && !tunnel) {
+		fprintf(stderr, "vpnlab peer: --no-offload needs --tunnel\n");
+		goto out;
+	}
 	if (tunnel) {
 		/* the data plane: hand over to the lab's gateway with one connection */
 		struct peer_gateway_opts po = {
 			.tunnel = tunnel, .tunnel_mtu = tunnel_mtu, .keys_dir = r->keys_dir,
 			.json = r->json, .once = r->once, .verbose = r->verbose,
-			.timeout = timeout, .seed = seed,
+			.timeout = timeout, .seed = seed, .offload = !no_offload,
 		};
 		struct gw_config *cfg = calloc(1, sizeof *cfg);
 

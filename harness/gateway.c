@@ -21,6 +21,7 @@
 
 #include "harness/netns.h"
 #include "harness/rtnl.h"
+#include "harness/sendq.h"
 #include "harness/tunif.h"
 
 #define GW_ROUTES_MAX (3 * GW_MAX_CONNS)
@@ -32,6 +33,7 @@
  * userspace can save on the way (the rest is the kernel's forwarding, docs/performance.md). */
 #define GW_BATCH 32
 #define GW_RX_SLOT 65536
+#define GW_SENDQ_RING (8 << 20)
 
 /* What one drain of the gw sends, grouped into runs for one socket (order is kept). */
 struct gw_txq {
@@ -83,6 +85,7 @@ struct gateway {
 	struct iovec riov[GW_BATCH];
 	struct sockaddr_storage rfrom[GW_BATCH];
 	struct gw_txq tx;
+	struct sendq *sq;               /* NULL: outer datagrams sent from the loop thread */
 };
 
 static void sa_of(const struct ike_endpoint *e, struct sockaddr_storage *ss, socklen_t *sl)
@@ -207,6 +210,16 @@ static void tx_send(struct gateway *g)
 
 		for (size_t i = 0; i < failed; i++)
 			send_error(g, err);
+		q->n = 0;
+		return;
+	}
+	if (g->sq) {
+		for (size_t i = 0; i < q->n; i++)
+			if (sendq_add(g->sq, q->fd, q->m[i].msg_hdr.msg_name,
+			              q->m[i].msg_hdr.msg_namelen, q->iov[i].iov_base,
+			              q->iov[i].iov_len))
+				send_error(g, EMSGSIZE);
+		sendq_kick(g->sq);
 		q->n = 0;
 		return;
 	}
@@ -692,6 +705,10 @@ int gateway_open(struct gateway **out, const struct gateway_opts *o, char *msg, 
 	}
 	if ((err = sockets_open(g, o->cfg, msg, msglen)))
 		goto fail;
+	if (o->send_thread && (err = sendq_new(&g->sq, GW_SENDQ_RING))) {
+		snprintf(msg, msglen, "%s: send thread: %s", g->name, strerror(-err));
+		goto fail;
+	}
 	/*
 	 * A TUN device's MTU bounds only what the kernel sends into it; whatever the tunnel
 	 * delivers is taken whole (a peer with a bigger tunnel MTU sends bigger fragments).
@@ -701,8 +718,8 @@ int gateway_open(struct gateway **out, const struct gateway_opts *o, char *msg, 
 	 */
 	g->tunnel_mtu = o->tunnel_mtu ? o->tunnel_mtu : 1500;
 	err = tunif_open(&g->tun, o->loop, g->nsfd, o->nl, o->tunnel,
-	                 g->tunnel_mtu > TUNNEL_IF_MTU ? g->tunnel_mtu : TUNNEL_IF_MTU, on_inner, g,
-	                 msg, msglen);
+	                 g->tunnel_mtu > TUNNEL_IF_MTU ? g->tunnel_mtu : TUNNEL_IF_MTU, o->offload,
+	                 on_inner, g, msg, msglen);
 	if (err)
 		goto fail;
 	tunif_set_batch_done(g->tun, on_inner_done);
@@ -788,6 +805,15 @@ void gateway_io(const struct gateway *g, struct gateway_io *out)
 	*out = g->io;
 	out->tun_rx = g->tun ? tunif_rx_packets(g->tun) : 0;
 	out->tun_tx = g->tun ? tunif_tx_packets(g->tun) : 0;
+	out->tun_rx_dropped = g->tun ? tunif_rx_dropped(g->tun) : 0;
+	if (g->sq) {
+		int last = 0;
+		uint64_t n = sendq_errors(g->sq, &last);
+
+		out->send_errors += n;
+		if (n)
+			out->last_send_errno = last;
+	}
 }
 
 void gateway_shutdown(struct gateway *g)
@@ -811,6 +837,7 @@ void gateway_close(struct gateway *g)
 	if (!g)
 		return;
 	loop_timer_cancel(g->loop, &g->timer);
+	sendq_free(g->sq);              /* sends what is queued; the sockets are still open */
 	for (size_t i = 0; i < g->nudp; i++) {
 		close_fd(g, g->udp[i].fd500);
 		close_fd(g, g->udp[i].fd4500);

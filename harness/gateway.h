@@ -46,6 +46,11 @@ struct gateway_opts {
 	struct drbg *drbg;
 	const char *tunnel;             /* tunnel interface name (<= 10 characters) */
 	int tunnel_mtu;                 /* 0 = 1500 */
+	/* TSO / checksum offload on the tunnel interface, GSO packets split and merged by
+	 * tunif (tunif.h): only where nobody captures the tunnel interface (vpnlab peer) */
+	bool offload;
+	/* outer datagrams (ESP, IKE) sent by a thread of their own (harness/sendq.h) */
+	bool send_thread;
 	/*
 	 * Routes: each connection's remote selector via the tunnel interface. A 0.0.0.0/0
 	 * selector becomes 0.0.0.0/1 + 128.0.0.0/1 (more specific than any default route, so
@@ -87,6 +92,7 @@ const char *gateway_name(const struct gateway *g);
  * outer packets the raw socket could not send. */
 struct gateway_io {
 	uint64_t tun_rx, tun_tx, send_errors;
+	uint64_t tun_rx_dropped;        /* offload frames tunif could not take (tunif.h) */
 	int last_send_errno;
 };
 void gateway_io(const struct gateway *g, struct gateway_io *out);

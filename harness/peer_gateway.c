@@ -185,6 +185,8 @@ int peer_gateway_run(const struct gw_config *cfg, const struct peer_gateway_opts
 	go.drbg = &drbg;
 	go.tunnel = o->tunnel;
 	go.tunnel_mtu = o->tunnel_mtu;
+	go.offload = o->offload;
+	go.send_thread = true;
 	go.routes = true;
 	go.remove_on_close = true;      /* this namespace outlives us */
 	go.keys_dir = o->keys_dir;

@@ -20,6 +20,7 @@ struct peer_gateway_opts {
 	bool json, once, verbose;
 	lab_ns timeout;                 /* 0 = until SIGINT/SIGTERM */
 	uint64_t seed;
+	bool offload;                   /* gateway_opts.offload */
 };
 
 /*

@@ -14,6 +14,7 @@
 #ifndef VPNLAB_HARNESS_TUNIF_H
 #define VPNLAB_HARNESS_TUNIF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,10 +27,23 @@ typedef void (*tunif_rx_fn)(void *ctx, const uint8_t *pkt, size_t len);
 
 struct tunif;
 
-/* Create NAME (mtu) and its driven peer inside nsfd, bring both up, watch the peer on loop.
- * 0 or -errno with msg. */
+/*
+ * Create NAME (mtu) and its driven peer inside nsfd, bring both up, watch the peer on loop.
+ * 0 or -errno with msg.
+ *
+ * Without offload both ends are wire-like (ethtool.h): every frame on NAME is one packet
+ * as it would be on a wire, which is what a capture on NAME must show. With offload (where
+ * nobody captures NAME: `vpnlab peer`) the veth keeps TSO and checksum offload and the
+ * packet socket takes a virtio_net_hdr (PACKET_VNET_HDR): TCP/IPv4 GSO packets the kernel
+ * routes into NAME are split into segments here before rx sees them (peers/ip/gso.h), and
+ * consecutive segments of one TCP stream delivered in one batch go to the kernel merged
+ * into one GSO packet, so the stacks behind NAME work per 64 KiB. Packets and counters are
+ * per segment either way. Where the kernel refuses PACKET_VNET_HDR, no offloads.
+ */
 int tunif_open(struct tunif **out, struct loop *loop, int nsfd, struct nl_sock *nl,
-               const char *name, int mtu, tunif_rx_fn rx, void *ctx, char *msg, size_t msglen);
+               const char *name, int mtu, bool offload, tunif_rx_fn rx, void *ctx, char *msg,
+               size_t msglen);
+bool tunif_offloads(const struct tunif *t);
 
 /* Deliver an IP packet (IPv4 or IPv6 by its version nibble) to the kernel as if it arrived on
  * the tunnel interface. 0 or -errno. */
@@ -57,6 +71,10 @@ void tunif_set_batch_done(struct tunif *t, void (*done)(void *ctx));
 
 uint64_t tunif_rx_packets(const struct tunif *t);
 uint64_t tunif_tx_packets(const struct tunif *t);
+/* Frames from the kernel with offloads that could not be made into packets: a GSO type
+ * other than TCPv4, a malformed GSO packet, a checksum to complete that is not TCP's or
+ * UDP's. */
+uint64_t tunif_rx_dropped(const struct tunif *t);
 
 /* Stop watching and close the socket; the interfaces go with the namespace. */
 void tunif_close(struct tunif *t);

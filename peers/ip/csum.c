@@ -41,8 +41,33 @@ char *ip_addr_format(const struct ip_addr *x, char *buf, size_t len)
 
 uint32_t ip_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	uint64_t s = sum;
+	uint64_t s = sum, a0 = 0, a1 = 0, a2 = 0, a3 = 0, acc;
+	uint32_t w[4];
 
+	/* The bulk as 32-bit words in host order, in four independent 64-bit sums (no carry
+	 * to keep: 2^32 words would be needed to overflow one). RFC 1071 §2(B): the sum does
+	 * not depend on byte order, only its 16-bit result is byte-swapped; it is then added
+	 * as one 16-bit big-endian word. */
+	while (len >= 16) {
+		memcpy(w, p, 16);
+		a0 += w[0];
+		a1 += w[1];
+		a2 += w[2];
+		a3 += w[3];
+		p += 16;
+		len -= 16;
+	}
+	while (len >= 4) {
+		memcpy(w, p, 4);
+		a0 += w[0];
+		p += 4;
+		len -= 4;
+	}
+	acc = (a0 & 0xffffffffu) + (a0 >> 32) + (a1 & 0xffffffffu) + (a1 >> 32) +
+	      (a2 & 0xffffffffu) + (a2 >> 32) + (a3 & 0xffffffffu) + (a3 >> 32);
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	s += ntohs((uint16_t)acc);
 	/* 16-bit big-endian words; an odd last byte is padded with zero (RFC 1071 §4.1). */
 	while (len >= 2) {
 		s += (uint32_t)p[0] << 8 | p[1];

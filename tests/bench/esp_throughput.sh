@@ -20,6 +20,7 @@ only=${BENCH_ONLY:-}
 sw_available || skip "strongSwan (charon, swanctl) or /dev/net/tun missing"
 have iperf3 || skip "iperf3 missing"
 have openssl || skip "openssl missing"
+[ -x /usr/bin/time ] || skip "/usr/bin/time missing (Debian package time)"
 
 P=vl-bench
 for n in hA gA gB hB; do ip netns add $P-$n || fail "ip netns add $P-$n"; done
@@ -44,16 +45,31 @@ for n in gA gB; do ip netns exec $P-$n sysctl -qw net.ipv4.ip_forward=1; done
 IKE=aes256-sha256-modp2048 ESP=aes256-sha256
 
 # The runs are not in $(...): a subshell would keep sw_start's cleanup hooks from the trap.
-iperf() {   # iperf WHO: writes "Mbit/s-received retransmits" to $T/res
-  ip netns exec $P-hB iperf3 -s -1 -B 10.2.0.10 > "$T/iperf-s.log" 2>&1 &
+# CPU time of a process in clock ticks (utime + stime, /proc/PID/stat fields 14 and 15; the
+# kernel charges softirq work, e.g. the next namespace's receive path, to the task it ran in)
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+ksoftirqd_ticks() { t=0; for p in $(pgrep -x 'ksoftirqd/[0-9]*'); do
+  t=$((t + $(ticks $p))); done; echo $t; }
+
+iperf() {   # iperf WHO [PID...]: writes "Mbit/s-received retransmits cpu-s/GB" to $T/res
+  who=$1; shift
+  ip netns exec $P-hB /usr/bin/time -f '%U %S' -o "$T/time-s" \
+    iperf3 -s -1 -B 10.2.0.10 > "$T/iperf-s.log" 2>&1 &
   s=$!
   sleep 0.3
-  ip netns exec $P-hA iperf3 -c 10.2.0.10 -t "$secs" -J > "$T/iperf-$1.json" 2>&1 ||
-    { tail -5 "$T/iperf-$1.json"; fail "iperf3 failed"; }
+  c0=$(ksoftirqd_ticks); for p in "$@"; do c0=$((c0 + $(ticks $p))); done
+  ip netns exec $P-hA /usr/bin/time -f '%U %S' -o "$T/time-c" \
+    iperf3 -c 10.2.0.10 -t "$secs" -J > "$T/iperf-$who.json" 2>&1 ||
+    { tail -5 "$T/iperf-$who.json"; fail "iperf3 failed"; }
   wait $s 2>/dev/null
-  python3 -c "import json; d=json.load(open('$T/iperf-$1.json')); \
-print('%.0f %d' % (d['end']['sum_received']['bits_per_second'] / 1e6, \
-d['end']['sum_sent'].get('retransmits', 0)))" > "$T/res" || fail "iperf3 $1: no result"
+  c1=$(ksoftirqd_ticks); for p in "$@"; do c1=$((c1 + $(ticks $p))); done
+  python3 -c "import json, os; d=json.load(open('$T/iperf-$who.json')); \
+r=d['end']['sum_received']; \
+it=sum(float(x) for f in ('$T/time-s', '$T/time-c') for x in open(f).read().split()[-2:]); \
+cpu=($c1 - $c0) / os.sysconf('SC_CLK_TCK') + it; \
+print('%.0f %d %.2f' % (r['bits_per_second'] / 1e6, \
+d['end']['sum_sent'].get('retransmits', 0), cpu / (r['bytes'] / 1e9)))" > "$T/res" ||
+    fail "iperf3 $who: no result"
 }
 
 median() {  # median of the numbers on stdin
@@ -79,7 +95,7 @@ vpnlab_run() {
     --initiate --timeout 120s > "$T/va.out" 2>&1 &
   va=$!
   wait_up "grep -q child_sa_established $T/va.out" vpnlab
-  iperf vpnlab-$1
+  iperf vpnlab-$1 $va $vb
   kill -TERM $va $vb; wait $va $vb 2>/dev/null
   # with an ASan/UBSan build (make asan), a report fails the benchmark
   ! grep -h "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" \
@@ -117,11 +133,11 @@ strongswan_run() {   # fresh names each run: fresh directories, VICI sockets and
   sw_stop_ga$1; sw_stop_gb$1
 }
 
-: > "$T/v.txt"; : > "$T/s.txt"
+: > "$T/v.txt"; : > "$T/vc.txt"; : > "$T/s.txt"
 for r in $(seq 1 "$runs"); do
   vpnlab_run $r
-  set -- $(cat "$T/res"); echo "$1" >> "$T/v.txt"
-  echo "  run $r: vpnlab $1 Mbit/s ($2 TCP retransmits)"
+  set -- $(cat "$T/res"); echo "$1" >> "$T/v.txt"; echo "$3" >> "$T/vc.txt"
+  echo "  run $r: vpnlab $1 Mbit/s ($2 TCP retransmits, $3 CPU s/GB)"
   [ "$only" = vpnlab ] && continue
   strongswan_run $r
   set -- $(cat "$T/res"); echo "$1" >> "$T/s.txt"
@@ -129,6 +145,8 @@ for r in $(seq 1 "$runs"); do
 done
 vpnlab_mbps=$(median < "$T/v.txt")
 strongswan_mbps=$(median < "$T/s.txt")
+vpnlab_cpu=$(sort -n "$T/vc.txt" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
+  else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 
 # 3. the crypto limit on one core: every byte is encrypted once and MACed once
 bytes=1424
@@ -140,7 +158,8 @@ aes=${aes%k} mac=${mac%k}
 limit=$(echo "scale=6; x = 1 / (1 / ($aes * 8 / 1000) + 1 / ($mac * 8 / 1000)); scale=0; x / 1" | bc -l)
 share_v=$(printf '%.2f' "$(echo "$vpnlab_mbps / $limit" | bc -l)")
 echo "esp_throughput ($ESP, TCP, ${secs}s each, $runs runs, medians, same namespaces):"
-echo "  vpnlab (userspace, both ends):              $vpnlab_mbps Mbit/s"
+echo "  vpnlab (userspace, both ends):              $vpnlab_mbps Mbit/s," \
+     "$vpnlab_cpu CPU s/GB (both vpnlab, both iperf3, ksoftirqd)"
 if [ -n "$strongswan_mbps" ]; then
   share_s=$(printf '%.2f' "$(echo "$strongswan_mbps / $limit" | bc -l)")
   echo "  strongSwan kernel-libipsec (both ends):     $strongswan_mbps Mbit/s" \

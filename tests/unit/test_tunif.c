@@ -88,7 +88,7 @@ static void test_roundtrip(void)
 	nl = rt_open(ns);
 	CU_ASSERT_FATAL(nl != NULL);
 	rt_set_up(nl, "lo", true);
-	err = tunif_open(&t, &l, ns, nl, "vpn0", 1400, reflect, &e, msg, sizeof msg);
+	err = tunif_open(&t, &l, ns, nl, "vpn0", 1400, false, reflect, &e, msg, sizeof msg);
 	CU_ASSERT_EQUAL_FATAL(err, 0);
 	e.t = t;
 	inet_pton(AF_INET, "10.1.0.1", addr.addr);
@@ -213,7 +213,7 @@ static void test_batches(void)
 	nl = rt_open(ns);
 	CU_ASSERT_FATAL(nl != NULL);
 	rt_set_up(nl, "lo", true);
-	CU_ASSERT_EQUAL_FATAL(tunif_open(&t, &l, ns, nl, "vpn0", 1400, collect, &b, msg,
+	CU_ASSERT_EQUAL_FATAL(tunif_open(&t, &l, ns, nl, "vpn0", 1400, false, collect, &b, msg,
 	                                 sizeof msg), 0);
 	b.t = t;
 	tunif_set_batch_done(t, turn_around);

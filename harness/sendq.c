@@ -1,0 +1,239 @@
+/*
+ * sendq.c: a single-producer, single-consumer ring of datagrams and the thread that sends
+ * them (see sendq.h for ownership and locking).
+ */
+#include "harness/sendq.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define SENDQ_BATCH 32
+#define ALIGN8(x) (((x) + 7) & ~(size_t)7)
+
+/* One entry in the ring: this header, then len bytes of datagram, padded to 8. len ==
+ * WRAP: the rest of the ring up to its end is unused, the next entry is at offset 0. */
+struct ent {
+	uint32_t len;
+	int fd;
+	socklen_t tolen;
+	struct sockaddr_storage to;
+};
+#define WRAP UINT32_MAX
+
+struct sendq {
+	uint8_t *ring;                  /* owned */
+	size_t size;
+	/* offsets count up forever (mod 2^64); position = offset % size */
+	_Atomic uint64_t head;          /* written by the producer */
+	_Atomic uint64_t tail;          /* written by the consumer */
+	uint64_t pending;               /* producer's head not yet published */
+	_Atomic bool stop;
+	_Atomic uint64_t errors;
+	_Atomic int last_errno;
+	int efd;
+	pthread_t thread;
+	/* the consumer's batch */
+	struct mmsghdr m[SENDQ_BATCH];
+	struct iovec iov[SENDQ_BATCH];
+};
+
+static size_t ent_size(size_t len)
+{
+	return ALIGN8(sizeof(struct ent) + len);
+}
+
+static void send_batch(struct sendq *q, int fd, size_t n)
+{
+	size_t sent = 0;
+
+	while (sent < n) {
+		int r = sendmmsg(fd, q->m + sent, (unsigned)(n - sent), 0);
+
+		if (r <= 0) {
+			/* sendmmsg reports an error only for the first message of a call */
+			atomic_store_explicit(&q->last_errno, r < 0 ? errno : EIO,
+			                      memory_order_relaxed);
+			atomic_fetch_add_explicit(&q->errors, 1, memory_order_relaxed);
+			sent++;
+			continue;
+		}
+		sent += (size_t)r;
+	}
+}
+
+/* Send everything between tail and head, in order, in runs for one socket. */
+static void drain(struct sendq *q)
+{
+	uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&q->head, memory_order_acquire);
+
+	while (tail != head) {
+		size_t n = 0;
+		uint64_t t = tail;
+		int fd = -1;
+
+		while (t != head && n < SENDQ_BATCH) {
+			size_t pos = (size_t)(t % q->size);
+			struct ent *e = (struct ent *)(q->ring + pos);
+
+			if (e->len == WRAP) {
+				t += q->size - pos;
+				continue;
+			}
+			if (n && e->fd != fd)
+				break;
+			fd = e->fd;
+			q->iov[n] = (struct iovec){ e + 1, e->len };
+			memset(&q->m[n], 0, sizeof q->m[n]);
+			q->m[n].msg_hdr.msg_name = &e->to;
+			q->m[n].msg_hdr.msg_namelen = e->tolen;
+			q->m[n].msg_hdr.msg_iov = &q->iov[n];
+			q->m[n].msg_hdr.msg_iovlen = 1;
+			n++;
+			t += ent_size(e->len);
+		}
+		if (n)
+			send_batch(q, fd, n);
+		/* the entries sent go back to the producer */
+		tail = t;
+		atomic_store_explicit(&q->tail, tail, memory_order_release);
+		if (tail == head)
+			head = atomic_load_explicit(&q->head, memory_order_acquire);
+	}
+}
+
+static void *run(void *arg)
+{
+	struct sendq *q = arg;
+
+	for (;;) {
+		uint64_t v;
+		bool stop;
+
+		if (read(q->efd, &v, sizeof v) < 0 && errno != EINTR && errno != EAGAIN)
+			break;
+		stop = atomic_load_explicit(&q->stop, memory_order_acquire);
+		drain(q);
+		if (stop)
+			break;
+	}
+	return NULL;
+}
+
+int sendq_new(struct sendq **out, size_t size)
+{
+	struct sendq *q;
+	int err;
+
+	*out = NULL;
+	if (size < (256u << 10))
+		return -EINVAL;
+	q = calloc(1, sizeof *q);
+	if (!q)
+		return -ENOMEM;
+	q->size = ALIGN8(size);
+	q->ring = malloc(q->size);
+	q->efd = eventfd(0, EFD_CLOEXEC);
+	if (!q->ring || q->efd < 0) {
+		err = q->ring ? -errno : -ENOMEM;
+		goto fail;
+	}
+	atomic_init(&q->head, 0);
+	atomic_init(&q->tail, 0);
+	atomic_init(&q->stop, false);
+	atomic_init(&q->errors, 0);
+	atomic_init(&q->last_errno, 0);
+	if ((err = -pthread_create(&q->thread, NULL, run, q)))
+		goto fail;
+	*out = q;
+	return 0;
+fail:
+	if (q->efd >= 0)
+		close(q->efd);
+	free(q->ring);
+	free(q);
+	return err;
+}
+
+/* Wait until the consumer has left `need` bytes free from the producer's position. */
+static void wait_room(struct sendq *q, size_t need)
+{
+	while (q->pending + need - atomic_load_explicit(&q->tail, memory_order_acquire) >
+	       q->size) {
+		sendq_kick(q);          /* what is queued must go out to make room */
+		sched_yield();
+	}
+}
+
+int sendq_add(struct sendq *q, int fd, const struct sockaddr *to, socklen_t tolen,
+              const void *data, size_t len)
+{
+	size_t need = ent_size(len), pos;
+	struct ent *e;
+
+	if (need > q->size / 4 || len >= WRAP || tolen > sizeof e->to)
+		return -EMSGSIZE;
+	pos = (size_t)(q->pending % q->size);
+	if (pos + need > q->size) {
+		/* no room up to the end: a wrap marker (an entry header always fits, all sizes
+		 * being multiples of 8 and the ring's too) and go on at 0 */
+		wait_room(q, q->size - pos);
+		((struct ent *)(q->ring + pos))->len = WRAP;
+		q->pending += q->size - pos;
+		pos = 0;
+	}
+	wait_room(q, need);
+	e = (struct ent *)(q->ring + pos);
+	e->len = (uint32_t)len;
+	e->fd = fd;
+	e->tolen = tolen;
+	memcpy(&e->to, to, tolen);
+	memcpy(e + 1, data, len);
+	q->pending += need;
+	return 0;
+}
+
+void sendq_kick(struct sendq *q)
+{
+	uint64_t one = 1;
+
+	if (q->pending == atomic_load_explicit(&q->head, memory_order_relaxed))
+		return;
+	atomic_store_explicit(&q->head, q->pending, memory_order_release);
+	/* An eventfd write fails only when its counter would overflow 2^64 - 2; the send
+	 * thread's read resets it, so the result needs no handling. */
+	ssize_t r = write(q->efd, &one, sizeof one);
+
+	(void)r;
+}
+
+uint64_t sendq_errors(const struct sendq *q, int *last_errno)
+{
+	*last_errno = atomic_load_explicit(&((struct sendq *)q)->last_errno,
+	                                   memory_order_relaxed);
+	return atomic_load_explicit(&((struct sendq *)q)->errors, memory_order_relaxed);
+}
+
+void sendq_free(struct sendq *q)
+{
+	uint64_t one = 1;
+
+	if (!q)
+		return;
+	sendq_kick(q);
+	atomic_store_explicit(&q->stop, true, memory_order_release);
+	while (write(q->efd, &one, sizeof one) < 0 && errno == EINTR)
+		;
+	pthread_join(q->thread, NULL);
+	close(q->efd);
+	free(q->ring);
+	free(q);
+}
