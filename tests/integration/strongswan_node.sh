@@ -171,7 +171,7 @@ ip netns exec $A "$VPNLAB" peer --local 10.10.0.3 --remote 10.10.0.2 --psk "$PSK
 vp3=$!
 "$DRV" --netns /run/netns/$B --out "$OUT" --local 10.10.0.2 --remote 10.10.0.1 --psk "$PSK" \
   --local-ts 192.168.2.0/24 --remote-ts 192.168.1.0/24 --extra-remote 10.10.0.3 \
-  --extra-remote-ts 192.168.3.0/24 --initiate --wait-up 10 > "$T/drvm" 2>&1 &
+  --extra-remote-ts 192.168.3.0/24 --initiate --wait-up 10 --hold 1 > "$T/drvm" 2>&1 &
 drv=$!
 cm=$(charon_of "$T/drvm") || fail "$cm"
 wait $drv || { cat "$T/drvm" "$T/peerm1" "$T/peerm3"; fail "two connections: not both up"; }
