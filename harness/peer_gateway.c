@@ -130,13 +130,15 @@ static void print_counters(struct peer_gw *p)
 			       "\"spi_out\": \"%08x\", \"packets_in\": %llu, \"bytes_in\": %llu, "
 			       "\"packets_out\": %llu, \"bytes_out\": %llu, \"drops\": %llu, "
 			       "\"rekeys\": %u, \"tunnel_rx\": %llu, \"tunnel_tx\": %llu, "
-			       "\"send_errors\": %llu, \"frag_needed\": %llu, \"no_sa_drops\": %llu}\n",
+			       "\"send_errors\": %llu, \"frag_needed\": %llu, \"no_sa_drops\": %llu, "
+			       "\"no_match_drops\": %llu}\n",
 			       now_s(p), st.spi_in, st.spi_out, (unsigned long long)st.packets_in,
 			       (unsigned long long)st.bytes_in, (unsigned long long)st.packets_out,
 			       (unsigned long long)st.bytes_out, (unsigned long long)st.drops,
 			       st.rekeys, (unsigned long long)io.tun_rx, (unsigned long long)io.tun_tx,
 			       (unsigned long long)io.send_errors, (unsigned long long)gs.frag_needed,
-			       (unsigned long long)gs.no_sa_drops);
+			       (unsigned long long)gs.no_sa_drops,
+			       (unsigned long long)gs.no_match_drops);
 		else
 			printf("%9.3f counters spi_in=%08x spi_out=%08x in: %llu packets %llu bytes, "
 			       "out: %llu packets %llu bytes, drops %llu, rekeys %u (tunnel rx %llu tx "
