@@ -17,6 +17,7 @@
 #include "harness/netns.h"
 #include "harness/nft.h"
 #include "harness/rtnl.h"
+#include "harness/textbuf.h"
 
 static void note(struct lab_k5_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -175,63 +176,39 @@ void lab_k5_plan(const struct sc_gateway *g, const struct k5_router_topo *t,
 	}
 }
 
-struct out {
-	char *buf;
-	size_t len, used;
-	bool full;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->used, o->len - o->used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->used) {
-		o->full = true;
-		return;
-	}
-	o->used += (size_t)n;
-}
 
 int lab_k5_nft_render(const struct lab_k5_plan *p, char *buf, size_t len)
 {
-	struct out o = { buf, len, 0, false };
+	struct textbuf o = { buf, len, 0, false };
 	char a[64], b[64];
 
 	if (len)
 		buf[0] = 0;
 	/* "add" then "delete" makes the delete succeed on the first load too */
-	put(&o, "add table ip vpnlab_k5\ndelete table ip vpnlab_k5\n");
+	textbuf_put(&o, "add table ip vpnlab_k5\ndelete table ip vpnlab_k5\n");
 	if (!p->nnat && !p->nsnat)
 		return o.full ? -ENOSPC : (int)o.used;
-	put(&o, "table ip vpnlab_k5 {\n");
-	put(&o, "\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; "
+	textbuf_put(&o, "table ip vpnlab_k5 {\n");
+	textbuf_put(&o, "\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; "
 	    "policy accept;\n");
 	for (size_t i = 0; i < p->nnat; i++) {
 		sc_format_prefix(&p->nat[i].fip, false, a, sizeof a);
 		sc_format_prefix(&p->nat[i].fixed, false, b, sizeof b);
-		put(&o, "\t\tiifname \"%s\" ip daddr %s dnat to %s\n", p->uplink, a, b);
+		textbuf_put(&o, "\t\tiifname \"%s\" ip daddr %s dnat to %s\n", p->uplink, a, b);
 	}
-	put(&o, "\t}\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; "
+	textbuf_put(&o, "\t}\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; "
 	    "policy accept;\n");
 	for (size_t i = 0; i < p->nnat; i++) {
 		sc_format_prefix(&p->nat[i].fixed, false, a, sizeof a);
 		sc_format_prefix(&p->nat[i].fip, false, b, sizeof b);
-		put(&o, "\t\toifname \"%s\" ip saddr %s snat to %s\n", p->uplink, a, b);
+		textbuf_put(&o, "\t\toifname \"%s\" ip saddr %s snat to %s\n", p->uplink, a, b);
 	}
 	sc_format_prefix(&p->ext, false, b, sizeof b);
 	for (size_t i = 0; i < p->nsnat; i++) {
 		sc_format_prefix(&p->snat_src[i], true, a, sizeof a);
-		put(&o, "\t\toifname \"%s\" ip saddr %s snat to %s\n", p->uplink, a, b);
+		textbuf_put(&o, "\t\toifname \"%s\" ip saddr %s snat to %s\n", p->uplink, a, b);
 	}
-	put(&o, "\t}\n}\n");
+	textbuf_put(&o, "\t}\n}\n");
 	return o.full ? -ENOSPC : (int)o.used;
 }
 

@@ -12,29 +12,8 @@
 #include <nftables/libnftables.h>
 
 #include "harness/netns.h"
+#include "harness/textbuf.h"
 
-struct out {
-	char *buf;
-	size_t len, used;
-	bool full;
-};
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->used, o->len - o->used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->used) {
-		o->full = true;
-		return;
-	}
-	o->used += (size_t)n;
-}
 
 bool nft_needed(const struct sc_node *node)
 {
@@ -42,15 +21,15 @@ bool nft_needed(const struct sc_node *node)
 }
 
 /* The match expression of a filter, without interface or direction. */
-static void put_match(struct out *o, const struct sc_filter *f)
+static void put_match(struct textbuf *o, const struct sc_filter *f)
 {
 	switch (f->match) {
-	case SC_MATCH_ESP: put(o, "meta l4proto esp"); break;
-	case SC_MATCH_IKE: put(o, "meta l4proto udp th dport { 500, 4500 }"); break;
-	case SC_MATCH_UDP: put(o, "meta l4proto udp th dport %d", f->port); break;
-	case SC_MATCH_TCP: put(o, "meta l4proto tcp th dport %d", f->port); break;
-	case SC_MATCH_ICMP: put(o, "meta l4proto { icmp, ipv6-icmp }"); break;
-	case SC_MATCH_ALL: put(o, "meta nfproto { ipv4, ipv6 }"); break;
+	case SC_MATCH_ESP: textbuf_put(o, "meta l4proto esp"); break;
+	case SC_MATCH_IKE: textbuf_put(o, "meta l4proto udp th dport { 500, 4500 }"); break;
+	case SC_MATCH_UDP: textbuf_put(o, "meta l4proto udp th dport %d", f->port); break;
+	case SC_MATCH_TCP: textbuf_put(o, "meta l4proto tcp th dport %d", f->port); break;
+	case SC_MATCH_ICMP: textbuf_put(o, "meta l4proto { icmp, ipv6-icmp }"); break;
+	case SC_MATCH_ALL: textbuf_put(o, "meta nfproto { ipv4, ipv6 }"); break;
 	}
 }
 
@@ -60,21 +39,21 @@ static bool has_sport_twin(const struct sc_filter *f)
 	return f->match == SC_MATCH_IKE || f->match == SC_MATCH_UDP || f->match == SC_MATCH_TCP;
 }
 
-static void put_sport_match(struct out *o, const struct sc_filter *f)
+static void put_sport_match(struct textbuf *o, const struct sc_filter *f)
 {
 	switch (f->match) {
-	case SC_MATCH_IKE: put(o, "meta l4proto udp th sport { 500, 4500 }"); break;
-	case SC_MATCH_UDP: put(o, "meta l4proto udp th sport %d", f->port); break;
-	case SC_MATCH_TCP: put(o, "meta l4proto tcp th sport %d", f->port); break;
+	case SC_MATCH_IKE: textbuf_put(o, "meta l4proto udp th sport { 500, 4500 }"); break;
+	case SC_MATCH_UDP: textbuf_put(o, "meta l4proto udp th sport %d", f->port); break;
+	case SC_MATCH_TCP: textbuf_put(o, "meta l4proto tcp th sport %d", f->port); break;
 	default: break;
 	}
 }
 
-static void put_rule(struct out *o, const char *ifkey, const struct sc_filter *f, bool sport)
+static void put_rule(struct textbuf *o, const char *ifkey, const struct sc_filter *f, bool sport)
 {
-	put(o, "\t\t");
+	textbuf_put(o, "\t\t");
 	if (f->iface[0] && ifkey)
-		put(o, "%s \"%s\" ", ifkey, f->iface);
+		textbuf_put(o, "%s \"%s\" ", ifkey, f->iface);
 	if (sport)
 		put_sport_match(o, f);
 	else
@@ -82,11 +61,11 @@ static void put_rule(struct out *o, const char *ifkey, const struct sc_filter *f
 	/* "after N": conntrack counts the packets of the flow, both directions (accounting is
 	 * switched on for the node in nft_apply). */
 	if (f->after)
-		put(o, " ct packets > %llu", (unsigned long long)f->after);
-	put(o, " counter drop comment \"%s\"\n", f->name);
+		textbuf_put(o, " ct packets > %llu", (unsigned long long)f->after);
+	textbuf_put(o, " counter drop comment \"%s\"\n", f->name);
 }
 
-static void put_filter_rules(struct out *o, const struct sc_node *node, const bool *enabled,
+static void put_filter_rules(struct textbuf *o, const struct sc_node *node, const bool *enabled,
                              const char *chain)
 {
 	for (size_t i = 0; i < node->nfilters; i++) {
@@ -112,19 +91,19 @@ static void put_filter_rules(struct out *o, const struct sc_node *node, const bo
 int nft_render(const struct sc_node *node, const bool *enabled, char *buf, size_t len)
 {
 	static const char *const chains[] = { "input", "forward", "output" };
-	struct out o = { buf, len, 0, false };
+	struct textbuf o = { buf, len, 0, false };
 
 	if (len)
 		buf[0] = 0;
 	/* "add table" then "delete table" makes the delete succeed on the first load too. */
-	put(&o, "add table inet vpnlab\ndelete table inet vpnlab\n");
-	put(&o, "table inet vpnlab {\n");
+	textbuf_put(&o, "add table inet vpnlab\ndelete table inet vpnlab\n");
+	textbuf_put(&o, "table inet vpnlab {\n");
 	if (node->nfilters) {
 		for (size_t c = 0; c < 3; c++) {
-			put(&o, "\tchain %s {\n\t\ttype filter hook %s priority filter; policy accept;\n",
+			textbuf_put(&o, "\tchain %s {\n\t\ttype filter hook %s priority filter; policy accept;\n",
 			    chains[c], chains[c]);
 			put_filter_rules(&o, node, enabled, chains[c]);
-			put(&o, "\t}\n");
+			textbuf_put(&o, "\t}\n");
 		}
 	}
 	if (node->has_mss_clamp) {
@@ -134,26 +113,26 @@ int nft_render(const struct sc_node *node, const bool *enabled, char *buf, size_
 			snprintf(size, sizeof size, "%d", node->mss);
 		else
 			snprintf(size, sizeof size, "rt mtu");
-		put(&o, "\tchain mss_clamp {\n\t\ttype filter hook forward priority mangle; policy accept;\n");
+		textbuf_put(&o, "\tchain mss_clamp {\n\t\ttype filter hook forward priority mangle; policy accept;\n");
 		if (node->mss_iface[0]) {
-			put(&o, "\t\toifname \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %s "
+			textbuf_put(&o, "\t\toifname \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %s "
 			    "tcp option maxseg size set %s\n", node->mss_iface,
 			    node->mss ? size : "0", size);
-			put(&o, "\t\tiifname \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %s "
+			textbuf_put(&o, "\t\tiifname \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %s "
 			    "tcp option maxseg size set %s\n", node->mss_iface,
 			    node->mss ? size : "0", size);
 		} else {
-			put(&o, "\t\ttcp flags syn / syn,rst tcp option maxseg size > %s "
+			textbuf_put(&o, "\t\ttcp flags syn / syn,rst tcp option maxseg size > %s "
 			    "tcp option maxseg size set %s\n", node->mss ? size : "0", size);
 		}
-		put(&o, "\t}\n");
+		textbuf_put(&o, "\t}\n");
 	}
 	if (node->masquerade[0]) {
-		put(&o, "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
-		put(&o, "\t\toifname \"%s\" meta nfproto ipv4 masquerade\n", node->masquerade);
-		put(&o, "\t}\n");
+		textbuf_put(&o, "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
+		textbuf_put(&o, "\t\toifname \"%s\" meta nfproto ipv4 masquerade\n", node->masquerade);
+		textbuf_put(&o, "\t}\n");
 	}
-	put(&o, "}\n");
+	textbuf_put(&o, "}\n");
 	return o.full ? -ENOSPC : (int)o.used;
 }
 
