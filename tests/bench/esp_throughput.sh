@@ -23,24 +23,7 @@ have openssl || skip "openssl missing"
 [ -x /usr/bin/time ] || skip "/usr/bin/time missing (Debian package time)"
 
 P=vl-bench
-for n in hA gA gB hB; do ip netns add $P-$n || fail "ip netns add $P-$n"; done
-netns_del_bench() { for n in hA gA gB hB; do ip netns del $P-$n 2>/dev/null; done; }
-cleanup_hooks="netns_del_bench $cleanup_hooks"
-ip link add eth0 netns $P-hA type veth peer name lan0 netns $P-gA
-ip link add wan0 netns $P-gA type veth peer name wan0 netns $P-gB
-ip link add lan0 netns $P-gB type veth peer name eth0 netns $P-hB
-for n in hA gA gB hB; do ip -n $P-$n link set lo up; done
-ip -n $P-hA addr add 10.1.0.10/24 dev eth0
-ip -n $P-gA addr add 10.1.0.1/24 dev lan0
-ip -n $P-gA addr add 10.10.0.1/24 dev wan0
-ip -n $P-gB addr add 10.10.0.2/24 dev wan0
-ip -n $P-gB addr add 10.2.0.1/24 dev lan0
-ip -n $P-hB addr add 10.2.0.10/24 dev eth0
-for l in "hA eth0" "gA lan0" "gA wan0" "gB wan0" "gB lan0" "hB eth0"; do
-  set -- $l; ip -n $P-$1 link set $2 up; done
-ip -n $P-hA route add default via 10.1.0.1
-ip -n $P-hB route add default via 10.2.0.1
-for n in gA gB; do ip netns exec $P-$n sysctl -qw net.ipv4.ip_forward=1; done
+netns_chain $P hA gA gB hB
 
 IKE=aes256-sha256-modp2048 ESP=aes256-sha256
 

@@ -23,27 +23,11 @@ have iperf3 || skip "iperf3 missing"
 have tcpdump || skip "tcpdump missing"
 
 P=vl-esp
-for n in hA vA sB hB; do ip netns add $P-$n || fail "ip netns add $P-$n"; done
-netns_del_esp() { for n in hA vA sB hB; do ip netns del $P-$n 2>/dev/null; done; }
-cleanup_hooks="netns_del_esp $cleanup_hooks"
-ip link add eth0 netns $P-hA type veth peer name lan0 netns $P-vA
-ip link add wan0 netns $P-vA type veth peer name wan0 netns $P-sB
-ip link add lan0 netns $P-sB type veth peer name eth0 netns $P-hB
-for n in hA vA sB hB; do ip -n $P-$n link set lo up; done
-ip -n $P-hA addr add 10.1.0.10/24 dev eth0
-ip -n $P-vA addr add 10.1.0.1/24 dev lan0
-ip -n $P-vA addr add 10.10.0.1/24 dev wan0
-ip -n $P-sB addr add 10.10.0.2/24 dev wan0
-ip -n $P-sB addr add 10.2.0.1/24 dev lan0
-ip -n $P-hB addr add 10.2.0.10/24 dev eth0
-for l in "hA eth0" "vA lan0" "vA wan0" "sB wan0" "sB lan0" "hB eth0"; do
-  set -- $l; ip -n $P-$1 link set $2 up
-  # wire-like frames in the capture (no 64 KiB GSO "packets")
-  ip netns exec $P-$1 ethtool -K $2 tso off gso off gro off >/dev/null 2>&1 || true
+netns_chain $P hA vA sB hB
+# wire-like frames in the capture (no 64 KiB GSO "packets")
+for l in $chain_links; do
+  ip netns exec $P-${l%%:*} ethtool -K ${l#*:} tso off gso off gro off >/dev/null 2>&1 || true
 done
-ip -n $P-hA route add default via 10.1.0.1
-ip -n $P-hB route add default via 10.2.0.1
-for n in vA sB; do ip netns exec $P-$n sysctl -qw net.ipv4.ip_forward=1; done
 
 swconf() {   # swconf IKE ESP
   cat <<C
