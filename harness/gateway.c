@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,18 +33,24 @@
  * comes in bursts, and one system call per burst instead of per packet is most of what
  * userspace can save on the way (the rest is the kernel's forwarding, docs/performance.md). */
 #define GW_BATCH 32
+/* Packets one drain queues before they go out: a TCP segment train split from one GSO
+ * packet (up to 45 of 1448 bytes) stays together, so it can leave as one UDP GSO send. */
+#define GW_TX_BATCH 64
 #define GW_RX_SLOT 65536
 #define GW_SENDQ_RING (8 << 20)
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 /* What one drain of the gw sends, grouped into runs for one socket (order is kept). */
 struct gw_txq {
 	enum gw_out_kind kind;
 	int fd;
 	size_t n;
-	struct mmsghdr m[GW_BATCH];
-	struct iovec iov[GW_BATCH];
-	struct sockaddr_storage to[GW_BATCH];
-	struct tunif_pkt inner[GW_BATCH];
+	struct mmsghdr m[GW_TX_BATCH];
+	struct iovec iov[GW_TX_BATCH];
+	struct sockaddr_storage to[GW_TX_BATCH];
+	struct tunif_pkt inner[GW_TX_BATCH];
 };
 
 /* The UDP sockets of one local address. */
@@ -84,8 +91,13 @@ struct gateway {
 	struct mmsghdr rmsg[GW_BATCH];
 	struct iovec riov[GW_BATCH];
 	struct sockaddr_storage rfrom[GW_BATCH];
+	union {                         /* per datagram: UDP_GRO's segment size */
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} rctl[GW_BATCH];
 	struct gw_txq tx;
 	struct sendq *sq;               /* NULL: outer datagrams sent from the loop thread */
+	bool udp_gso;                   /* gateway_opts.udp_gso, with sq */
 };
 
 static void sa_of(const struct ike_endpoint *e, struct sockaddr_storage *ss, socklen_t *sl)
@@ -181,7 +193,7 @@ static void key_files(struct gateway *g, const struct gw_event *ev)
 	}
 }
 
-static int udp_fd(struct gateway *g, const struct ike_endpoint *from)
+static int udp_fd(const struct gateway *g, const struct ike_endpoint *from)
 {
 	for (size_t i = 0; i < g->nudp; i++)
 		if (endpoint_same_addr(&g->udp[i].local, from))
@@ -193,6 +205,83 @@ static void send_error(struct gateway *g, int err)
 {
 	g->io.send_errors++;
 	g->io.last_send_errno = err;
+}
+
+/*
+ * ESP in UDP through the UDP socket, with UDP segmentation offload (gateway_opts.udp_gso):
+ * the IPv4 packet at b[0 .. len) as the gw built it, if it is one the kernel would build the
+ * same way apart from the ID and the UDP checksum: IHL 5, UDP, DF set (so never fragmented
+ * by the kernel either), not a fragment, from port 4500 of one of our addresses, lengths
+ * consistent. Its 4500 socket, or -1.
+ */
+static int gso_fd(const struct gateway *g, const uint8_t *b, size_t len)
+{
+	struct ike_endpoint src = { .family = AF_INET };
+
+	if (len <= 28 || b[0] != 0x45 || b[9] != IPPROTO_UDP || (b[6] & 0xe0) != 0x40 ||
+	    ((b[6] & 0x1f) | b[7]) || ((size_t)b[2] << 8 | b[3]) != len ||
+	    ((size_t)b[24] << 8 | b[25]) != len - 20 || (b[20] << 8 | b[21]) != 4500)
+		return -1;
+	memcpy(src.addr, b + 12, 4);
+	src.port = 4500;
+	return udp_fd(g, &src);
+}
+
+/* Two outer packets that can be segments of one UDP GSO send: same socket, destination
+ * address and port, and TOS. */
+static bool gso_same_flow(const uint8_t *a, const uint8_t *b)
+{
+	return a[1] == b[1] && !memcmp(a + 16, b + 16, 4) && !memcmp(a + 22, b + 22, 2);
+}
+
+/* The run of outer IPv4 packets in g->tx to the send thread: trains of ESP-in-UDP packets
+ * for one flow as single UDP GSO sends (every segment as long as the first, the last no
+ * longer; the kernel makes one datagram of each, with the header the gw built less its ID
+ * and UDP checksum: docs/performance.md), anything else as built through the raw socket. */
+static void tx_send_gso(struct gateway *g)
+{
+	struct gw_txq *q = &g->tx;
+	struct iovec seg[SENDQ_UDP_SEGS];
+	size_t i = 0;
+
+	while (i < q->n) {
+		const uint8_t *b = q->iov[i].iov_base;
+		size_t len = q->iov[i].iov_len, n = 0, total = 0, k = i;
+		int fd = gso_fd(g, b, len);
+		struct sockaddr_in to = { .sin_family = AF_INET };
+
+		if (fd < 0) {
+			if (sendq_add(g->sq, q->fd, q->m[i].msg_hdr.msg_name,
+			              q->m[i].msg_hdr.msg_namelen, b, len))
+				send_error(g, EMSGSIZE);
+			i++;
+			continue;
+		}
+		memcpy(&to.sin_addr, b + 16, 4);
+		memcpy(&to.sin_port, b + 22, 2);
+		/* a train: the first packet's flow and length; it ends after a shorter one */
+		while (k < q->n && n < SENDQ_UDP_SEGS) {
+			const uint8_t *c = q->iov[k].iov_base;
+			size_t cl = q->iov[k].iov_len;
+
+			if (n && (cl > len || !gso_same_flow(b, c) || total + cl - 28 > 65507 ||
+			          gso_fd(g, c, cl) != fd))
+				break;
+			seg[n++] = (struct iovec){ (void *)(c + 28), cl - 28 };
+			total += cl - 28;
+			k++;
+			if (cl < len)
+				break;
+		}
+		if (sendq_add_udp(g->sq, fd, (const struct sockaddr *)&to, sizeof to, seg, n, b[1]))
+			for (size_t e = 0; e < n; e++)
+				send_error(g, EMSGSIZE);
+		g->io.gso_sends++;
+		g->io.gso_segments += n;
+		i = k;
+	}
+	q->n = 0;
+	sendq_kick(g->sq);
 }
 
 /* Send the run in g->tx: one sendmmsg per GW_BATCH packets for a socket, tunif's batch for
@@ -211,6 +300,10 @@ static void tx_send(struct gateway *g)
 		for (size_t i = 0; i < failed; i++)
 			send_error(g, err);
 		q->n = 0;
+		return;
+	}
+	if (g->sq && g->udp_gso && q->kind == GW_OUT_IP) {
+		tx_send_gso(g);
 		return;
 	}
 	if (g->sq) {
@@ -244,7 +337,7 @@ static void tx_add(struct gateway *g, const struct gw_pkt *p, int fd,
 	struct gw_txq *q = &g->tx;
 	size_t k;
 
-	if (q->n && (q->n == GW_BATCH || q->kind != p->kind || q->fd != fd))
+	if (q->n && (q->n == GW_TX_BATCH || q->kind != p->kind || q->fd != fd))
 		tx_send(g);
 	k = q->n++;
 	q->kind = p->kind;
@@ -343,8 +436,55 @@ static int rx_batch(struct gateway *g, int fd)
 		g->rmsg[i].msg_hdr.msg_iovlen = 1;
 		g->rmsg[i].msg_hdr.msg_name = &g->rfrom[i];
 		g->rmsg[i].msg_hdr.msg_namelen = sizeof g->rfrom[i];
+		if (g->udp_gso) {
+			g->rmsg[i].msg_hdr.msg_control = g->rctl[i].buf;
+			g->rmsg[i].msg_hdr.msg_controllen = sizeof g->rctl[i].buf;
+		}
 	}
 	return recvmmsg(fd, g->rmsg, GW_BATCH, 0, NULL);
+}
+
+/* The segment size of datagram i when UDP_GRO coalesced several into it, else 0. */
+static size_t gro_size(const struct gateway *g, int i)
+{
+	const struct msghdr *h = &g->rmsg[i].msg_hdr;
+
+	if (!g->udp_gso || (h->msg_flags & MSG_CTRUNC))
+		return 0;
+	for (const struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h,
+	                                                                      (struct cmsghdr *)c))
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			size_t dl = c->cmsg_len - CMSG_LEN(0);
+			uint16_t v16;
+			int v;
+
+			if (dl == sizeof v) {
+				memcpy(&v, CMSG_DATA(c), sizeof v);
+				return v > 0 ? (size_t)v : 0;
+			}
+			if (dl == sizeof v16) {
+				memcpy(&v16, CMSG_DATA(c), sizeof v16);
+				return v16;
+			}
+		}
+	return 0;
+}
+
+/* A datagram into the gw; one that UDP_GRO coalesced (seg > 0) as the datagrams it was
+ * made of: every seg bytes, the last one what is left. */
+static void udp_input(struct gateway *g, const uint8_t *b, size_t len, size_t seg,
+                      const struct ike_endpoint *from, const struct ike_endpoint *to)
+{
+	if (!seg || seg >= len) {
+		gw_udp_input(g->gw, b, len, from, to, loop_now(g->loop));
+		return;
+	}
+	g->io.gro_reads++;
+	for (size_t off = 0; off < len; off += seg) {
+		gw_udp_input(g->gw, b + off, len - off < seg ? len - off : seg, from, to,
+		             loop_now(g->loop));
+		g->io.gro_segments++;
+	}
 }
 
 /* Each batch goes through the gw packet by packet, then one drain sends what it made; a
@@ -376,8 +516,8 @@ static void on_udp(void *ctx, int fd, uint32_t events)
 				from.port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 			}
 			to.port = fd == u->fd4500 ? 4500 : 500;
-			gw_udp_input(g->gw, g->riov[i].iov_base, g->rmsg[i].msg_len, &from, &to,
-			             loop_now(g->loop));
+			udp_input(g, g->riov[i].iov_base, g->rmsg[i].msg_len, gro_size(g, i), &from,
+			          &to);
 		}
 		if (n > 0)
 			gateway_flush(g);
@@ -454,6 +594,10 @@ static int bind_udp(struct gateway *g, const struct ike_endpoint *local, uint16_
 		return fd;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	/* ESP in UDP in trains (gateway_opts.udp_gso): best effort, without it the kernel
+	 * hands over a train's datagrams one by one */
+	if (g->udp_gso && port == 4500)
+		setsockopt(fd, IPPROTO_UDP, UDP_GRO, &on, sizeof on);
 	e.port = port;
 	sa_of(&e, &ss, &sl);
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
@@ -703,6 +847,7 @@ int gateway_open(struct gateway **out, const struct gateway_opts *o, char *msg, 
 		snprintf(msg, msglen, "%s: %s", g->name, err_text);
 		goto fail;
 	}
+	g->udp_gso = o->udp_gso && o->send_thread;
 	if ((err = sockets_open(g, o->cfg, msg, msglen)))
 		goto fail;
 	if (o->send_thread && (err = sendq_new(&g->sq, GW_SENDQ_RING))) {

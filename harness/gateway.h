@@ -51,6 +51,11 @@ struct gateway_opts {
 	bool offload;
 	/* outer datagrams (ESP, IKE) sent by a thread of their own (harness/sendq.h) */
 	bool send_thread;
+	/* with send_thread: ESP in UDP leaves through the 4500 socket with UDP segmentation
+	 * offload, a train of packets per send, and arrives there with UDP_GRO, a train per
+	 * read; the kernel then picks the outer ID and fills in the UDP checksum (vpnlab peer;
+	 * docs/performance.md) */
+	bool udp_gso;
 	/*
 	 * Routes: each connection's remote selector via the tunnel interface. A 0.0.0.0/0
 	 * selector becomes 0.0.0.0/1 + 128.0.0.0/1 (more specific than any default route, so
@@ -93,6 +98,9 @@ const char *gateway_name(const struct gateway *g);
 struct gateway_io {
 	uint64_t tun_rx, tun_tx, send_errors;
 	uint64_t tun_rx_dropped;        /* offload frames tunif could not take (tunif.h) */
+	/* with udp_gso: UDP GSO sends and the packets they carried; reads of coalesced
+	 * datagrams (UDP_GRO) and the packets in them */
+	uint64_t gso_sends, gso_segments, gro_reads, gro_segments;
 	int last_send_errno;
 };
 void gateway_io(const struct gateway *g, struct gateway_io *out);

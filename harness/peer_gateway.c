@@ -131,22 +131,28 @@ static void print_counters(struct peer_gw *p)
 			       "\"packets_out\": %llu, \"bytes_out\": %llu, \"drops\": %llu, "
 			       "\"rekeys\": %u, \"tunnel_rx\": %llu, \"tunnel_tx\": %llu, "
 			       "\"send_errors\": %llu, \"frag_needed\": %llu, \"no_sa_drops\": %llu, "
-			       "\"no_match_drops\": %llu}\n",
+			       "\"no_match_drops\": %llu, \"gso_sends\": %llu, "
+			       "\"gso_segments\": %llu, \"gro_reads\": %llu, \"gro_segments\": %llu}\n",
 			       now_s(p), st.spi_in, st.spi_out, (unsigned long long)st.packets_in,
 			       (unsigned long long)st.bytes_in, (unsigned long long)st.packets_out,
 			       (unsigned long long)st.bytes_out, (unsigned long long)st.drops,
 			       st.rekeys, (unsigned long long)io.tun_rx, (unsigned long long)io.tun_tx,
 			       (unsigned long long)io.send_errors, (unsigned long long)gs.frag_needed,
 			       (unsigned long long)gs.no_sa_drops,
-			       (unsigned long long)gs.no_match_drops);
+			       (unsigned long long)gs.no_match_drops,
+			       (unsigned long long)io.gso_sends, (unsigned long long)io.gso_segments,
+			       (unsigned long long)io.gro_reads, (unsigned long long)io.gro_segments);
 		else
 			printf("%9.3f counters spi_in=%08x spi_out=%08x in: %llu packets %llu bytes, "
 			       "out: %llu packets %llu bytes, drops %llu, rekeys %u (tunnel rx %llu tx "
-			       "%llu, send errors %llu)\n", now_s(p), st.spi_in, st.spi_out,
+			       "%llu, send errors %llu; UDP GSO %llu sends of %llu packets, GRO %llu "
+			       "reads of %llu)\n", now_s(p), st.spi_in, st.spi_out,
 			       (unsigned long long)st.packets_in, (unsigned long long)st.bytes_in,
 			       (unsigned long long)st.packets_out, (unsigned long long)st.bytes_out,
 			       (unsigned long long)st.drops, st.rekeys, (unsigned long long)io.tun_rx,
-			       (unsigned long long)io.tun_tx, (unsigned long long)io.send_errors);
+			       (unsigned long long)io.tun_tx, (unsigned long long)io.send_errors,
+			       (unsigned long long)io.gso_sends, (unsigned long long)io.gso_segments,
+			       (unsigned long long)io.gro_reads, (unsigned long long)io.gro_segments);
 	}
 	fflush(stdout);
 }
@@ -189,6 +195,7 @@ int peer_gateway_run(const struct gw_config *cfg, const struct peer_gateway_opts
 	go.tunnel_mtu = o->tunnel_mtu;
 	go.offload = o->offload;
 	go.send_thread = true;
+	go.udp_gso = o->offload;
 	go.routes = true;
 	go.remove_on_close = true;      /* this namespace outlives us */
 	go.keys_dir = o->keys_dir;

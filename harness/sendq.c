@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/eventfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -18,13 +20,36 @@
 #define SENDQ_BATCH 32
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
 /* One entry in the ring: this header, then len bytes of datagram, padded to 8. len ==
- * WRAP: the rest of the ring up to its end is unused, the next entry is at offset 0. */
+ * WRAP: the rest of the ring up to its end is unused, the next entry is at offset 0.
+ * gso > 0: the bytes are UDP payloads of gso bytes each (the last may be shorter), sent as
+ * one GSO datagram (UDP_SEGMENT); tos >= 0: with that IP TOS (IP_TOS). */
 struct ent {
 	uint32_t len;
 	int fd;
 	socklen_t tolen;
+	uint16_t gso;
+	int16_t tos;
+	bool df;                        /* sendq_add_udp: with DF, IP_PMTUDISC_DO */
 	struct sockaddr_storage to;
+};
+
+/* The consumer's record of a socket it switched to IP_PMTUDISC_DO: the mode to go back to. */
+struct df_sock {
+	int fd;
+	int orig;
+	bool on;
+};
+#define SENDQ_DF_SOCKS 16
+
+/* Room for the control messages of one entry: UDP_SEGMENT (a uint16_t) and IP_TOS (an int). */
+union ent_ctl {
+	char buf[CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
 };
 #define WRAP UINT32_MAX
 
@@ -43,11 +68,47 @@ struct sendq {
 	/* the consumer's batch */
 	struct mmsghdr m[SENDQ_BATCH];
 	struct iovec iov[SENDQ_BATCH];
+	union ent_ctl ctl[SENDQ_BATCH];
+	struct df_sock dfs[SENDQ_DF_SOCKS];
+	size_t ndfs;
 };
 
 static size_t ent_size(size_t len)
 {
 	return ALIGN8(sizeof(struct ent) + len);
+}
+
+/* The control messages entry e asks for, into message n of the batch. */
+static void ent_control(struct sendq *q, size_t n, const struct ent *e)
+{
+	struct msghdr *h = &q->m[n].msg_hdr;
+	struct cmsghdr *c;
+
+	if (!e->gso && e->tos < 0)
+		return;
+	memset(&q->ctl[n], 0, sizeof q->ctl[n]);
+	h->msg_control = q->ctl[n].buf;
+	h->msg_controllen = sizeof q->ctl[n].buf;
+	c = CMSG_FIRSTHDR(h);
+	if (e->gso) {
+		uint16_t v = e->gso;
+
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof v);
+		memcpy(CMSG_DATA(c), &v, sizeof v);
+		c = CMSG_NXTHDR(h, c);
+	}
+	if (e->tos >= 0) {
+		int v = e->tos;
+
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_TOS;
+		c->cmsg_len = CMSG_LEN(sizeof v);
+		memcpy(CMSG_DATA(c), &v, sizeof v);
+		c = CMSG_NXTHDR(h, c);
+	}
+	h->msg_controllen = c ? (size_t)((char *)c - q->ctl[n].buf) : sizeof q->ctl[n].buf;
 }
 
 static void send_batch(struct sendq *q, int fd, size_t n)
@@ -69,7 +130,39 @@ static void send_batch(struct sendq *q, int fd, size_t n)
 	}
 }
 
-/* Send everything between tail and head, in order, in runs for one socket. */
+/*
+ * A datagram of sendq_add_udp must leave with DF set, also as a GSO train (with
+ * IP_PMTUDISC_WANT the kernel sets DF only on a datagram that fits the path MTU, which a
+ * train never does); the socket's other datagrams (IKE) keep its own mode. So the mode
+ * changes only where a run of one kind follows a run of the other.
+ */
+static void df_mode(struct sendq *q, int fd, bool df)
+{
+	struct df_sock *d = NULL;
+	socklen_t sl = sizeof(int);
+
+	for (size_t i = 0; i < q->ndfs; i++)
+		if (q->dfs[i].fd == fd)
+			d = &q->dfs[i];
+	if (!d) {
+		if (!df || q->ndfs == SENDQ_DF_SOCKS)
+			return;
+		d = &q->dfs[q->ndfs++];
+		d->fd = fd;
+		d->on = false;
+		if (getsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &d->orig, &sl) < 0)
+			d->orig = IP_PMTUDISC_WANT;
+	}
+	if (d->on != df) {
+		int v = df ? IP_PMTUDISC_DO : d->orig;
+
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof v);
+		d->on = df;
+	}
+}
+
+/* Send everything between tail and head, in order, in runs for one socket (and one DF
+ * mode). */
 static void drain(struct sendq *q)
 {
 	uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
@@ -79,6 +172,7 @@ static void drain(struct sendq *q)
 		size_t n = 0;
 		uint64_t t = tail;
 		int fd = -1;
+		bool df = false;
 
 		while (t != head && n < SENDQ_BATCH) {
 			size_t pos = (size_t)(t % q->size);
@@ -88,20 +182,24 @@ static void drain(struct sendq *q)
 				t += q->size - pos;
 				continue;
 			}
-			if (n && e->fd != fd)
+			if (n && (e->fd != fd || e->df != df))
 				break;
 			fd = e->fd;
+			df = e->df;
 			q->iov[n] = (struct iovec){ e + 1, e->len };
 			memset(&q->m[n], 0, sizeof q->m[n]);
 			q->m[n].msg_hdr.msg_name = &e->to;
 			q->m[n].msg_hdr.msg_namelen = e->tolen;
 			q->m[n].msg_hdr.msg_iov = &q->iov[n];
 			q->m[n].msg_hdr.msg_iovlen = 1;
+			ent_control(q, n, e);
 			n++;
 			t += ent_size(e->len);
 		}
-		if (n)
+		if (n) {
+			df_mode(q, fd, df);
 			send_batch(q, fd, n);
+		}
 		/* the entries sent go back to the producer */
 		tail = t;
 		atomic_store_explicit(&q->tail, tail, memory_order_release);
@@ -173,12 +271,17 @@ static void wait_room(struct sendq *q, size_t need)
 	}
 }
 
-int sendq_add(struct sendq *q, int fd, const struct sockaddr *to, socklen_t tolen,
-              const void *data, size_t len)
+/* Queue the concatenation of seg[0 .. nseg) as one entry. */
+static int add(struct sendq *q, int fd, const struct sockaddr *to, socklen_t tolen,
+               const struct iovec *seg, size_t nseg, uint16_t gso, int tos, bool df)
 {
-	size_t need = ent_size(len), pos;
+	size_t len = 0, need, pos;
 	struct ent *e;
+	uint8_t *d;
 
+	for (size_t i = 0; i < nseg; i++)
+		len += seg[i].iov_len;
+	need = ent_size(len);
 	if (need > q->size / 4 || len >= WRAP || tolen > sizeof e->to)
 		return -EMSGSIZE;
 	pos = (size_t)(q->pending % q->size);
@@ -195,10 +298,39 @@ int sendq_add(struct sendq *q, int fd, const struct sockaddr *to, socklen_t tole
 	e->len = (uint32_t)len;
 	e->fd = fd;
 	e->tolen = tolen;
+	e->gso = gso;
+	e->tos = (int16_t)tos;
+	e->df = df;
 	memcpy(&e->to, to, tolen);
-	memcpy(e + 1, data, len);
+	d = (uint8_t *)(e + 1);
+	for (size_t i = 0; i < nseg; i++) {
+		memcpy(d, seg[i].iov_base, seg[i].iov_len);
+		d += seg[i].iov_len;
+	}
 	q->pending += need;
 	return 0;
+}
+
+int sendq_add(struct sendq *q, int fd, const struct sockaddr *to, socklen_t tolen,
+              const void *data, size_t len)
+{
+	struct iovec v = { (void *)data, len };
+
+	return add(q, fd, to, tolen, &v, 1, 0, -1, false);
+}
+
+int sendq_add_udp(struct sendq *q, int fd, const struct sockaddr *to, socklen_t tolen,
+                  const struct iovec *seg, size_t nseg, int tos)
+{
+	if (!nseg || nseg > SENDQ_UDP_SEGS || tos > 255)
+		return -EINVAL;
+	for (size_t i = 0; i + 1 < nseg; i++)
+		if (seg[i].iov_len != seg[0].iov_len)
+			return -EINVAL;
+	if (seg[nseg - 1].iov_len > seg[0].iov_len || seg[0].iov_len > UINT16_MAX)
+		return -EINVAL;
+	return add(q, fd, to, tolen, seg, nseg, nseg > 1 ? (uint16_t)seg[0].iov_len : 0, tos,
+	           true);
 }
 
 void sendq_kick(struct sendq *q)

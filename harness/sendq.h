@@ -36,6 +36,21 @@ int sendq_new(struct sendq **out, size_t size);
 int sendq_add(struct sendq *q, int fd, const struct sockaddr *to, socklen_t tolen,
               const void *data, size_t len);
 
+/*
+ * Queue the UDP payloads seg[0 .. nseg) for the UDP socket fd to `to` (copied) as one
+ * datagram with UDP segmentation offload (UDP_SEGMENT): the kernel sends them as nseg
+ * datagrams, one per segment, at the cost of one, each with DF set (the send thread puts fd
+ * in IP_PMTUDISC_DO for these sends and back in its own mode for the others, so fd's other
+ * datagrams are sent as before). Every segment but the last has the same
+ * length, the last no more; nseg <= SENDQ_UDP_SEGS (the kernel's UDP_MAX_SEGMENTS) and the
+ * caller keeps the sum within one UDP datagram (65507 bytes). tos >= 0 sets the IP TOS
+ * byte (IP_TOS), -1 leaves the socket's. 0, -EINVAL for segments that break these rules,
+ * or -EMSGSIZE.
+ */
+#define SENDQ_UDP_SEGS 64
+int sendq_add_udp(struct sendq *q, int fd, const struct sockaddr *to, socklen_t tolen,
+                  const struct iovec *seg, size_t nseg, int tos);
+
 /* Publish what sendq_add queued and wake the send thread. */
 void sendq_kick(struct sendq *q);
 

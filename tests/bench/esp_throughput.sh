@@ -11,6 +11,7 @@
 #
 # Usage: tests/bench/esp_throughput.sh [SECONDS [RUNS]]
 #   BENCH_ONLY=vpnlab: vpnlab's runs only (when tuning; no ratio to strongSwan then)
+#   BENCH_VPNLAB_ARGS="...": more options for both vpnlab peers (e.g. --no-offload)
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/../integration/lib_strongswan.sh"
 need_root
@@ -69,17 +70,20 @@ wait_up() {   # wait_up CHECK_COMMAND WHAT
 # vpnlab at both ends; stopped again after the run, so strongSwan can bind 500/4500
 vpnlab_run() {
   ip netns exec $P-gB "$VPNLAB" peer --local 10.10.0.2 --remote 10.10.0.1 --psk bench \
-    --ike $IKE --esp $ESP --local-ts 10.2.0.0/24 --remote-ts 10.1.0.0/24 --tunnel tun0 \
+    --ike $IKE --esp $ESP --local-ts 10.2.0.0/24 --remote-ts 10.1.0.0/24 --tunnel tun0 --force-encap ${BENCH_VPNLAB_ARGS:-} \
     --timeout 120s > "$T/vb.out" 2>&1 &
   vb=$!
   sleep 0.3
   ip netns exec $P-gA "$VPNLAB" peer --local 10.10.0.1 --remote 10.10.0.2 --psk bench \
-    --ike $IKE --esp $ESP --local-ts 10.1.0.0/24 --remote-ts 10.2.0.0/24 --tunnel tun0 \
+    --ike $IKE --esp $ESP --local-ts 10.1.0.0/24 --remote-ts 10.2.0.0/24 --tunnel tun0 --force-encap ${BENCH_VPNLAB_ARGS:-} \
     --initiate --timeout 120s > "$T/va.out" 2>&1 &
   va=$!
   wait_up "grep -q child_sa_established $T/va.out" vpnlab
   iperf vpnlab-$1 $va $vb
   kill -TERM $va $vb; wait $va $vb 2>/dev/null
+  # the senders' UDP GSO: packets per send (1 without offloads)
+  grep -h " counters " "$T/va.out" "$T/vb.out" | sed -n 's/.*UDP GSO \([0-9]*\) sends of \([0-9]*\) packets.*/\1 \2/p' |
+    awk '{ s += $1; p += $2 } END { printf "%.1f\n", s ? p / s : 1 }' > "$T/gso"
   # with an ASan/UBSan build (make asan), a report fails the benchmark
   ! grep -h "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" \
     "$T/va.out" "$T/vb.out" ||
@@ -120,7 +124,7 @@ strongswan_run() {   # fresh names each run: fresh directories, VICI sockets and
 for r in $(seq 1 "$runs"); do
   vpnlab_run $r
   set -- $(cat "$T/res"); echo "$1" >> "$T/v.txt"; echo "$3" >> "$T/vc.txt"
-  echo "  run $r: vpnlab $1 Mbit/s ($2 TCP retransmits, $3 CPU s/GB)"
+  echo "  run $r: vpnlab $1 Mbit/s ($2 TCP retransmits, $3 CPU s/GB, $(cat "$T/gso") ESP packets per UDP send)"
   [ "$only" = vpnlab ] && continue
   strongswan_run $r
   set -- $(cat "$T/res"); echo "$1" >> "$T/s.txt"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # `vpnlab peer --tunnel` with tunnel offloads (the default) and with --no-offload, vpnlab at
-# both ends, raw ESP:
+# both ends, raw ESP and ESP in UDP 4500 (--force-encap):
 #
 #   hA 10.1.0.10 -- gA ==10.10.0.0/24== gB -- hB 10.2.0.10
 #
@@ -12,7 +12,11 @@
 #     packets its SA decrypted, and every
 #     ESP packet on the uplink fits the uplink's 1500 bytes;
 #   - a ping of 1372 bytes with DF (1400 on the wire) is answered, one of 1373 refused with
-#     ICMP fragmentation-needed, mtu 1400, from gA's kernel (the locked tunnel route).
+#     ICMP fragmentation-needed, mtu 1400, from gA's kernel (the locked tunnel route);
+#   - ESP in UDP with offloads leaves in UDP GSO trains (the uplink's veth carries them
+#     whole, as it carries the hosts' TCP GSO packets: a capture there sees datagrams over
+#     1500 bytes, all with DF) and gB reads them coalesced (UDP_GRO), yet gB's SA decrypts
+#     every packet gA's SA sent, one by one; with --no-offload every datagram fits 1500.
 . "$(dirname "$0")/lib.sh"
 need_root
 have tcpdump || skip "tcpdump missing"
@@ -50,7 +54,7 @@ round() {   # round NAME [--no-offload]
   ip netns exec $P-gB tcpdump -i tun0 -s 96 -w "$T/tun-$name.pcap" -U tcp \
     > "$T/tcpdump-t-$name.log" 2>&1 &
   td=$!
-  ip netns exec $P-gA tcpdump -i wan0 -s 96 -w "$T/wan-$name.pcap" -U esp \
+  ip netns exec $P-gA tcpdump -i wan0 -s 96 -w "$T/wan-$name.pcap" -U "$wan_filter" \
     > "$T/tcpdump-w-$name.log" 2>&1 &
   tw=$!
   sleep 1
@@ -106,16 +110,37 @@ print(len(d), hashlib.sha256(d).hexdigest())" > "$T/tx-$name.txt" 2>&1 ||
   wan_max=$(tcpdump -r "$T/wan-$name.pcap" -nn -v 2>/dev/null |
     awk '{ for (i = 1; i < NF; i++) if ($i == "length") { l = $(i + 1); gsub(/[^0-9]/, "", l);
            if (l + 0 > m) m = l + 0 } } END { print m + 0 }')
-  [ "$wan_max" -gt 1000 ] && [ "$wan_max" -le 1500 ] ||
-    fail "$name: the largest ESP packet on gA's uplink is $wan_max bytes"
+  # a train goes with DF set, as the gw would have sent each of its packets
+  wan_nodf=$(tcpdump -r "$T/wan-$name.pcap" -nn -v 2>/dev/null | awk '/flags \[none\]/ {
+    for (i = 1; i < NF; i++) if ($i == "length") { l = $(i + 1); gsub(/[^0-9]/, "", l);
+    if (l + 0 > 1500) { n++; break } } } END { print n + 0 }')
+  [ "$wan_nodf" -eq 0 ] || fail "$name: $wan_nodf UDP GSO trains on gA's uplink without DF"
+  a_gso=$(counter "$T/a-$name.json" gso_segments); b_gro=$(counter "$T/b-$name.json" gro_segments)
+  case $name in
+  encap-offload)
+    [ "$wan_max" -gt 1500 ] && [ "$a_gso" -gt 28000 ] && [ "$b_gro" -gt 28000 ] ||
+      fail "$name: no UDP GSO trains (largest datagram on gA's uplink $wan_max bytes," \
+           "gA sent $a_gso packets in trains, gB read $b_gro coalesced)" ;;
+  *)
+    [ "$wan_max" -gt 1000 ] && [ "$wan_max" -le 1500 ] && [ "$a_gso" -eq 0 ] &&
+      [ "$b_gro" -eq 0 ] ||
+      fail "$name: the largest ESP packet on gA's uplink is $wan_max bytes" \
+           "(UDP GSO: $a_gso packets sent in trains, $b_gro read coalesced)" ;;
+  esac
   echo "  $name: largest TCP payload on gB's tun0 $tun_max bytes," \
        "largest ESP packet on the uplink $wan_max bytes; gA tunnel rx $a_rx = SA out $a_out" \
        "+ no SA $a_nosa + no selector $a_nomatch," \
-       "gB SA in = tunnel tx = $b_in"
+       "gB SA in = tunnel tx = $b_in; UDP GSO $a_gso, GRO $b_gro packets"
 }
 
+wan_filter=esp
 round offload
 [ "$tun_max" -gt 1400 ] || fail "offload: no GSO packet reached gB's tun0 (largest $tun_max)"
 round wire --no-offload
 [ "$tun_max" -le 1400 ] || fail "--no-offload: a frame of $tun_max bytes on gB's tun0"
+wan_filter="udp port 4500"
+round encap-offload --force-encap
+[ "$tun_max" -gt 1400 ] || fail "encap-offload: no GSO packet reached gB's tun0 (largest $tun_max)"
+round encap-wire --force-encap --no-offload
+[ "$tun_max" -le 1400 ] || fail "encap-wire: a frame of $tun_max bytes on gB's tun0"
 echo "PASS: peer_offload"
