@@ -281,7 +281,6 @@ static void tx_send_gso(struct gateway *g)
 		i = k;
 	}
 	q->n = 0;
-	sendq_kick(g->sq);
 }
 
 /* Send the run in g->tx: one sendmmsg per GW_BATCH packets for a socket, tunif's batch for
@@ -312,7 +311,6 @@ static void tx_send(struct gateway *g)
 			              q->m[i].msg_hdr.msg_namelen, q->iov[i].iov_base,
 			              q->iov[i].iov_len))
 				send_error(g, EMSGSIZE);
-		sendq_kick(g->sq);
 		q->n = 0;
 		return;
 	}
@@ -402,6 +400,8 @@ void gateway_flush(struct gateway *g)
 		}
 	}
 	tx_send(g);
+	if (g->sq)
+		sendq_kick(g->sq);      /* once per drain: what it queued goes out together */
 	while (gw_log_next(g->gw, line, sizeof line))
 		if (g->on_log)
 			g->on_log(g->ctx, g, line);
@@ -567,11 +567,11 @@ static void on_esp(void *ctx, int fd, uint32_t events)
 
 /* A frame from the tunnel interface: into the gw; tunif calls on_inner_done after each
  * batch, which sends what the batch made. */
-static void on_inner(void *ctx, const uint8_t *pkt, size_t len)
+static void on_inner(void *ctx, uint8_t *pkt, size_t len)
 {
 	struct gateway *g = ctx;
 
-	gw_inner_input(g->gw, pkt, len, loop_now(g->loop));
+	gw_inner_input_inplace(g->gw, pkt, len, loop_now(g->loop));
 }
 
 static void on_inner_done(void *ctx)

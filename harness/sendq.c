@@ -61,6 +61,7 @@ struct sendq {
 	_Atomic uint64_t tail;          /* written by the consumer */
 	uint64_t pending;               /* producer's head not yet published */
 	_Atomic bool stop;
+	_Atomic bool sleeping;          /* the consumer is (about to be) blocked on efd */
 	_Atomic uint64_t errors;
 	_Atomic int last_errno;
 	int efd;
@@ -214,14 +215,22 @@ static void *run(void *arg)
 
 	for (;;) {
 		uint64_t v;
-		bool stop;
+		bool stop = atomic_load_explicit(&q->stop, memory_order_acquire);
 
-		if (read(q->efd, &v, sizeof v) < 0 && errno != EINTR && errno != EAGAIN)
-			break;
-		stop = atomic_load_explicit(&q->stop, memory_order_acquire);
 		drain(q);
 		if (stop)
 			break;
+		/* Sleep only with nothing queued. The producer publishes head, then looks at
+		 * sleeping; we set sleeping, then look at head (both sequentially consistent):
+		 * one of the two sees the other's store, so either we find the work or the
+		 * producer wakes us. */
+		atomic_store_explicit(&q->sleeping, true, memory_order_seq_cst);
+		if (atomic_load_explicit(&q->head, memory_order_seq_cst) ==
+		            atomic_load_explicit(&q->tail, memory_order_relaxed) &&
+		    !atomic_load_explicit(&q->stop, memory_order_seq_cst) &&
+		    read(q->efd, &v, sizeof v) < 0 && errno != EINTR && errno != EAGAIN)
+			break;
+		atomic_store_explicit(&q->sleeping, false, memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -247,6 +256,7 @@ int sendq_new(struct sendq **out, size_t size)
 	atomic_init(&q->head, 0);
 	atomic_init(&q->tail, 0);
 	atomic_init(&q->stop, false);
+	atomic_init(&q->sleeping, false);
 	atomic_init(&q->errors, 0);
 	atomic_init(&q->last_errno, 0);
 	if ((err = -pthread_create(&q->thread, NULL, run, q)))
@@ -339,7 +349,11 @@ void sendq_kick(struct sendq *q)
 
 	if (q->pending == atomic_load_explicit(&q->head, memory_order_relaxed))
 		return;
-	atomic_store_explicit(&q->head, q->pending, memory_order_release);
+	atomic_store_explicit(&q->head, q->pending, memory_order_seq_cst);
+	/* a send thread at work finds the new head itself (run()); only a sleeping one needs
+	 * the wake-up, a system call and a cross-core interrupt */
+	if (!atomic_load_explicit(&q->sleeping, memory_order_seq_cst))
+		return;
 	/* An eventfd write fails only when its counter would overflow 2^64 - 2; the send
 	 * thread's read resets it, so the result needs no handling. */
 	ssize_t r = write(q->efd, &one, sizeof one);

@@ -12,8 +12,9 @@
  * loop thread (sendq_add, sendq_kick), and one consumer, the send thread. `head` is written
  * only by the producer, `tail` only by the consumer, both C11 atomics (release on store,
  * acquire on load): bytes between tail and head belong to the consumer, the rest to the
- * producer. The wake-up is an eventfd. The sockets stay owned by the caller, who must not
- * close them before sendq_free (which sends what is queued, then joins the thread). The
+ * producer. The wake-up is an eventfd, written only while the send thread says it sleeps
+ * (`sleeping`, sendq.c). The sockets stay owned by the caller, who must not close them
+ * before sendq_free (which sends what is queued, then joins the thread). The
  * error counters are atomics, read by the loop thread. Nothing else is shared.
  *
  * A full ring makes sendq_add wait for room (sched_yield): nothing is dropped, as with a
@@ -35,6 +36,7 @@ int sendq_new(struct sendq **out, size_t size);
  * 0, or -EMSGSIZE for a datagram that cannot fit the ring. */
 int sendq_add(struct sendq *q, int fd, const struct sockaddr *to, socklen_t tolen,
               const void *data, size_t len);
+
 
 /*
  * Queue the UDP payloads seg[0 .. nseg) for the UDP socket fd to `to` (copied) as one

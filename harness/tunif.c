@@ -27,7 +27,7 @@
 #define ETH_HDR 14
 #define VNET_HDR ((int)sizeof(struct virtio_net_hdr))
 /* segments one GSO packet towards the kernel takes at most (the kernel allows 64 KiB) */
-#define TUNIF_GSO_SEGS TUNIF_BATCH
+#define TUNIF_GSO_SEGS 64
 /* segments handed to rx before done runs, even inside a batch: GSO packets split into many
  * small segments must not fill the caller's queue (the gw's holds 4096, gw_int.h) */
 #define TUNIF_DONE_SEGS 1024

@@ -22,8 +22,9 @@
 
 struct nl_sock;
 
-/* Called with each IP packet the kernel routed into the tunnel interface (borrowed). */
-typedef void (*tunif_rx_fn)(void *ctx, const uint8_t *pkt, size_t len);
+/* Called with each IP packet the kernel routed into the tunnel interface (borrowed, in
+ * tunif's receive buffer: the callee may rewrite it in place until it returns). */
+typedef void (*tunif_rx_fn)(void *ctx, uint8_t *pkt, size_t len);
 
 struct tunif;
 

@@ -326,14 +326,13 @@ int gw_reconfigure(struct gw *g, const struct gw_config *cfg, lab_ns now, char *
 
 /* ---- queues ---- */
 
-void gw_queue_pkt(struct gw *g, enum gw_out_kind kind, const uint8_t *data, size_t len,
-                  const struct ike_endpoint *from, const struct ike_endpoint *to)
+uint8_t *gw_queue_reserve(struct gw *g, size_t len)
 {
 	struct gw_qpkt *q;
 
 	if (g->outq_n >= GW_OUTQ_MAX) {
 		g->st.queue_drops++;
-		return;
+		return NULL;
 	}
 	q = &g->outq[g->outq_n];
 	if (q->cap < len || !q->data) {
@@ -345,11 +344,18 @@ void gw_queue_pkt(struct gw *g, enum gw_out_kind kind, const uint8_t *data, size
 		q->data = malloc(cap);
 		if (!q->data) {
 			g->st.queue_drops++;
-			return;
+			return NULL;
 		}
 		q->cap = cap;
 	}
-	memcpy(q->data, data, len);
+	return q->data;
+}
+
+void gw_queue_commit(struct gw *g, enum gw_out_kind kind, size_t len,
+                     const struct ike_endpoint *from, const struct ike_endpoint *to)
+{
+	struct gw_qpkt *q = &g->outq[g->outq_n];
+
 	q->len = len;
 	q->kind = kind;
 	memset(&q->from, 0, sizeof q->from);
@@ -359,6 +365,17 @@ void gw_queue_pkt(struct gw *g, enum gw_out_kind kind, const uint8_t *data, size
 	if (to)
 		q->to = *to;
 	g->outq_n++;
+}
+
+void gw_queue_pkt(struct gw *g, enum gw_out_kind kind, const uint8_t *data, size_t len,
+                  const struct ike_endpoint *from, const struct ike_endpoint *to)
+{
+	uint8_t *d = gw_queue_reserve(g, len);
+
+	if (!d)
+		return;
+	memcpy(d, data, len);
+	gw_queue_commit(g, kind, len, from, to);
 }
 
 bool gw_output(struct gw *g, struct gw_pkt *out)

@@ -58,6 +58,9 @@ void gw_esp_input(struct gw *g, const uint8_t *esp, size_t len,
                   const struct ike_endpoint *from, const struct ike_endpoint *to, lab_ns now);
 /* An IP packet the kernel routed into the tunnel interface. */
 void gw_inner_input(struct gw *g, const uint8_t *pkt, size_t len, lab_ns now);
+/* The same without the copy: the gw rewrites pkt in place (MSS clamping) while it runs, and
+ * keeps no pointer into it after. */
+void gw_inner_input_inplace(struct gw *g, uint8_t *pkt, size_t len, lab_ns now);
 
 /* Timers: call gw_timer when the lab clock reaches gw_deadline() (LAB_NEVER: none). */
 void gw_timer(struct gw *g, lab_ns now);

@@ -494,11 +494,13 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 	struct ike_packet pkt;
 	struct ike_event ev;
 	char line[GW_LOG_LEN];
+	bool sent = false, told = false;
 
 	if (!c->ike)
 		return;
 	bytes_report(g, c);
 	while (ike_peer_output(c->ike, &pkt)) {
+		sent = true;
 		/* a packet from a connection believed idle: the engine restarted by itself
 		 * (retransmission give-up, DPD restart); do not initiate a second time */
 		if (!has_child(c) && !c->connecting) {
@@ -514,13 +516,16 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 		}
 		gw_queue_pkt(g, GW_OUT_UDP, pkt.data, pkt.len, &pkt.from, &pkt.to);
 	}
-	explicit_bzero(&pkt, sizeof pkt);
+	/* wiped only when used: a pump runs for every ESP packet too, mostly for nothing */
+	if (sent)
+		explicit_bzero(&pkt, sizeof pkt);
 	/* the engine's lines first: they tell what happened, the gateway's say what it did */
 	while (ike_peer_log(c->ike, line, sizeof line))
 		gw_logf(g, c->cfg.name, "%s", line);
 	while (ike_peer_event(c->ike, &ev)) {
 		struct gw_event *ge;
 
+		told = true;
 		on_ike_event(g, c, &ev);
 		ge = gw_queue_event(g, GW_EV_IKE, report);
 		snprintf(ge->conn_name, sizeof ge->conn_name, "%s", c->cfg.name);
@@ -528,7 +533,8 @@ void gw_crt_pump(struct gw *g, struct gw_crt *c, int report)
 		ge->ike = ev;
 		snprintf(ge->detail, sizeof ge->detail, "%.*s", (int)sizeof ge->detail - 1, ev.detail);
 	}
-	explicit_bzero(&ev, sizeof ev);
+	if (told)
+		explicit_bzero(&ev, sizeof ev);
 	state_note(g, c);
 }
 

@@ -115,6 +115,12 @@ struct gw {
 /* ---- gw.c: queues ---- */
 /* Every entry point starts here: frees what gw_output handed out, sets the clock. */
 void gw_begin(struct gw *g, lab_ns now);
+/* A packet written in place: gw_queue_reserve gives the next slot's buffer (len bytes of
+ * room; NULL, counted as a queue drop, when the queue is full or memory is out), valid until
+ * gw_queue_commit queues what was written there or another reserve replaces it. */
+uint8_t *gw_queue_reserve(struct gw *g, size_t len);
+void gw_queue_commit(struct gw *g, enum gw_out_kind kind, size_t len,
+                     const struct ike_endpoint *from, const struct ike_endpoint *to);
 void gw_queue_pkt(struct gw *g, enum gw_out_kind kind, const uint8_t *data, size_t len,
                   const struct ike_endpoint *from, const struct ike_endpoint *to);
 struct gw_event *gw_queue_event(struct gw *g, enum gw_event_type type, int conn);

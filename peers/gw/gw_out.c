@@ -78,22 +78,31 @@ static void outer_send(struct gw *g, size_t len, size_t uplink)
 	g->st.fragments_out += (uint64_t)n;
 }
 
-/* Encrypt one inner packet that fits (pre) or may be fragmented after (post). */
+/* Encrypt one inner packet that fits (pre) or may be fragmented after (post). An outer
+ * packet that fits the uplink is built in its output slot (no copy); one to fragment in
+ * g->outer first. */
 static void encrypt_one(struct gw *g, int i, struct gw_child *ch, const uint8_t *p, size_t l,
                         size_t uplink)
 {
 	struct gw_crt *c = g->c[i];
 	struct ipv4_hdr h;
 	size_t hdr = ESP_PATH_IPV4_HDR + (ch->udp_encap ? ESP_NATT_UDP_LEN : 0), esp_len;
+	size_t want = hdr + esp_sa_out_len(ch->out, l), cap = sizeof g->outer;
+	bool direct = want <= uplink;
+	uint8_t *o = g->outer;
 	int r;
 
-	if (hdr + esp_sa_out_len(ch->out, l) > GW_IP_MAX) {
+	if (want > GW_IP_MAX) {
 		gw_logf(g, c->cfg.name, "a %zu-byte inner packet does not fit one outer IPv4 packet",
 		        l);
 		return;
 	}
-	r = esp_sa_encrypt(ch->out, &g->iv_drbg, p, l, g->outer + hdr, sizeof g->outer - hdr,
-	                   &esp_len);
+	if (direct) {
+		if (!(o = gw_queue_reserve(g, want)))
+			return;
+		cap = want;
+	}
+	r = esp_sa_encrypt(ch->out, &g->iv_drbg, p, l, o + hdr, cap - hdr, &esp_len);
 	if (r == -EOVERFLOW) {
 		gw_logf(g, c->cfg.name, "CHILD_SA %08x_o: sequence numbers exhausted, SA not used "
 		        "any more", ch->spi_out);
@@ -115,10 +124,10 @@ static void encrypt_one(struct gw *g, int i, struct gw_child *ch, const uint8_t 
 	h.src.family = h.dst.family = 4;
 	memcpy(h.src.a, ch->local.addr, 4);
 	memcpy(h.dst.a, ch->remote.addr, 4);
-	if (ipv4_build(&h, g->outer, ESP_PATH_IPV4_HDR) < 0)
+	if (ipv4_build(&h, o, ESP_PATH_IPV4_HDR) < 0)
 		return;
 	if (ch->udp_encap) {
-		uint8_t *u = g->outer + ESP_PATH_IPV4_HDR;
+		uint8_t *u = o + ESP_PATH_IPV4_HDR;
 		uint16_t ulen = (uint16_t)(ESP_NATT_UDP_LEN + esp_len);
 
 		u[0] = (uint8_t)(ch->local.port >> 8);
@@ -131,7 +140,10 @@ static void encrypt_one(struct gw *g, int i, struct gw_child *ch, const uint8_t 
 	}
 	c->packets_out++;
 	c->bytes_out += l;
-	outer_send(g, hdr + esp_len, uplink);
+	if (direct)
+		gw_queue_commit(g, GW_OUT_IP, hdr + esp_len, NULL, NULL);
+	else
+		outer_send(g, hdr + esp_len, uplink);
 }
 
 static void frag_needed(struct gw *g, int i, const uint8_t *pkt, size_t len, size_t mtu)
@@ -249,6 +261,17 @@ void gw_out_send(struct gw *g, int i, uint8_t *pkt, size_t len)
 
 void gw_inner_input(struct gw *g, const uint8_t *pkt, size_t len, lab_ns now)
 {
+	if (len > GW_IP_MAX) {
+		gw_begin(g, now);
+		g->st.no_match_drops++;
+		return;
+	}
+	memcpy(g->inner, pkt, len);
+	gw_inner_input_inplace(g, g->inner, len, now);
+}
+
+void gw_inner_input_inplace(struct gw *g, uint8_t *pkt, size_t len, lab_ns now)
+{
 	struct ipv4_hdr h;
 	struct ip_err err;
 	int i, from;
@@ -280,7 +303,6 @@ void gw_inner_input(struct gw *g, const uint8_t *pkt, size_t len, lab_ns now)
 		}
 		g->st.hairpin_forwards++;
 	}
-	memcpy(g->inner, pkt, len);
-	gw_out_send(g, i, g->inner, len);
+	gw_out_send(g, i, pkt, len);
 	gw_crt_bytes(g, i);             /* byte counts to the engine (kilobyte lifetimes) */
 }

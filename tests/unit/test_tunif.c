@@ -25,7 +25,7 @@ struct echo_ctx {
 };
 
 /* Turn an IPv4 UDP packet around: swap addresses and ports, send it back into the kernel. */
-static void reflect(void *ctx, const uint8_t *pkt, size_t len)
+static void reflect(void *ctx, uint8_t *pkt, size_t len)
 {
 	struct echo_ctx *e = ctx;
 	uint8_t b[2048];
@@ -134,7 +134,7 @@ struct batch_ctx {
 	int batches, failed, last_err;
 };
 
-static void collect(void *ctx, const uint8_t *pkt, size_t len)
+static void collect(void *ctx, uint8_t *pkt, size_t len)
 {
 	struct batch_ctx *b = ctx;
 
