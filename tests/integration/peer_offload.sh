@@ -7,7 +7,7 @@
 #   - 40 MB sent over TCP from hA arrive at hB byte for byte (SHA-256);
 #   - with offloads gB hands hB's stream to the kernel as GSO packets (tcpdump on gB's tun0
 #     sees TCP payloads longer than the 1400-byte tunnel MTU); with --no-offload none is;
-#   - either way the counters are per packet: gA took from its tunnel exactly the packets
+#   - either way the counters are per packet, and gB's SA accepts every packet gA's sent; gA took from its tunnel exactly the packets
 #     its SA encrypted (and any that found no SA at exit or matched no selector), gB gave its tunnel exactly the
 #     packets its SA decrypted, and every
 #     ESP packet on the uplink fits the uplink's 1500 bytes;
@@ -104,6 +104,10 @@ print(len(d), hashlib.sha256(d).hexdigest())" > "$T/tx-$name.txt" 2>&1 ||
     fail "$name: gA took $a_rx packets from its tunnel, its SA sent $a_out ($a_nosa without SA, $a_nomatch matching no selector)"
   [ "$b_tx" -eq "$b_in" ] ||
     fail "$name: gB gave its tunnel $b_tx packets, its SA decrypted $b_in"
+  # every ESP packet gA's SA sent was decrypted and authenticated by gB's, trains included
+  b_drops=$(counter "$T/b-$name.json" drops)
+  [ "$b_in" -eq "$a_out" ] && [ "$b_drops" -eq 0 ] ||
+    fail "$name: gA's SA sent $a_out packets, gB's SA accepted $b_in and dropped $b_drops"
   tun_max=$(tcpdump -r "$T/tun-$name.pcap" -nn 2>/dev/null |
     awk '{ for (i = 1; i < NF; i++) if ($i == "length") l = $(i + 1) + 0 } l > m { m = l }
          END { print m + 0 }')
