@@ -84,9 +84,11 @@ static void usage(FILE *f)
 	      "                  routed to --remote-ts, userspace ESP on the uplink; packet and\n"
 	      "                  byte counters at exit; NAME and its routes removed at exit\n"
 	      "  --tunnel-mtu N  its MTU (576..65535, default 1500, or the profile's)\n"
-	      "  --no-offload    no TSO / checksum offload on NAME: every frame on it one packet\n"
-	      "                  as on a wire (to capture NAME; by default TCP goes through\n"
-	      "                  NAME as GSO packets of up to 64 KiB, split and merged by vpnlab)\n"
+	      "  --no-offload    every frame one packet as on a wire, on NAME and on the uplink\n"
+	      "                  (to capture either). By default TCP goes through NAME as GSO\n"
+	      "                  packets of up to 64 KiB, split and merged by vpnlab, and ESP in\n"
+	      "                  UDP leaves in UDP GSO trains (the kernel picks the outer IP ID\n"
+	      "                  and fills in the UDP checksum) and is read in UDP_GRO trains\n"
 	      "Without --tunnel the CHILD_SA is negotiated but carries no traffic.\n",
 	      f);
 }
