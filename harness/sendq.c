@@ -79,6 +79,17 @@ static size_t ent_size(size_t len)
 	return ALIGN8(sizeof(struct ent) + len);
 }
 
+/* One control message at c (room checked by the caller's buffer size); the next place. */
+static struct cmsghdr *put_cmsg(struct msghdr *h, struct cmsghdr *c, int level, int type,
+                                const void *v, size_t len)
+{
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), v, len);
+	return CMSG_NXTHDR(h, c);
+}
+
 /* The control messages entry e asks for, into message n of the batch. */
 static void ent_control(struct sendq *q, size_t n, const struct ent *e)
 {
@@ -94,20 +105,12 @@ static void ent_control(struct sendq *q, size_t n, const struct ent *e)
 	if (e->gso) {
 		uint16_t v = e->gso;
 
-		c->cmsg_level = SOL_UDP;
-		c->cmsg_type = UDP_SEGMENT;
-		c->cmsg_len = CMSG_LEN(sizeof v);
-		memcpy(CMSG_DATA(c), &v, sizeof v);
-		c = CMSG_NXTHDR(h, c);
+		c = put_cmsg(h, c, SOL_UDP, UDP_SEGMENT, &v, sizeof v);
 	}
 	if (e->tos >= 0) {
 		int v = e->tos;
 
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_TOS;
-		c->cmsg_len = CMSG_LEN(sizeof v);
-		memcpy(CMSG_DATA(c), &v, sizeof v);
-		c = CMSG_NXTHDR(h, c);
+		c = put_cmsg(h, c, IPPROTO_IP, IP_TOS, &v, sizeof v);
 	}
 	h->msg_controllen = c ? (size_t)((char *)c - q->ctl[n].buf) : sizeof q->ctl[n].buf;
 }
