@@ -12,6 +12,7 @@
 # Usage: tests/bench/esp_throughput.sh [SECONDS [RUNS]]
 #   BENCH_ONLY=vpnlab: vpnlab's runs only (when tuning; no ratio to strongSwan then)
 #   BENCH_VPNLAB_ARGS="...": more options for both vpnlab peers (e.g. --no-offload)
+#   BENCH_KEEP=DIR: copy both vpnlab peers' output (events, counters) into DIR after each run
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/../integration/lib_strongswan.sh"
 need_root
@@ -81,6 +82,7 @@ vpnlab_run() {
   wait_up "grep -q child_sa_established $T/va.out" vpnlab
   iperf vpnlab-$1 $va $vb
   kill -TERM $va $vb; wait $va $vb 2>/dev/null
+  [ -n "${BENCH_KEEP:-}" ] && cp "$T/va.out" "$T/vb.out" "$BENCH_KEEP"/
   # the senders' UDP GSO: packets per send (1 without offloads)
   grep -h " counters " "$T/va.out" "$T/vb.out" | sed -n 's/.*UDP GSO \([0-9]*\) sends of \([0-9]*\) packets.*/\1 \2/p' |
     awk '{ s += $1; p += $2 } END { printf "%.1f\n", s ? p / s : 1 }' > "$T/gso"
