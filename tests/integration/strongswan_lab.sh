@@ -24,10 +24,16 @@ sw_available || skip "strongSwan's charon, swanctl or /dev/net/tun missing"
 S=$SRC/scenarios
 I=$SRC/tests/integration/scenarios
 
+rc=0
 "$VPNLAB" run "$S/strongswan-interop.yaml" --out "$T/interop" --junit "$T/junit.xml" \
-  --quiet > "$T/log" 2>&1 || { cat "$T/log"; fail "strongswan-interop: vpnlab run exited $?"; }
-"$VPNLAB" run "$I/strongswan-tunnel.yaml" --out "$T/tunnel" --quiet > "$T/log2" 2>&1 ||
-  { cat "$T/log2"; fail "strongswan-tunnel: vpnlab run exited $?"; }
+  --quiet > "$T/log" 2>&1 || rc=$?
+[ $rc -eq 0 ] || { cat "$T/log"; python3 -c "import json, sys
+r = json.load(open(sys.argv[1]))
+for x in r['steps'] + r['checks']:
+    if not x.get('ok', x.get('pass', True)): print('failed:', x)" "$T/interop/report.json"
+  fail "strongswan-interop: vpnlab run exited $rc"; }
+"$VPNLAB" run "$I/strongswan-tunnel.yaml" --out "$T/tunnel" --quiet > "$T/log2" 2>&1 || rc=$?
+[ $rc -eq 0 ] || { cat "$T/log2"; fail "strongswan-tunnel: vpnlab run exited $rc"; }
 
 grep -q "only UDP encapsulation is supported" "$T/interop/strongswan/sw/charon.log" ||
   fail "charon.log does not say why the F220's SA was not installed"
@@ -136,7 +142,9 @@ lab_ns=$(for f in /proc/$pid/fd/*; do readlink "$f"; done | grep '^net:' | grep 
 kill -9 $pid
 wait $pid 2>/dev/null
 i=0
-while kill -0 "$cpid" 2>/dev/null; do
+# gone: no such process, or a zombie (it has exited; reaping is its new parent's business)
+alive() { [ -r /proc/$1/stat ] && [ "$(awk '{ sub(/^.*\) /, ""); print $1 }' /proc/$1/stat 2>/dev/null)" != Z ]; }
+while alive "$cpid"; do
   i=$((i + 1)); [ $i -lt 20 ] || fail "charon $cpid still running 2 s after kill -9 of vpnlab"
   sleep 0.1
 done
