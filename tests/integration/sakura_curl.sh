@@ -5,36 +5,16 @@
 # the way and a state save / reload. Exit 0 pass, 1 fail, 77 skip.
 set -u
 
-VPNLAB=${VPNLAB:-build/vpnlab}
+NAME=sakura-curl
+. "$(dirname "$0")/lib_sakura_mock.sh"
 TOKEN=it-token
 SECRET=it-secret
-WORK=$(mktemp -d /tmp/vpnlab-sakura-curl.XXXXXX) || exit 1
-PID=
-
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; [ -f "$WORK/err" ] && sed 's/^/  mock: /' "$WORK/err" | tail -20; exit 1; }
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT INT TERM
 
 command -v curl >/dev/null || skip "curl not installed"
-command -v python3 >/dev/null || skip "python3 not installed"
-[ -x "$VPNLAB" ] || skip "$VPNLAB not built"
-"$VPNLAB" mock sakura --help >/dev/null 2>&1 || skip "$VPNLAB has no 'mock sakura' command"
 
-# start [extra args]: run the mock on a free port; sets PID and ROOT
+# start [extra args]: run the mock on a free port; sets PID, ROOT, API and VL
 start() {
-	: >"$WORK/out"
-	"$VPNLAB" mock sakura --listen 127.0.0.1:0 --token "$TOKEN" --secret "$SECRET" \
-		--delay 8 "$@" >"$WORK/out" 2>"$WORK/err" &
-	PID=$!
-	i=0
-	while ! grep -q '^SAKURACLOUD_API_ROOT_URL=' "$WORK/out"; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && fail "mock did not start"
-		kill -0 "$PID" 2>/dev/null || fail "mock exited at start"
-		sleep 0.1
-	done
-	ROOT=$(sed -n 's/^SAKURACLOUD_API_ROOT_URL=//p' "$WORK/out")
+	sakura_mock_start "$TOKEN" "$SECRET" 8 "$@"
 	API="$ROOT/is1a/api/cloud/1.1"
 	VL=$(echo "$ROOT" | sed 's|/cloud/zone$|/_vpnlab/sakura|')/is1a
 }

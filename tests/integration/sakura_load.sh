@@ -6,32 +6,12 @@
 # write is what the store holds afterwards (nothing lost). Exit 0 pass, 1 fail, 77 skip.
 set -u
 
-VPNLAB=${VPNLAB:-build/vpnlab}
+NAME=sakura-load
+. "$(dirname "$0")/lib_sakura_mock.sh"
 CLIENTS=${CLIENTS:-50}
 REQUESTS=${REQUESTS:-200}
-WORK=$(mktemp -d /tmp/vpnlab-sakura-load.XXXXXX) || exit 1
-PID=
 
-skip() { echo "SKIP: $*"; exit 77; }
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT INT TERM
-
-command -v python3 >/dev/null || skip "python3 not installed"
-[ -x "$VPNLAB" ] || skip "$VPNLAB not built"
-"$VPNLAB" mock sakura --help >/dev/null 2>&1 || skip "$VPNLAB has no 'mock sakura' command"
-
-"$VPNLAB" mock sakura --listen 127.0.0.1:0 --token load --secret load --delay 0.2 \
-	>"$WORK/out" 2>"$WORK/err" &
-PID=$!
-i=0
-while ! grep -q '^SAKURACLOUD_API_ROOT_URL=' "$WORK/out"; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$PID" 2>/dev/null; then
-		echo "FAIL: mock did not start"; cat "$WORK/err"; exit 1
-	fi
-	sleep 0.1
-done
-ROOT=$(sed -n 's/^SAKURACLOUD_API_ROOT_URL=//p' "$WORK/out")
+sakura_mock_start load load 0.2
 
 python3 - "$ROOT" "$CLIENTS" "$REQUESTS" <<'EOF'
 import base64, http.client, json, random, sys, threading, time, urllib.parse

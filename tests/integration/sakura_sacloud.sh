@@ -13,38 +13,19 @@
 # $VPNLAB_SACLOUD_DIR (default /var/cache/vpnlab/sacloud). Exit 0 pass, 1 fail, 77 skip.
 set -u
 
-VPNLAB=${VPNLAB:-build/vpnlab}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+NAME=sakura-sacloud
+. "$SRC/tests/integration/lib_sakura_mock.sh"
 DIR=${VPNLAB_SACLOUD_DIR:-/var/cache/vpnlab/sacloud}
 TOKEN=it-token
 SECRET=it-secret
-WORK=$(mktemp -d /tmp/vpnlab-sakura-sacloud.XXXXXX) || exit 1
-PID=
-
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; [ -f "$WORK/err" ] && sed 's/^/  mock: /' "$WORK/err" | tail -20; exit 1; }
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT INT TERM
 
 command -v curl >/dev/null || skip "curl not installed"
-command -v python3 >/dev/null || skip "python3 not installed"
 command -v node >/dev/null || skip "node not installed"
 [ -f "$DIR/node_modules/sacloud/package.json" ] ||
 	skip "node-sacloud not in $DIR (ci/install-deps.sh test installs it)"
-[ -x "$VPNLAB" ] || skip "$VPNLAB not built"
-"$VPNLAB" mock sakura --help >/dev/null 2>&1 || skip "$VPNLAB has no 'mock sakura' command"
 
-"$VPNLAB" mock sakura --listen 127.0.0.1:0 --token "$TOKEN" --secret "$SECRET" --delay 0.5 \
-	>"$WORK/out" 2>"$WORK/err" &
-PID=$!
-i=0
-while ! grep -q '^SAKURACLOUD_API_ROOT_URL=' "$WORK/out"; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && fail "mock did not start"
-	kill -0 "$PID" 2>/dev/null || fail "mock exited at start"
-	sleep 0.1
-done
-ROOT=$(sed -n 's/^SAKURACLOUD_API_ROOT_URL=//p' "$WORK/out")      # http://H:P/cloud/zone
+sakura_mock_start "$TOKEN" "$SECRET" 0.5
 HOST=${ROOT%/cloud/zone}
 
 # create ZONE NAME VERSION: a VPC router through the 1.1 API (curl), its ID on stdout

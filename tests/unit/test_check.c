@@ -58,6 +58,16 @@ static struct check_verdict judge(const struct trace *t, struct check_expect e)
 	return v;
 }
 
+/* The check fails on t, its observed text says `text`; t is freed. */
+static void fails_saying(struct trace *t, struct check_expect e, const char *text)
+{
+	struct check_verdict v = judge(t, e);
+
+	CU_ASSERT_FALSE(v.pass);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, text));
+	trace_free(t);
+}
+
 /* ---- frames built here ---- */
 
 static uint64_t fnum;
@@ -1145,10 +1155,7 @@ static void test_check_initial_contact(void)
 	/* from the other side: none */
 	e.a = B;
 	e.b = A;
-	v = judge(t, e);
-	CU_ASSERT_FALSE(v.pass);
-	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "no INITIAL-CONTACT in a main mode"));
-	trace_free(t);
+	fails_saying(t, e, "no INITIAL-CONTACT in a main mode");
 
 	/* the old IKE SA goes on: a DPD under its cookies after the notify */
 	e.a = A;
@@ -1162,19 +1169,13 @@ static void test_check_initial_contact(void)
 
 	/* no quick mode on the new IKE SA */
 	t = ic_story(false, false);
-	v = judge(t, e);
-	CU_ASSERT_FALSE(v.pass);
-	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "no quick mode on the new IKE SA"));
-	trace_free(t);
+	fails_saying(t, e, "no quick mode on the new IKE SA");
 
 	/* a first contact: INITIAL-CONTACT with no earlier IKE SA */
 	t = fresh(NULL);
 	main_mode_ic(t, 1 * SEC, A, B, 0x30);
 	quick_mode(t, 2 * SEC, A, B, 0x30, 9, 0x3333, 0x4444);
-	v = judge(t, e);
-	CU_ASSERT_FALSE(v.pass);
-	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "a first contact"));
-	trace_free(t);
+	fails_saying(t, e, "a first contact");
 
 	/* an earlier IKE SA that was deleted before the new main mode does not count */
 	t = fresh(NULL);
@@ -1225,10 +1226,7 @@ static void test_check_after_refusal_lifetime(void)
 	CU_ASSERT_TRUE(v.pass);
 	CU_ASSERT_STRING_EQUAL(v.where, "?#9");        /* MM2 of the second main mode only */
 	e.lifetime = 28800 * SEC;
-	v = judge(t, e);
-	CU_ASSERT_FALSE(v.pass);
-	CU_ASSERT_PTR_NOT_NULL(strstr(v.observed, "lifetime 0 s"));
-	trace_free(t);
+	fails_saying(t, e, "lifetime 0 s");
 
 	/* nothing refused: after_refusal has no start */
 	t = fresh(NULL);
